@@ -1,0 +1,248 @@
+//! `cap`: the native command line over the same simulator the browser runs.
+//!
+//! ```text
+//! cap run FILE                      run a scenario, print the final state as JSON
+//! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
+//! cap bench [FILE]                  simulated seconds per wall second and peak memory
+//! cap check FILE                    is this Jepsen / Porcupine history linearizable?
+//! ```
+//! Exit codes: 0 ok, 1 an invariant was violated, 2 bad input (one line on stderr).
+
+use cap_playground::sim::any::AnySim;
+use cap_playground::sim::scenario::PROTOCOLS;
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "usage:
+  cap run FILE [--compact]
+  cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
+  cap bench [FILE]
+  cap check FILE";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => cmd_run(&args[1..]),
+        Some("sweep") => cmd_sweep(&args[1..]),
+        Some("bench") => cmd_bench(&args[1..]),
+        Some("check") => cmd_check(&args[1..]),
+        Some("-h") | Some("--help") | Some("help") => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        Some(other) => Err(format!(
+            "unknown command '{other}': accepted commands are run, sweep, bench, check"
+        )),
+        None => Err("no command given: accepted commands are run, sweep, bench, check".to_string()),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(msg) => {
+            eprintln!("cap: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(path: &str) -> Result<AnySim, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
+    AnySim::from_json(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+fn cmd_run(args: &[String]) -> Result<u8, String> {
+    let mut file = None;
+    let mut compact = false;
+    for a in args {
+        match a.as_str() {
+            "--compact" => compact = true,
+            s if s.starts_with('-') => {
+                return Err(format!("run: unknown option '{s}': accepted --compact"))
+            }
+            s => file = Some(s.to_string()),
+        }
+    }
+    let file = file.ok_or("run: missing scenario FILE")?;
+    let mut sim = load(&file)?;
+    let until = sim.scenario().until;
+    sim.run_until(until);
+    let report = sim.report();
+    let text = if compact {
+        serde_json::to_string(&report)
+    } else {
+        serde_json::to_string_pretty(&report)
+    };
+    println!("{}", text.map_err(|e| e.to_string())?);
+    if let Some(v) = report.violations.first() {
+        eprintln!(
+            "cap: {} violation(s); first at {} ms: {}: {} (seed {}, scenario {file})",
+            report.violations.len(),
+            v.at,
+            v.invariant,
+            v.detail,
+            report.seed
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+fn value_of<'a>(args: &'a [String], i: &mut usize, flag: &str) -> Result<&'a str, String> {
+    *i += 1;
+    args.get(*i)
+        .map(String::as_str)
+        .ok_or(format!("{flag} needs a value"))
+}
+
+fn cmd_sweep(args: &[String]) -> Result<u8, String> {
+    let mut protocol = None;
+    let mut seeds: u64 = 100;
+    let mut start: u64 = 1;
+    let mut out = PathBuf::from(".");
+    let mut quiet = false;
+    let mut opts = SweepOptions::default();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--protocol" => protocol = Some(value_of(args, &mut i, "--protocol")?.to_string()),
+            "--seeds" => {
+                seeds = value_of(args, &mut i, "--seeds")?
+                    .parse()
+                    .map_err(|_| "--seeds needs a whole number")?
+            }
+            "--start" => {
+                start = value_of(args, &mut i, "--start")?
+                    .parse()
+                    .map_err(|_| "--start needs a whole number")?
+            }
+            "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
+            "--quiet" => quiet = true,
+            "--unsafe" => {
+                let switch = value_of(args, &mut i, "--unsafe")?;
+                let key = match switch {
+                    "no-election-restriction" => "unsafe_no_election_restriction",
+                    "local-reads" => "unsafe_local_reads",
+                    other => {
+                        return Err(format!(
+                            "--unsafe '{other}': accepted no-election-restriction, local-reads"
+                        ))
+                    }
+                };
+                opts.config_overrides.insert(key.into(), true.into());
+            }
+            other => return Err(format!("sweep: unknown option '{other}'; {USAGE}")),
+        }
+        i += 1;
+    }
+    let protocol = protocol.ok_or_else(|| {
+        format!(
+            "sweep: --protocol is required: accepted {}",
+            PROTOCOLS.join(", ")
+        )
+    })?;
+    if !PROTOCOLS.contains(&protocol.as_str()) {
+        return Err(format!(
+            "unknown protocol '{protocol}': accepted protocols are {}",
+            PROTOCOLS.join(", ")
+        ));
+    }
+    let t0 = Instant::now();
+    let (mut events, mut ops, mut sim_ms) = (0u64, 0u64, 0u64);
+    for seed in start..start + seeds {
+        let scenario = random_scenario(&protocol, seed, &opts);
+        let mut sim = AnySim::new(scenario.clone())?;
+        sim.run_until(scenario.until);
+        events += sim.events();
+        ops += sim.history().len() as u64;
+        sim_ms += scenario.until;
+        if let Some(v) = sim.violations().first() {
+            std::fs::create_dir_all(&out)
+                .map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
+            let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
+            let text = serde_json::to_string_pretty(&scenario).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text + "\n")
+                .map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+            println!(
+                "VIOLATION seed {seed} at {} ms: {}: {}",
+                v.at, v.invariant, v.detail
+            );
+            println!("reproduce with: cap run {}", path.display());
+            return Ok(1);
+        }
+        if !quiet && (seed - start + 1) % 1000 == 0 {
+            eprintln!(
+                "  {} seeds ok ({:.1} s)",
+                seed - start + 1,
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+    println!(
+        "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
+        start + seeds - 1,
+        sim_ms as f64 / 1000.0,
+        t0.elapsed().as_secs_f64()
+    );
+    Ok(0)
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn cmd_bench(args: &[String]) -> Result<u8, String> {
+    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/bench-raft.json");
+    let file = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| default.display().to_string());
+    let mut sim = load(&file)?;
+    let until = sim.scenario().until;
+    let t0 = Instant::now();
+    let rss0 = peak_rss_kib();
+    // Run in slices to report memory as the run grows.
+    let slices = 6;
+    println!(
+        "bench: {} ({} nodes, {} clients, {} simulated s)",
+        sim.scenario().name,
+        sim.scenario().nodes,
+        sim.scenario().clients.len(),
+        until / 1000
+    );
+    for k in 1..=slices {
+        sim.run_until(until * k / slices);
+        println!(
+            "  t = {:>5} s  events {:>9}  history {:>6} ops  peak RSS {} KiB",
+            sim.now() / 1000,
+            sim.events(),
+            sim.history().len(),
+            peak_rss_kib().map(|v| v.to_string()).unwrap_or("?".into())
+        );
+    }
+    let wall = t0.elapsed().as_secs_f64();
+    println!(
+        "simulated seconds per wall second: {:.0}",
+        until as f64 / 1000.0 / wall
+    );
+    println!("events per wall second: {:.0}", sim.events() as f64 / wall);
+    println!(
+        "peak RSS: {} KiB (at start {} KiB)",
+        peak_rss_kib().unwrap_or(0),
+        rss0.unwrap_or(0)
+    );
+    println!("violations: {}", sim.violations().len());
+    Ok(if sim.violations().is_empty() { 0 } else { 1 })
+}
+
+fn cmd_check(args: &[String]) -> Result<u8, String> {
+    let _ = args;
+    Err("check: the linearizability checker is not built yet".into())
+}

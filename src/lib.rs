@@ -1,0 +1,16 @@
+//! cap-playground: a deterministic simulator of consensus and replication protocols (Raft first;
+//! Paxos, ZAB, 2PC and a Dynamo-style store follow the same seam), with the checkers that judge
+//! their runs. The same code runs natively (the `cap` CLI, tests) and in the browser (wasm).
+//!
+//! Layers, each depending only on those before it:
+//! * [`protocol`]: pure, sans-IO state machines.
+//! * [`sim`]: the deterministic world (seed, clock, network, faults, clients, scenarios).
+//! * [`check`]: histories, linearizability and invariants; reads runs, never steers them.
+//! * `wasm` (wasm32 only): the one module that touches JS.
+
+pub mod check;
+pub mod protocol;
+pub mod sim;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,330 @@
+//! The protocol seam: every protocol is a pure, sans-IO state machine.
+//!
+//! A node never reads a clock, draws a random number or performs I/O. Each input arrives as a
+//! call that carries `now` (simulated milliseconds):
+//!
+//! ```text
+//!            start/restart(durable)        peer message      fired timer     client request
+//!                     │                         │                 │                 │
+//!                     ▼                         ▼                 ▼                 ▼
+//!               ┌───────────────────────────── Protocol (one node) ─────────────────────────┐
+//!               └───────────────────────────────────┬───────────────────────────────────────┘
+//!                                                   ▼
+//!                                           Outbox<P> (drained by the simulator)
+//!         Send · SetTimer{min..max} · CancelTimer · Persist · Reply(client) · Notice(for the UI)
+//! ```
+//!
+//! Randomness is requested as a range ("election timer in 150..300 ms") and drawn by the
+//! simulator, so the same seed gives the same run everywhere (the lesson of etcd-raft's global
+//! RNG, which we do not repeat). Client operations use one envelope ([`ClientOp`] /
+//! [`ClientResult`]) for every protocol, as stateright does, so one linearizability checker and
+//! one scoreboard serve Raft, Paxos, ZAB, 2PC and Dynamo alike.
+
+pub mod raft;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// Simulated time in integer milliseconds.
+pub type Time = u64;
+/// A server's id: `0..nodes`.
+pub type NodeId = u32;
+/// A client's id: `0..clients`.
+pub type ClientId = u32;
+/// A client-chosen request id, unique per client.
+pub type RequestId = u64;
+/// A register value stored under a key.
+pub type Value = i64;
+
+/// A client operation on the replicated key-value store (one envelope for every protocol).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "f", rename_all = "snake_case")]
+pub enum ClientOp {
+    /// Read the value under `key` (`None` when never written).
+    Read { key: String },
+    /// Overwrite `key` with `value`.
+    Write { key: String, value: Value },
+    /// Set `key` to `to` only if it currently holds `from`.
+    Cas { key: String, from: Value, to: Value },
+}
+
+impl ClientOp {
+    /// The key this operation touches.
+    pub fn key(&self) -> &str {
+        match self {
+            ClientOp::Read { key } | ClientOp::Write { key, .. } | ClientOp::Cas { key, .. } => key,
+        }
+    }
+    /// True for operations that may change state (writes and compare-and-set).
+    pub fn is_mutation(&self) -> bool {
+        !matches!(self, ClientOp::Read { .. })
+    }
+    /// Short human label, e.g. `write x=3`.
+    pub fn label(&self) -> String {
+        match self {
+            ClientOp::Read { key } => format!("read {key}"),
+            ClientOp::Write { key, value } => format!("write {key}={value}"),
+            ClientOp::Cas { key, from, to } => format!("cas {key} {from}→{to}"),
+        }
+    }
+}
+
+/// A node's answer to a client request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "r", rename_all = "snake_case")]
+pub enum ClientResult {
+    /// A read completed with this value.
+    ReadOk { value: Option<Value> },
+    /// A write took effect.
+    WriteOk,
+    /// A compare-and-set took effect.
+    CasOk,
+    /// A compare-and-set ran and did not take effect (the current value differed).
+    CasFailed { current: Option<Value> },
+    /// This node cannot serve the request; try `leader` if known. Definitely not applied.
+    Redirect { leader: Option<NodeId> },
+    /// The node refused the request and did not apply it (e.g. lost leadership before commit
+    /// was known never to happen). Definitely not applied.
+    Unavailable { reason: String },
+}
+
+/// Deterministic key-value state machine shared by the replicated protocols.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct KvStore {
+    /// Current value of each key (ordered so iteration is deterministic).
+    pub data: BTreeMap<String, Value>,
+}
+
+impl KvStore {
+    /// Apply one operation and return its result, as every replica does in log order.
+    pub fn apply(&mut self, op: &ClientOp) -> ClientResult {
+        match op {
+            ClientOp::Read { key } => ClientResult::ReadOk {
+                value: self.data.get(key).copied(),
+            },
+            ClientOp::Write { key, value } => {
+                self.data.insert(key.clone(), *value);
+                ClientResult::WriteOk
+            }
+            ClientOp::Cas { key, from, to } => {
+                let current = self.data.get(key).copied();
+                if current == Some(*from) {
+                    self.data.insert(key.clone(), *to);
+                    ClientResult::CasOk
+                } else {
+                    ClientResult::CasFailed { current }
+                }
+            }
+        }
+    }
+}
+
+/// Something worth showing the reader, e.g. "n2 became leader in term 4".
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Notice {
+    /// Machine-readable kind: `leader_elected`, `stepped_down`, `committed`, `snapshot`, ….
+    pub kind: String,
+    /// The protocol's term / epoch / ballot round the notice refers to, when it has one.
+    pub term: Option<u64>,
+    /// One sentence for the reader.
+    pub text: String,
+}
+
+/// One command a node leaves for the simulator.
+#[derive(Clone, Debug)]
+pub enum Output<P: Protocol> {
+    /// Send `msg` to peer `to` over the simulated network.
+    Send { to: NodeId, msg: P::Msg },
+    /// (Re)arm timer `timer` to fire after a duration drawn uniformly from `min..=max` ms.
+    SetTimer {
+        timer: P::Timer,
+        min: Time,
+        max: Time,
+    },
+    /// Disarm timer `timer` (no-op when not armed).
+    CancelTimer { timer: P::Timer },
+    /// Durable state changed and was written to stable storage before any later output.
+    Persist,
+    /// Answer client `client`'s request `request`.
+    Reply {
+        client: ClientId,
+        request: RequestId,
+        result: ClientResult,
+    },
+    /// A semantic event for the UI and the trace.
+    Notice(Notice),
+}
+
+/// The buffer a node writes its outputs into; the simulator drains it after every input.
+pub struct Outbox<P: Protocol> {
+    items: Vec<Output<P>>,
+}
+
+impl<P: Protocol> Default for Outbox<P> {
+    fn default() -> Self {
+        Outbox { items: Vec::new() }
+    }
+}
+
+impl<P: Protocol> Outbox<P> {
+    /// An empty outbox.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Queue a message to a peer.
+    pub fn send(&mut self, to: NodeId, msg: P::Msg) {
+        self.items.push(Output::Send { to, msg });
+    }
+    /// Arm a timer with a randomised duration in `min..=max` ms.
+    pub fn set_timer(&mut self, timer: P::Timer, min: Time, max: Time) {
+        self.items.push(Output::SetTimer { timer, min, max });
+    }
+    /// Disarm a timer.
+    pub fn cancel_timer(&mut self, timer: P::Timer) {
+        self.items.push(Output::CancelTimer { timer });
+    }
+    /// Record that durable state was written.
+    pub fn persist(&mut self) {
+        self.items.push(Output::Persist);
+    }
+    /// Answer a client.
+    pub fn reply(&mut self, client: ClientId, request: RequestId, result: ClientResult) {
+        self.items.push(Output::Reply {
+            client,
+            request,
+            result,
+        });
+    }
+    /// Emit a semantic event.
+    pub fn notice(&mut self, kind: &str, term: Option<u64>, text: String) {
+        self.items.push(Output::Notice(Notice {
+            kind: kind.to_string(),
+            term,
+            text,
+        }));
+    }
+    /// Take everything queued so far.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Output<P>> {
+        self.items.drain(..)
+    }
+    /// Outputs queued so far (for tests).
+    pub fn items(&self) -> &[Output<P>] {
+        &self.items
+    }
+}
+
+/// What a message looks like to the renderer: its name as in the paper and whether it is a reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MsgInfo {
+    /// Name as the paper spells it, e.g. `RequestVote`, `AppendEntriesResponse`.
+    pub kind: &'static str,
+    /// Replies are drawn hollow, requests filled.
+    pub is_reply: bool,
+    /// Short description of the fields, e.g. `term 3, 2 entries, commit 7`.
+    pub detail: String,
+}
+
+/// One log entry as the renderer shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LogEntryView {
+    /// 1-based log index.
+    pub index: u64,
+    /// Term (or epoch / ballot) the entry was created in.
+    pub term: u64,
+    /// What the entry carries, e.g. `write x=3` or `no-op`.
+    pub text: String,
+    /// Known committed by this node.
+    pub committed: bool,
+}
+
+/// Per-peer replication progress as a leader sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeerProgress {
+    /// The peer.
+    pub id: NodeId,
+    /// Next log index to send to it.
+    pub next_index: u64,
+    /// Highest index known replicated on it.
+    pub match_index: u64,
+}
+
+/// A protocol-neutral picture of one node, for the renderer, the CLI output and the scoreboard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeView {
+    /// Role as the paper names it: `follower`, `candidate`, `leader`, ….
+    pub role: String,
+    /// Current term / epoch.
+    pub term: u64,
+    /// Who this node voted for in `term`.
+    pub voted_for: Option<NodeId>,
+    /// The leader this node believes in.
+    pub leader: Option<NodeId>,
+    /// Highest index known committed.
+    pub commit_index: u64,
+    /// Index of the last entry covered by the snapshot (0 when none).
+    pub snapshot_index: u64,
+    /// Last index in the log.
+    pub last_index: u64,
+    /// The tail of the log (at most the last [`NodeView::LOG_TAIL`] entries).
+    pub log: Vec<LogEntryView>,
+    /// Replication progress, for a leader.
+    pub peers: Vec<PeerProgress>,
+    /// Votes granted to this node in the current election, for a candidate.
+    pub votes: Vec<NodeId>,
+    /// Applied key-value state.
+    pub kv: BTreeMap<String, Value>,
+}
+
+impl NodeView {
+    /// How many log entries a view carries at most.
+    pub const LOG_TAIL: usize = 40;
+}
+
+/// A pure, sans-IO protocol node.
+pub trait Protocol: Sized + Clone {
+    /// Peer-to-peer message.
+    type Msg: Clone + Debug + Hash;
+    /// Timer names (a node has at most one armed timer per name).
+    type Timer: Clone + Debug + Ord + Hash;
+    /// State that survives a crash.
+    type Durable: Clone + Debug;
+    /// Protocol configuration (from the scenario file).
+    type Config: Clone + Debug;
+
+    /// Protocol name as used in scenario files (`raft`, `paxos`, …).
+    const NAME: &'static str;
+
+    /// Start node `id` of a cluster of `n`, fresh (`durable = None`) or restarting from its
+    /// durable state after a crash; volatile state is always rebuilt from scratch.
+    fn start(
+        id: NodeId,
+        n: u32,
+        config: &Self::Config,
+        durable: Option<Self::Durable>,
+        now: Time,
+        out: &mut Outbox<Self>,
+    ) -> Self;
+    /// A peer's message arrived.
+    fn on_message(&mut self, now: Time, from: NodeId, msg: Self::Msg, out: &mut Outbox<Self>);
+    /// A timer fired.
+    fn on_timer(&mut self, now: Time, timer: Self::Timer, out: &mut Outbox<Self>);
+    /// A client request arrived.
+    fn on_client(
+        &mut self,
+        now: Time,
+        client: ClientId,
+        request: RequestId,
+        op: ClientOp,
+        out: &mut Outbox<Self>,
+    );
+    /// The durable state as last persisted (what survives a crash).
+    fn durable(&self) -> Self::Durable;
+    /// The timer a reader's "time out" button fires (e.g. Raft's election timer).
+    fn timeout_timer(&self) -> Option<Self::Timer>;
+    /// Renderer/CLI view of this node.
+    fn view(&self) -> NodeView;
+    /// Renderer view of a message.
+    fn msg_info(msg: &Self::Msg) -> MsgInfo;
+}

@@ -1,0 +1,187 @@
+//! One handle for a simulation of any protocol, chosen by the scenario's `protocol` field. The
+//! simulator itself is generic ([`Sim<P>`]); this enum is the only place that lists protocols,
+//! so the CLI and the wasm layer stay protocol-neutral.
+
+use super::frame::Frame;
+use super::scenario::{Action, Scenario, PROTOCOLS};
+use super::{Sim, Violation};
+use crate::check::history::Operation;
+use crate::protocol::raft::{Raft, RaftConfig};
+use crate::protocol::{ClientId, ClientOp, NodeView, Time};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A running simulation of some protocol.
+pub enum AnySim {
+    /// Raft.
+    Raft(Box<Sim<Raft>>),
+}
+
+macro_rules! each {
+    ($self:expr, $s:ident => $body:expr) => {
+        match $self {
+            AnySim::Raft($s) => $body,
+        }
+    };
+}
+
+/// Final state of one node, as `cap run` prints it.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeReport {
+    /// Server id.
+    pub id: u32,
+    /// False when crashed at the end.
+    pub alive: bool,
+    /// Role, term, commit index, log tail, ….
+    #[serde(flatten)]
+    pub view: Option<NodeView>,
+}
+
+/// What `cap run` prints: final state, history, counters, violations and the trace hash.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// Protocol.
+    pub protocol: String,
+    /// Seed.
+    pub seed: u64,
+    /// Simulated end time (ms).
+    pub end_time: Time,
+    /// Events processed.
+    pub events: u64,
+    /// Final node states.
+    pub nodes: Vec<NodeReport>,
+    /// Client history (most recent operations when it was bounded).
+    pub history: Vec<Operation>,
+    /// Operations forgotten from the front of the history.
+    pub history_dropped: u64,
+    /// Messages sent by kind.
+    pub messages_sent: BTreeMap<String, u64>,
+    /// Messages delivered.
+    pub messages_delivered: u64,
+    /// Messages lost.
+    pub messages_lost: u64,
+    /// Invariant violations.
+    pub violations: Vec<Violation>,
+    /// Hash of the whole event trace (hex).
+    pub trace_hash: String,
+}
+
+impl AnySim {
+    /// Build a simulation from a validated scenario; the error says what is wrong.
+    pub fn new(scenario: Scenario) -> Result<AnySim, String> {
+        scenario.validate()?;
+        match scenario.protocol.as_str() {
+            "raft" => {
+                let config: RaftConfig = parse_config(&scenario.config)?;
+                if config.election_timeout_ms[0] == 0
+                    || config.election_timeout_ms[0] > config.election_timeout_ms[1]
+                {
+                    return Err(
+                        "config.election_timeout_ms must be [min, max] with 0 < min <= max".into(),
+                    );
+                }
+                if config.heartbeat_ms == 0 {
+                    return Err("config.heartbeat_ms must be at least 1".into());
+                }
+                Ok(AnySim::Raft(Box::new(Sim::new(scenario, config))))
+            }
+            other => Err(format!(
+                "unknown protocol '{other}': accepted protocols are {}",
+                PROTOCOLS.join(", ")
+            )),
+        }
+    }
+
+    /// Parse JSON text and build the simulation.
+    pub fn from_json(text: &str) -> Result<AnySim, String> {
+        AnySim::new(Scenario::from_json(text)?)
+    }
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Scenario {
+        each!(self, s => s.scenario())
+    }
+    /// Simulated time (ms).
+    pub fn now(&self) -> Time {
+        each!(self, s => s.now())
+    }
+    /// Process one event; false when none is left.
+    pub fn step(&mut self) -> bool {
+        each!(self, s => s.step())
+    }
+    /// Run all events up to time `t`.
+    pub fn run_until(&mut self, t: Time) {
+        each!(self, s => s.run_until(t))
+    }
+    /// Advance by `ms`.
+    pub fn advance(&mut self, ms: Time) {
+        each!(self, s => s.advance(ms))
+    }
+    /// Carry out a reader's action now.
+    pub fn apply(&mut self, action: Action) -> Result<(), String> {
+        each!(self, s => s.apply(action))
+    }
+    /// Client `c` invokes `op`.
+    pub fn invoke(&mut self, c: ClientId, op: ClientOp) -> Result<(), String> {
+        self.apply(Action::Client { client: c, op })
+    }
+    /// The renderer's snapshot.
+    pub fn frame(&self) -> Frame {
+        each!(self, s => s.frame())
+    }
+    /// Hash of the trace so far.
+    pub fn trace_hash(&self) -> u64 {
+        each!(self, s => s.trace_hash())
+    }
+    /// Violations so far.
+    pub fn violations(&self) -> &[Violation] {
+        each!(self, s => s.violations())
+    }
+    /// Client history.
+    pub fn history(&self) -> &[Operation] {
+        each!(self, s => s.history())
+    }
+    /// Events processed.
+    pub fn events(&self) -> u64 {
+        each!(self, s => s.counters().events)
+    }
+
+    /// The final report `cap run` prints.
+    pub fn report(&self) -> Report {
+        let f = self.frame();
+        Report {
+            scenario: self.scenario().name.clone(),
+            protocol: f.protocol,
+            seed: f.seed,
+            end_time: f.now,
+            events: f.counters.events,
+            nodes: f
+                .nodes
+                .into_iter()
+                .map(|n| NodeReport {
+                    id: n.id,
+                    alive: n.alive,
+                    view: n.view,
+                })
+                .collect(),
+            history: self.history().to_vec(),
+            history_dropped: each!(self, s => s.history_dropped()),
+            messages_sent: f.counters.sent,
+            messages_delivered: f.counters.delivered,
+            messages_lost: f.counters.lost,
+            violations: f.violations,
+            trace_hash: f.trace_hash,
+        }
+    }
+}
+
+fn parse_config<T: serde::de::DeserializeOwned + Default>(
+    v: &serde_json::Value,
+) -> Result<T, String> {
+    if v.is_null() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(v.clone()).map_err(|e| format!("invalid config: {e}"))
+}

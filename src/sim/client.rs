@@ -1,0 +1,227 @@
+//! Simulated clients. Each client is attached to a node, has at most one operation outstanding
+//! (as Jepsen's processes do), follows redirects to the leader a node names, retries after a
+//! pause when no leader is known, and gives up at its timeout: a timed-out read is recorded
+//! `fail` (it changed nothing), a timed-out write or compare-and-set `info` (it may yet apply).
+
+use crate::check::history::Outcome;
+use crate::protocol::{ClientId, ClientOp, ClientResult, NodeId, RequestId, Time};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// Redirects followed before the client falls back to retrying its own node.
+const MAX_HOPS: u32 = 4;
+
+/// The operation a client is waiting on.
+#[derive(Clone, Debug, Serialize)]
+pub struct Pending {
+    /// Request id (unique per client, increasing).
+    pub request: RequestId,
+    /// The operation.
+    pub op: ClientOp,
+    /// Its position in the history.
+    pub history_index: u64,
+    /// The node the request was last sent to.
+    pub target: NodeId,
+    /// Invocation time.
+    pub since: Time,
+    hops: u32,
+}
+
+/// How the client's last operation ended, for the ✓ / ✕ / ? next to its icon.
+#[derive(Clone, Debug, Serialize)]
+pub struct LastOp {
+    /// e.g. `write x=3`.
+    pub label: String,
+    /// ok / fail / info.
+    pub outcome: Outcome,
+    /// What came back, e.g. `→ 3`.
+    pub result: String,
+    /// Completion time.
+    pub at: Time,
+    /// Latency in ms.
+    pub latency: Time,
+}
+
+/// What the simulator must do for a client.
+#[derive(Clone, Debug)]
+pub enum ClientStep {
+    /// Nothing.
+    Nothing,
+    /// Send the request to node `to`.
+    Send {
+        to: NodeId,
+        request: RequestId,
+        op: ClientOp,
+    },
+    /// Try again after a pause.
+    RetryLater { request: RequestId },
+    /// The operation completed.
+    Done {
+        history_index: u64,
+        outcome: Outcome,
+        result: Option<ClientResult>,
+        node: NodeId,
+    },
+}
+
+/// One client.
+#[derive(Clone, Debug, Serialize)]
+pub struct Client {
+    /// Client id.
+    pub id: ClientId,
+    /// The node it is attached to.
+    pub node: NodeId,
+    /// Operation timeout in ms.
+    pub timeout: Time,
+    /// Explicit operations waiting for the outstanding one to finish.
+    pub queue: VecDeque<ClientOp>,
+    /// The outstanding operation.
+    pub current: Option<Pending>,
+    /// The last completed operation.
+    pub last: Option<LastOp>,
+    next_request: RequestId,
+    #[serde(skip)]
+    now: Time,
+}
+
+impl Client {
+    /// A client attached to `node`.
+    pub fn new(id: ClientId, node: NodeId, timeout: Time) -> Self {
+        Client {
+            id,
+            node,
+            timeout,
+            queue: VecDeque::new(),
+            current: None,
+            last: None,
+            next_request: 1,
+            now: 0,
+        }
+    }
+
+    /// True while an operation is outstanding.
+    pub fn busy(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// Start `op` (recorded at `history_index`) now.
+    pub fn invoke(
+        &mut self,
+        op: ClientOp,
+        history_index: u64,
+        now: Time,
+    ) -> (RequestId, ClientStep) {
+        let request = self.next_request;
+        self.next_request += 1;
+        self.now = now;
+        self.current = Some(Pending {
+            request,
+            op: op.clone(),
+            history_index,
+            target: self.node,
+            since: now,
+            hops: 0,
+        });
+        (
+            request,
+            ClientStep::Send {
+                to: self.node,
+                request,
+                op,
+            },
+        )
+    }
+
+    /// A node answered.
+    pub fn on_response(
+        &mut self,
+        request: RequestId,
+        from: NodeId,
+        result: ClientResult,
+    ) -> ClientStep {
+        let Some(p) = self.current.as_mut().filter(|p| p.request == request) else {
+            return ClientStep::Nothing;
+        };
+        match result {
+            ClientResult::Redirect { leader: Some(l) } if p.hops < MAX_HOPS && l != from => {
+                p.hops += 1;
+                p.target = l;
+                ClientStep::Send {
+                    to: l,
+                    request,
+                    op: p.op.clone(),
+                }
+            }
+            ClientResult::Redirect { .. } => {
+                // No leader known (or too many hops): ask our own node again after a pause.
+                p.target = self.node;
+                p.hops = 0;
+                ClientStep::RetryLater { request }
+            }
+            ClientResult::Unavailable { .. } => ClientStep::RetryLater { request },
+            ClientResult::CasFailed { .. } => self.finish(Outcome::Fail, Some(result), from),
+            ok => self.finish(Outcome::Ok, Some(ok), from),
+        }
+    }
+
+    /// The retry pause ended.
+    pub fn retry(&mut self, request: RequestId) -> ClientStep {
+        match &self.current {
+            Some(p) if p.request == request => ClientStep::Send {
+                to: p.target,
+                request,
+                op: p.op.clone(),
+            },
+            _ => ClientStep::Nothing,
+        }
+    }
+
+    /// The operation's timeout fired; `None` when it had already completed.
+    pub fn on_timeout(&mut self, request: RequestId) -> Option<ClientStep> {
+        let p = self.current.as_ref().filter(|p| p.request == request)?;
+        let outcome = if p.op.is_mutation() {
+            Outcome::Info
+        } else {
+            Outcome::Fail
+        };
+        let target = p.target;
+        Some(self.finish(outcome, None, target))
+    }
+
+    /// Simulated time as the client last saw it (set by the simulator before each call).
+    pub fn set_now(&mut self, now: Time) {
+        self.now = now;
+    }
+
+    fn finish(
+        &mut self,
+        outcome: Outcome,
+        result: Option<ClientResult>,
+        node: NodeId,
+    ) -> ClientStep {
+        let p = self.current.take().expect("an operation is outstanding");
+        let text = match &result {
+            Some(ClientResult::ReadOk { value: Some(v) }) => format!("→ {v}"),
+            Some(ClientResult::ReadOk { value: None }) => "→ nil".into(),
+            Some(ClientResult::CasFailed { current }) => format!(
+                "failed, was {}",
+                current.map(|v| v.to_string()).unwrap_or("nil".into())
+            ),
+            Some(_) => "ok".into(),
+            None => "timed out".into(),
+        };
+        self.last = Some(LastOp {
+            label: p.op.label(),
+            outcome,
+            result: text,
+            at: self.now,
+            latency: self.now.saturating_sub(p.since),
+        });
+        ClientStep::Done {
+            history_index: p.history_index,
+            outcome,
+            result,
+            node,
+        }
+    }
+}

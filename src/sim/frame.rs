@@ -1,0 +1,305 @@
+//! The snapshot the renderer draws each animation frame, and the CLI's final report: plain,
+//! protocol-neutral data (serialised to JS by the wasm layer and to JSON by the CLI).
+
+use super::client::{LastOp, Pending};
+use super::scenario::Member;
+use super::{Counters, InFlight, Payload, Sim, TimedNotice, Violation};
+use crate::check::history::{Operation, Outcome};
+use crate::check::Invariants;
+use crate::protocol::{NodeView, Protocol, Time};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One server as drawn.
+#[derive(Clone, Debug, Serialize)]
+pub struct NodeFrame {
+    /// Server id.
+    pub id: u32,
+    /// False while crashed.
+    pub alive: bool,
+    /// Partition side (group index).
+    pub side: u32,
+    /// Protocol view (role, term, log tail, …); the last known one while crashed.
+    #[serde(flatten)]
+    pub view: Option<NodeView>,
+    /// The election (or equivalent) timer: `[armed at, fires at]`, to draw a draining arc.
+    pub timer: Option<[Time; 2]>,
+    /// Restarts so far.
+    pub restarts: u32,
+}
+
+/// One message as drawn (position = elapsed fraction of `sent..deliver_at`).
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageFrame {
+    /// Id usable with the "drop message" action.
+    pub id: u64,
+    /// Sender: `n2` or `c0`.
+    pub from: String,
+    /// Receiver.
+    pub to: String,
+    /// Name as in the paper.
+    pub kind: String,
+    /// Replies are drawn hollow.
+    pub is_reply: bool,
+    /// Fields, for the tooltip.
+    pub detail: String,
+    /// Send time.
+    pub sent: Time,
+    /// Delivery time.
+    pub deliver_at: Time,
+    /// When it was lost, if it was (the renderer fades it out).
+    pub lost_at: Option<Time>,
+}
+
+/// One client as drawn.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientFrame {
+    /// Client id.
+    pub id: u32,
+    /// Node it is attached to.
+    pub node: u32,
+    /// Partition side.
+    pub side: u32,
+    /// Outstanding operation (its `target` is the node it currently talks to).
+    pub pending: Option<Pending>,
+    /// Last completed operation.
+    pub last: Option<LastOp>,
+}
+
+/// Availability and latency of the operations issued from one side of the partition.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SideStats {
+    /// Partition side.
+    pub side: u32,
+    /// Operations invoked.
+    pub attempted: u64,
+    /// Completed ok (including compare-and-set that ran and failed its comparison).
+    pub ok: u64,
+    /// Definitely failed.
+    pub failed: u64,
+    /// Outcome unknown.
+    pub unknown: u64,
+    /// Still outstanding.
+    pub pending: u64,
+    /// ok / (ok + failed + unknown), in percent; `None` before anything completed.
+    pub availability: Option<f64>,
+    /// Median latency of successful operations (ms).
+    pub p50: Option<Time>,
+    /// 99th percentile latency of successful operations (ms).
+    pub p99: Option<Time>,
+}
+
+/// Everything the renderer needs for one frame.
+#[derive(Clone, Debug, Serialize)]
+pub struct Frame {
+    /// Simulated time (ms).
+    pub now: Time,
+    /// Protocol name.
+    pub protocol: String,
+    /// Seed of this run.
+    pub seed: u64,
+    /// Servers.
+    pub nodes: Vec<NodeFrame>,
+    /// Messages in flight (and lost ones still fading).
+    pub messages: Vec<MessageFrame>,
+    /// Partition groups as member names (`n0`, `c1`); one group when healed.
+    pub groups: Vec<Vec<String>>,
+    /// One-way cut links `[from, to]`.
+    pub cuts: Vec<[String; 2]>,
+    /// Clients.
+    pub clients: Vec<ClientFrame>,
+    /// Recent semantic events (newest last).
+    pub notices: Vec<TimedNotice>,
+    /// Per-side availability and latency (over the operations still in the history).
+    pub sides: Vec<SideStats>,
+    /// Message counters.
+    pub counters: Counters,
+    /// Invariant violations so far.
+    pub violations: Vec<Violation>,
+    /// Hash of the trace so far.
+    pub trace_hash: String,
+}
+
+/// How many notices a frame carries.
+const FRAME_NOTICES: usize = 30;
+
+impl<P: Protocol + Invariants> Sim<P> {
+    /// The snapshot the renderer draws.
+    pub fn frame(&self) -> Frame {
+        let now = self.now();
+        let nodes = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let id = i as u32;
+                let node = slot.node.as_ref();
+                let timer = node
+                    .and_then(|n| n.timeout_timer())
+                    .and_then(|t| slot.timers.get(&t))
+                    .map(|t| [t.set_at, t.fires_at]);
+                NodeFrame {
+                    id,
+                    alive: node.is_some(),
+                    side: self.net.group(Member::Node(id)),
+                    view: node.map(|n| n.view()),
+                    timer,
+                    restarts: slot.restarts,
+                }
+            })
+            .collect();
+        let messages = self
+            .in_flight()
+            .iter()
+            .map(|(id, m)| message_frame::<P>(*id, m))
+            .collect();
+        let clients = self
+            .clients()
+            .iter()
+            .map(|c| ClientFrame {
+                id: c.id,
+                node: c.node,
+                side: self.net.group(Member::Client(c.id)),
+                pending: c.current.clone(),
+                last: c.last.clone(),
+            })
+            .collect();
+        Frame {
+            now,
+            protocol: P::NAME.to_string(),
+            seed: self.scenario().seed,
+            nodes,
+            messages,
+            groups: self.groups(),
+            cuts: self
+                .net
+                .cuts
+                .iter()
+                .map(|(a, b)| [a.to_string(), b.to_string()])
+                .collect(),
+            clients,
+            notices: self
+                .notices()
+                .iter()
+                .rev()
+                .take(FRAME_NOTICES)
+                .rev()
+                .cloned()
+                .collect(),
+            sides: self.side_stats(),
+            counters: self.counters().clone(),
+            violations: self.violations().to_vec(),
+            trace_hash: format!("{:016x}", self.trace_hash()),
+        }
+    }
+
+    /// Partition groups as member names, every node and client listed once.
+    pub fn groups(&self) -> Vec<Vec<String>> {
+        let mut groups: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        for id in 0..self.nodes.len() as u32 {
+            groups
+                .entry(self.net.group(Member::Node(id)))
+                .or_default()
+                .push(format!("n{id}"));
+        }
+        for c in 0..self.clients().len() as u32 {
+            groups
+                .entry(self.net.group(Member::Client(c)))
+                .or_default()
+                .push(format!("c{c}"));
+        }
+        groups.into_values().collect()
+    }
+
+    /// Availability and latency per partition side, by the side each client is on now.
+    pub fn side_stats(&self) -> Vec<SideStats> {
+        let mut sides: BTreeMap<u32, (SideStats, Vec<Time>)> = BTreeMap::new();
+        for op in self.history() {
+            let side = self.net.group(Member::Client(op.client));
+            let (s, lat) = sides.entry(side).or_insert_with(|| {
+                (
+                    SideStats {
+                        side,
+                        ..Default::default()
+                    },
+                    Vec::new(),
+                )
+            });
+            count_op(s, lat, op);
+        }
+        for c in 0..self.clients().len() as u32 {
+            let side = self.net.group(Member::Client(c));
+            sides.entry(side).or_insert_with(|| {
+                (
+                    SideStats {
+                        side,
+                        ..Default::default()
+                    },
+                    Vec::new(),
+                )
+            });
+        }
+        sides
+            .into_values()
+            .map(|(mut s, mut lat)| {
+                let done = s.ok + s.failed + s.unknown;
+                s.availability = (done > 0).then(|| 100.0 * s.ok as f64 / done as f64);
+                lat.sort_unstable();
+                s.p50 = percentile(&lat, 50);
+                s.p99 = percentile(&lat, 99);
+                s
+            })
+            .collect()
+    }
+}
+
+fn count_op(s: &mut SideStats, lat: &mut Vec<Time>, op: &Operation) {
+    s.attempted += 1;
+    match (op.outcome, &op.result) {
+        (None, _) => s.pending += 1,
+        (Some(Outcome::Ok), _) | (Some(Outcome::Fail), Some(_)) => {
+            s.ok += 1;
+            lat.push(op.complete.unwrap_or(op.invoke) - op.invoke);
+        }
+        (Some(Outcome::Fail), None) => s.failed += 1,
+        (Some(Outcome::Info), _) => s.unknown += 1,
+    }
+}
+
+fn percentile(sorted: &[Time], p: usize) -> Option<Time> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (p * sorted.len()).div_ceil(100).max(1) - 1;
+    Some(sorted[rank.min(sorted.len() - 1)])
+}
+
+fn message_frame<P: Protocol>(id: u64, m: &InFlight<P::Msg>) -> MessageFrame {
+    let (kind, is_reply, detail) = match &m.payload {
+        Payload::Peer(msg) => {
+            let info = P::msg_info(msg);
+            (info.kind.to_string(), info.is_reply, info.detail)
+        }
+        Payload::Request { request, op } => (
+            "ClientRequest".to_string(),
+            false,
+            format!("#{request} {}", op.label()),
+        ),
+        Payload::Response { request, result } => (
+            "ClientResponse".to_string(),
+            true,
+            format!("#{request} {result:?}"),
+        ),
+    };
+    MessageFrame {
+        id,
+        from: m.from.to_string(),
+        to: m.to.to_string(),
+        kind,
+        is_reply,
+        detail,
+        sent: m.sent,
+        deliver_at: m.deliver_at,
+        lost_at: m.lost_at,
+    }
+}

@@ -1,0 +1,885 @@
+//! The deterministic world: one seeded PRNG, simulated time, an event queue ordered by
+//! `(time, sequence)`, a network of nodes *and clients* with latency, loss, duplication,
+//! partitions and one-way cuts, crashes and restarts, clients with timeouts and Jepsen-style
+//! histories, and the invariant checks run after every event.
+//!
+//! Everything nondeterministic lives here (as in FoundationDB's simulation and madsim): the
+//! protocols ask for randomness as ranges and never see a clock. Ordered maps are used wherever
+//! iteration order could leak into behaviour, so a scenario and seed give the same trace —
+//! and the same [`Sim::trace_hash`] — natively and in wasm.
+
+pub mod any;
+pub mod client;
+pub mod frame;
+pub mod scenario;
+pub mod sweep;
+
+use crate::check::history::{Operation, Outcome};
+use crate::check::{InvariantChecker, Invariants};
+use crate::protocol::{
+    ClientId, ClientOp, ClientResult, NodeId, Notice, Outbox, Output, Protocol, RequestId, Time,
+};
+use client::{Client, ClientStep};
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use scenario::{Action, Member, Scenario};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::hash::{Hash, Hasher};
+
+/// FNV-1a, 64-bit: a stable hash for the trace (the same on every platform: `usize` lengths are
+/// widened to `u64` so wasm32 and x86_64 agree).
+#[derive(Clone, Debug)]
+pub struct TraceHasher(u64);
+
+impl Default for TraceHasher {
+    fn default() -> Self {
+        TraceHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for TraceHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= *b as u64;
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_isize(&mut self, i: isize) {
+        self.write_i64(i as i64);
+    }
+}
+
+/// What travels on a link.
+#[derive(Clone, Debug, Hash)]
+pub enum Payload<M> {
+    /// A protocol message between servers.
+    Peer(M),
+    /// A client's request to a server.
+    Request { request: RequestId, op: ClientOp },
+    /// A server's answer to a client.
+    Response {
+        request: RequestId,
+        result: ClientResult,
+    },
+}
+
+/// A message on the wire, kept until delivered (or, when lost, until it fades out).
+#[derive(Clone, Debug)]
+pub struct InFlight<M> {
+    /// Sender.
+    pub from: Member,
+    /// Receiver.
+    pub to: Member,
+    /// Content.
+    pub payload: Payload<M>,
+    /// Send time.
+    pub sent: Time,
+    /// Delivery time.
+    pub deliver_at: Time,
+    /// When it was lost (cut link, crash, random drop), if it was.
+    pub lost_at: Option<Time>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Event<T> {
+    Deliver(u64),
+    Timer {
+        node: NodeId,
+        timer: T,
+        generation: u64,
+    },
+    ClientTimeout {
+        client: ClientId,
+        request: RequestId,
+    },
+    ClientRetry {
+        client: ClientId,
+        request: RequestId,
+    },
+    ClientNext {
+        client: ClientId,
+    },
+    Step(usize),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Scheduled<T> {
+    time: Time,
+    seq: u64,
+    event: Event<T>,
+}
+
+/// An armed timer: when it was set and when it fires.
+#[derive(Clone, Debug)]
+pub struct ArmedTimer {
+    generation: u64,
+    /// Time it was armed.
+    pub set_at: Time,
+    /// Time it fires.
+    pub fires_at: Time,
+}
+
+/// One server slot: the running node (None while crashed) and what survives a crash.
+#[derive(Clone, Debug)]
+pub struct NodeSlot<P: Protocol> {
+    /// The running state machine; `None` while crashed.
+    pub node: Option<P>,
+    /// Durable state captured at the crash.
+    pub durable: Option<P::Durable>,
+    /// Armed timers.
+    pub timers: BTreeMap<P::Timer, ArmedTimer>,
+    /// How many times this node restarted.
+    pub restarts: u32,
+}
+
+/// The network: partition groups, one-way cuts and one-shot faults.
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    /// Group of each member that is not in group 0.
+    pub groups: BTreeMap<Member, u32>,
+    /// Directed cut links.
+    pub cuts: BTreeSet<(Member, Member)>,
+    drop_next: BTreeSet<(Member, Member)>,
+    duplicate_next: BTreeSet<(Member, Member)>,
+}
+
+impl Network {
+    /// The side (partition group) a member is on; 0 when unpartitioned.
+    pub fn group(&self, m: Member) -> u32 {
+        self.groups.get(&m).copied().unwrap_or(0)
+    }
+    /// Can a message go from `a` to `b` right now?
+    pub fn connected(&self, a: Member, b: Member) -> bool {
+        self.group(a) == self.group(b) && !self.cuts.contains(&(a, b))
+    }
+}
+
+/// A safety violation found by an invariant check.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Violation {
+    /// Simulated time it was detected.
+    pub at: Time,
+    /// Which invariant, e.g. `Election Safety`.
+    pub invariant: String,
+    /// What was seen.
+    pub detail: String,
+}
+
+/// Counters shown on the scoreboard and printed by the CLI.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Counters {
+    /// Messages sent, by kind.
+    pub sent: BTreeMap<String, u64>,
+    /// Messages delivered.
+    pub delivered: u64,
+    /// Messages lost (random drop, cut link, crashed receiver).
+    pub lost: u64,
+    /// Messages duplicated.
+    pub duplicated: u64,
+    /// Events processed.
+    pub events: u64,
+}
+
+/// A semantic event with its time and node, for the timeline and the CLI.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TimedNotice {
+    /// When.
+    pub at: Time,
+    /// Which node.
+    pub node: NodeId,
+    /// What.
+    #[serde(flatten)]
+    pub notice: Notice,
+}
+
+/// How many notices are kept for the UI.
+const NOTICE_WINDOW: usize = 200;
+/// How long a lost message keeps fading on screen (ms of simulated time, at least).
+const LOST_FADE_MS: Time = 200;
+/// Pause before a client retries after "no leader known".
+const RETRY_MS: Time = 100;
+
+/// The simulated world for one protocol `P`.
+pub struct Sim<P: Protocol + Invariants> {
+    scenario: Scenario,
+    config: P::Config,
+    now: Time,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Scheduled<P::Timer>>>,
+    rng: Pcg64Mcg,
+    /// Servers.
+    pub nodes: Vec<NodeSlot<P>>,
+    in_flight: BTreeMap<u64, InFlight<P::Msg>>,
+    next_msg: u64,
+    /// Partitions and cuts.
+    pub net: Network,
+    clients: Vec<Client>,
+    history: Vec<Operation>,
+    history_dropped: u64,
+    notices: VecDeque<TimedNotice>,
+    counters: Counters,
+    trace: TraceHasher,
+    checker: P::Checker,
+    violations: Vec<Violation>,
+    outbox: Outbox<P>,
+}
+
+impl<P: Protocol + Invariants> Sim<P> {
+    /// Build the world described by `scenario` with the parsed protocol `config`.
+    pub fn new(scenario: Scenario, config: P::Config) -> Self {
+        let mut sim = Sim {
+            rng: Pcg64Mcg::seed_from_u64(scenario.seed),
+            config,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            nodes: Vec::new(),
+            in_flight: BTreeMap::new(),
+            next_msg: 0,
+            net: Network::default(),
+            clients: scenario
+                .clients
+                .iter()
+                .enumerate()
+                .map(|(i, c)| Client::new(i as ClientId, c.node, c.timeout_ms))
+                .collect(),
+            history: Vec::new(),
+            history_dropped: 0,
+            notices: VecDeque::new(),
+            counters: Counters::default(),
+            trace: TraceHasher::default(),
+            checker: P::Checker::default(),
+            violations: Vec::new(),
+            outbox: Outbox::new(),
+            scenario,
+        };
+        for i in 0..sim.scenario.steps.len() {
+            let at = sim.scenario.steps[i].at;
+            sim.schedule(at, Event::Step(i));
+        }
+        if let Some(w) = sim.scenario.workload.clone() {
+            for c in 0..sim.clients.len() as ClientId {
+                sim.schedule(w.start_ms, Event::ClientNext { client: c });
+            }
+        }
+        for id in 0..sim.scenario.nodes {
+            sim.nodes.push(NodeSlot {
+                node: None,
+                durable: None,
+                timers: BTreeMap::new(),
+                restarts: 0,
+            });
+            let node = P::start(
+                id,
+                sim.scenario.nodes,
+                &sim.config,
+                None,
+                0,
+                &mut sim.outbox,
+            );
+            sim.nodes[id as usize].node = Some(node);
+            sim.flush(id);
+        }
+        sim
+    }
+
+    /// The scenario this world runs.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    /// Current simulated time (ms).
+    pub fn now(&self) -> Time {
+        self.now
+    }
+    /// Hash of every event processed so far: equal hashes mean identical runs.
+    pub fn trace_hash(&self) -> u64 {
+        self.trace.finish()
+    }
+    /// Invariant violations found so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+    /// The client history (the most recent `history_limit` operations).
+    pub fn history(&self) -> &[Operation] {
+        &self.history
+    }
+    /// Operations dropped from the front of the history to bound memory.
+    pub fn history_dropped(&self) -> u64 {
+        self.history_dropped
+    }
+    /// Recent semantic events.
+    pub fn notices(&self) -> &VecDeque<TimedNotice> {
+        &self.notices
+    }
+    /// Message and event counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+    /// Messages in flight (and lost ones still fading).
+    pub fn in_flight(&self) -> &BTreeMap<u64, InFlight<P::Msg>> {
+        &self.in_flight
+    }
+    /// Clients.
+    pub fn clients(&self) -> &[Client] {
+        &self.clients
+    }
+    /// Live node `id`, if running.
+    pub fn node(&self, id: NodeId) -> Option<&P> {
+        self.nodes.get(id as usize).and_then(|s| s.node.as_ref())
+    }
+    /// Time of the next pending event, if any.
+    pub fn next_event_time(&self) -> Option<Time> {
+        self.queue.peek().map(|Reverse(s)| s.time)
+    }
+
+    fn schedule(&mut self, time: Time, event: Event<P::Timer>) {
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled {
+            time,
+            seq: self.seq,
+            event,
+        }));
+    }
+
+    fn hash_event(&mut self, tag: u8, a: u64, b: u64) {
+        self.now.hash(&mut self.trace);
+        tag.hash(&mut self.trace);
+        a.hash(&mut self.trace);
+        b.hash(&mut self.trace);
+    }
+
+    /// Process the next event; false when none is left.
+    pub fn step(&mut self) -> bool {
+        let Some(Reverse(s)) = self.queue.pop() else {
+            return false;
+        };
+        self.now = self.now.max(s.time);
+        self.counters.events += 1;
+        let touched = match s.event {
+            Event::Deliver(id) => self.deliver(id),
+            Event::Timer {
+                node,
+                timer,
+                generation,
+            } => self.fire_timer(node, timer, generation),
+            Event::ClientTimeout { client, request } => {
+                self.hash_event(3, client as u64, request);
+                self.client_timeout(client, request);
+                None
+            }
+            Event::ClientRetry { client, request } => {
+                self.hash_event(4, client as u64, request);
+                let step = self.clients[client as usize].retry(request);
+                self.client_step(client, step);
+                None
+            }
+            Event::ClientNext { client } => {
+                self.hash_event(5, client as u64, 0);
+                self.workload_next(client);
+                None
+            }
+            Event::Step(i) => {
+                self.hash_event(6, i as u64, 0);
+                let action = self.scenario.steps[i].action.clone();
+                if let Err(e) = self.apply(action) {
+                    self.violations.push(Violation {
+                        at: self.now,
+                        invariant: "scenario".into(),
+                        detail: e,
+                    });
+                }
+                None
+            }
+        };
+        if let Some(node) = touched {
+            self.check_invariants(node);
+        }
+        true
+    }
+
+    /// Run events up to and including time `t`, then set the clock to `t`.
+    pub fn run_until(&mut self, t: Time) {
+        while self.next_event_time().is_some_and(|n| n <= t) {
+            self.step();
+        }
+        self.now = self.now.max(t);
+        self.expire_lost();
+    }
+
+    /// Advance simulated time by `ms`.
+    pub fn advance(&mut self, ms: Time) {
+        let t = self.now + ms;
+        self.run_until(t);
+    }
+
+    fn expire_lost(&mut self) {
+        let now = self.now;
+        self.in_flight.retain(|_, m| match m.lost_at {
+            Some(l) => now < (l + LOST_FADE_MS).max(m.deliver_at.min(l + 2 * LOST_FADE_MS)),
+            None => true,
+        });
+    }
+
+    fn check_invariants(&mut self, node: NodeId) {
+        let found = self.checker.check(self.now, node, &self.nodes);
+        for (invariant, detail) in found {
+            if self.violations.len() < 100 {
+                self.violations.push(Violation {
+                    at: self.now,
+                    invariant,
+                    detail,
+                });
+            }
+        }
+    }
+
+    fn deliver(&mut self, id: u64) -> Option<NodeId> {
+        let m = self.in_flight.get(&id)?;
+        if m.lost_at.is_some() {
+            return None;
+        }
+        let m = self.in_flight.remove(&id)?;
+        let (from, to) = (m.from, m.to);
+        // The link may have been cut while the message flew (already marked lost then), or the
+        // receiver may have crashed.
+        match to {
+            Member::Node(n) => {
+                if self.nodes[n as usize].node.is_none() {
+                    self.counters.lost += 1;
+                    self.in_flight.insert(
+                        id,
+                        InFlight {
+                            lost_at: Some(self.now),
+                            ..m
+                        },
+                    );
+                    return None;
+                }
+                self.counters.delivered += 1;
+                let mut h = TraceHasher::default();
+                m.payload.hash(&mut h);
+                self.hash_event(1, id, h.finish());
+                let now = self.now;
+                let node = self.nodes[n as usize].node.as_mut().expect("alive");
+                match m.payload {
+                    Payload::Peer(msg) => {
+                        let Member::Node(f) = from else { return None };
+                        node.on_message(now, f, msg, &mut self.outbox);
+                    }
+                    Payload::Request { request, op } => {
+                        let Member::Client(c) = from else { return None };
+                        node.on_client(now, c, request, op, &mut self.outbox);
+                    }
+                    Payload::Response { .. } => return None,
+                }
+                self.flush(n);
+                Some(n)
+            }
+            Member::Client(c) => {
+                self.counters.delivered += 1;
+                if let Payload::Response { request, result } = m.payload {
+                    let Member::Node(f) = from else { return None };
+                    self.hash_event(2, c as u64, request);
+                    self.clients[c as usize].set_now(self.now);
+                    let step = self.clients[c as usize].on_response(request, f, result);
+                    self.client_step(c, step);
+                }
+                None
+            }
+        }
+    }
+
+    fn fire_timer(&mut self, id: NodeId, timer: P::Timer, generation: u64) -> Option<NodeId> {
+        match self.nodes[id as usize].timers.get(&timer) {
+            Some(t) if t.generation == generation => {}
+            _ => return None,
+        }
+        self.nodes[id as usize].timers.remove(&timer);
+        let mut h = TraceHasher::default();
+        timer.hash(&mut h);
+        self.hash_event(7, id as u64, h.finish());
+        let now = self.now;
+        let node = self.nodes[id as usize].node.as_mut()?;
+        node.on_timer(now, timer, &mut self.outbox);
+        self.flush(id);
+        Some(id)
+    }
+
+    /// Carry out everything node `id` left in the outbox.
+    fn flush(&mut self, id: NodeId) {
+        let outputs: Vec<Output<P>> = self.outbox.drain().collect();
+        for o in outputs {
+            match o {
+                Output::Send { to, msg } => {
+                    let kind = P::msg_info(&msg).kind;
+                    *self.counters.sent.entry(kind.to_string()).or_default() += 1;
+                    self.send(Member::Node(id), Member::Node(to), Payload::Peer(msg));
+                }
+                Output::SetTimer { timer, min, max } => {
+                    let d = if max > min {
+                        self.rng.random_range(min..=max)
+                    } else {
+                        min
+                    };
+                    self.seq += 1;
+                    let generation = self.seq;
+                    let slot = &mut self.nodes[id as usize];
+                    slot.timers.insert(
+                        timer.clone(),
+                        ArmedTimer {
+                            generation,
+                            set_at: self.now,
+                            fires_at: self.now + d,
+                        },
+                    );
+                    self.schedule(
+                        self.now + d,
+                        Event::Timer {
+                            node: id,
+                            timer,
+                            generation,
+                        },
+                    );
+                }
+                Output::CancelTimer { timer } => {
+                    self.nodes[id as usize].timers.remove(&timer);
+                }
+                Output::Persist => {}
+                Output::Reply {
+                    client,
+                    request,
+                    result,
+                } => {
+                    *self
+                        .counters
+                        .sent
+                        .entry("ClientResponse".into())
+                        .or_default() += 1;
+                    if (client as usize) < self.clients.len() {
+                        self.send(
+                            Member::Node(id),
+                            Member::Client(client),
+                            Payload::Response { request, result },
+                        );
+                    }
+                }
+                Output::Notice(notice) => {
+                    if self.notices.len() >= NOTICE_WINDOW {
+                        self.notices.pop_front();
+                    }
+                    self.notices.push_back(TimedNotice {
+                        at: self.now,
+                        node: id,
+                        notice,
+                    });
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, from: Member, to: Member, payload: Payload<P::Msg>) {
+        let [lo, hi] = self.scenario.network.latency_ms;
+        let mut copies = 1;
+        let mut lost = !self.net.connected(from, to);
+        if self.net.drop_next.remove(&(from, to)) {
+            lost = true;
+        }
+        if self.net.duplicate_next.remove(&(from, to)) {
+            copies = 2;
+        }
+        // Draw in a fixed order whatever the outcome, so one fault does not shift the stream.
+        let p_drop = self.scenario.network.drop;
+        let p_dup = self.scenario.network.duplicate;
+        if p_drop > 0.0 && self.rng.random_bool(p_drop) {
+            lost = true;
+        }
+        if p_dup > 0.0 && self.rng.random_bool(p_dup) {
+            copies = 2;
+        }
+        for c in 0..copies {
+            let latency = if hi > lo {
+                self.rng.random_range(lo..=hi)
+            } else {
+                lo
+            };
+            let id = self.next_msg;
+            self.next_msg += 1;
+            if c > 0 {
+                self.counters.duplicated += 1;
+            }
+            let lost_at = if lost {
+                self.counters.lost += 1;
+                Some(self.now + latency / 2)
+            } else {
+                None
+            };
+            self.in_flight.insert(
+                id,
+                InFlight {
+                    from,
+                    to,
+                    payload: payload.clone(),
+                    sent: self.now,
+                    deliver_at: self.now + latency,
+                    lost_at,
+                },
+            );
+            self.schedule(self.now + latency, Event::Deliver(id));
+        }
+    }
+
+    fn client_step(&mut self, c: ClientId, step: ClientStep) {
+        match step {
+            ClientStep::Nothing => {}
+            ClientStep::Send { to, request, op } => {
+                *self
+                    .counters
+                    .sent
+                    .entry("ClientRequest".into())
+                    .or_default() += 1;
+                self.send(
+                    Member::Client(c),
+                    Member::Node(to),
+                    Payload::Request { request, op },
+                );
+            }
+            ClientStep::RetryLater { request } => self.schedule(
+                self.now + RETRY_MS,
+                Event::ClientRetry { client: c, request },
+            ),
+            ClientStep::Done {
+                history_index,
+                outcome,
+                result,
+                node,
+            } => {
+                self.complete_op(history_index, outcome, result, node);
+                self.after_completion(c);
+            }
+        }
+    }
+
+    fn complete_op(
+        &mut self,
+        history_index: u64,
+        outcome: Outcome,
+        result: Option<ClientResult>,
+        node: NodeId,
+    ) {
+        let Some(first) = self.history.first().map(|o| o.id) else {
+            return;
+        };
+        if history_index < first {
+            return;
+        }
+        if let Some(op) = self.history.get_mut((history_index - first) as usize) {
+            op.complete = Some(self.now);
+            op.outcome = Some(outcome);
+            op.result = result;
+            op.node = node;
+        }
+    }
+
+    fn after_completion(&mut self, c: ClientId) {
+        // Start the next queued explicit operation, else (with a workload) pause, then draw one.
+        if let Some(op) = self.clients[c as usize].queue.pop_front() {
+            self.invoke(c, op);
+        } else if let Some(w) = &self.scenario.workload {
+            let mean = w.interval_ms;
+            let pause = self.rng.random_range(mean / 2..=mean + mean / 2);
+            self.schedule(self.now + pause, Event::ClientNext { client: c });
+        }
+    }
+
+    fn client_timeout(&mut self, c: ClientId, request: RequestId) {
+        self.clients[c as usize].set_now(self.now);
+        if let Some(done) = self.clients[c as usize].on_timeout(request) {
+            self.client_step(c, done);
+        }
+    }
+
+    fn workload_next(&mut self, c: ClientId) {
+        let Some(w) = self.scenario.workload.clone() else {
+            return;
+        };
+        if self.clients[c as usize].busy() {
+            return;
+        }
+        let total = w.read + w.write + w.cas;
+        let pick = self.rng.random_range(0..total);
+        let key = scenario::key_name(self.rng.random_range(0..w.keys));
+        let max = w.max_value.max(1);
+        let op = if pick < w.read {
+            ClientOp::Read { key }
+        } else if pick < w.read + w.write {
+            ClientOp::Write {
+                key,
+                value: self.rng.random_range(1..=max),
+            }
+        } else {
+            let from = self.rng.random_range(1..=max);
+            let to = self.rng.random_range(1..=max);
+            ClientOp::Cas { key, from, to }
+        };
+        self.invoke(c, op);
+    }
+
+    /// Client `c` invokes `op` now (queued behind an outstanding operation).
+    pub fn invoke(&mut self, c: ClientId, op: ClientOp) {
+        let client = &mut self.clients[c as usize];
+        if client.busy() {
+            client.queue.push_back(op);
+            return;
+        }
+        let id = self.history_dropped + self.history.len() as u64;
+        let node = client.node;
+        self.history.push(Operation {
+            id,
+            client: c,
+            op: op.clone(),
+            invoke: self.now,
+            complete: None,
+            outcome: None,
+            result: None,
+            node,
+        });
+        if self.history.len() > self.scenario.history_limit.max(16) {
+            // Keep memory bounded on long runs: forget the oldest operations.
+            let cut = self.history.len() / 4;
+            self.history.drain(..cut);
+            self.history_dropped += cut as u64;
+        }
+        let (request, step) = self.clients[c as usize].invoke(op, id, self.now);
+        let timeout = self.clients[c as usize].timeout;
+        self.schedule(
+            self.now + timeout,
+            Event::ClientTimeout { client: c, request },
+        );
+        self.client_step(c, step);
+    }
+
+    /// Carry out one action now (from a scenario step or the reader).
+    pub fn apply(&mut self, action: Action) -> Result<(), String> {
+        self.scenario.check_action(&action)?;
+        let mut h = TraceHasher::default();
+        format!("{action:?}").hash(&mut h);
+        self.hash_event(8, h.finish(), 0);
+        match action {
+            Action::Partition { groups } => {
+                self.net.groups.clear();
+                for (g, members) in groups.iter().enumerate() {
+                    for m in members {
+                        if g > 0 {
+                            self.net.groups.insert(*m, g as u32);
+                        }
+                    }
+                }
+                self.cut_in_flight();
+            }
+            Action::Heal => {
+                self.net.groups.clear();
+                self.net.cuts.clear();
+            }
+            Action::Cut { from, to } => {
+                self.net.cuts.insert((from, to));
+                self.cut_in_flight();
+            }
+            Action::Crash { node } => self.crash(node),
+            Action::Restart { node } => self.restart(node),
+            Action::Timeout { node } => {
+                if let Some(timer) = self.node(node).and_then(|n| n.timeout_timer()) {
+                    self.nodes[node as usize].timers.remove(&timer);
+                    let now = self.now;
+                    let n = self.nodes[node as usize].node.as_mut().expect("alive");
+                    n.on_timer(now, timer, &mut self.outbox);
+                    self.flush(node);
+                    self.check_invariants(node);
+                }
+            }
+            Action::Client { client, op } => self.invoke(client, op),
+            Action::DropNext { from, to } => {
+                self.net.drop_next.insert((from, to));
+            }
+            Action::DuplicateNext { from, to } => {
+                self.net.duplicate_next.insert((from, to));
+            }
+            Action::MoveClient { client, node } => self.clients[client as usize].node = node,
+            Action::DropMessage { id } => {
+                let now = self.now;
+                if let Some(m) = self.in_flight.get_mut(&id) {
+                    if m.lost_at.is_none() {
+                        m.lost_at = Some(now);
+                        self.counters.lost += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Messages in flight across a link that is now cut are lost (turmoil's `partition`).
+    fn cut_in_flight(&mut self) {
+        let now = self.now;
+        for m in self.in_flight.values_mut() {
+            if m.lost_at.is_none() && !self.net.connected(m.from, m.to) {
+                m.lost_at = Some(now);
+                self.counters.lost += 1;
+            }
+        }
+    }
+
+    fn crash(&mut self, id: NodeId) {
+        let slot = &mut self.nodes[id as usize];
+        if let Some(node) = slot.node.take() {
+            slot.durable = Some(node.durable());
+            slot.timers.clear();
+            self.checker.on_crash(id);
+            self.notices.push_back(TimedNotice {
+                at: self.now,
+                node: id,
+                notice: Notice {
+                    kind: "crashed".into(),
+                    term: None,
+                    text: format!("n{id} crashed"),
+                },
+            });
+        }
+    }
+
+    fn restart(&mut self, id: NodeId) {
+        if self.nodes[id as usize].node.is_some() {
+            return;
+        }
+        let durable = self.nodes[id as usize].durable.take();
+        let node = P::start(
+            id,
+            self.scenario.nodes,
+            &self.config,
+            durable,
+            self.now,
+            &mut self.outbox,
+        );
+        let slot = &mut self.nodes[id as usize];
+        slot.node = Some(node);
+        slot.restarts += 1;
+        self.checker.on_restart(id);
+        self.notices.push_back(TimedNotice {
+            at: self.now,
+            node: id,
+            notice: Notice {
+                kind: "restarted".into(),
+                term: None,
+                text: format!("n{id} restarted from its durable state"),
+            },
+        });
+        self.flush(id);
+        self.check_invariants(id);
+    }
+}
