@@ -666,11 +666,12 @@ impl Raft {
 
     /// Within an election timeout of hearing from a leader (thesis §4.2.3, §9.6).
     fn in_lease(&self, now: Time) -> bool {
-        (self.config.check_quorum || self.config.pre_vote)
-            && self.leader.is_some()
+        // A leader is its own lease; a follower's lasts an election timeout past contact.
+        let heard = self.leader.is_some()
             && self
                 .last_leader_contact
-                .is_some_and(|t| now < t + self.config.election_timeout_ms[0])
+                .is_some_and(|t| now < t + self.config.election_timeout_ms[0]);
+        (self.config.check_quorum || self.config.pre_vote) && (self.role == Role::Leader || heard)
     }
 
     fn handle_request_vote(

@@ -1,0 +1,372 @@
+//! The simulator and Raft together, through scenario files: determinism, faults, the shipped
+//! scenarios, the seed sweep, and that a deliberately broken Raft is caught.
+
+use cap_playground::check::history::Outcome;
+use cap_playground::protocol::raft::Raft;
+use cap_playground::sim::any::AnySim;
+use cap_playground::sim::scenario::{Action, Member, Scenario};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use cap_playground::sim::Sim;
+use std::path::Path;
+
+fn scenario(text: &str) -> Scenario {
+    Scenario::from_json(text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn raft(text: &str) -> Sim<Raft> {
+    let s = scenario(text);
+    let config = serde_json::from_value(if s.config.is_null() {
+        serde_json::json!({})
+    } else {
+        s.config.clone()
+    })
+    .unwrap();
+    Sim::new(s, config)
+}
+
+fn leaders(sim: &Sim<Raft>) -> Vec<(u32, u64)> {
+    sim.nodes
+        .iter()
+        .filter_map(|s| s.node.as_ref())
+        .filter(|n| n.role() == cap_playground::protocol::raft::Role::Leader)
+        .map(|n| (n.id(), n.current_term()))
+        .collect()
+}
+
+fn assert_clean(sim: &AnySim, what: &str) {
+    assert!(
+        sim.violations().is_empty(),
+        "{what}: seed {} violated {:?}",
+        sim.scenario().seed,
+        sim.violations().first()
+    );
+}
+
+#[test]
+fn same_scenario_and_seed_give_the_identical_trace() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/raft-minority-partition.json"),
+    )
+    .unwrap();
+    let run = |t: &str| {
+        let mut s = AnySim::from_json(t).unwrap();
+        s.run_until(10_000);
+        (s.trace_hash(), s.events())
+    };
+    let a = run(&text);
+    assert_eq!(a, run(&text), "same seed, same trace");
+    let other = text.replace("\"seed\": 3", "\"seed\": 4");
+    assert_ne!(a.0, run(&other).0, "another seed gives another run");
+}
+
+#[test]
+fn every_shipped_scenario_runs_without_violation() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.extension().is_none_or(|x| x != "json")
+            || path.file_name().is_some_and(|f| f == "index.json")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut sim =
+            AnySim::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // The hour-long benchmark is run by `cap bench`; a minute of it is enough here.
+        let until = sim.scenario().until.min(60_000);
+        sim.run_until(until);
+        assert_clean(&sim, &path.display().to_string());
+        n += 1;
+    }
+    assert!(
+        n >= 4,
+        "expected the scenario library in www/scenarios, found {n}"
+    );
+}
+
+#[test]
+fn s5_2_reelection_after_the_leader_crashes() {
+    let mut sim = raft(r#"{"protocol":"raft","nodes":5,"seed":5,"until":6000}"#);
+    sim.run_until(1_500);
+    let before = leaders(&sim);
+    assert_eq!(before.len(), 1, "one leader after 1.5 s: {before:?}");
+    let (old, term) = before[0];
+    sim.apply(Action::Crash { node: old }).unwrap();
+    sim.run_until(3_000);
+    let after = leaders(&sim);
+    assert_eq!(after.len(), 1);
+    assert_ne!(after[0].0, old);
+    assert!(after[0].1 > term, "the new leader's term is higher");
+    // The old leader restarts as a follower and adopts the new term.
+    sim.apply(Action::Restart { node: old }).unwrap();
+    sim.run_until(4_000);
+    let n = sim.node(old).unwrap();
+    assert_eq!(n.current_term(), after[0].1);
+    assert!(sim.violations().is_empty());
+}
+
+#[test]
+fn minority_side_stalls_and_majority_side_serves() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/raft-minority-partition.json"),
+    )
+    .unwrap();
+    let mut sim = raft(&text);
+    sim.run_until(2_000);
+    let commit_minority = sim
+        .node(0)
+        .unwrap()
+        .commit_index()
+        .max(sim.node(1).unwrap().commit_index());
+    sim.run_until(6_900);
+    // Client 0 sits with {n0, n1}: none of its operations invoked after the cut succeed.
+    let minority_ok = sim
+        .history()
+        .iter()
+        .filter(|o| {
+            o.client == 0
+                && o.invoke > 2_100
+                && o.complete.is_some_and(|c| c < 6_900)
+                && o.outcome == Some(Outcome::Ok)
+        })
+        .count();
+    let majority_ok = sim
+        .history()
+        .iter()
+        .filter(|o| o.client == 1 && o.invoke > 2_100 && o.outcome == Some(Outcome::Ok))
+        .count();
+    assert_eq!(minority_ok, 0, "the minority side answered nothing");
+    assert!(
+        majority_ok >= 5,
+        "the majority side kept serving ({majority_ok} ok)"
+    );
+    assert_eq!(
+        sim.node(0)
+            .unwrap()
+            .commit_index()
+            .max(sim.node(1).unwrap().commit_index()),
+        commit_minority,
+        "the minority committed nothing new"
+    );
+    sim.run_until(10_000);
+    let last: Vec<u64> = (0..5).map(|i| sim.node(i).unwrap().last_index()).collect();
+    assert!(
+        last.windows(2).all(|w| w[0] == w[1]),
+        "all logs converge after the heal: {last:?}"
+    );
+    assert_eq!(leaders(&sim).len(), 1);
+    assert!(sim.violations().is_empty());
+}
+
+#[test]
+fn messages_in_flight_across_a_new_cut_are_lost_and_one_way_cuts_are_one_way() {
+    let mut sim = raft(
+        r#"{"protocol":"raft","nodes":3,"seed":2,"network":{"latency_ms":[40,40]},"until":3000}"#,
+    );
+    sim.run_until(1_000);
+    let leader = leaders(&sim)[0].0;
+    // Heartbeats are in flight now (40 ms latency, 50 ms interval).
+    sim.run_until(1_010);
+    let lost_before = sim.counters().lost;
+    let others: Vec<Member> = (0..3).filter(|n| *n != leader).map(Member::Node).collect();
+    sim.apply(Action::Partition {
+        groups: vec![vec![Member::Node(leader)], others],
+    })
+    .unwrap();
+    assert!(
+        sim.counters().lost > lost_before,
+        "in-flight messages across the cut were lost"
+    );
+    sim.apply(Action::Heal).unwrap();
+    // Cut leader → f only: f stops hearing heartbeats and starts an election; the leader still
+    // receives f's messages.
+    let f = (0..3).find(|n| *n != leader).unwrap();
+    sim.apply(Action::Cut {
+        from: Member::Node(leader),
+        to: Member::Node(f),
+    })
+    .unwrap();
+    let term = sim.node(f).unwrap().current_term();
+    sim.run_until(1_600);
+    assert!(
+        sim.node(f).unwrap().current_term() > term,
+        "the follower behind a one-way cut times out"
+    );
+    assert!(sim.violations().is_empty());
+}
+
+#[test]
+fn s7_far_behind_follower_catches_up_through_install_snapshot_in_the_simulator() {
+    let mut sim = raft(
+        r#"{"protocol":"raft","nodes":3,"seed":9,"config":{"snapshot_threshold":5},
+            "clients":[{"node":0},{"node":1}],
+            "workload":{"interval_ms":60,"read":0,"write":1,"cas":0,"start_ms":400},
+            "steps":[{"at":500,"action":"crash","node":2},{"at":4000,"action":"restart","node":2}],
+            "until":6000}"#,
+    );
+    sim.run_until(6_000);
+    assert!(
+        sim.notices()
+            .iter()
+            .any(|n| n.node == 2 && n.notice.kind == "snapshot_installed"),
+        "n2 received a snapshot"
+    );
+    let (a, b) = (sim.node(0).unwrap(), sim.node(2).unwrap());
+    assert!(b.commit_index() > 20);
+    assert_eq!(b.state_machine().kv, a.state_machine().kv);
+    assert!(sim.violations().is_empty());
+}
+
+#[test]
+fn thesis_9_6_prevote_keeps_a_rejoining_node_from_disrupting_the_leader() {
+    // n4 is cut off for 3 s and keeps timing out. Without PreVote it returns with a higher
+    // term and forces an election; with PreVote the leader keeps its term.
+    let run = |pre_vote: bool| {
+        let mut sim = raft(&format!(
+            r#"{{"protocol":"raft","nodes":5,"seed":21,"config":{{"pre_vote":{pre_vote}}},
+                "steps":[{{"at":1000,"action":"partition","groups":[[0,1,2,3],[4]]}},{{"at":4000,"action":"heal"}}],
+                "until":6000}}"#
+        ));
+        sim.run_until(999);
+        let t0 = leaders(&sim)[0].1;
+        sim.run_until(6_000);
+        assert!(sim.violations().is_empty());
+        (t0, leaders(&sim)[0].1)
+    };
+    let (t0, t1) = run(true);
+    assert_eq!(t0, t1, "with PreVote the term is unchanged");
+    let (t0, t1) = run(false);
+    assert!(
+        t1 > t0,
+        "without PreVote the rejoining node forces a new term"
+    );
+}
+
+#[test]
+fn thesis_6_2_check_quorum_deposes_an_isolated_leader() {
+    let run = |check_quorum: bool| {
+        let mut sim = raft(&format!(
+            r#"{{"protocol":"raft","nodes":3,"seed":4,"config":{{"check_quorum":{check_quorum}}},"until":4000}}"#
+        ));
+        sim.run_until(1_000);
+        let leader = leaders(&sim)[0].0;
+        let others: Vec<Member> = (0..3).filter(|n| *n != leader).map(Member::Node).collect();
+        sim.apply(Action::Partition {
+            groups: vec![others, vec![Member::Node(leader)]],
+        })
+        .unwrap();
+        sim.run_until(2_000);
+        let stepped_down = sim
+            .notices()
+            .iter()
+            .any(|n| n.node == leader && n.notice.kind == "check_quorum");
+        (sim.node(leader).unwrap().role(), stepped_down)
+    };
+    use cap_playground::protocol::raft::Role;
+    let (role, stepped_down) = run(true);
+    assert!(stepped_down && role != Role::Leader, "{role:?}");
+    assert_eq!(
+        run(false),
+        (Role::Leader, false),
+        "without CheckQuorum the stale leader keeps believing"
+    );
+}
+
+#[test]
+fn clients_are_redirected_to_the_leader() {
+    let mut sim = raft(
+        r#"{"protocol":"raft","nodes":5,"seed":8,"clients":[{"node":0},{"node":1},{"node":2},{"node":3},{"node":4}],"until":4000}"#,
+    );
+    sim.run_until(1_500);
+    let leader = leaders(&sim)[0].0;
+    for c in 0..5 {
+        sim.invoke(
+            c,
+            cap_playground::protocol::ClientOp::Write {
+                key: "x".into(),
+                value: c as i64,
+            },
+        );
+    }
+    sim.run_until(3_000);
+    for op in sim.history() {
+        assert_eq!(op.outcome, Some(Outcome::Ok), "{op:?}");
+        assert_eq!(op.node, leader, "answered by the leader");
+    }
+}
+
+#[test]
+fn seed_sweep_of_1000_random_fault_schedules_finds_no_violation() {
+    for seed in 1..=1_000 {
+        let s = random_scenario("raft", seed, &SweepOptions::default());
+        let until = s.until;
+        let mut sim = AnySim::new(s).unwrap();
+        sim.run_until(until);
+        assert!(
+            sim.violations().is_empty(),
+            "seed {seed}: {:?}\nreproduce: cap sweep --protocol raft --seeds 1 --start {seed}",
+            sim.violations()[0]
+        );
+    }
+}
+
+#[test]
+fn sweep_catches_raft_without_the_election_restriction_and_the_seed_reproduces_it() {
+    let mut opts = SweepOptions::default();
+    opts.config_overrides
+        .insert("unsafe_no_election_restriction".into(), true.into());
+    let found = (1..=300).find_map(|seed| {
+        let s = random_scenario("raft", seed, &opts);
+        let mut sim = AnySim::new(s.clone()).unwrap();
+        sim.run_until(s.until);
+        sim.violations().first().cloned().map(|v| (s, v))
+    });
+    let (s, v) = found.expect("the broken Raft was not caught in 300 seeds");
+    // The written scenario file reproduces the same violation.
+    let text = serde_json::to_string_pretty(&s).unwrap();
+    let mut again = AnySim::from_json(&text).unwrap();
+    again.run_until(s.until);
+    assert_eq!(again.violations().first(), Some(&v));
+}
+
+#[test]
+fn bad_scenarios_are_rejected_with_what_is_accepted() {
+    let cases = [
+        (
+            r#"{"protocol":"nope","nodes":3}"#,
+            "accepted protocols are raft",
+        ),
+        (r#"{"protocol":"raft","nodes":0}"#, "accepted 1..=9"),
+        (
+            r#"{"protocol":"raft","nodes":3,"colour":"red"}"#,
+            "unknown field `colour`",
+        ),
+        (
+            r#"{"protocol":"raft","nodes":3,"steps":[{"at":1,"action":"crash","node":7}]}"#,
+            "node 7 does not exist: accepted 0..=2",
+        ),
+        (
+            r#"{"protocol":"raft","nodes":3,"steps":[{"at":1,"action":"explode"}]}"#,
+            "unknown variant `explode`",
+        ),
+        (
+            r#"{"protocol":"raft","nodes":3,"config":{"election_timeout":5}}"#,
+            "unknown field `election_timeout`",
+        ),
+        (
+            r#"{"protocol":"raft","nodes":3,"steps":[{"at":1,"action":"partition","groups":[["n0","q1"]]}]}"#,
+            "not a node or client",
+        ),
+        (r#"{"protocol":"raft","#, "invalid scenario"),
+    ];
+    for (text, expect) in cases {
+        let e = AnySim::from_json(text)
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {text}"));
+        assert!(
+            e.contains(expect),
+            "{text}\n  gave: {e}\n  expected to contain: {expect}"
+        );
+    }
+}
