@@ -57,9 +57,7 @@ fn seed_from(seed: f64) -> Result<u64, JsError> {
     if seed.is_finite() && seed >= 0.0 && seed.fract() == 0.0 && seed <= 9_007_199_254_740_991.0 {
         Ok(seed as u64)
     } else {
-        Err(err(format!(
-            "seed {seed} is not accepted: use a whole number from 0 to 2^53-1"
-        )))
+        Err(err(format!("seed {seed} is not accepted: use a whole number from 0 to 2^53-1")))
     }
 }
 
@@ -74,19 +72,14 @@ impl Playground {
     /// Load a scenario from JSON text (a file from `www/scenarios/` or the reader's own).
     #[wasm_bindgen(constructor)]
     pub fn new(scenario_json: &str) -> Result<Playground, JsError> {
-        AnySim::from_json(scenario_json)
-            .map(|sim| Playground { sim })
-            .map_err(err)
+        AnySim::from_json(scenario_json).map(|sim| Playground { sim }).map_err(err)
     }
 
     /// A default scenario: `nodes` servers of `protocol`, two clients, a light workload.
     #[wasm_bindgen(js_name = withDefaults)]
     pub fn with_defaults(protocol: &str, nodes: u32, seed: f64) -> Result<Playground, JsError> {
         let mut s = Scenario::default_for(protocol, nodes, seed_from(seed)?);
-        s.workload = Some(crate::sim::scenario::Workload {
-            interval_ms: 700,
-            ..Default::default()
-        });
+        s.workload = Some(crate::sim::scenario::Workload { interval_ms: 700, ..Default::default() });
         s.until = u64::MAX / 4;
         AnySim::new(s).map(|sim| Playground { sim }).map_err(err)
     }
@@ -172,33 +165,29 @@ impl Playground {
     /// Drop one message in flight by its frame id.
     #[wasm_bindgen(js_name = dropMessage)]
     pub fn drop_message(&mut self, id: f64) -> Result<(), JsError> {
-        self.sim
-            .apply(Action::DropMessage { id: id as u64 })
-            .map_err(err)
+        self.sim.apply(Action::DropMessage { id: id as u64 }).map_err(err)
     }
 
     /// Attach client `client` to node `node`.
     #[wasm_bindgen(js_name = moveClient)]
     pub fn move_client(&mut self, client: u32, node: u32) -> Result<(), JsError> {
-        self.sim
-            .apply(Action::MoveClient { client, node })
-            .map_err(err)
+        self.sim.apply(Action::MoveClient { client, node }).map_err(err)
     }
 
     /// Client `client` invokes `op`: `{f: "read", key}`, `{f: "write", key, value}` or
     /// `{f: "cas", key, from, to}`.
     pub fn submit(&mut self, client: u32, op_json: &str) -> Result<(), JsError> {
-        let op: ClientOp = from_json(op_json, "operation: accepted {f: \"read\", key}, {f: \"write\", key, value}, {f: \"cas\", key, from, to}")?;
+        let op: ClientOp = from_json(
+            op_json,
+            "operation: accepted {f: \"read\", key}, {f: \"write\", key, value}, {f: \"cas\", key, from, to}",
+        )?;
         self.sim.invoke(client, op).map_err(err)
     }
 
     /// Any scenario action as an object, e.g. `{action: "cut", from: "n0", to: "n1"}`.
     pub fn apply(&mut self, action_json: &str) -> Result<(), JsError> {
         let action: Action = serde_json::from_str(action_json).map_err(|e| {
-            err(format!(
-                "invalid action ({e}): accepted actions are {}",
-                crate::sim::scenario::ACTIONS
-            ))
+            err(format!("invalid action ({e}): accepted actions are {}", crate::sim::scenario::ACTIONS))
         })?;
         self.sim.apply(action).map_err(err)
     }

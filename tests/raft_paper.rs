@@ -10,10 +10,7 @@ use cap_playground::protocol::{ClientOp, ClientResult, Outbox, Protocol};
 use common::*;
 
 fn write(v: i64) -> ClientOp {
-    ClientOp::Write {
-        key: "x".into(),
-        value: v,
-    }
+    ClientOp::Write { key: "x".into(), value: v }
 }
 
 // ---------------------------------------------------------------- §5.2 Leader election
@@ -50,11 +47,7 @@ fn s5_2_five_nodes_need_three_votes() {
     m.deliver_within(&[0, 1, 2]);
     assert_eq!(m.leaders(), vec![0]);
     assert_eq!(m.node(0).current_term(), 2);
-    assert_eq!(
-        m.node(3).current_term(),
-        0,
-        "n3 never heard of the election"
-    );
+    assert_eq!(m.node(3).current_term(), 0, "n3 never heard of the election");
 }
 
 #[test]
@@ -63,37 +56,18 @@ fn s5_2_at_most_one_vote_per_term_first_come_first_served() {
     m.timeout(0);
     m.timeout(1);
     // n2 hears n1's request first.
-    let req1 = m
-        .wire
-        .iter()
-        .position(|(f, t, _)| *f == 1 && *t == 2)
-        .unwrap();
+    let req1 = m.wire.iter().position(|(f, t, _)| *f == 1 && *t == 2).unwrap();
     let (f, t, msg) = m.wire.remove(req1);
     m.deliver_one(f, t, msg);
     assert_eq!(m.node(2).voted_for(), Some(1));
-    let req0 = m
-        .wire
-        .iter()
-        .position(|(f, t, _)| *f == 0 && *t == 2)
-        .unwrap();
+    let req0 = m.wire.iter().position(|(f, t, _)| *f == 0 && *t == 2).unwrap();
     let (f, t, msg) = m.wire.remove(req0);
     m.deliver_one(f, t, msg);
-    assert_eq!(
-        m.node(2).voted_for(),
-        Some(1),
-        "second request in the same term is refused"
-    );
-    let refusal = m.wire.iter().any(|(f, t, msg)| {
-        *f == 2
-            && *t == 0
-            && matches!(
-                msg,
-                Msg::RequestVoteResponse {
-                    vote_granted: false,
-                    ..
-                }
-            )
-    });
+    assert_eq!(m.node(2).voted_for(), Some(1), "second request in the same term is refused");
+    let refusal = m
+        .wire
+        .iter()
+        .any(|(f, t, msg)| *f == 2 && *t == 0 && matches!(msg, Msg::RequestVoteResponse { vote_granted: false, .. }));
     assert!(refusal);
     m.deliver_all();
     assert_eq!(m.leaders(), vec![1]);
@@ -105,11 +79,7 @@ fn figure_2_restarted_node_does_not_vote_twice_in_a_term() {
     m.timeout(0);
     m.timeout(1);
     // n2 votes for n0, then crashes and restarts from its durable state.
-    let i = m
-        .wire
-        .iter()
-        .position(|(f, t, _)| *f == 0 && *t == 2)
-        .unwrap();
+    let i = m.wire.iter().position(|(f, t, _)| *f == 0 && *t == 2).unwrap();
     let (f, t, msg) = m.wire.remove(i);
     m.deliver_one(f, t, msg);
     let d = m.crash(2);
@@ -120,25 +90,9 @@ fn figure_2_restarted_node_does_not_vote_twice_in_a_term() {
     m.deliver_one(
         1,
         2,
-        Msg::RequestVote {
-            term: 1,
-            candidate: 1,
-            last_log_index: 0,
-            last_log_term: 0,
-            pre_vote: false,
-        },
+        Msg::RequestVote { term: 1, candidate: 1, last_log_index: 0, last_log_term: 0, pre_vote: false },
     );
-    assert!(matches!(
-        m.wire.last(),
-        Some((
-            2,
-            1,
-            Msg::RequestVoteResponse {
-                vote_granted: false,
-                ..
-            }
-        ))
-    ));
+    assert!(matches!(m.wire.last(), Some((2, 1, Msg::RequestVoteResponse { vote_granted: false, .. }))));
 }
 
 // ------------------------------------------------------ §5.4.1 Election restriction
@@ -149,10 +103,7 @@ fn s5_4_1_candidate_with_older_last_term_is_refused() {
     let mut m = Manual::with(
         2,
         RaftConfig::default(),
-        vec![
-            Some(durable(3, None, log_of(&[1, 2, 2, 2]))),
-            Some(durable(3, None, log_of(&[1, 3]))),
-        ],
+        vec![Some(durable(3, None, log_of(&[1, 2, 2, 2]))), Some(durable(3, None, log_of(&[1, 3])))],
     );
     m.timeout(0);
     m.deliver_all();
@@ -165,10 +116,7 @@ fn s5_4_1_candidate_with_same_last_term_but_shorter_log_is_refused() {
     let mut m = Manual::with(
         2,
         RaftConfig::default(),
-        vec![
-            Some(durable(2, None, log_of(&[1, 2]))),
-            Some(durable(2, None, log_of(&[1, 2, 2]))),
-        ],
+        vec![Some(durable(2, None, log_of(&[1, 2]))), Some(durable(2, None, log_of(&[1, 2, 2])))],
     );
     m.timeout(0);
     m.deliver_all();
@@ -181,25 +129,15 @@ fn s5_4_1_candidate_with_same_last_term_but_shorter_log_is_refused() {
 
 #[test]
 fn s5_4_1_without_the_restriction_the_unsafe_switch_grants_the_vote() {
-    let config = RaftConfig {
-        unsafe_no_election_restriction: true,
-        ..RaftConfig::default()
-    };
+    let config = RaftConfig { unsafe_no_election_restriction: true, ..RaftConfig::default() };
     let mut m = Manual::with(
         2,
         config,
-        vec![
-            Some(durable(2, None, log_of(&[1, 2]))),
-            Some(durable(2, None, log_of(&[1, 2, 2]))),
-        ],
+        vec![Some(durable(2, None, log_of(&[1, 2]))), Some(durable(2, None, log_of(&[1, 2, 2])))],
     );
     m.timeout(0);
     m.deliver_all();
-    assert_eq!(
-        m.leaders(),
-        vec![0],
-        "the test-only switch really removes the check"
-    );
+    assert_eq!(m.leaders(), vec![0], "the test-only switch really removes the check");
 }
 
 // ----------------------------------------------------------- §5.3 Log replication
@@ -222,20 +160,11 @@ fn figure_7_every_follower_log_ends_identical_to_the_leaders() {
         let log = f
             .iter()
             .enumerate()
-            .map(|(i, t)| {
-                if leader.get(i) == Some(t) {
-                    entry(*t, i as i64 + 1)
-                } else {
-                    entry(*t, 100 + i as i64)
-                }
-            })
+            .map(|(i, t)| if leader.get(i) == Some(t) { entry(*t, i as i64 + 1) } else { entry(*t, 100 + i as i64) })
             .collect();
         durables.push(Some(durable(7, None, log)));
     }
-    let config = RaftConfig {
-        snapshot_threshold: 0,
-        ..RaftConfig::default()
-    };
+    let config = RaftConfig { snapshot_threshold: 0, ..RaftConfig::default() };
     let mut m = Manual::with(7, config, durables);
     m.timeout(0);
     m.deliver_all();
@@ -248,12 +177,7 @@ fn figure_7_every_follower_log_ends_identical_to_the_leaders() {
     let expect = m.entries_of(0);
     assert_eq!(m.terms_of(0), vec![1, 1, 1, 4, 4, 5, 5, 6, 6, 6, 8]);
     for i in 1..7 {
-        assert_eq!(
-            m.entries_of(i),
-            expect,
-            "follower ({}) converged",
-            (b'a' + i as u8 - 1) as char
-        );
+        assert_eq!(m.entries_of(i), expect, "follower ({}) converged", (b'a' + i as u8 - 1) as char);
         assert_eq!(m.node(i).commit_index(), 11);
     }
 }
@@ -261,14 +185,8 @@ fn figure_7_every_follower_log_ends_identical_to_the_leaders() {
 fn follower_with(log: Vec<cap_playground::protocol::raft::Entry>, term: u64) -> Manual {
     Manual::with(
         2,
-        RaftConfig {
-            snapshot_threshold: 0,
-            ..RaftConfig::default()
-        },
-        vec![
-            Some(durable(term, None, Vec::new())),
-            Some(durable(term, None, log)),
-        ],
+        RaftConfig { snapshot_threshold: 0, ..RaftConfig::default() },
+        vec![Some(durable(term, None, Vec::new())), Some(durable(term, None, log))],
     )
 }
 
@@ -278,15 +196,7 @@ fn append(
     entries: Vec<cap_playground::protocol::raft::Entry>,
     leader_commit: u64,
 ) -> Msg {
-    Msg::AppendEntries {
-        term: 2,
-        leader: 0,
-        prev_log_index,
-        prev_log_term,
-        entries,
-        leader_commit,
-        seq: 1,
-    }
+    Msg::AppendEntries { term: 2, leader: 0, prev_log_index, prev_log_term, entries, leader_commit, seq: 1 }
 }
 
 #[test]
@@ -294,21 +204,9 @@ fn s5_3_append_entries_rejected_when_prev_entry_does_not_match() {
     let mut m = follower_with(log_of(&[1, 1]), 2);
     m.deliver_one(0, 1, append(2, 2, vec![entry(2, 3)], 0));
     match m.wire.last() {
-        Some((
-            1,
-            0,
-            Msg::AppendEntriesResponse {
-                success: false,
-                conflict_index,
-                conflict_term,
-                ..
-            },
-        )) => {
+        Some((1, 0, Msg::AppendEntriesResponse { success: false, conflict_index, conflict_term, .. })) => {
             assert_eq!(*conflict_term, Some(1));
-            assert_eq!(
-                *conflict_index, 1,
-                "first index of the conflicting term, to skip it whole"
-            );
+            assert_eq!(*conflict_index, 1, "first index of the conflicting term, to skip it whole");
         }
         other => panic!("expected a rejection, got {other:?}"),
     }
@@ -316,16 +214,7 @@ fn s5_3_append_entries_rejected_when_prev_entry_does_not_match() {
     m.deliver_one(0, 1, append(5, 2, vec![], 0));
     assert!(matches!(
         m.wire.last(),
-        Some((
-            1,
-            0,
-            Msg::AppendEntriesResponse {
-                success: false,
-                conflict_index: 3,
-                conflict_term: None,
-                ..
-            }
-        ))
+        Some((1, 0, Msg::AppendEntriesResponse { success: false, conflict_index: 3, conflict_term: None, .. }))
     ));
 }
 
@@ -343,30 +232,18 @@ fn s5_3_stale_append_entries_does_not_truncate_matching_entries() {
     let log = log_of(&[1, 1, 1]);
     // A reordered, older AppendEntries carrying only entry 1.
     m.deliver_one(0, 1, append(0, 0, vec![log[0].clone()], 0));
-    assert_eq!(
-        m.terms_of(1),
-        vec![1, 1, 1],
-        "matching entries after it are kept"
-    );
+    assert_eq!(m.terms_of(1), vec![1, 1, 1], "matching entries after it are kept");
 }
 
 #[test]
 fn figure_2_commit_index_is_min_of_leader_commit_and_last_new_entry() {
     let mut m = follower_with(Vec::new(), 2);
     m.deliver_one(0, 1, append(0, 0, vec![entry(1, 1), entry(1, 2)], 5));
-    assert_eq!(
-        m.node(1).commit_index(),
-        2,
-        "min(leaderCommit 5, index of last new entry 2)"
-    );
+    assert_eq!(m.node(1).commit_index(), 2, "min(leaderCommit 5, index of last new entry 2)");
     let mut m = follower_with(Vec::new(), 2);
     m.deliver_one(0, 1, append(0, 0, vec![entry(1, 1), entry(1, 2)], 1));
     assert_eq!(m.node(1).commit_index(), 1, "min(leaderCommit 1, 2)");
-    assert_eq!(
-        m.node(1).state_machine().kv.data.get("x"),
-        Some(&1),
-        "committed entries are applied"
-    );
+    assert_eq!(m.node(1).state_machine().kv.data.get("x"), Some(&1), "committed entries are applied");
 }
 
 // ------------------------------------------------- §5.4.2 Committing entries from previous terms
@@ -385,18 +262,11 @@ fn figure_8_c() -> Manual {
         Some(durable(3, None, vec![one, e3])),
     ];
     // One entry per AppendEntries, so the test can stop replication between entries 2 and 3.
-    let config = RaftConfig {
-        max_entries_per_append: 1,
-        snapshot_threshold: 0,
-        ..RaftConfig::default()
-    };
+    let config = RaftConfig { max_entries_per_append: 1, snapshot_threshold: 0, ..RaftConfig::default() };
     let mut m = Manual::with(5, config, durables);
     // None of S1's term-4 entries get through; S4 only takes part in the vote.
     let no_term_4 = |f: u32, t: u32, msg: &Msg| {
-        let allowed = if matches!(
-            msg,
-            Msg::RequestVote { .. } | Msg::RequestVoteResponse { .. }
-        ) {
+        let allowed = if matches!(msg, Msg::RequestVote { .. } | Msg::RequestVoteResponse { .. }) {
             vec![0, 1, 2, 3]
         } else {
             vec![0, 1, 2]
@@ -448,16 +318,8 @@ fn figure_8_leader_does_not_commit_an_earlier_term_entry_by_counting_replicas() 
     let m = figure_8_c();
     assert_eq!(m.node(0).match_index(1), Some(2));
     assert_eq!(m.node(0).match_index(2), Some(2));
-    assert_eq!(
-        m.terms_of(2),
-        vec![1, 2],
-        "index 2 (term 2) is now on S1, S2 and S3: a majority"
-    );
-    assert_eq!(
-        m.node(0).commit_index(),
-        0,
-        "…but it is not committed: its term is not the leader's"
-    );
+    assert_eq!(m.terms_of(2), vec![1, 2], "index 2 (term 2) is now on S1, S2 and S3: a majority");
+    assert_eq!(m.node(0).commit_index(), 0, "…but it is not committed: its term is not the leader's");
 }
 
 #[test]
@@ -474,11 +336,7 @@ fn figure_8_d_uncommitted_entry_may_be_overwritten_by_a_later_leader() {
         m.heartbeat(4);
         m.deliver_within(&[1, 2, 3, 4]);
     }
-    assert_eq!(
-        m.terms_of(2)[..2],
-        [1, 3],
-        "S3's term-2 entry was replaced: it had never been committed"
-    );
+    assert_eq!(m.terms_of(2)[..2], [1, 3], "S3's term-2 entry was replaced: it had never been committed");
     assert_eq!(m.terms_of(1)[..2], [1, 3]);
 }
 
@@ -490,11 +348,7 @@ fn figure_8_e_entry_of_current_term_commits_the_earlier_entries_too() {
     m.deliver_within(&[0, 1, 2]);
     m.heartbeat(0);
     m.deliver_within(&[0, 1, 2]);
-    assert_eq!(
-        m.node(0).commit_index(),
-        3,
-        "index 3 (term 4) on a majority commits indices 2 and 3"
-    );
+    assert_eq!(m.node(0).commit_index(), 3, "index 3 (term 4) on a majority commits indices 2 and 3");
     // S5 can no longer win: its last term (3) is older than the majority's (4).
     m.crash(0);
     m.timeout(4);
@@ -545,18 +399,7 @@ fn s5_1_stale_term_requests_are_rejected_with_the_current_term() {
             seq: 0,
         },
     );
-    assert!(matches!(
-        m.wire.last(),
-        Some((
-            1,
-            0,
-            Msg::AppendEntriesResponse {
-                term: 5,
-                success: false,
-                ..
-            }
-        ))
-    ));
+    assert!(matches!(m.wire.last(), Some((1, 0, Msg::AppendEntriesResponse { term: 5, success: false, .. }))));
     assert_eq!(m.terms_of(1), vec![1]);
 }
 
@@ -577,11 +420,7 @@ fn s8_stale_leader_in_a_minority_commits_nothing() {
         m.heartbeat(0);
         m.deliver_within(&[0, 1]);
     }
-    assert_eq!(
-        m.node(0).commit_index(),
-        committed,
-        "two of five cannot commit"
-    );
+    assert_eq!(m.node(0).commit_index(), committed, "two of five cannot commit");
     assert!(m.replies.is_empty(), "the write is not acknowledged");
     // The majority elects n2 and commits a write of its own.
     m.timeout(2);
@@ -591,10 +430,7 @@ fn s8_stale_leader_in_a_minority_commits_nothing() {
     m.heartbeat(2);
     m.deliver_within(&[2, 3, 4]);
     assert!(m.node(2).commit_index() > committed);
-    assert!(m
-        .replies
-        .iter()
-        .any(|(c, _, r)| *c == 1 && *r == ClientResult::WriteOk));
+    assert!(m.replies.iter().any(|(c, _, r)| *c == 1 && *r == ClientResult::WriteOk));
     // After healing the old leader learns the new term and adopts the majority's log.
     m.heartbeat(2);
     m.deliver_all();
@@ -612,10 +448,7 @@ fn s8_follower_redirects_the_client_to_the_leader_it_knows() {
     m.heartbeat(0);
     m.deliver_all();
     m.client(1, 3, 1, write(1));
-    assert_eq!(
-        m.replies.last(),
-        Some(&(3, 1, ClientResult::Redirect { leader: Some(0) }))
-    );
+    assert_eq!(m.replies.last(), Some(&(3, 1, ClientResult::Redirect { leader: Some(0) })));
 }
 
 #[test]
@@ -645,15 +478,9 @@ fn thesis_6_4_read_index_waits_for_a_heartbeat_quorum() {
     m.replies.clear();
     // A read at the leader is not answered until a majority acknowledges a heartbeat round.
     m.client(0, 1, 2, ClientOp::Read { key: "x".into() });
-    assert!(
-        m.replies.is_empty(),
-        "no answer before leadership is confirmed"
-    );
+    assert!(m.replies.is_empty(), "no answer before leadership is confirmed");
     m.deliver_all();
-    assert_eq!(
-        m.replies,
-        vec![(1, 2, ClientResult::ReadOk { value: Some(4) })]
-    );
+    assert_eq!(m.replies, vec![(1, 2, ClientResult::ReadOk { value: Some(4) })]);
     // A leader cut off from the majority never answers the read.
     m.replies.clear();
     m.client(0, 1, 3, ClientOp::Read { key: "x".into() });
@@ -679,30 +506,16 @@ fn figure_2_durable_state_survives_a_crash_and_volatile_state_does_not() {
     let d = m.crash(0);
     m.restart(0, d);
     let n = m.node(0);
-    assert_eq!(
-        (n.current_term(), m.entries_of(0)),
-        before,
-        "term and log are durable"
-    );
+    assert_eq!((n.current_term(), m.entries_of(0)), before, "term and log are durable");
     assert_eq!(n.voted_for(), Some(0));
     assert_eq!(n.role(), Role::Follower, "role is volatile");
-    assert_eq!(
-        n.commit_index(),
-        0,
-        "commitIndex is volatile (no snapshot yet)"
-    );
-    assert!(
-        n.state_machine().kv.data.is_empty(),
-        "the state machine is rebuilt by re-applying"
-    );
+    assert_eq!(n.commit_index(), 0, "commitIndex is volatile (no snapshot yet)");
+    assert!(n.state_machine().kv.data.is_empty(), "the state machine is rebuilt by re-applying");
 }
 
 #[test]
 fn s7_snapshot_replaces_the_applied_prefix_and_survives_a_crash() {
-    let config = RaftConfig {
-        snapshot_threshold: 3,
-        ..RaftConfig::default()
-    };
+    let config = RaftConfig { snapshot_threshold: 3, ..RaftConfig::default() };
     let mut m = Manual::with(3, config, vec![None, None, None]);
     m.timeout(0);
     m.deliver_all();
@@ -717,22 +530,13 @@ fn s7_snapshot_replaces_the_applied_prefix_and_survives_a_crash() {
     let d = m.crash(1);
     m.restart(1, d);
     let n = m.node(1);
-    assert!(
-        n.commit_index() >= 3,
-        "after restart commitIndex starts at the snapshot"
-    );
-    assert_eq!(
-        n.state_machine().kv.data.get("x").copied(),
-        n.snapshot().state.kv.data.get("x").copied()
-    );
+    assert!(n.commit_index() >= 3, "after restart commitIndex starts at the snapshot");
+    assert_eq!(n.state_machine().kv.data.get("x").copied(), n.snapshot().state.kv.data.get("x").copied());
 }
 
 #[test]
 fn s7_install_snapshot_brings_a_far_behind_follower_up_to_date() {
-    let config = RaftConfig {
-        snapshot_threshold: 3,
-        ..RaftConfig::default()
-    };
+    let config = RaftConfig { snapshot_threshold: 3, ..RaftConfig::default() };
     let mut m = Manual::with(3, config, vec![None, None, None]);
     m.timeout(0);
     m.deliver_all();
@@ -741,16 +545,10 @@ fn s7_install_snapshot_brings_a_far_behind_follower_up_to_date() {
         m.client(0, 1, v as u64, write(v));
         m.deliver_all();
     }
-    assert!(
-        m.node(0).snapshot().last_index > 1,
-        "the leader discarded the entries n2 needs"
-    );
+    assert!(m.node(0).snapshot().last_index > 1, "the leader discarded the entries n2 needs");
     m.restart(2, d);
     m.heartbeat(0);
-    let sent_snapshot = m
-        .wire
-        .iter()
-        .any(|(_, t, msg)| *t == 2 && matches!(msg, Msg::InstallSnapshot { .. }));
+    let sent_snapshot = m.wire.iter().any(|(_, t, msg)| *t == 2 && matches!(msg, Msg::InstallSnapshot { .. }));
     assert!(sent_snapshot);
     m.deliver_all();
     m.heartbeat(0);
@@ -764,28 +562,17 @@ fn s7_install_snapshot_brings_a_far_behind_follower_up_to_date() {
 
 #[test]
 fn thesis_9_6_prevote_does_not_raise_terms_of_a_healthy_cluster() {
-    let config = RaftConfig {
-        pre_vote: true,
-        ..RaftConfig::default()
-    };
+    let config = RaftConfig { pre_vote: true, ..RaftConfig::default() };
     let mut m = Manual::with(3, config, vec![None, None, None]);
     m.timeout(0);
     m.deliver_all();
     assert_eq!(m.leaders(), vec![0]);
-    assert_eq!(
-        m.node(0).current_term(),
-        1,
-        "a pre-vote round came first without raising the term"
-    );
+    assert_eq!(m.node(0).current_term(), 1, "a pre-vote round came first without raising the term");
     m.heartbeat(0);
     m.deliver_all();
     // n2 was partitioned and times out: its pre-vote is refused while the others hear a leader.
     m.timeout(2);
-    assert_eq!(
-        m.node(2).current_term(),
-        1,
-        "a pre-candidate does not bump its term"
-    );
+    assert_eq!(m.node(2).current_term(), 1, "a pre-candidate does not bump its term");
     m.deliver_all();
     assert_eq!(m.leaders(), vec![0]);
     assert!(m.nodes.iter().flatten().all(|n| n.current_term() == 1));
@@ -794,10 +581,7 @@ fn thesis_9_6_prevote_does_not_raise_terms_of_a_healthy_cluster() {
 #[test]
 fn thesis_6_2_check_quorum_leader_without_a_majority_steps_down() {
     use cap_playground::protocol::raft::Timer;
-    let config = RaftConfig {
-        check_quorum: true,
-        ..RaftConfig::default()
-    };
+    let config = RaftConfig { check_quorum: true, ..RaftConfig::default() };
     let mut m = Manual::with(3, config, vec![None, None, None]);
     m.timeout(0);
     m.deliver_all();

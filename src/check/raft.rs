@@ -12,9 +12,9 @@
 
 use super::{InvariantChecker, Invariants};
 use crate::protocol::raft::{Entry, Raft, Role};
+use crate::protocol::vecmap::VecMap;
 use crate::protocol::{NodeId, Time};
 use crate::sim::NodeSlot;
-use std::collections::BTreeMap;
 
 impl Invariants for Raft {
     type Checker = RaftChecker;
@@ -24,20 +24,15 @@ impl Invariants for Raft {
 #[derive(Default, Debug)]
 pub struct RaftChecker {
     /// The leader seen in each term.
-    leaders: BTreeMap<u64, NodeId>,
+    leaders: VecMap<u64, NodeId>,
     /// Every committed entry still in some log, with the term in which its commit was observed.
-    committed: BTreeMap<u64, (Entry, u64)>,
+    committed: VecMap<u64, (Entry, u64)>,
     /// Each node's commit index as last seen (forgotten when it restarts).
-    last_commit: BTreeMap<NodeId, u64>,
+    last_commit: VecMap<NodeId, u64>,
 }
 
 impl InvariantChecker<Raft> for RaftChecker {
-    fn check(
-        &mut self,
-        _now: Time,
-        touched: NodeId,
-        nodes: &[NodeSlot<Raft>],
-    ) -> Vec<(String, String)> {
+    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[NodeSlot<Raft>]) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let Some(node) = nodes.get(touched as usize).and_then(|s| s.node.as_ref()) else {
             return out;
@@ -45,19 +40,13 @@ impl InvariantChecker<Raft> for RaftChecker {
         let term = node.current_term();
 
         if node.role() == Role::Leader {
-            let first = *self.leaders.entry(term).or_insert(touched);
+            let first = *self.leaders.get_or_insert_with(term, || touched);
             if first != touched {
-                out.push((
-                    "Election Safety".into(),
-                    format!("two leaders in term {term}: n{first} and n{touched}"),
-                ));
+                out.push(("Election Safety".into(), format!("two leaders in term {term}: n{first} and n{touched}")));
             }
         }
 
-        let prev = self
-            .last_commit
-            .insert(touched, node.commit_index())
-            .unwrap_or(0);
+        let prev = self.last_commit.insert(touched, node.commit_index()).unwrap_or(0);
         if node.commit_index() < prev {
             out.push((
                 "Commit monotonic".into(),
@@ -80,7 +69,14 @@ impl InvariantChecker<Raft> for RaftChecker {
             let Some(entry) = node.entry(i) else { break };
             match self.committed.get(&i) {
                 Some((e, _)) if e != entry => {
-                    out.push(("State Machine Safety".into(), format!("n{touched} committed {entry:?} at index {i}, but {e:?} was committed there before")));
+                    out.push((
+                        "State Machine Safety".into(),
+                        format!(
+                            "n{touched} committed {} at index {i}, but {} was committed there before",
+                            describe(entry),
+                            describe(e)
+                        ),
+                    ));
                     break;
                 }
                 Some(_) => {}
@@ -92,9 +88,15 @@ impl InvariantChecker<Raft> for RaftChecker {
 
         // Leader Completeness: a leader holds every entry committed in an earlier term.
         if node.role() == Role::Leader {
-            for (i, (e, t)) in self.committed.range(snap.last_index + 1..) {
+            for (i, (e, t)) in self.committed.range_from(&(snap.last_index + 1)) {
                 if *t < term && node.entry(*i) != Some(e) {
-                    out.push(("Leader Completeness".into(), format!("n{touched}, leader of term {term}, lacks the entry committed at index {i} (term {})", e.term)));
+                    out.push((
+                        "Leader Completeness".into(),
+                        format!(
+                            "n{touched}, leader of term {term}, lacks the entry committed at index {i} (term {})",
+                            e.term
+                        ),
+                    ));
                     break;
                 }
             }
@@ -124,13 +126,7 @@ impl InvariantChecker<Raft> for RaftChecker {
             })
             .min()
             .unwrap_or(0);
-        while self
-            .committed
-            .first_key_value()
-            .is_some_and(|(i, _)| *i < floor)
-        {
-            self.committed.pop_first();
-        }
+        self.committed.remove_below(&floor);
         out
     }
 
@@ -151,11 +147,15 @@ fn log_matching(a: &Raft, b: &Raft) -> Option<String> {
     // ...and everything at or below it must be identical.
     (lo..=top).find(|i| a.entry(*i) != b.entry(*i)).map(|i| {
         format!(
-            "n{} and n{} agree on the term of index {top} but differ at index {i} ({:?} vs {:?})",
+            "n{} and n{} agree on the term of index {top} but differ at index {i} ({} vs {})",
             a.id(),
             b.id(),
-            a.entry(i),
-            b.entry(i)
+            a.entry(i).map(describe).unwrap_or_default(),
+            b.entry(i).map(describe).unwrap_or_default()
         )
     })
+}
+
+fn describe(e: &Entry) -> String {
+    format!("{} (term {})", e.text(), e.term)
 }

@@ -21,11 +21,12 @@
 //! one scoreboard serve Raft, Paxos, ZAB, 2PC and Dynamo alike.
 
 pub mod raft;
+pub mod vecmap;
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::hash::Hash;
+use vecmap::VecMap;
 
 /// Simulated time in integer milliseconds.
 pub type Time = u64;
@@ -40,7 +41,7 @@ pub type Value = i64;
 
 /// A client operation on the replicated key-value store (one envelope for every protocol).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "f", rename_all = "snake_case")]
+#[serde(tag = "f", rename_all = "snake_case", try_from = "RawOp")]
 pub enum ClientOp {
     /// Read the value under `key` (`None` when never written).
     Read { key: String },
@@ -48,6 +49,43 @@ pub enum ClientOp {
     Write { key: String, value: Value },
     /// Set `key` to `to` only if it currently holds `from`.
     Cas { key: String, from: Value, to: Value },
+}
+
+/// The flat JSON shape of a [`ClientOp`]. Parsing through a plain struct rather than serde's
+/// internally tagged enums avoids serde's buffering deserializer, which costs wasm size.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOp {
+    f: String,
+    key: String,
+    value: Option<Value>,
+    from: Option<Value>,
+    to: Option<Value>,
+}
+
+impl TryFrom<RawOp> for ClientOp {
+    type Error = String;
+    fn try_from(r: RawOp) -> Result<ClientOp, String> {
+        let need = |v: Option<Value>, name: &str| v.ok_or(format!("operation '{}' needs `{name}`", r.f));
+        let op = match r.f.as_str() {
+            "read" => ClientOp::Read { key: r.key.clone() },
+            "write" => ClientOp::Write { key: r.key.clone(), value: need(r.value, "value")? },
+            "cas" => ClientOp::Cas { key: r.key.clone(), from: need(r.from, "from")?, to: need(r.to, "to")? },
+            other => return Err(format!("unknown operation '{other}': accepted read, write, cas")),
+        };
+        let extra = match &op {
+            ClientOp::Read { .. } => r.value.is_some() || r.from.is_some() || r.to.is_some(),
+            ClientOp::Write { .. } => r.from.is_some() || r.to.is_some(),
+            ClientOp::Cas { .. } => r.value.is_some(),
+        };
+        if extra {
+            return Err(format!(
+                "operation '{}' given a field it does not take (read: key; write: key, value; cas: key, from, to)",
+                r.f
+            ));
+        }
+        Ok(op)
+    }
 }
 
 impl ClientOp {
@@ -90,20 +128,33 @@ pub enum ClientResult {
     Unavailable { reason: String },
 }
 
+impl ClientResult {
+    /// Short human label, e.g. `→ 3`, `ok`, `redirect to n2`.
+    pub fn label(&self) -> String {
+        let v = |v: &Option<Value>| v.map(|v| v.to_string()).unwrap_or_else(|| "nil".into());
+        match self {
+            ClientResult::ReadOk { value } => format!("→ {}", v(value)),
+            ClientResult::WriteOk | ClientResult::CasOk => "ok".into(),
+            ClientResult::CasFailed { current } => format!("cas failed, was {}", v(current)),
+            ClientResult::Redirect { leader: Some(l) } => format!("redirect to n{l}"),
+            ClientResult::Redirect { leader: None } => "no leader known".into(),
+            ClientResult::Unavailable { reason } => format!("unavailable: {reason}"),
+        }
+    }
+}
+
 /// Deterministic key-value state machine shared by the replicated protocols.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct KvStore {
     /// Current value of each key (ordered so iteration is deterministic).
-    pub data: BTreeMap<String, Value>,
+    pub data: VecMap<String, Value>,
 }
 
 impl KvStore {
     /// Apply one operation and return its result, as every replica does in log order.
     pub fn apply(&mut self, op: &ClientOp) -> ClientResult {
         match op {
-            ClientOp::Read { key } => ClientResult::ReadOk {
-                value: self.data.get(key).copied(),
-            },
+            ClientOp::Read { key } => ClientResult::ReadOk { value: self.data.get(key).copied() },
             ClientOp::Write { key, value } => {
                 self.data.insert(key.clone(), *value);
                 ClientResult::WriteOk
@@ -138,21 +189,13 @@ pub enum Output<P: Protocol> {
     /// Send `msg` to peer `to` over the simulated network.
     Send { to: NodeId, msg: P::Msg },
     /// (Re)arm timer `timer` to fire after a duration drawn uniformly from `min..=max` ms.
-    SetTimer {
-        timer: P::Timer,
-        min: Time,
-        max: Time,
-    },
+    SetTimer { timer: P::Timer, min: Time, max: Time },
     /// Disarm timer `timer` (no-op when not armed).
     CancelTimer { timer: P::Timer },
     /// Durable state changed and was written to stable storage before any later output.
     Persist,
     /// Answer client `client`'s request `request`.
-    Reply {
-        client: ClientId,
-        request: RequestId,
-        result: ClientResult,
-    },
+    Reply { client: ClientId, request: RequestId, result: ClientResult },
     /// A semantic event for the UI and the trace.
     Notice(Notice),
 }
@@ -191,19 +234,11 @@ impl<P: Protocol> Outbox<P> {
     }
     /// Answer a client.
     pub fn reply(&mut self, client: ClientId, request: RequestId, result: ClientResult) {
-        self.items.push(Output::Reply {
-            client,
-            request,
-            result,
-        });
+        self.items.push(Output::Reply { client, request, result });
     }
     /// Emit a semantic event.
     pub fn notice(&mut self, kind: &str, term: Option<u64>, text: String) {
-        self.items.push(Output::Notice(Notice {
-            kind: kind.to_string(),
-            term,
-            text,
-        }));
+        self.items.push(Output::Notice(Notice { kind: kind.to_string(), term, text }));
     }
     /// Take everything queued so far.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Output<P>> {
@@ -274,7 +309,7 @@ pub struct NodeView {
     /// Votes granted to this node in the current election, for a candidate.
     pub votes: Vec<NodeId>,
     /// Applied key-value state.
-    pub kv: BTreeMap<String, Value>,
+    pub kv: VecMap<String, Value>,
 }
 
 impl NodeView {
@@ -311,14 +346,7 @@ pub trait Protocol: Sized + Clone {
     /// A timer fired.
     fn on_timer(&mut self, now: Time, timer: Self::Timer, out: &mut Outbox<Self>);
     /// A client request arrived.
-    fn on_client(
-        &mut self,
-        now: Time,
-        client: ClientId,
-        request: RequestId,
-        op: ClientOp,
-        out: &mut Outbox<Self>,
-    );
+    fn on_client(&mut self, now: Time, client: ClientId, request: RequestId, op: ClientOp, out: &mut Outbox<Self>);
     /// The durable state as last persisted (what survives a crash).
     fn durable(&self) -> Self::Durable;
     /// The timer a reader's "time out" button fires (e.g. Raft's election timer).

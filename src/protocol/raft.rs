@@ -29,12 +29,12 @@
 //!   ids; the state machine remembers each client's last applied request, so a duplicated or
 //!   re-sent command is applied at most once.
 
+use super::vecmap::VecMap;
 use super::{
-    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox,
-    PeerProgress, Protocol, RequestId, Time,
+    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, PeerProgress, Protocol,
+    RequestId, Time,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Raft settings, as written under `"config"` in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,11 +80,7 @@ pub enum Command {
     /// The entry a new leader appends to commit an entry of its own term (§8).
     Noop,
     /// A client's write or compare-and-set.
-    Client {
-        client: ClientId,
-        request: RequestId,
-        op: ClientOp,
-    },
+    Client { client: ClientId, request: RequestId, op: ClientOp },
 }
 
 /// One log entry: the term it was created in and its command.
@@ -97,7 +93,8 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn text(&self) -> String {
+    /// What the entry carries, e.g. `write x=3` or `no-op`.
+    pub fn text(&self) -> String {
         match &self.command {
             Command::Noop => "no-op".to_string(),
             Command::Client { op, .. } => op.label(),
@@ -111,18 +108,14 @@ pub struct StateMachine {
     /// Key-value data.
     pub kv: KvStore,
     /// Per client: last applied request id and its result (applies each request at most once).
-    pub sessions: BTreeMap<ClientId, (RequestId, ClientResult)>,
+    pub sessions: VecMap<ClientId, (RequestId, ClientResult)>,
 }
 
 impl StateMachine {
     fn apply(&mut self, command: &Command) -> Option<ClientResult> {
         match command {
             Command::Noop => None,
-            Command::Client {
-                client,
-                request,
-                op,
-            } => {
+            Command::Client { client, request, op } => {
                 if let Some((last, result)) = self.sessions.get(client) {
                     if *request <= *last {
                         return Some(result.clone());
@@ -164,19 +157,9 @@ pub struct Durable {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Msg {
     /// Invoked by candidates to gather votes (§5.2); with `pre_vote`, a PreVote (thesis §9.6).
-    RequestVote {
-        term: u64,
-        candidate: NodeId,
-        last_log_index: u64,
-        last_log_term: u64,
-        pre_vote: bool,
-    },
+    RequestVote { term: u64, candidate: NodeId, last_log_index: u64, last_log_term: u64, pre_vote: bool },
     /// Answer to RequestVote.
-    RequestVoteResponse {
-        term: u64,
-        vote_granted: bool,
-        pre_vote: bool,
-    },
+    RequestVoteResponse { term: u64, vote_granted: bool, pre_vote: bool },
     /// Invoked by the leader to replicate entries and as heartbeat (§5.3). `seq` numbers
     /// heartbeat rounds so ReadIndex can tell which round confirmed leadership.
     AppendEntries {
@@ -199,11 +182,7 @@ pub enum Msg {
         seq: u64,
     },
     /// Invoked by the leader to send a snapshot to a follower that is behind it (§7).
-    InstallSnapshot {
-        term: u64,
-        leader: NodeId,
-        snapshot: Snapshot,
-    },
+    InstallSnapshot { term: u64, leader: NodeId, snapshot: Snapshot },
     /// Answer to InstallSnapshot.
     InstallSnapshotResponse { term: u64, last_index: u64 },
 }
@@ -293,10 +272,10 @@ pub struct Raft {
     commit_index: u64,
     last_applied: u64,
     state: StateMachine,
-    votes: BTreeMap<NodeId, bool>,
-    progress: BTreeMap<NodeId, Progress>,
+    votes: VecMap<NodeId, bool>,
+    progress: VecMap<NodeId, Progress>,
     /// Client writes this node appended as leader, by log index, to answer once applied.
-    pending_writes: BTreeMap<u64, (ClientId, RequestId)>,
+    pending_writes: VecMap<u64, (ClientId, RequestId)>,
     pending_reads: Vec<PendingRead>,
     heartbeat_seq: u64,
     /// Last time a current leader was heard from (leader stickiness with CheckQuorum/PreVote).
@@ -334,10 +313,7 @@ impl Raft {
     }
     /// Term of the last log entry.
     pub fn last_term(&self) -> u64 {
-        self.log
-            .last()
-            .map(|e| e.term)
-            .unwrap_or(self.snapshot.last_term)
+        self.log.last().map(|e| e.term).unwrap_or(self.snapshot.last_term)
     }
     /// The latest snapshot.
     pub fn snapshot(&self) -> &Snapshot {
@@ -352,8 +328,7 @@ impl Raft {
         if index <= self.snapshot.last_index || index > self.last_index() {
             None
         } else {
-            self.log
-                .get((index - self.snapshot.last_index - 1) as usize)
+            self.log.get((index - self.snapshot.last_index - 1) as usize)
         }
     }
     /// Term of the entry at `index`: known for the snapshot's last entry and for log entries.
@@ -426,11 +401,7 @@ impl Raft {
             out.notice(
                 "pre_vote",
                 Some(self.current_term + 1),
-                format!(
-                    "n{} asks for pre-votes for term {}",
-                    self.id,
-                    self.current_term + 1
-                ),
+                format!("n{} asks for pre-votes for term {}", self.id, self.current_term + 1),
             );
             self.current_term + 1
         } else {
@@ -441,10 +412,7 @@ impl Raft {
             out.notice(
                 "election",
                 Some(self.current_term),
-                format!(
-                    "n{} starts an election for term {}",
-                    self.id, self.current_term
-                ),
+                format!("n{} starts an election for term {}", self.id, self.current_term),
             );
             self.current_term
         };
@@ -455,16 +423,7 @@ impl Raft {
         }
         let (last_log_index, last_log_term) = (self.last_index(), self.last_term());
         for p in self.peers().collect::<Vec<_>>() {
-            out.send(
-                p,
-                Msg::RequestVote {
-                    term,
-                    candidate: self.id,
-                    last_log_index,
-                    last_log_term,
-                    pre_vote,
-                },
-            );
+            out.send(p, Msg::RequestVote { term, candidate: self.id, last_log_index, last_log_term, pre_vote });
         }
     }
 
@@ -483,17 +442,7 @@ impl Raft {
         let next = self.last_index() + 1;
         self.progress = self
             .peers()
-            .map(|p| {
-                (
-                    p,
-                    Progress {
-                        next_index: next,
-                        match_index: 0,
-                        acked_seq: 0,
-                        recent_active: true,
-                    },
-                )
-            })
+            .map(|p| (p, Progress { next_index: next, match_index: 0, acked_seq: 0, recent_active: true }))
             .collect();
         out.cancel_timer(Timer::Election);
         out.notice(
@@ -503,18 +452,11 @@ impl Raft {
         );
         // §8: a no-op entry of the leader's own term lets it commit earlier entries (Figure 8)
         // and learn the commit index it needs for ReadIndex.
-        self.log.push(Entry {
-            term: self.current_term,
-            command: Command::Noop,
-        });
+        self.log.push(Entry { term: self.current_term, command: Command::Noop });
         out.persist();
         self.maybe_commit(out);
         self.broadcast_append(out);
-        out.set_timer(
-            Timer::Heartbeat,
-            self.config.heartbeat_ms,
-            self.config.heartbeat_ms,
-        );
+        out.set_timer(Timer::Heartbeat, self.config.heartbeat_ms, self.config.heartbeat_ms);
         if self.config.check_quorum {
             let lo = self.config.election_timeout_ms[0];
             out.set_timer(Timer::QuorumCheck, lo, lo);
@@ -538,22 +480,14 @@ impl Raft {
             // §7: the entries the follower needs were discarded; send the snapshot instead.
             out.send(
                 peer,
-                Msg::InstallSnapshot {
-                    term: self.current_term,
-                    leader: self.id,
-                    snapshot: self.snapshot.clone(),
-                },
+                Msg::InstallSnapshot { term: self.current_term, leader: self.id, snapshot: self.snapshot.clone() },
             );
             return;
         }
         let prev_log_index = next - 1;
         let prev_log_term = self.term_at(prev_log_index).unwrap_or(0);
-        let last = self
-            .last_index()
-            .min(prev_log_index + self.config.max_entries_per_append.max(1));
-        let entries: Vec<Entry> = ((prev_log_index + 1)..=last)
-            .filter_map(|i| self.entry(i).cloned())
-            .collect();
+        let last = self.last_index().min(prev_log_index + self.config.max_entries_per_append.max(1));
+        let entries: Vec<Entry> = ((prev_log_index + 1)..=last).filter_map(|i| self.entry(i).cloned()).collect();
         out.send(
             peer,
             Msg::AppendEntries {
@@ -572,15 +506,12 @@ impl Raft {
     fn maybe_commit(&mut self, out: &mut Outbox<Self>) {
         let mut matches: Vec<u64> = self.progress.values().map(|p| p.match_index).collect();
         matches.push(self.last_index());
-        matches.sort_unstable_by(|a, b| b.cmp(a));
-        let n = matches[self.quorum() - 1];
+        matches.sort_unstable();
+        // The highest index stored on a majority: the quorum-th largest match.
+        let n = matches[matches.len() - self.quorum()];
         if n > self.commit_index && self.term_at(n) == Some(self.current_term) {
             self.commit_index = n;
-            out.notice(
-                "committed",
-                Some(self.current_term),
-                format!("n{} committed up to index {}", self.id, n),
-            );
+            out.notice("committed", Some(self.current_term), format!("n{} committed up to index {}", self.id, n));
             self.apply_committed(out);
         }
     }
@@ -593,13 +524,7 @@ impl Raft {
                 break;
             };
             let result = self.state.apply(&entry.command);
-            if let (
-                Some(result),
-                Command::Client {
-                    client, request, ..
-                },
-            ) = (result, &entry.command)
-            {
+            if let (Some(result), Command::Client { client, request, .. }) = (result, &entry.command) {
                 if self.pending_writes.get(&self.last_applied) == Some(&(*client, *request)) {
                     out.reply(*client, *request, result);
                 }
@@ -621,17 +546,9 @@ impl Raft {
         };
         let drop = (idx - self.snapshot.last_index) as usize;
         self.log.drain(..drop);
-        self.snapshot = Snapshot {
-            last_index: idx,
-            last_term: term,
-            state: self.state.clone(),
-        };
+        self.snapshot = Snapshot { last_index: idx, last_term: term, state: self.state.clone() };
         out.persist();
-        out.notice(
-            "snapshot",
-            Some(self.current_term),
-            format!("n{} compacted its log up to index {}", self.id, idx),
-        );
+        out.notice("snapshot", Some(self.current_term), format!("n{} compacted its log up to index {}", self.id, idx));
     }
 
     /// ReadIndex: answer reads whose heartbeat round a majority acknowledged and whose read
@@ -641,7 +558,7 @@ impl Raft {
             return;
         }
         let quorum = self.quorum();
-        let acked = |seq: u64, progress: &BTreeMap<NodeId, Progress>| {
+        let acked = |seq: u64, progress: &VecMap<NodeId, Progress>| {
             1 + progress.values().filter(|p| p.acked_seq >= seq).count() >= quorum
         };
         let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_reads)
@@ -660,17 +577,14 @@ impl Raft {
 
     fn log_up_to_date(&self, last_log_index: u64, last_log_term: u64) -> bool {
         // §5.4.1: compare last terms, then lengths.
-        last_log_term > self.last_term()
-            || (last_log_term == self.last_term() && last_log_index >= self.last_index())
+        last_log_term > self.last_term() || (last_log_term == self.last_term() && last_log_index >= self.last_index())
     }
 
     /// Within an election timeout of hearing from a leader (thesis §4.2.3, §9.6).
     fn in_lease(&self, now: Time) -> bool {
         // A leader is its own lease; a follower's lasts an election timeout past contact.
         let heard = self.leader.is_some()
-            && self
-                .last_leader_contact
-                .is_some_and(|t| now < t + self.config.election_timeout_ms[0]);
+            && self.last_leader_contact.is_some_and(|t| now < t + self.config.election_timeout_ms[0]);
         (self.config.check_quorum || self.config.pre_vote) && (self.role == Role::Leader || heard)
     }
 
@@ -684,34 +598,21 @@ impl Raft {
         pre_vote: bool,
         out: &mut Outbox<Self>,
     ) {
-        let up_to_date = self.config.unsafe_no_election_restriction
-            || self.log_up_to_date(last_log_index, last_log_term);
+        let up_to_date =
+            self.config.unsafe_no_election_restriction || self.log_up_to_date(last_log_index, last_log_term);
         let granted = if pre_vote {
             // A PreVote is granted as a real vote would be, but changes nothing here.
             term > self.current_term && up_to_date && !self.in_lease(now)
         } else {
-            term == self.current_term
-                && up_to_date
-                && (self.voted_for.is_none() || self.voted_for == Some(from))
+            term == self.current_term && up_to_date && (self.voted_for.is_none() || self.voted_for == Some(from))
         };
         if granted && !pre_vote {
             self.voted_for = Some(from);
             out.persist();
             self.reset_election_timer(out);
         }
-        let reply_term = if pre_vote && granted {
-            term
-        } else {
-            self.current_term
-        };
-        out.send(
-            from,
-            Msg::RequestVoteResponse {
-                term: reply_term,
-                vote_granted: granted,
-                pre_vote,
-            },
-        );
+        let reply_term = if pre_vote && granted { term } else { self.current_term };
+        out.send(from, Msg::RequestVoteResponse { term: reply_term, vote_granted: granted, pre_vote });
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -745,11 +646,7 @@ impl Raft {
             let new_leader = self.leader != Some(from);
             self.become_follower(term, Some(from), out);
             if new_leader {
-                out.notice(
-                    "follows",
-                    Some(term),
-                    format!("n{} follows leader n{} in term {}", self.id, from, term),
-                );
+                out.notice("follows", Some(term), format!("n{} follows leader n{} in term {}", self.id, from, term));
             }
         } else {
             self.reset_election_timer(out);
@@ -908,13 +805,7 @@ impl Raft {
         out: &mut Outbox<Self>,
     ) {
         if term < self.current_term {
-            out.send(
-                from,
-                Msg::InstallSnapshotResponse {
-                    term: self.current_term,
-                    last_index: 0,
-                },
-            );
+            out.send(from, Msg::InstallSnapshotResponse { term: self.current_term, last_index: 0 });
             return;
         }
         if self.role != Role::Follower || self.leader != Some(from) {
@@ -942,18 +833,12 @@ impl Raft {
             out.notice(
                 "snapshot_installed",
                 Some(term),
-                format!(
-                    "n{} installed a snapshot up to index {} from n{}",
-                    self.id, idx, from
-                ),
+                format!("n{} installed a snapshot up to index {} from n{}", self.id, idx, from),
             );
         }
         out.send(
             from,
-            Msg::InstallSnapshotResponse {
-                term: self.current_term,
-                last_index: self.commit_index.max(idx),
-            },
+            Msg::InstallSnapshotResponse { term: self.current_term, last_index: self.commit_index.max(idx) },
         );
     }
 }
@@ -987,9 +872,9 @@ impl Protocol for Raft {
             snapshot: d.snapshot,
             role: Role::Follower,
             leader: None,
-            votes: BTreeMap::new(),
-            progress: BTreeMap::new(),
-            pending_writes: BTreeMap::new(),
+            votes: VecMap::new(),
+            progress: VecMap::new(),
+            pending_writes: VecMap::new(),
             pending_reads: Vec::new(),
             heartbeat_seq: 0,
             last_leader_contact: None,
@@ -1006,11 +891,7 @@ impl Protocol for Raft {
                 // A PreVote does not raise anyone's term; a granted pre-vote response carries
                 // the proposed term, not the voter's.
                 Msg::RequestVote { pre_vote: true, .. } => {}
-                Msg::RequestVoteResponse {
-                    pre_vote: true,
-                    vote_granted: true,
-                    ..
-                } => {}
+                Msg::RequestVoteResponse { pre_vote: true, vote_granted: true, .. } => {}
                 // Leader stickiness: ignore a disruptive candidate while a leader is heard.
                 Msg::RequestVote { .. } if self.in_lease(now) => return,
                 Msg::AppendEntries { .. } | Msg::InstallSnapshot { .. } => {
@@ -1020,26 +901,10 @@ impl Protocol for Raft {
             }
         }
         match msg {
-            Msg::RequestVote {
-                term,
-                last_log_index,
-                last_log_term,
-                pre_vote,
-                ..
-            } => self.handle_request_vote(
-                now,
-                from,
-                term,
-                last_log_index,
-                last_log_term,
-                pre_vote,
-                out,
-            ),
-            Msg::RequestVoteResponse {
-                term,
-                vote_granted,
-                pre_vote,
-            } => {
+            Msg::RequestVote { term, last_log_index, last_log_term, pre_vote, .. } => {
+                self.handle_request_vote(now, from, term, last_log_index, last_log_term, pre_vote, out)
+            }
+            Msg::RequestVoteResponse { term, vote_granted, pre_vote } => {
                 let expected = match (self.role, pre_vote) {
                     (Role::PreCandidate, true) => term == self.current_term + 1,
                     (Role::Candidate, false) => term == self.current_term,
@@ -1059,48 +924,24 @@ impl Protocol for Raft {
                     self.votes.clear();
                 }
             }
-            Msg::AppendEntries {
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-                seq,
-                ..
-            } => self.handle_append_entries(
-                now,
-                from,
-                term,
-                prev_log_index,
-                prev_log_term,
-                entries,
-                leader_commit,
-                seq,
-                out,
-            ),
-            Msg::AppendEntriesResponse {
-                term,
-                success,
-                match_index,
-                conflict_index,
-                conflict_term,
-                seq,
-            } => {
+            Msg::AppendEntries { term, prev_log_index, prev_log_term, entries, leader_commit, seq, .. } => self
+                .handle_append_entries(
+                    now,
+                    from,
+                    term,
+                    prev_log_index,
+                    prev_log_term,
+                    entries,
+                    leader_commit,
+                    seq,
+                    out,
+                ),
+            Msg::AppendEntriesResponse { term, success, match_index, conflict_index, conflict_term, seq } => {
                 if term == self.current_term {
-                    self.handle_append_response(
-                        from,
-                        success,
-                        match_index,
-                        conflict_index,
-                        conflict_term,
-                        seq,
-                        out,
-                    )
+                    self.handle_append_response(from, success, match_index, conflict_index, conflict_term, seq, out)
                 }
             }
-            Msg::InstallSnapshot { term, snapshot, .. } => {
-                self.handle_install_snapshot(now, from, term, snapshot, out)
-            }
+            Msg::InstallSnapshot { term, snapshot, .. } => self.handle_install_snapshot(now, from, term, snapshot, out),
             Msg::InstallSnapshotResponse { term, last_index } => {
                 if term == self.current_term && self.role == Role::Leader {
                     if let Some(pr) = self.progress.get_mut(&from) {
@@ -1109,11 +950,7 @@ impl Protocol for Raft {
                         pr.next_index = pr.match_index + 1;
                     }
                     self.maybe_commit(out);
-                    if self
-                        .progress
-                        .get(&from)
-                        .is_some_and(|p| p.next_index <= self.last_index())
-                    {
+                    if self.progress.get(&from).is_some_and(|p| p.next_index <= self.last_index()) {
                         self.send_append(from, out);
                     }
                 }
@@ -1131,11 +968,7 @@ impl Protocol for Raft {
             Timer::Heartbeat => {
                 if self.role == Role::Leader {
                     self.broadcast_append(out);
-                    out.set_timer(
-                        Timer::Heartbeat,
-                        self.config.heartbeat_ms,
-                        self.config.heartbeat_ms,
-                    );
+                    out.set_timer(Timer::Heartbeat, self.config.heartbeat_ms, self.config.heartbeat_ms);
                 }
             }
             Timer::QuorumCheck => {
@@ -1160,14 +993,7 @@ impl Protocol for Raft {
         }
     }
 
-    fn on_client(
-        &mut self,
-        _now: Time,
-        client: ClientId,
-        request: RequestId,
-        op: ClientOp,
-        out: &mut Outbox<Self>,
-    ) {
+    fn on_client(&mut self, _now: Time, client: ClientId, request: RequestId, op: ClientOp, out: &mut Outbox<Self>) {
         if self.config.unsafe_local_reads {
             if let ClientOp::Read { key } = &op {
                 let value = self.state.kv.data.get(key).copied();
@@ -1176,13 +1002,7 @@ impl Protocol for Raft {
             }
         }
         if self.role != Role::Leader {
-            out.reply(
-                client,
-                request,
-                ClientResult::Redirect {
-                    leader: self.leader.filter(|l| *l != self.id),
-                },
-            );
+            out.reply(client, request, ClientResult::Redirect { leader: self.leader.filter(|l| *l != self.id) });
             return;
         }
         match op {
@@ -1216,14 +1036,7 @@ impl Protocol for Raft {
                         return;
                     }
                 }
-                self.log.push(Entry {
-                    term: self.current_term,
-                    command: Command::Client {
-                        client,
-                        request,
-                        op,
-                    },
-                });
+                self.log.push(Entry { term: self.current_term, command: Command::Client { client, request, op } });
                 out.persist();
                 let index = self.last_index();
                 self.pending_writes.insert(index, (client, request));
@@ -1247,11 +1060,7 @@ impl Protocol for Raft {
     }
 
     fn view(&self) -> NodeView {
-        let first = self
-            .last_index()
-            .saturating_sub(NodeView::LOG_TAIL as u64)
-            .max(self.snapshot.last_index)
-            + 1;
+        let first = self.last_index().saturating_sub(NodeView::LOG_TAIL as u64).max(self.snapshot.last_index) + 1;
         NodeView {
             role: self.role.name().to_string(),
             term: self.current_term,
@@ -1273,18 +1082,9 @@ impl Protocol for Raft {
             peers: self
                 .progress
                 .iter()
-                .map(|(id, p)| PeerProgress {
-                    id: *id,
-                    next_index: p.next_index,
-                    match_index: p.match_index,
-                })
+                .map(|(id, p)| PeerProgress { id: *id, next_index: p.next_index, match_index: p.match_index })
                 .collect(),
-            votes: self
-                .votes
-                .iter()
-                .filter(|(_, g)| **g)
-                .map(|(id, _)| *id)
-                .collect(),
+            votes: self.votes.iter().filter(|(_, g)| **g).map(|(id, _)| *id).collect(),
             kv: self.state.kv.data.clone(),
         }
     }
@@ -1304,19 +1104,30 @@ impl Protocol for Raft {
             Msg::AppendEntries { term, prev_log_index, prev_log_term, entries, leader_commit, .. } => MsgInfo {
                 kind: "AppendEntries",
                 is_reply: false,
-                detail: format!("term {term}, prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}", entries.len()),
+                detail: format!(
+                    "term {term}, prev {prev_log_index}@{prev_log_term}, {} entries, commit {leader_commit}",
+                    entries.len()
+                ),
             },
             Msg::AppendEntriesResponse { term, success, match_index, conflict_index, .. } => MsgInfo {
                 kind: "AppendEntriesResponse",
                 is_reply: true,
-                detail: if *success { format!("term {term}, ok, match {match_index}") } else { format!("term {term}, rejected, retry from {conflict_index}") },
+                detail: if *success {
+                    format!("term {term}, ok, match {match_index}")
+                } else {
+                    format!("term {term}, rejected, retry from {conflict_index}")
+                },
             },
             Msg::InstallSnapshot { term, snapshot, .. } => MsgInfo {
                 kind: "InstallSnapshot",
                 is_reply: false,
                 detail: format!("term {term}, up to index {}@{}", snapshot.last_index, snapshot.last_term),
             },
-            Msg::InstallSnapshotResponse { term, last_index } => MsgInfo { kind: "InstallSnapshotResponse", is_reply: true, detail: format!("term {term}, has {last_index}") },
+            Msg::InstallSnapshotResponse { term, last_index } => MsgInfo {
+                kind: "InstallSnapshotResponse",
+                is_reply: true,
+                detail: format!("term {term}, has {last_index}"),
+            },
         }
     }
 }

@@ -7,9 +7,9 @@ use super::scenario::{Action, Scenario, PROTOCOLS};
 use super::{Sim, Violation};
 use crate::check::history::Operation;
 use crate::protocol::raft::{Raft, RaftConfig};
+use crate::protocol::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, NodeView, Time};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A running simulation of some protocol.
 pub enum AnySim {
@@ -57,7 +57,7 @@ pub struct Report {
     /// Operations forgotten from the front of the history.
     pub history_dropped: u64,
     /// Messages sent by kind.
-    pub messages_sent: BTreeMap<String, u64>,
+    pub messages_sent: VecMap<&'static str, u64>,
     /// Messages delivered.
     pub messages_delivered: u64,
     /// Messages lost.
@@ -75,22 +75,15 @@ impl AnySim {
         match scenario.protocol.as_str() {
             "raft" => {
                 let config: RaftConfig = parse_config(&scenario.config)?;
-                if config.election_timeout_ms[0] == 0
-                    || config.election_timeout_ms[0] > config.election_timeout_ms[1]
-                {
-                    return Err(
-                        "config.election_timeout_ms must be [min, max] with 0 < min <= max".into(),
-                    );
+                if config.election_timeout_ms[0] == 0 || config.election_timeout_ms[0] > config.election_timeout_ms[1] {
+                    return Err("config.election_timeout_ms must be [min, max] with 0 < min <= max".into());
                 }
                 if config.heartbeat_ms == 0 {
                     return Err("config.heartbeat_ms must be at least 1".into());
                 }
                 Ok(AnySim::Raft(Box::new(Sim::new(scenario, config))))
             }
-            other => Err(format!(
-                "unknown protocol '{other}': accepted protocols are {}",
-                PROTOCOLS.join(", ")
-            )),
+            other => Err(format!("unknown protocol '{other}': accepted protocols are {}", PROTOCOLS.join(", "))),
         }
     }
 
@@ -157,15 +150,7 @@ impl AnySim {
             seed: f.seed,
             end_time: f.now,
             events: f.counters.events,
-            nodes: f
-                .nodes
-                .into_iter()
-                .map(|n| NodeReport {
-                    id: n.id,
-                    alive: n.alive,
-                    view: n.view,
-                })
-                .collect(),
+            nodes: f.nodes.into_iter().map(|n| NodeReport { id: n.id, alive: n.alive, view: n.view }).collect(),
             history: self.history().to_vec(),
             history_dropped: each!(self, s => s.history_dropped()),
             messages_sent: f.counters.sent,
@@ -178,10 +163,11 @@ impl AnySim {
 }
 
 fn parse_config<T: serde::de::DeserializeOwned + Default>(
-    v: &serde_json::Value,
+    raw: &Option<Box<serde_json::value::RawValue>>,
 ) -> Result<T, String> {
-    if v.is_null() {
-        return Ok(T::default());
+    match raw {
+        None => Ok(T::default()),
+        Some(raw) if raw.get() == "null" => Ok(T::default()),
+        Some(raw) => serde_json::from_str(raw.get()).map_err(|e| format!("invalid config: {e}")),
     }
-    serde_json::from_value(v.clone()).map_err(|e| format!("invalid config: {e}"))
 }

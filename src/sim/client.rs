@@ -48,20 +48,11 @@ pub enum ClientStep {
     /// Nothing.
     Nothing,
     /// Send the request to node `to`.
-    Send {
-        to: NodeId,
-        request: RequestId,
-        op: ClientOp,
-    },
+    Send { to: NodeId, request: RequestId, op: ClientOp },
     /// Try again after a pause.
     RetryLater { request: RequestId },
     /// The operation completed.
-    Done {
-        history_index: u64,
-        outcome: Outcome,
-        result: Option<ClientResult>,
-        node: NodeId,
-    },
+    Done { history_index: u64, outcome: Outcome, result: Option<ClientResult>, node: NodeId },
 }
 
 /// One client.
@@ -87,16 +78,7 @@ pub struct Client {
 impl Client {
     /// A client attached to `node`.
     pub fn new(id: ClientId, node: NodeId, timeout: Time) -> Self {
-        Client {
-            id,
-            node,
-            timeout,
-            queue: VecDeque::new(),
-            current: None,
-            last: None,
-            next_request: 1,
-            now: 0,
-        }
+        Client { id, node, timeout, queue: VecDeque::new(), current: None, last: None, next_request: 1, now: 0 }
     }
 
     /// True while an operation is outstanding.
@@ -105,40 +87,16 @@ impl Client {
     }
 
     /// Start `op` (recorded at `history_index`) now.
-    pub fn invoke(
-        &mut self,
-        op: ClientOp,
-        history_index: u64,
-        now: Time,
-    ) -> (RequestId, ClientStep) {
+    pub fn invoke(&mut self, op: ClientOp, history_index: u64, now: Time) -> (RequestId, ClientStep) {
         let request = self.next_request;
         self.next_request += 1;
         self.now = now;
-        self.current = Some(Pending {
-            request,
-            op: op.clone(),
-            history_index,
-            target: self.node,
-            since: now,
-            hops: 0,
-        });
-        (
-            request,
-            ClientStep::Send {
-                to: self.node,
-                request,
-                op,
-            },
-        )
+        self.current = Some(Pending { request, op: op.clone(), history_index, target: self.node, since: now, hops: 0 });
+        (request, ClientStep::Send { to: self.node, request, op })
     }
 
     /// A node answered.
-    pub fn on_response(
-        &mut self,
-        request: RequestId,
-        from: NodeId,
-        result: ClientResult,
-    ) -> ClientStep {
+    pub fn on_response(&mut self, request: RequestId, from: NodeId, result: ClientResult) -> ClientStep {
         let Some(p) = self.current.as_mut().filter(|p| p.request == request) else {
             return ClientStep::Nothing;
         };
@@ -146,11 +104,7 @@ impl Client {
             ClientResult::Redirect { leader: Some(l) } if p.hops < MAX_HOPS && l != from => {
                 p.hops += 1;
                 p.target = l;
-                ClientStep::Send {
-                    to: l,
-                    request,
-                    op: p.op.clone(),
-                }
+                ClientStep::Send { to: l, request, op: p.op.clone() }
             }
             ClientResult::Redirect { .. } => {
                 // No leader known (or too many hops): ask our own node again after a pause.
@@ -167,11 +121,7 @@ impl Client {
     /// The retry pause ended.
     pub fn retry(&mut self, request: RequestId) -> ClientStep {
         match &self.current {
-            Some(p) if p.request == request => ClientStep::Send {
-                to: p.target,
-                request,
-                op: p.op.clone(),
-            },
+            Some(p) if p.request == request => ClientStep::Send { to: p.target, request, op: p.op.clone() },
             _ => ClientStep::Nothing,
         }
     }
@@ -179,11 +129,7 @@ impl Client {
     /// The operation's timeout fired; `None` when it had already completed.
     pub fn on_timeout(&mut self, request: RequestId) -> Option<ClientStep> {
         let p = self.current.as_ref().filter(|p| p.request == request)?;
-        let outcome = if p.op.is_mutation() {
-            Outcome::Info
-        } else {
-            Outcome::Fail
-        };
+        let outcome = if p.op.is_mutation() { Outcome::Info } else { Outcome::Fail };
         let target = p.target;
         Some(self.finish(outcome, None, target))
     }
@@ -193,20 +139,14 @@ impl Client {
         self.now = now;
     }
 
-    fn finish(
-        &mut self,
-        outcome: Outcome,
-        result: Option<ClientResult>,
-        node: NodeId,
-    ) -> ClientStep {
+    fn finish(&mut self, outcome: Outcome, result: Option<ClientResult>, node: NodeId) -> ClientStep {
         let p = self.current.take().expect("an operation is outstanding");
         let text = match &result {
             Some(ClientResult::ReadOk { value: Some(v) }) => format!("→ {v}"),
             Some(ClientResult::ReadOk { value: None }) => "→ nil".into(),
-            Some(ClientResult::CasFailed { current }) => format!(
-                "failed, was {}",
-                current.map(|v| v.to_string()).unwrap_or("nil".into())
-            ),
+            Some(ClientResult::CasFailed { current }) => {
+                format!("failed, was {}", current.map(|v| v.to_string()).unwrap_or("nil".into()))
+            }
             Some(_) => "ok".into(),
             None => "timed out".into(),
         };
@@ -217,11 +157,6 @@ impl Client {
             at: self.now,
             latency: self.now.saturating_sub(p.since),
         });
-        ClientStep::Done {
-            history_index: p.history_index,
-            outcome,
-            result,
-            node,
-        }
+        ClientStep::Done { history_index: p.history_index, outcome, result, node }
     }
 }

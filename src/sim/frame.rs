@@ -6,9 +6,9 @@ use super::scenario::Member;
 use super::{Counters, InFlight, Payload, Sim, TimedNotice, Violation};
 use crate::check::history::{Operation, Outcome};
 use crate::check::Invariants;
+use crate::protocol::vecmap::VecMap;
 use crate::protocol::{NodeView, Protocol, Time};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// One server as drawn.
 #[derive(Clone, Debug, Serialize)]
@@ -148,11 +148,7 @@ impl<P: Protocol + Invariants> Sim<P> {
                 }
             })
             .collect();
-        let messages = self
-            .in_flight()
-            .iter()
-            .map(|(id, m)| message_frame::<P>(*id, m))
-            .collect();
+        let messages = self.in_flight().iter().map(|(id, m)| message_frame::<P>(*id, m)).collect();
         let clients = self
             .clients()
             .iter()
@@ -171,21 +167,9 @@ impl<P: Protocol + Invariants> Sim<P> {
             nodes,
             messages,
             groups: self.groups(),
-            cuts: self
-                .net
-                .cuts
-                .iter()
-                .map(|(a, b)| [a.to_string(), b.to_string()])
-                .collect(),
+            cuts: self.net.cuts.keys().map(|(a, b)| [a.to_string(), b.to_string()]).collect(),
             clients,
-            notices: self
-                .notices()
-                .iter()
-                .rev()
-                .take(FRAME_NOTICES)
-                .rev()
-                .cloned()
-                .collect(),
+            notices: self.notices().iter().rev().take(FRAME_NOTICES).rev().cloned().collect(),
             sides: self.side_stats(),
             counters: self.counters().clone(),
             violations: self.violations().to_vec(),
@@ -195,49 +179,27 @@ impl<P: Protocol + Invariants> Sim<P> {
 
     /// Partition groups as member names, every node and client listed once.
     pub fn groups(&self) -> Vec<Vec<String>> {
-        let mut groups: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        let mut groups: VecMap<u32, Vec<String>> = VecMap::new();
         for id in 0..self.nodes.len() as u32 {
-            groups
-                .entry(self.net.group(Member::Node(id)))
-                .or_default()
-                .push(format!("n{id}"));
+            groups.get_or_insert_with(self.net.group(Member::Node(id)), Vec::new).push(format!("n{id}"));
         }
         for c in 0..self.clients().len() as u32 {
-            groups
-                .entry(self.net.group(Member::Client(c)))
-                .or_default()
-                .push(format!("c{c}"));
+            groups.get_or_insert_with(self.net.group(Member::Client(c)), Vec::new).push(format!("c{c}"));
         }
         groups.into_values().collect()
     }
 
     /// Availability and latency per partition side, by the side each client is on now.
     pub fn side_stats(&self) -> Vec<SideStats> {
-        let mut sides: BTreeMap<u32, (SideStats, Vec<Time>)> = BTreeMap::new();
+        let mut sides: VecMap<u32, (SideStats, Vec<Time>)> = VecMap::new();
         for op in self.history() {
             let side = self.net.group(Member::Client(op.client));
-            let (s, lat) = sides.entry(side).or_insert_with(|| {
-                (
-                    SideStats {
-                        side,
-                        ..Default::default()
-                    },
-                    Vec::new(),
-                )
-            });
+            let (s, lat) = sides.get_or_insert_with(side, || (SideStats { side, ..Default::default() }, Vec::new()));
             count_op(s, lat, op);
         }
         for c in 0..self.clients().len() as u32 {
             let side = self.net.group(Member::Client(c));
-            sides.entry(side).or_insert_with(|| {
-                (
-                    SideStats {
-                        side,
-                        ..Default::default()
-                    },
-                    Vec::new(),
-                )
-            });
+            sides.get_or_insert_with(side, || (SideStats { side, ..Default::default() }, Vec::new()));
         }
         sides
             .into_values()
@@ -280,16 +242,10 @@ fn message_frame<P: Protocol>(id: u64, m: &InFlight<P::Msg>) -> MessageFrame {
             let info = P::msg_info(msg);
             (info.kind.to_string(), info.is_reply, info.detail)
         }
-        Payload::Request { request, op } => (
-            "ClientRequest".to_string(),
-            false,
-            format!("#{request} {}", op.label()),
-        ),
-        Payload::Response { request, result } => (
-            "ClientResponse".to_string(),
-            true,
-            format!("#{request} {result:?}"),
-        ),
+        Payload::Request { request, op } => ("ClientRequest".to_string(), false, format!("#{request} {}", op.label())),
+        Payload::Response { request, result } => {
+            ("ClientResponse".to_string(), true, format!("#{request} {}", result.label()))
+        }
     };
     MessageFrame {
         id,

@@ -16,15 +16,14 @@ pub mod sweep;
 
 use crate::check::history::{Operation, Outcome};
 use crate::check::{InvariantChecker, Invariants};
-use crate::protocol::{
-    ClientId, ClientOp, ClientResult, NodeId, Notice, Outbox, Output, Protocol, RequestId, Time,
-};
+use crate::protocol::vecmap::VecMap;
+use crate::protocol::{ClientId, ClientOp, ClientResult, NodeId, Notice, Outbox, Output, Protocol, RequestId, Time};
 use client::{Client, ClientStep};
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use scenario::{Action, Member, Scenario};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 use std::hash::{Hash, Hasher};
 
 /// FNV-1a, 64-bit: a stable hash for the trace (the same on every platform: `usize` lengths are
@@ -64,10 +63,7 @@ pub enum Payload<M> {
     /// A client's request to a server.
     Request { request: RequestId, op: ClientOp },
     /// A server's answer to a client.
-    Response {
-        request: RequestId,
-        result: ClientResult,
-    },
+    Response { request: RequestId, result: ClientResult },
 }
 
 /// A message on the wire, kept until delivered (or, when lost, until it fades out).
@@ -90,22 +86,10 @@ pub struct InFlight<M> {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Event<T> {
     Deliver(u64),
-    Timer {
-        node: NodeId,
-        timer: T,
-        generation: u64,
-    },
-    ClientTimeout {
-        client: ClientId,
-        request: RequestId,
-    },
-    ClientRetry {
-        client: ClientId,
-        request: RequestId,
-    },
-    ClientNext {
-        client: ClientId,
-    },
+    Timer { node: NodeId, timer: T, generation: u64 },
+    ClientTimeout { client: ClientId, request: RequestId },
+    ClientRetry { client: ClientId, request: RequestId },
+    ClientNext { client: ClientId },
     Step(usize),
 }
 
@@ -134,7 +118,7 @@ pub struct NodeSlot<P: Protocol> {
     /// Durable state captured at the crash.
     pub durable: Option<P::Durable>,
     /// Armed timers.
-    pub timers: BTreeMap<P::Timer, ArmedTimer>,
+    pub timers: VecMap<P::Timer, ArmedTimer>,
     /// How many times this node restarted.
     pub restarts: u32,
 }
@@ -143,11 +127,11 @@ pub struct NodeSlot<P: Protocol> {
 #[derive(Clone, Debug, Default)]
 pub struct Network {
     /// Group of each member that is not in group 0.
-    pub groups: BTreeMap<Member, u32>,
+    pub groups: VecMap<Member, u32>,
     /// Directed cut links.
-    pub cuts: BTreeSet<(Member, Member)>,
-    drop_next: BTreeSet<(Member, Member)>,
-    duplicate_next: BTreeSet<(Member, Member)>,
+    pub cuts: VecMap<(Member, Member), ()>,
+    drop_next: VecMap<(Member, Member), ()>,
+    duplicate_next: VecMap<(Member, Member), ()>,
 }
 
 impl Network {
@@ -157,7 +141,7 @@ impl Network {
     }
     /// Can a message go from `a` to `b` right now?
     pub fn connected(&self, a: Member, b: Member) -> bool {
-        self.group(a) == self.group(b) && !self.cuts.contains(&(a, b))
+        self.group(a) == self.group(b) && !self.cuts.contains_key(&(a, b))
     }
 }
 
@@ -176,7 +160,7 @@ pub struct Violation {
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Counters {
     /// Messages sent, by kind.
-    pub sent: BTreeMap<String, u64>,
+    pub sent: VecMap<&'static str, u64>,
     /// Messages delivered.
     pub delivered: u64,
     /// Messages lost (random drop, cut link, crashed receiver).
@@ -216,7 +200,7 @@ pub struct Sim<P: Protocol + Invariants> {
     rng: Pcg64Mcg,
     /// Servers.
     pub nodes: Vec<NodeSlot<P>>,
-    in_flight: BTreeMap<u64, InFlight<P::Msg>>,
+    in_flight: VecMap<u64, InFlight<P::Msg>>,
     next_msg: u64,
     /// Partitions and cuts.
     pub net: Network,
@@ -241,7 +225,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             seq: 0,
             queue: BinaryHeap::new(),
             nodes: Vec::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
             next_msg: 0,
             net: Network::default(),
             clients: scenario
@@ -270,20 +254,8 @@ impl<P: Protocol + Invariants> Sim<P> {
             }
         }
         for id in 0..sim.scenario.nodes {
-            sim.nodes.push(NodeSlot {
-                node: None,
-                durable: None,
-                timers: BTreeMap::new(),
-                restarts: 0,
-            });
-            let node = P::start(
-                id,
-                sim.scenario.nodes,
-                &sim.config,
-                None,
-                0,
-                &mut sim.outbox,
-            );
+            sim.nodes.push(NodeSlot { node: None, durable: None, timers: VecMap::new(), restarts: 0 });
+            let node = P::start(id, sim.scenario.nodes, &sim.config, None, 0, &mut sim.outbox);
             sim.nodes[id as usize].node = Some(node);
             sim.flush(id);
         }
@@ -323,7 +295,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         &self.counters
     }
     /// Messages in flight (and lost ones still fading).
-    pub fn in_flight(&self) -> &BTreeMap<u64, InFlight<P::Msg>> {
+    pub fn in_flight(&self) -> &VecMap<u64, InFlight<P::Msg>> {
         &self.in_flight
     }
     /// Clients.
@@ -341,11 +313,7 @@ impl<P: Protocol + Invariants> Sim<P> {
 
     fn schedule(&mut self, time: Time, event: Event<P::Timer>) {
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled {
-            time,
-            seq: self.seq,
-            event,
-        }));
+        self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
     }
 
     fn hash_event(&mut self, tag: u8, a: u64, b: u64) {
@@ -364,11 +332,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         self.counters.events += 1;
         let touched = match s.event {
             Event::Deliver(id) => self.deliver(id),
-            Event::Timer {
-                node,
-                timer,
-                generation,
-            } => self.fire_timer(node, timer, generation),
+            Event::Timer { node, timer, generation } => self.fire_timer(node, timer, generation),
             Event::ClientTimeout { client, request } => {
                 self.hash_event(3, client as u64, request);
                 self.client_timeout(client, request);
@@ -389,11 +353,7 @@ impl<P: Protocol + Invariants> Sim<P> {
                 self.hash_event(6, i as u64, 0);
                 let action = self.scenario.steps[i].action.clone();
                 if let Err(e) = self.apply(action) {
-                    self.violations.push(Violation {
-                        at: self.now,
-                        invariant: "scenario".into(),
-                        detail: e,
-                    });
+                    self.violations.push(Violation { at: self.now, invariant: "scenario".into(), detail: e });
                 }
                 None
             }
@@ -431,11 +391,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         let found = self.checker.check(self.now, node, &self.nodes);
         for (invariant, detail) in found {
             if self.violations.len() < 100 {
-                self.violations.push(Violation {
-                    at: self.now,
-                    invariant,
-                    detail,
-                });
+                self.violations.push(Violation { at: self.now, invariant, detail });
             }
         }
     }
@@ -453,13 +409,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             Member::Node(n) => {
                 if self.nodes[n as usize].node.is_none() {
                     self.counters.lost += 1;
-                    self.in_flight.insert(
-                        id,
-                        InFlight {
-                            lost_at: Some(self.now),
-                            ..m
-                        },
-                    );
+                    self.in_flight.insert(id, InFlight { lost_at: Some(self.now), ..m });
                     return None;
                 }
                 self.counters.delivered += 1;
@@ -519,66 +469,33 @@ impl<P: Protocol + Invariants> Sim<P> {
             match o {
                 Output::Send { to, msg } => {
                     let kind = P::msg_info(&msg).kind;
-                    *self.counters.sent.entry(kind.to_string()).or_default() += 1;
+                    *self.counters.sent.get_or_insert_with(kind, || 0) += 1;
                     self.send(Member::Node(id), Member::Node(to), Payload::Peer(msg));
                 }
                 Output::SetTimer { timer, min, max } => {
-                    let d = if max > min {
-                        self.rng.random_range(min..=max)
-                    } else {
-                        min
-                    };
+                    let d = if max > min { self.rng.random_range(min..=max) } else { min };
                     self.seq += 1;
                     let generation = self.seq;
                     let slot = &mut self.nodes[id as usize];
-                    slot.timers.insert(
-                        timer.clone(),
-                        ArmedTimer {
-                            generation,
-                            set_at: self.now,
-                            fires_at: self.now + d,
-                        },
-                    );
-                    self.schedule(
-                        self.now + d,
-                        Event::Timer {
-                            node: id,
-                            timer,
-                            generation,
-                        },
-                    );
+                    slot.timers
+                        .insert(timer.clone(), ArmedTimer { generation, set_at: self.now, fires_at: self.now + d });
+                    self.schedule(self.now + d, Event::Timer { node: id, timer, generation });
                 }
                 Output::CancelTimer { timer } => {
                     self.nodes[id as usize].timers.remove(&timer);
                 }
                 Output::Persist => {}
-                Output::Reply {
-                    client,
-                    request,
-                    result,
-                } => {
-                    *self
-                        .counters
-                        .sent
-                        .entry("ClientResponse".into())
-                        .or_default() += 1;
+                Output::Reply { client, request, result } => {
+                    *self.counters.sent.get_or_insert_with("ClientResponse", || 0) += 1;
                     if (client as usize) < self.clients.len() {
-                        self.send(
-                            Member::Node(id),
-                            Member::Client(client),
-                            Payload::Response { request, result },
-                        );
+                        self.send(Member::Node(id), Member::Client(client), Payload::Response { request, result });
                     }
                 }
                 Output::Notice(notice) => {
                     if self.notices.len() >= NOTICE_WINDOW {
                         self.notices.pop_front();
                     }
-                    self.notices.push_back(TimedNotice {
-                        at: self.now,
-                        node: id,
-                        notice,
-                    });
+                    self.notices.push_back(TimedNotice { at: self.now, node: id, notice });
                 }
             }
         }
@@ -588,10 +505,10 @@ impl<P: Protocol + Invariants> Sim<P> {
         let [lo, hi] = self.scenario.network.latency_ms;
         let mut copies = 1;
         let mut lost = !self.net.connected(from, to);
-        if self.net.drop_next.remove(&(from, to)) {
+        if self.net.drop_next.remove(&(from, to)).is_some() {
             lost = true;
         }
-        if self.net.duplicate_next.remove(&(from, to)) {
+        if self.net.duplicate_next.remove(&(from, to)).is_some() {
             copies = 2;
         }
         // Draw in a fixed order whatever the outcome, so one fault does not shift the stream.
@@ -604,11 +521,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             copies = 2;
         }
         for c in 0..copies {
-            let latency = if hi > lo {
-                self.rng.random_range(lo..=hi)
-            } else {
-                lo
-            };
+            let latency = if hi > lo { self.rng.random_range(lo..=hi) } else { lo };
             let id = self.next_msg;
             self.next_msg += 1;
             if c > 0 {
@@ -639,40 +552,20 @@ impl<P: Protocol + Invariants> Sim<P> {
         match step {
             ClientStep::Nothing => {}
             ClientStep::Send { to, request, op } => {
-                *self
-                    .counters
-                    .sent
-                    .entry("ClientRequest".into())
-                    .or_default() += 1;
-                self.send(
-                    Member::Client(c),
-                    Member::Node(to),
-                    Payload::Request { request, op },
-                );
+                *self.counters.sent.get_or_insert_with("ClientRequest", || 0) += 1;
+                self.send(Member::Client(c), Member::Node(to), Payload::Request { request, op });
             }
-            ClientStep::RetryLater { request } => self.schedule(
-                self.now + RETRY_MS,
-                Event::ClientRetry { client: c, request },
-            ),
-            ClientStep::Done {
-                history_index,
-                outcome,
-                result,
-                node,
-            } => {
+            ClientStep::RetryLater { request } => {
+                self.schedule(self.now + RETRY_MS, Event::ClientRetry { client: c, request })
+            }
+            ClientStep::Done { history_index, outcome, result, node } => {
                 self.complete_op(history_index, outcome, result, node);
                 self.after_completion(c);
             }
         }
     }
 
-    fn complete_op(
-        &mut self,
-        history_index: u64,
-        outcome: Outcome,
-        result: Option<ClientResult>,
-        node: NodeId,
-    ) {
+    fn complete_op(&mut self, history_index: u64, outcome: Outcome, result: Option<ClientResult>, node: NodeId) {
         let Some(first) = self.history.first().map(|o| o.id) else {
             return;
         };
@@ -719,10 +612,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         let op = if pick < w.read {
             ClientOp::Read { key }
         } else if pick < w.read + w.write {
-            ClientOp::Write {
-                key,
-                value: self.rng.random_range(1..=max),
-            }
+            ClientOp::Write { key, value: self.rng.random_range(1..=max) }
         } else {
             let from = self.rng.random_range(1..=max);
             let to = self.rng.random_range(1..=max);
@@ -758,10 +648,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
         let (request, step) = self.clients[c as usize].invoke(op, id, self.now);
         let timeout = self.clients[c as usize].timeout;
-        self.schedule(
-            self.now + timeout,
-            Event::ClientTimeout { client: c, request },
-        );
+        self.schedule(self.now + timeout, Event::ClientTimeout { client: c, request });
         self.client_step(c, step);
     }
 
@@ -769,7 +656,7 @@ impl<P: Protocol + Invariants> Sim<P> {
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
         self.scenario.check_action(&action)?;
         let mut h = TraceHasher::default();
-        format!("{action:?}").hash(&mut h);
+        action.hash(&mut h);
         self.hash_event(8, h.finish(), 0);
         match action {
             Action::Partition { groups } => {
@@ -788,7 +675,7 @@ impl<P: Protocol + Invariants> Sim<P> {
                 self.net.cuts.clear();
             }
             Action::Cut { from, to } => {
-                self.net.cuts.insert((from, to));
+                self.net.cuts.insert((from, to), ());
                 self.cut_in_flight();
             }
             Action::Crash { node } => self.crash(node),
@@ -805,10 +692,10 @@ impl<P: Protocol + Invariants> Sim<P> {
             }
             Action::Client { client, op } => self.invoke(client, op),
             Action::DropNext { from, to } => {
-                self.net.drop_next.insert((from, to));
+                self.net.drop_next.insert((from, to), ());
             }
             Action::DuplicateNext { from, to } => {
-                self.net.duplicate_next.insert((from, to));
+                self.net.duplicate_next.insert((from, to), ());
             }
             Action::MoveClient { client, node } => self.clients[client as usize].node = node,
             Action::DropMessage { id } => {
@@ -844,11 +731,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             self.notices.push_back(TimedNotice {
                 at: self.now,
                 node: id,
-                notice: Notice {
-                    kind: "crashed".into(),
-                    term: None,
-                    text: format!("n{id} crashed"),
-                },
+                notice: Notice { kind: "crashed".into(), term: None, text: format!("n{id} crashed") },
             });
         }
     }
@@ -858,14 +741,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             return;
         }
         let durable = self.nodes[id as usize].durable.take();
-        let node = P::start(
-            id,
-            self.scenario.nodes,
-            &self.config,
-            durable,
-            self.now,
-            &mut self.outbox,
-        );
+        let node = P::start(id, self.scenario.nodes, &self.config, durable, self.now, &mut self.outbox);
         let slot = &mut self.nodes[id as usize];
         slot.node = Some(node);
         slot.restarts += 1;

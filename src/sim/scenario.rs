@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 pub const PROTOCOLS: &[&str] = &["raft"];
 
 /// A complete, reproducible run description.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Human title shown in pickers.
@@ -27,7 +27,7 @@ pub struct Scenario {
     pub seed: u64,
     /// Protocol settings (for Raft: [`crate::protocol::raft::RaftConfig`]).
     #[serde(default)]
-    pub config: serde_json::Value,
+    pub config: Option<Box<serde_json::value::RawValue>>,
     /// Network model.
     #[serde(default)]
     pub network: NetworkConfig,
@@ -72,11 +72,7 @@ pub struct NetworkConfig {
 
 impl Default for NetworkConfig {
     fn default() -> Self {
-        NetworkConfig {
-            latency_ms: [10, 30],
-            drop: 0.0,
-            duplicate: 0.0,
-        }
+        NetworkConfig { latency_ms: [10, 30], drop: 0.0, duplicate: 0.0 }
     }
 }
 
@@ -117,15 +113,7 @@ pub struct Workload {
 
 impl Default for Workload {
     fn default() -> Self {
-        Workload {
-            interval_ms: 300,
-            read: 2,
-            write: 2,
-            cas: 1,
-            keys: 1,
-            max_value: 9,
-            start_ms: 500,
-        }
+        Workload { interval_ms: 300, read: 2, write: 2, cas: 1, keys: 1, max_value: 9, start_ms: 500 }
     }
 }
 
@@ -140,8 +128,8 @@ pub fn key_name(i: u32) -> String {
 }
 
 /// A member of a partition group: a node id (number or `"n3"`) or a client (`"c1"`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "MemberRepr", into = "String")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
 pub enum Member {
     /// Server `n`.
     Node(u32),
@@ -149,20 +137,22 @@ pub enum Member {
     Client(u32),
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum MemberRepr {
-    Num(u32),
-    Str(String),
-}
-
-impl TryFrom<MemberRepr> for Member {
-    type Error = String;
-    fn try_from(m: MemberRepr) -> Result<Self, String> {
-        match m {
-            MemberRepr::Num(n) => Ok(Member::Node(n)),
-            MemberRepr::Str(s) => Member::parse(&s),
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Member, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Member;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a node id (0, \"n0\") or a client (\"c0\")")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Member, E> {
+                u32::try_from(n).map(Member::Node).map_err(|_| E::custom(format!("node {n} is out of range")))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Member, E> {
+                Member::parse(s).map_err(E::custom)
+            }
         }
+        d.deserialize_any(V)
     }
 }
 
@@ -184,8 +174,7 @@ impl std::fmt::Display for Member {
 impl Member {
     /// Parse `n3`, `c1` or a bare node number.
     pub fn parse(s: &str) -> Result<Member, String> {
-        let bad =
-            || format!("'{s}' is not a node or client: use a node number, \"n<id>\" or \"c<id>\"");
+        let bad = || format!("'{s}' is not a node or client: use a node number, \"n<id>\" or \"c<id>\"");
         if let Some(rest) = s.strip_prefix('n') {
             rest.parse().map(Member::Node).map_err(|_| bad())
         } else if let Some(rest) = s.strip_prefix('c') {
@@ -196,9 +185,9 @@ impl Member {
     }
 }
 
-/// A timed action. (Unknown fields are rejected by [`Action`]: serde cannot combine
-/// `deny_unknown_fields` with `flatten` on the struct itself.)
+/// A timed action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawAction")]
 pub struct Step {
     /// Simulated time in ms at which the action happens.
     pub at: Time,
@@ -208,8 +197,8 @@ pub struct Step {
 }
 
 /// Everything a scenario (or a reader in the browser) can do to the world.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Hash, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", try_from = "RawAction")]
 pub enum Action {
     /// Split nodes and clients into groups; links across groups are cut and messages in flight
     /// across a new cut are lost. Members not listed join the first group.
@@ -236,15 +225,102 @@ pub enum Action {
     DropMessage { id: u64 },
 }
 
+/// The flat JSON shape of a step or action: `{"at": 2000, "action": "crash", "node": 1}`.
+/// Parsed through a plain struct (not serde's tagged enums or `flatten`, whose buffering
+/// deserializer is large in wasm), then checked: each action takes exactly its own fields.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    at: Option<Time>,
+    action: String,
+    groups: Option<Vec<Vec<Member>>>,
+    from: Option<Member>,
+    to: Option<Member>,
+    node: Option<u32>,
+    client: Option<u32>,
+    op: Option<ClientOp>,
+    id: Option<u64>,
+}
+
+impl RawAction {
+    fn into_action(self) -> Result<(Option<Time>, Action), String> {
+        let name = self.action.clone();
+        let present: Vec<&str> = [
+            ("groups", self.groups.is_some()),
+            ("from", self.from.is_some()),
+            ("to", self.to.is_some()),
+            ("node", self.node.is_some()),
+            ("client", self.client.is_some()),
+            ("op", self.op.is_some()),
+            ("id", self.id.is_some()),
+        ]
+        .iter()
+        .filter(|(_, p)| *p)
+        .map(|(n, _)| *n)
+        .collect();
+        let takes: &[&str] = match name.as_str() {
+            "partition" => &["groups"],
+            "heal" => &[],
+            "cut" | "drop_next" | "duplicate_next" => &["from", "to"],
+            "crash" | "restart" | "timeout" => &["node"],
+            "client" => &["client", "op"],
+            "move_client" => &["client", "node"],
+            "drop_message" => &["id"],
+            other => return Err(format!("unknown action '{other}': accepted actions are {ACTIONS}")),
+        };
+        let fields = if takes.is_empty() { "no fields".to_string() } else { takes.join(", ") };
+        if let Some(extra) = present.iter().find(|f| !takes.contains(f)) {
+            return Err(format!("action '{name}' does not take `{extra}` (it takes {fields})"));
+        }
+        if let Some(missing) = takes.iter().find(|f| !present.contains(f)) {
+            return Err(format!("action '{name}' needs `{missing}` (it takes {fields})"));
+        }
+        let action = match name.as_str() {
+            "partition" => Action::Partition { groups: self.groups.unwrap_or_default() },
+            "heal" => Action::Heal,
+            "cut" => Action::Cut { from: self.from.unwrap(), to: self.to.unwrap() },
+            "drop_next" => Action::DropNext { from: self.from.unwrap(), to: self.to.unwrap() },
+            "duplicate_next" => Action::DuplicateNext { from: self.from.unwrap(), to: self.to.unwrap() },
+            "crash" => Action::Crash { node: self.node.unwrap() },
+            "restart" => Action::Restart { node: self.node.unwrap() },
+            "timeout" => Action::Timeout { node: self.node.unwrap() },
+            "client" => Action::Client { client: self.client.unwrap(), op: self.op.unwrap() },
+            "move_client" => Action::MoveClient { client: self.client.unwrap(), node: self.node.unwrap() },
+            _ => Action::DropMessage { id: self.id.unwrap() },
+        };
+        Ok((self.at, action))
+    }
+}
+
+impl TryFrom<RawAction> for Step {
+    type Error = String;
+    fn try_from(r: RawAction) -> Result<Step, String> {
+        match r.into_action()? {
+            (Some(at), action) => Ok(Step { at, action }),
+            (None, _) => Err("a step needs `at` (simulated ms)".into()),
+        }
+    }
+}
+
+impl TryFrom<RawAction> for Action {
+    type Error = String;
+    fn try_from(r: RawAction) -> Result<Action, String> {
+        match r.into_action()? {
+            (None, action) => Ok(action),
+            (Some(_), _) => Err("`at` belongs to scenario steps; an action happens now".into()),
+        }
+    }
+}
+
 /// Accepted action names, for error messages.
-pub const ACTIONS: &str = "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message";
+pub const ACTIONS: &str =
+    "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message";
 
 impl Scenario {
     /// Parse and validate a scenario from JSON text; the error says what was wrong and what is
     /// accepted.
     pub fn from_json(text: &str) -> Result<Scenario, String> {
-        let s: Scenario =
-            serde_json::from_str(text).map_err(|e| format!("invalid scenario: {e}"))?;
+        let s: Scenario = serde_json::from_str(text).map_err(|e| format!("invalid scenario: {e}"))?;
         s.validate()?;
         Ok(s)
     }
@@ -257,17 +333,11 @@ impl Scenario {
             protocol: protocol.to_string(),
             nodes,
             seed,
-            config: serde_json::Value::Null,
+            config: None,
             network: NetworkConfig::default(),
             clients: vec![
-                ClientSpec {
-                    node: 0,
-                    timeout_ms: default_timeout(),
-                },
-                ClientSpec {
-                    node: nodes.saturating_sub(1),
-                    timeout_ms: default_timeout(),
-                },
+                ClientSpec { node: 0, timeout_ms: default_timeout() },
+                ClientSpec { node: nodes.saturating_sub(1), timeout_ms: default_timeout() },
             ],
             workload: None,
             steps: Vec::new(),
@@ -286,32 +356,21 @@ impl Scenario {
             ));
         }
         if !(1..=9).contains(&self.nodes) {
-            return Err(format!(
-                "nodes = {} is out of range: accepted 1..=9",
-                self.nodes
-            ));
+            return Err(format!("nodes = {} is out of range: accepted 1..=9", self.nodes));
         }
         let [lo, hi] = self.network.latency_ms;
         if lo > hi || hi > 60_000 {
-            return Err(format!(
-                "network.latency_ms [{lo}, {hi}] is invalid: need min <= max <= 60000"
-            ));
+            return Err(format!("network.latency_ms [{lo}, {hi}] is invalid: need min <= max <= 60000"));
         }
-        for (name, p) in [
-            ("drop", self.network.drop),
-            ("duplicate", self.network.duplicate),
-        ] {
+        for (name, p) in [("drop", self.network.drop), ("duplicate", self.network.duplicate)] {
             if !(0.0..=1.0).contains(&p) {
-                return Err(format!(
-                    "network.{name} = {p} is not a probability: accepted 0.0..=1.0"
-                ));
+                // serde_json prints the number: core's float formatting would cost wasm size.
+                let p = serde_json::to_string(&p).unwrap_or_default();
+                return Err(format!("network.{name} = {p} is not a probability: accepted 0.0..=1.0"));
             }
         }
         if self.clients.len() > 16 {
-            return Err(format!(
-                "{} clients: at most 16 are accepted",
-                self.clients.len()
-            ));
+            return Err(format!("{} clients: at most 16 are accepted", self.clients.len()));
         }
         for (i, c) in self.clients.iter().enumerate() {
             self.check_node(c.node, &format!("clients[{i}].node"))?;
@@ -331,18 +390,14 @@ impl Scenario {
             }
         }
         for (i, step) in self.steps.iter().enumerate() {
-            self.check_action(&step.action)
-                .map_err(|e| format!("steps[{i}] (at {} ms): {e}", step.at))?;
+            self.check_action(&step.action).map_err(|e| format!("steps[{i}] (at {} ms): {e}", step.at))?;
         }
         Ok(())
     }
 
     fn check_node(&self, n: u32, what: &str) -> Result<(), String> {
         if n >= self.nodes {
-            return Err(format!(
-                "{what}: node {n} does not exist: accepted 0..={}",
-                self.nodes - 1
-            ));
+            return Err(format!("{what}: node {n} does not exist: accepted 0..={}", self.nodes - 1));
         }
         Ok(())
     }
@@ -352,10 +407,7 @@ impl Scenario {
             return Err(if self.clients.is_empty() {
                 format!("{what}: client {c} does not exist: this scenario has no clients")
             } else {
-                format!(
-                    "{what}: client {c} does not exist: accepted 0..={}",
-                    self.clients.len() - 1
-                )
+                format!("{what}: client {c} does not exist: accepted 0..={}", self.clients.len() - 1)
             });
         }
         Ok(())
@@ -372,19 +424,18 @@ impl Scenario {
     pub fn check_action(&self, a: &Action) -> Result<(), String> {
         match a {
             Action::Partition { groups } => {
-                let mut seen = std::collections::BTreeSet::new();
+                let mut seen: Vec<Member> = Vec::new();
                 for m in groups.iter().flatten() {
                     self.check_member(*m)?;
-                    if !seen.insert(*m) {
+                    if seen.contains(m) {
                         return Err(format!("{m} appears in two partition groups"));
                     }
+                    seen.push(*m);
                 }
                 Ok(())
             }
             Action::Heal | Action::DropMessage { .. } => Ok(()),
-            Action::Cut { from, to }
-            | Action::DropNext { from, to }
-            | Action::DuplicateNext { from, to } => {
+            Action::Cut { from, to } | Action::DropNext { from, to } | Action::DuplicateNext { from, to } => {
                 self.check_member(*from)?;
                 self.check_member(*to)
             }

@@ -4,9 +4,7 @@
 #![allow(dead_code)]
 
 use cap_playground::protocol::raft::{Command, Durable, Entry, Msg, Raft, RaftConfig, Role, Timer};
-use cap_playground::protocol::{
-    ClientId, ClientOp, ClientResult, NodeId, Outbox, Output, Protocol, RequestId, Time,
-};
+use cap_playground::protocol::{ClientId, ClientOp, ClientResult, NodeId, Outbox, Output, Protocol, RequestId, Time};
 
 /// Servers plus the messages they sent that were not delivered yet.
 pub struct Manual {
@@ -21,24 +19,13 @@ pub struct Manual {
 pub fn entry(term: u64, value: i64) -> Entry {
     Entry {
         term,
-        command: Command::Client {
-            client: 99,
-            request: value as u64,
-            op: ClientOp::Write {
-                key: "x".into(),
-                value,
-            },
-        },
+        command: Command::Client { client: 99, request: value as u64, op: ClientOp::Write { key: "x".into(), value } },
     }
 }
 
 /// A log with the given terms, values = position (1-based).
 pub fn log_of(terms: &[u64]) -> Vec<Entry> {
-    terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| entry(*t, i as i64 + 1))
-        .collect()
+    terms.iter().enumerate().map(|(i, t)| entry(*t, i as i64 + 1)).collect()
 }
 
 impl Manual {
@@ -48,14 +35,7 @@ impl Manual {
 
     /// Start servers from given durable states (None = fresh).
     pub fn with(n: u32, config: RaftConfig, durable: Vec<Option<Durable>>) -> Manual {
-        let mut m = Manual {
-            nodes: Vec::new(),
-            config,
-            wire: Vec::new(),
-            replies: Vec::new(),
-            now: 0,
-            persists: 0,
-        };
+        let mut m = Manual { nodes: Vec::new(), config, wire: Vec::new(), replies: Vec::new(), now: 0, persists: 0 };
         for (i, d) in durable.into_iter().enumerate() {
             let mut out = Outbox::new();
             let node = Raft::start(i as NodeId, n, &m.config, d, 0, &mut out);
@@ -73,11 +53,7 @@ impl Manual {
         for o in out.drain() {
             match o {
                 Output::Send { to, msg } => self.wire.push((from, to, msg)),
-                Output::Reply {
-                    client,
-                    request,
-                    result,
-                } => self.replies.push((client, request, result)),
+                Output::Reply { client, request, result } => self.replies.push((client, request, result)),
                 Output::Persist => self.persists += 1,
                 _ => {}
             }
@@ -164,34 +140,20 @@ impl Manual {
     }
 
     pub fn leaders(&self) -> Vec<NodeId> {
-        self.nodes
-            .iter()
-            .flatten()
-            .filter(|n| n.role() == Role::Leader)
-            .map(|n| n.id())
-            .collect()
+        self.nodes.iter().flatten().filter(|n| n.role() == Role::Leader).map(|n| n.id()).collect()
     }
 
     pub fn terms_of(&self, i: NodeId) -> Vec<u64> {
         let n = self.node(i);
-        (n.snapshot().last_index + 1..=n.last_index())
-            .map(|k| n.term_at(k).unwrap())
-            .collect()
+        (n.snapshot().last_index + 1..=n.last_index()).map(|k| n.term_at(k).unwrap()).collect()
     }
 
     pub fn entries_of(&self, i: NodeId) -> Vec<Entry> {
         let n = self.node(i);
-        (n.snapshot().last_index + 1..=n.last_index())
-            .map(|k| n.entry(k).unwrap().clone())
-            .collect()
+        (n.snapshot().last_index + 1..=n.last_index()).map(|k| n.entry(k).unwrap().clone()).collect()
     }
 }
 
 pub fn durable(term: u64, voted_for: Option<NodeId>, log: Vec<Entry>) -> Durable {
-    Durable {
-        current_term: term,
-        voted_for,
-        log,
-        snapshot: Default::default(),
-    }
+    Durable { current_term: term, voted_for, log, snapshot: Default::default() }
 }
