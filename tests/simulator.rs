@@ -5,7 +5,7 @@ use cap_playground::check::history::Outcome;
 use cap_playground::protocol::raft::Raft;
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::{Action, Member, Scenario};
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -15,12 +15,7 @@ fn scenario(text: &str) -> Scenario {
 
 fn raft(text: &str) -> Sim<Raft> {
     let s = scenario(text);
-    let config = serde_json::from_value(if s.config.is_null() {
-        serde_json::json!({})
-    } else {
-        s.config.clone()
-    })
-    .unwrap();
+    let config = serde_json::from_str(s.config.as_ref().map(|c| c.get()).unwrap_or("{}")).unwrap();
     Sim::new(s, config)
 }
 
@@ -65,24 +60,18 @@ fn every_shipped_scenario_runs_without_violation() {
     let mut n = 0;
     for e in std::fs::read_dir(&dir).unwrap() {
         let path = e.unwrap().path();
-        if path.extension().is_none_or(|x| x != "json")
-            || path.file_name().is_some_and(|f| f == "index.json")
-        {
+        if path.extension().is_none_or(|x| x != "json") || path.file_name().is_some_and(|f| f == "index.json") {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        let mut sim =
-            AnySim::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let mut sim = AnySim::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         // The hour-long benchmark is run by `cap bench`; a minute of it is enough here.
         let until = sim.scenario().until.min(60_000);
         sim.run_until(until);
         assert_clean(&sim, &path.display().to_string());
         n += 1;
     }
-    assert!(
-        n >= 4,
-        "expected the scenario library in www/scenarios, found {n}"
-    );
+    assert!(n >= 4, "expected the scenario library in www/scenarios, found {n}");
 }
 
 #[test]
@@ -114,85 +103,51 @@ fn minority_side_stalls_and_majority_side_serves() {
     .unwrap();
     let mut sim = raft(&text);
     sim.run_until(2_000);
-    let commit_minority = sim
-        .node(0)
-        .unwrap()
-        .commit_index()
-        .max(sim.node(1).unwrap().commit_index());
+    let commit_minority = sim.node(0).unwrap().commit_index().max(sim.node(1).unwrap().commit_index());
     sim.run_until(6_900);
     // Client 0 sits with {n0, n1}: none of its operations invoked after the cut succeed.
     let minority_ok = sim
         .history()
         .iter()
         .filter(|o| {
-            o.client == 0
-                && o.invoke > 2_100
-                && o.complete.is_some_and(|c| c < 6_900)
-                && o.outcome == Some(Outcome::Ok)
+            o.client == 0 && o.invoke > 2_100 && o.complete.is_some_and(|c| c < 6_900) && o.outcome == Some(Outcome::Ok)
         })
         .count();
-    let majority_ok = sim
-        .history()
-        .iter()
-        .filter(|o| o.client == 1 && o.invoke > 2_100 && o.outcome == Some(Outcome::Ok))
-        .count();
+    let majority_ok =
+        sim.history().iter().filter(|o| o.client == 1 && o.invoke > 2_100 && o.outcome == Some(Outcome::Ok)).count();
     assert_eq!(minority_ok, 0, "the minority side answered nothing");
-    assert!(
-        majority_ok >= 5,
-        "the majority side kept serving ({majority_ok} ok)"
-    );
+    assert!(majority_ok >= 5, "the majority side kept serving ({majority_ok} ok)");
     assert_eq!(
-        sim.node(0)
-            .unwrap()
-            .commit_index()
-            .max(sim.node(1).unwrap().commit_index()),
+        sim.node(0).unwrap().commit_index().max(sim.node(1).unwrap().commit_index()),
         commit_minority,
         "the minority committed nothing new"
     );
     sim.run_until(10_000);
     let last: Vec<u64> = (0..5).map(|i| sim.node(i).unwrap().last_index()).collect();
-    assert!(
-        last.windows(2).all(|w| w[0] == w[1]),
-        "all logs converge after the heal: {last:?}"
-    );
+    assert!(last.windows(2).all(|w| w[0] == w[1]), "all logs converge after the heal: {last:?}");
     assert_eq!(leaders(&sim).len(), 1);
     assert!(sim.violations().is_empty());
 }
 
 #[test]
 fn messages_in_flight_across_a_new_cut_are_lost_and_one_way_cuts_are_one_way() {
-    let mut sim = raft(
-        r#"{"protocol":"raft","nodes":3,"seed":2,"network":{"latency_ms":[40,40]},"until":3000}"#,
-    );
+    let mut sim = raft(r#"{"protocol":"raft","nodes":3,"seed":2,"network":{"latency_ms":[40,40]},"until":3000}"#);
     sim.run_until(1_000);
     let leader = leaders(&sim)[0].0;
     // Heartbeats are in flight now (40 ms latency, 50 ms interval).
     sim.run_until(1_010);
     let lost_before = sim.counters().lost;
     let others: Vec<Member> = (0..3).filter(|n| *n != leader).map(Member::Node).collect();
-    sim.apply(Action::Partition {
-        groups: vec![vec![Member::Node(leader)], others],
-    })
-    .unwrap();
-    assert!(
-        sim.counters().lost > lost_before,
-        "in-flight messages across the cut were lost"
-    );
+    sim.apply(Action::Partition { groups: vec![vec![Member::Node(leader)], others] }).unwrap();
+    assert!(sim.counters().lost > lost_before, "in-flight messages across the cut were lost");
     sim.apply(Action::Heal).unwrap();
     // Cut leader → f only: f stops hearing heartbeats and starts an election; the leader still
     // receives f's messages.
     let f = (0..3).find(|n| *n != leader).unwrap();
-    sim.apply(Action::Cut {
-        from: Member::Node(leader),
-        to: Member::Node(f),
-    })
-    .unwrap();
+    sim.apply(Action::Cut { from: Member::Node(leader), to: Member::Node(f) }).unwrap();
     let term = sim.node(f).unwrap().current_term();
     sim.run_until(1_600);
-    assert!(
-        sim.node(f).unwrap().current_term() > term,
-        "the follower behind a one-way cut times out"
-    );
+    assert!(sim.node(f).unwrap().current_term() > term, "the follower behind a one-way cut times out");
     assert!(sim.violations().is_empty());
 }
 
@@ -207,9 +162,7 @@ fn s7_far_behind_follower_catches_up_through_install_snapshot_in_the_simulator()
     );
     sim.run_until(6_000);
     assert!(
-        sim.notices()
-            .iter()
-            .any(|n| n.node == 2 && n.notice.kind == "snapshot_installed"),
+        sim.notices().iter().any(|n| n.node == 2 && n.notice.kind == "snapshot_installed"),
         "n2 received a snapshot"
     );
     let (a, b) = (sim.node(0).unwrap(), sim.node(2).unwrap());
@@ -237,10 +190,7 @@ fn thesis_9_6_prevote_keeps_a_rejoining_node_from_disrupting_the_leader() {
     let (t0, t1) = run(true);
     assert_eq!(t0, t1, "with PreVote the term is unchanged");
     let (t0, t1) = run(false);
-    assert!(
-        t1 > t0,
-        "without PreVote the rejoining node forces a new term"
-    );
+    assert!(t1 > t0, "without PreVote the rejoining node forces a new term");
 }
 
 #[test]
@@ -252,25 +202,15 @@ fn thesis_6_2_check_quorum_deposes_an_isolated_leader() {
         sim.run_until(1_000);
         let leader = leaders(&sim)[0].0;
         let others: Vec<Member> = (0..3).filter(|n| *n != leader).map(Member::Node).collect();
-        sim.apply(Action::Partition {
-            groups: vec![others, vec![Member::Node(leader)]],
-        })
-        .unwrap();
+        sim.apply(Action::Partition { groups: vec![others, vec![Member::Node(leader)]] }).unwrap();
         sim.run_until(2_000);
-        let stepped_down = sim
-            .notices()
-            .iter()
-            .any(|n| n.node == leader && n.notice.kind == "check_quorum");
+        let stepped_down = sim.notices().iter().any(|n| n.node == leader && n.notice.kind == "check_quorum");
         (sim.node(leader).unwrap().role(), stepped_down)
     };
     use cap_playground::protocol::raft::Role;
     let (role, stepped_down) = run(true);
     assert!(stepped_down && role != Role::Leader, "{role:?}");
-    assert_eq!(
-        run(false),
-        (Role::Leader, false),
-        "without CheckQuorum the stale leader keeps believing"
-    );
+    assert_eq!(run(false), (Role::Leader, false), "without CheckQuorum the stale leader keeps believing");
 }
 
 #[test]
@@ -281,13 +221,7 @@ fn clients_are_redirected_to_the_leader() {
     sim.run_until(1_500);
     let leader = leaders(&sim)[0].0;
     for c in 0..5 {
-        sim.invoke(
-            c,
-            cap_playground::protocol::ClientOp::Write {
-                key: "x".into(),
-                value: c as i64,
-            },
-        );
+        sim.invoke(c, cap_playground::protocol::ClientOp::Write { key: "x".into(), value: c as i64 });
     }
     sim.run_until(3_000);
     for op in sim.history() {
@@ -297,25 +231,35 @@ fn clients_are_redirected_to_the_leader() {
 }
 
 #[test]
-fn seed_sweep_of_1000_random_fault_schedules_finds_no_violation() {
+fn seed_sweep_of_1000_random_fault_schedules_finds_no_violation_and_linearizable_histories() {
+    let mut unknown = 0;
     for seed in 1..=1_000 {
-        let s = random_scenario("raft", seed, &SweepOptions::default());
-        let until = s.until;
-        let mut sim = AnySim::new(s).unwrap();
-        sim.run_until(until);
-        assert!(
-            sim.violations().is_empty(),
-            "seed {seed}: {:?}\nreproduce: cap sweep --protocol raft --seeds 1 --start {seed}",
-            sim.violations()[0]
-        );
+        let r = run_scenario(random_scenario("raft", seed, &SweepOptions::default()), true).unwrap();
+        if let Some((what, detail, at)) = r.violation {
+            panic!("seed {seed} at {at} ms: {what}: {detail}\nreproduce: cap sweep --protocol raft --seeds 1 --start {seed}");
+        }
+        unknown += r.check_unknown as u32;
+        assert!(r.ops > 10, "seed {seed}: the workload ran ({} ops)", r.ops);
     }
+    assert!(unknown <= 10, "{unknown} histories were too hard to decide");
+}
+
+#[test]
+fn a_broken_read_path_serving_local_state_is_caught_by_the_linearizability_check() {
+    let mut opts = SweepOptions::default();
+    opts.config_overrides.insert("unsafe_local_reads".into(), true.into());
+    let caught = (1..=100).find_map(|seed| {
+        let r = run_scenario(random_scenario("raft", seed, &opts), true).unwrap();
+        r.violation.filter(|(what, _, _)| what == "Linearizability")
+    });
+    let (_, detail, _) = caught.expect("stale local reads were not caught in 100 seeds");
+    assert!(detail.contains("read"), "{detail}");
 }
 
 #[test]
 fn sweep_catches_raft_without_the_election_restriction_and_the_seed_reproduces_it() {
     let mut opts = SweepOptions::default();
-    opts.config_overrides
-        .insert("unsafe_no_election_restriction".into(), true.into());
+    opts.config_overrides.insert("unsafe_no_election_restriction".into(), true.into());
     let found = (1..=300).find_map(|seed| {
         let s = random_scenario("raft", seed, &opts);
         let mut sim = AnySim::new(s.clone()).unwrap();
@@ -333,40 +277,36 @@ fn sweep_catches_raft_without_the_election_restriction_and_the_seed_reproduces_i
 #[test]
 fn bad_scenarios_are_rejected_with_what_is_accepted() {
     let cases = [
-        (
-            r#"{"protocol":"nope","nodes":3}"#,
-            "accepted protocols are raft",
-        ),
+        (r#"{"protocol":"nope","nodes":3}"#, "accepted protocols are raft"),
         (r#"{"protocol":"raft","nodes":0}"#, "accepted 1..=9"),
-        (
-            r#"{"protocol":"raft","nodes":3,"colour":"red"}"#,
-            "unknown field `colour`",
-        ),
+        (r#"{"protocol":"raft","nodes":3,"colour":"red"}"#, "unknown field `colour`"),
         (
             r#"{"protocol":"raft","nodes":3,"steps":[{"at":1,"action":"crash","node":7}]}"#,
             "node 7 does not exist: accepted 0..=2",
         ),
         (
             r#"{"protocol":"raft","nodes":3,"steps":[{"at":1,"action":"explode"}]}"#,
-            "unknown variant `explode`",
+            "unknown action 'explode': accepted actions are partition, heal",
         ),
-        (
-            r#"{"protocol":"raft","nodes":3,"config":{"election_timeout":5}}"#,
-            "unknown field `election_timeout`",
-        ),
+        (r#"{"protocol":"raft","nodes":3,"config":{"election_timeout":5}}"#, "unknown field `election_timeout`"),
         (
             r#"{"protocol":"raft","nodes":3,"steps":[{"at":1,"action":"partition","groups":[["n0","q1"]]}]}"#,
             "not a node or client",
         ),
         (r#"{"protocol":"raft","#, "invalid scenario"),
+        (
+            r#"{"protocol":"raft","nodes":3,"steps":[{"at":1,"action":"crash","groups":[]}]}"#,
+            "action 'crash' does not take `groups` (it takes node)",
+        ),
+        (r#"{"protocol":"raft","nodes":3,"steps":[{"at":1,"action":"cut","from":"n0"}]}"#, "action 'cut' needs `to`"),
+        (
+            r#"{"protocol":"raft","nodes":3,"clients":[{"node":0}],"steps":[{"at":1,"action":"client","client":0,"op":{"f":"write","key":"x"}}]}"#,
+            "operation 'write' needs `value`",
+        ),
+        (r#"{"protocol":"raft","nodes":3,"steps":[{"action":"heal"}]}"#, "a step needs `at`"),
     ];
     for (text, expect) in cases {
-        let e = AnySim::from_json(text)
-            .err()
-            .unwrap_or_else(|| panic!("accepted: {text}"));
-        assert!(
-            e.contains(expect),
-            "{text}\n  gave: {e}\n  expected to contain: {expect}"
-        );
+        let e = AnySim::from_json(text).err().unwrap_or_else(|| panic!("accepted: {text}"));
+        assert!(e.contains(expect), "{text}\n  gave: {e}\n  expected to contain: {expect}");
     }
 }

@@ -5,12 +5,15 @@
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
 //! cap check FILE                    is this Jepsen / Porcupine history linearizable?
+//! cap check-bench [DIR]             the checker's time on Porcupine's histories
 //! ```
-//! Exit codes: 0 ok, 1 an invariant was violated, 2 bad input (one line on stderr).
+//! Exit codes: 0 ok, 1 an invariant was violated (or a history that must be linearizable is
+//! not), 2 bad input (one line on stderr).
 
+use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::PROTOCOLS;
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -19,7 +22,8 @@ const USAGE: &str = "usage:
   cap run FILE [--compact]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
   cap bench [FILE]
-  cap check FILE";
+  cap check FILE [--budget N]
+  cap check-bench [DIR]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -28,14 +32,15 @@ fn main() -> ExitCode {
         Some("sweep") => cmd_sweep(&args[1..]),
         Some("bench") => cmd_bench(&args[1..]),
         Some("check") => cmd_check(&args[1..]),
+        Some("check-bench") => cmd_check_bench(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(0)
         }
-        Some(other) => Err(format!(
-            "unknown command '{other}': accepted commands are run, sweep, bench, check"
-        )),
-        None => Err("no command given: accepted commands are run, sweep, bench, check".to_string()),
+        Some(other) => {
+            Err(format!("unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench"))
+        }
+        None => Err("no command given: accepted commands are run, sweep, bench, check, check-bench".to_string()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -57,9 +62,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     for a in args {
         match a.as_str() {
             "--compact" => compact = true,
-            s if s.starts_with('-') => {
-                return Err(format!("run: unknown option '{s}': accepted --compact"))
-            }
+            s if s.starts_with('-') => return Err(format!("run: unknown option '{s}': accepted --compact")),
             s => file = Some(s.to_string()),
         }
     }
@@ -68,11 +71,16 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     let until = sim.scenario().until;
     sim.run_until(until);
     let report = sim.report();
-    let text = if compact {
-        serde_json::to_string(&report)
-    } else {
-        serde_json::to_string_pretty(&report)
+    // Raft promises linearizable reads and writes: check the history (deterministic budget).
+    // A windowed history (long runs forget their oldest operations) cannot be checked: the
+    // writes that explain its first reads are gone.
+    let mut doc = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+    let lin = (report.history_dropped == 0).then(|| check_history(sim.history(), DEFAULT_BUDGET));
+    doc["linearizability"] = match &lin {
+        Some(lin) => serde_json::to_value(lin).map_err(|e| e.to_string())?,
+        None => serde_json::json!({"verdict": "not_checked", "reason": "the history was windowed (history_limit)"}),
     };
+    let text = if compact { serde_json::to_string(&doc) } else { serde_json::to_string_pretty(&doc) };
     println!("{}", text.map_err(|e| e.to_string())?);
     if let Some(v) = report.violations.first() {
         eprintln!(
@@ -85,14 +93,16 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         );
         return Ok(1);
     }
+    if let Some(Verdict::NotLinearizable { witness }) = lin.as_ref().map(|l| &l.verdict) {
+        eprintln!("cap: the history is not linearizable: {} (seed {}, scenario {file})", witness.sentence, report.seed);
+        return Ok(1);
+    }
     Ok(0)
 }
 
 fn value_of<'a>(args: &'a [String], i: &mut usize, flag: &str) -> Result<&'a str, String> {
     *i += 1;
-    args.get(*i)
-        .map(String::as_str)
-        .ok_or(format!("{flag} needs a value"))
+    args.get(*i).map(String::as_str).ok_or(format!("{flag} needs a value"))
 }
 
 fn cmd_sweep(args: &[String]) -> Result<u8, String> {
@@ -107,14 +117,10 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
         match args[i].as_str() {
             "--protocol" => protocol = Some(value_of(args, &mut i, "--protocol")?.to_string()),
             "--seeds" => {
-                seeds = value_of(args, &mut i, "--seeds")?
-                    .parse()
-                    .map_err(|_| "--seeds needs a whole number")?
+                seeds = value_of(args, &mut i, "--seeds")?.parse().map_err(|_| "--seeds needs a whole number")?
             }
             "--start" => {
-                start = value_of(args, &mut i, "--start")?
-                    .parse()
-                    .map_err(|_| "--start needs a whole number")?
+                start = value_of(args, &mut i, "--start")?.parse().map_err(|_| "--start needs a whole number")?
             }
             "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
             "--quiet" => quiet = true,
@@ -123,11 +129,7 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
                 let key = match switch {
                     "no-election-restriction" => "unsafe_no_election_restriction",
                     "local-reads" => "unsafe_local_reads",
-                    other => {
-                        return Err(format!(
-                            "--unsafe '{other}': accepted no-election-restriction, local-reads"
-                        ))
-                    }
+                    other => return Err(format!("--unsafe '{other}': accepted no-election-restriction, local-reads")),
                 };
                 opts.config_overrides.insert(key.into(), true.into());
             }
@@ -135,51 +137,35 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
         }
         i += 1;
     }
-    let protocol = protocol.ok_or_else(|| {
-        format!(
-            "sweep: --protocol is required: accepted {}",
-            PROTOCOLS.join(", ")
-        )
-    })?;
+    let protocol =
+        protocol.ok_or_else(|| format!("sweep: --protocol is required: accepted {}", PROTOCOLS.join(", ")))?;
     if !PROTOCOLS.contains(&protocol.as_str()) {
-        return Err(format!(
-            "unknown protocol '{protocol}': accepted protocols are {}",
-            PROTOCOLS.join(", ")
-        ));
+        return Err(format!("unknown protocol '{protocol}': accepted protocols are {}", PROTOCOLS.join(", ")));
     }
     let t0 = Instant::now();
-    let (mut events, mut ops, mut sim_ms) = (0u64, 0u64, 0u64);
+    let (mut events, mut ops, mut sim_ms, mut unknown) = (0u64, 0u64, 0u64, 0u64);
     for seed in start..start + seeds {
         let scenario = random_scenario(&protocol, seed, &opts);
-        let mut sim = AnySim::new(scenario.clone())?;
-        sim.run_until(scenario.until);
-        events += sim.events();
-        ops += sim.history().len() as u64;
         sim_ms += scenario.until;
-        if let Some(v) = sim.violations().first() {
-            std::fs::create_dir_all(&out)
-                .map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
+        let r = run_scenario(scenario, true)?;
+        events += r.events;
+        ops += r.ops;
+        unknown += r.check_unknown as u64;
+        if let Some((what, detail, at)) = &r.violation {
+            std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
             let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
-            let text = serde_json::to_string_pretty(&scenario).map_err(|e| e.to_string())?;
-            std::fs::write(&path, text + "\n")
-                .map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
-            println!(
-                "VIOLATION seed {seed} at {} ms: {}: {}",
-                v.at, v.invariant, v.detail
-            );
+            let text = serde_json::to_string_pretty(&r.scenario).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+            println!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
             println!("reproduce with: cap run {}", path.display());
             return Ok(1);
         }
         if !quiet && (seed - start + 1) % 1000 == 0 {
-            eprintln!(
-                "  {} seeds ok ({:.1} s)",
-                seed - start + 1,
-                t0.elapsed().as_secs_f64()
-            );
+            eprintln!("  {} seeds ok ({:.1} s)", seed - start + 1, t0.elapsed().as_secs_f64());
         }
     }
     println!(
-        "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
+        "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, histories linearizable ({unknown} undecided within the budget), {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
         start + seeds - 1,
         sim_ms as f64 / 1000.0,
         t0.elapsed().as_secs_f64()
@@ -189,21 +175,12 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
+    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn cmd_bench(args: &[String]) -> Result<u8, String> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/bench-raft.json");
-    let file = args
-        .first()
-        .cloned()
-        .unwrap_or_else(|| default.display().to_string());
+    let file = args.first().cloned().unwrap_or_else(|| default.display().to_string());
     let mut sim = load(&file)?;
     let until = sim.scenario().until;
     let t0 = Instant::now();
@@ -228,21 +205,50 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
         );
     }
     let wall = t0.elapsed().as_secs_f64();
-    println!(
-        "simulated seconds per wall second: {:.0}",
-        until as f64 / 1000.0 / wall
-    );
+    println!("simulated seconds per wall second: {:.0}", until as f64 / 1000.0 / wall);
     println!("events per wall second: {:.0}", sim.events() as f64 / wall);
-    println!(
-        "peak RSS: {} KiB (at start {} KiB)",
-        peak_rss_kib().unwrap_or(0),
-        rss0.unwrap_or(0)
-    );
+    println!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
     println!("violations: {}", sim.violations().len());
     Ok(if sim.violations().is_empty() { 0 } else { 1 })
 }
 
 fn cmd_check(args: &[String]) -> Result<u8, String> {
-    let _ = args;
-    Err("check: the linearizability checker is not built yet".into())
+    // Prints its own errors (one line, with the line number) and returns 2 on bad input.
+    Ok(cap_playground::check::porcupine::run_check_command(args) as u8)
+}
+
+/// `cap check-bench [DIR]`: the checker's time on every Porcupine history, beside Porcupine's.
+fn cmd_check_bench(args: &[String]) -> Result<u8, String> {
+    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-data/porcupine");
+    let dir = args.first().map(PathBuf::from).unwrap_or(default);
+    let verdicts = std::fs::read_to_string(dir.join("verdicts.tsv"))
+        .map_err(|e| format!("cannot read {}: {e}", dir.join("verdicts.tsv").display()))?;
+    let mut reference = std::collections::BTreeMap::new();
+    for line in verdicts.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        // `NA` marks the empty etcd_095 history, which has no verdict: any answer is accepted.
+        if f.len() >= 4 && f[2] != "NA" {
+            reference.insert(f[0].to_string(), (f[2] == "true", f[3].parse::<f64>().unwrap_or(f64::NAN)));
+        }
+    }
+    let rows = cap_playground::check::porcupine::bench_porcupine(&dir);
+    let (mut ours, mut theirs, mut wrong) = (0.0, 0.0, 0);
+    println!("{:<24} {:>10} {:>14}  verdict", "file", "cap ms", "porcupine ms");
+    for (file, ms, lin) in &rows {
+        let (expect, go) = reference.get(file).copied().unwrap_or((*lin, f64::NAN));
+        if expect != *lin {
+            wrong += 1;
+        }
+        ours += ms;
+        if go.is_finite() {
+            theirs += go;
+        }
+        println!(
+            "{file:<24} {ms:>10.3} {go:>14.3}  {}{}",
+            if *lin { "linearizable" } else { "not linearizable" },
+            if expect != *lin { "  WRONG" } else { "" }
+        );
+    }
+    println!("total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts", rows.len());
+    Ok(if wrong == 0 && !rows.is_empty() { 0 } else { 1 })
 }

@@ -26,19 +26,16 @@ use std::collections::BTreeMap;
 
 /// Porcupine `Operation` JSON for a register-per-key model (see the module docs).
 pub fn to_porcupine_json(history: &[Operation]) -> String {
-    let end = history
-        .iter()
-        .map(|o| o.complete.unwrap_or(o.invoke).max(o.invoke))
-        .max()
-        .unwrap_or(0)
-        + 1;
+    let end = history.iter().map(|o| o.complete.unwrap_or(o.invoke).max(o.invoke)).max().unwrap_or(0) + 1;
     let ops: Vec<Json> = history
         .iter()
         .filter_map(|op| {
             let m = register_op(op)?;
             let input = match m.input.op {
                 RegOp::Read => json!({"Op": "read", "Key": m.input.key}),
-                RegOp::Write { value } => json!({"Op": "write", "Key": m.input.key, "Value": value}),
+                RegOp::Write { value } => {
+                    json!({"Op": "write", "Key": m.input.key, "Value": value})
+                }
                 RegOp::Cas { from, to } => {
                     json!({"Op": "cas", "Key": m.input.key, "From": from, "To": to})
                 }
@@ -102,7 +99,10 @@ pub fn to_jepsen_edn(history: &[Operation]) -> String {
         let ns = |ms: u64| ms.saturating_mul(1_000_000);
         events.insert(
             (op.invoke, 0, op.id),
-            format!("{{:process {process}, :type :invoke, :f :{f}, :value [{key} {invoke_v}], :time {}}}", ns(op.invoke)),
+            format!(
+                "{{:process {process}, :type :invoke, :f :{f}, :value [{key} {invoke_v}], :time {}}}",
+                ns(op.invoke)
+            ),
         );
         let Some(done) = op.complete else {
             *g += 1; // still pending: this process stays open
@@ -110,12 +110,8 @@ pub fn to_jepsen_edn(history: &[Operation]) -> String {
         };
         let (ty, v) = match (op.outcome, &op.result) {
             (Some(Outcome::Ok), Some(ClientResult::ReadOk { value })) => ("ok", edn_opt(*value)),
-            (Some(Outcome::Ok), Some(ClientResult::WriteOk | ClientResult::CasOk)) => {
-                ("ok", invoke_v.clone())
-            }
-            (Some(Outcome::Ok | Outcome::Fail), Some(ClientResult::CasFailed { .. })) => {
-                ("fail", invoke_v.clone())
-            }
+            (Some(Outcome::Ok), Some(ClientResult::WriteOk | ClientResult::CasOk)) => ("ok", invoke_v.clone()),
+            (Some(Outcome::Ok | Outcome::Fail), Some(ClientResult::CasFailed { .. })) => ("fail", invoke_v.clone()),
             (Some(Outcome::Fail), _) => ("fail", invoke_v.clone()),
             _ => ("info", invoke_v.clone()),
         };

@@ -47,7 +47,11 @@
 //!   history non-linearizable (binary search over truncated histories; truncating only relaxes
 //!   constraints, so "non-linearizable" is monotone in the cut), then shrink that prefix to a
 //!   small set of operations that still cannot be ordered (delta debugging), and describe it in
-//!   a sentence.
+//!   a sentence. Operations left out of the witness are *relaxed* (made unknown), not deleted:
+//!   deleting a write could invent a violation (a read of a value nobody wrote); relaxing
+//!   cannot, so the witness is a real proof.
+//! - **Candidate order.** Definite operations are tried in invocation order (as Porcupine),
+//!   unknown-outcome ones last: they are only needed when a definite result demands them.
 //!
 //! Ties in time are resolved as Porcupine does: at equal timestamps calls come before returns,
 //! so operations that merely touch are treated as concurrent (never a false alarm).
@@ -86,12 +90,7 @@ pub trait Model {
     fn init(&self) -> Self::State;
     /// Apply `input` in `state`; `output` is `None` when the outcome is unknown (then only the
     /// effect is computed and any result is acceptable).
-    fn step(
-        &self,
-        state: &Self::State,
-        input: &Self::Input,
-        output: Option<&Self::Output>,
-    ) -> Transition<Self::State>;
+    fn step(&self, state: &Self::State, input: &Self::Input, output: Option<&Self::Output>) -> Transition<Self::State>;
     /// True when this operation can never change any state (enables the forced-read rule);
     /// `false` is always safe.
     fn read_only(&self, _input: &Self::Input, _output: &Self::Output) -> bool {
@@ -111,12 +110,7 @@ pub trait Model {
     fn describe(&self, input: &Self::Input, output: Option<&Self::Output>) -> String;
     /// A model-specific sentence explaining why the `failing` operation of a (small) witness
     /// cannot be placed; `None` falls back to a generic sentence.
-    fn explain(
-        &self,
-        _failing: usize,
-        _ops: &[&ModelOp<Self::Input, Self::Output>],
-        _clock: Clock,
-    ) -> Option<String> {
+    fn explain(&self, _failing: usize, _ops: &[&ModelOp<Self::Input, Self::Output>], _clock: Clock) -> Option<String> {
         None
     }
 }
@@ -239,12 +233,7 @@ impl Model for RegisterModel {
         None
     }
 
-    fn step(
-        &self,
-        state: &Option<Value>,
-        input: &RegInput,
-        output: Option<&RegOutput>,
-    ) -> Transition<Option<Value>> {
+    fn step(&self, state: &Option<Value>, input: &RegInput, output: Option<&RegOutput>) -> Transition<Option<Value>> {
         match (input.op, output) {
             (RegOp::Read, Some(RegOutput::Read(v))) => {
                 if *v == *state {
@@ -254,9 +243,7 @@ impl Model for RegisterModel {
                 }
             }
             (RegOp::Read, None) => Transition::Unchanged,
-            (RegOp::Write { value }, Some(RegOutput::Written) | None) => {
-                Transition::Next(Some(value))
-            }
+            (RegOp::Write { value }, Some(RegOutput::Written) | None) => Transition::Next(Some(value)),
             (RegOp::Cas { from, to }, Some(RegOutput::CasOk)) => {
                 if *state == Some(from) {
                     Transition::Next(Some(to))
@@ -284,10 +271,7 @@ impl Model for RegisterModel {
     }
 
     fn read_only(&self, input: &RegInput, output: &RegOutput) -> bool {
-        matches!(
-            (input.op, output),
-            (RegOp::Read, _) | (RegOp::Cas { .. }, RegOutput::CasFailed)
-        )
+        matches!((input.op, output), (RegOp::Read, _) | (RegOp::Cas { .. }, RegOutput::CasFailed))
     }
 
     fn blind(&self, input: &RegInput) -> bool {
@@ -314,12 +298,7 @@ impl Model for RegisterModel {
         }
     }
 
-    fn explain(
-        &self,
-        failing: usize,
-        ops: &[&ModelOp<RegInput, RegOutput>],
-        clock: Clock,
-    ) -> Option<String> {
+    fn explain(&self, failing: usize, ops: &[&ModelOp<RegInput, RegOutput>], clock: Clock) -> Option<String> {
         explain_register(self, failing, ops, clock)
     }
 }
@@ -352,17 +331,12 @@ fn explain_register(
     };
     let others: Vec<&&ModelOp<RegInput, RegOutput>> =
         ops.iter().enumerate().filter(|(i, _)| *i != failing).map(|(_, o)| o).collect();
-    let writers_of_needed: Vec<&&ModelOp<RegInput, RegOutput>> = others
-        .iter()
-        .copied()
-        .filter(|o| needed.is_some() && written_value(o) == needed)
-        .collect();
+    let writers_of_needed: Vec<&&ModelOp<RegInput, RegOutput>> =
+        others.iter().copied().filter(|o| needed.is_some() && written_value(o) == needed).collect();
     let when = format!("invoked at {}, returned at {}", clock.at(b.call), clock.at(b.ret));
     if others.is_empty() {
         if let Some(v) = needed {
-            return Some(format!(
-                "{what} ({when}), but no write of {v} to{k} was invoked before it returned."
-            ));
+            return Some(format!("{what} ({when}), but no write of {v} to{k} was invoked before it returned."));
         }
         return None;
     }
@@ -374,18 +348,15 @@ fn explain_register(
         if o.output.is_none() || Some(u) == needed || o.ret >= b.call {
             continue;
         }
-        let overwritten =
-            writers_of_needed.iter().all(|w| w.output.is_some() && w.ret < o.call);
+        let overwritten = writers_of_needed.iter().all(|w| w.output.is_some() && w.ret < o.call);
         if overwritten && best.map(|x| o.ret > x.ret).unwrap_or(true) {
             best = Some(o);
         }
     }
     if let Some(w) = best {
         let wdesc = model.describe(&w.input, w.output.as_ref());
-        let mut s = format!(
-            "{what} ({when}), but {wdesc} had been acknowledged at {} before it began",
-            clock.at(w.ret)
-        );
+        let mut s =
+            format!("{what} ({when}), but {wdesc} had been acknowledged at {} before it began", clock.at(w.ret));
         if let Some(last) = writers_of_needed.iter().max_by_key(|w| w.ret) {
             s.push_str(&format!(
                 ", and the last write of {} had finished at {}, before {wdesc} started",
@@ -417,12 +388,8 @@ pub fn register_op(op: &Operation) -> Option<ModelOp<RegInput, RegOutput>> {
         (RegOp::Read, Some(Outcome::Ok), Some(ClientResult::ReadOk { value }), Some(_)) => {
             Some(RegOutput::Read(*value))
         }
-        (RegOp::Write { .. }, Some(Outcome::Ok), Some(ClientResult::WriteOk), Some(_)) => {
-            Some(RegOutput::Written)
-        }
-        (RegOp::Cas { .. }, Some(Outcome::Ok), Some(ClientResult::CasOk), Some(_)) => {
-            Some(RegOutput::CasOk)
-        }
+        (RegOp::Write { .. }, Some(Outcome::Ok), Some(ClientResult::WriteOk), Some(_)) => Some(RegOutput::Written),
+        (RegOp::Cas { .. }, Some(Outcome::Ok), Some(ClientResult::CasOk), Some(_)) => Some(RegOutput::CasOk),
         // Info, pending, or an ok whose result does not fit: the outcome is unknown.
         _ => None,
     };
@@ -462,7 +429,8 @@ pub struct Witness {
     pub lines: Vec<String>,
     /// A sentence for the reader.
     pub sentence: String,
-    /// True when shrinking finished (removing any one other operation makes the set orderable).
+    /// True when shrinking finished: relaxing any one other listed operation (letting it take
+    /// effect at any time after its invocation, or not at all) makes the rest orderable.
     pub minimal: bool,
 }
 
@@ -534,9 +502,7 @@ pub fn check_ops<M: Model>(
             let mut finder = WitnessFinder::new(key.clone(), kops.clone());
             let w = finder.run(model, budget, budget, clock);
             steps += finder.steps;
-            Verdict::NotLinearizable {
-                witness: w.unwrap_or_else(|| finder.finish(model, clock)),
-            }
+            Verdict::NotLinearizable { witness: w.unwrap_or_else(|| finder.finish(model, clock)) }
         }
     };
     CheckResult { verdict, steps, keys, ops: n_ops }
@@ -544,11 +510,7 @@ pub fn check_ops<M: Model>(
 
 /// Verdict only, without a witness: `Some(true)` linearizable, `Some(false)` not, `None` budget
 /// exhausted. This is what the benchmark times (as Porcupine's `CheckOperations` does).
-pub fn is_linearizable<M: Model>(
-    model: &M,
-    ops: Vec<ModelOp<M::Input, M::Output>>,
-    budget: u64,
-) -> Option<bool> {
+pub fn is_linearizable<M: Model>(model: &M, ops: Vec<ModelOp<M::Input, M::Output>>, budget: u64) -> Option<bool> {
     let parts = partition(model, ops);
     match run_partitions(model, &parts, budget).0 {
         PartOutcome::AllOk => Some(true),
@@ -558,10 +520,7 @@ pub fn is_linearizable<M: Model>(
 }
 
 /// Group operations by key, in key order (deterministic).
-pub fn partition<M: Model>(
-    model: &M,
-    ops: Vec<ModelOp<M::Input, M::Output>>,
-) -> Vec<(String, OpsOf<M>)> {
+pub fn partition<M: Model>(model: &M, ops: Vec<ModelOp<M::Input, M::Output>>) -> Vec<(String, OpsOf<M>)> {
     let mut map: BTreeMap<String, OpsOf<M>> = BTreeMap::new();
     for op in ops {
         let k = model.partition(&op.input);
@@ -584,11 +543,7 @@ enum PartOutcome {
 /// Steps a partition runs before the next one gets its turn.
 const SLICE: u64 = 1 << 14;
 
-fn run_partitions<M: Model>(
-    model: &M,
-    parts: &[(String, OpsOf<M>)],
-    budget: u64,
-) -> (PartOutcome, u64) {
+fn run_partitions<M: Model>(model: &M, parts: &[(String, OpsOf<M>)], budget: u64) -> (PartOutcome, u64) {
     let mut searches: Vec<Option<Search<M>>> = Vec::with_capacity(parts.len());
     let mut used: u64 = 0;
     for (_, ops) in parts {
@@ -813,20 +768,15 @@ impl<M: Model> Search<M> {
                 }
             }
         }
-        let pure_op: Vec<bool> = ops
-            .iter()
-            .map(|o| o.output.as_ref().map(|out| model.read_only(&o.input, out)).unwrap_or(false))
-            .collect();
+        let pure_op: Vec<bool> =
+            ops.iter().map(|o| o.output.as_ref().map(|out| model.read_only(&o.input, out)).unwrap_or(false)).collect();
         let blind_op: Vec<bool> = ops.iter().map(|o| model.blind(&o.input)).collect();
         let n_definite = ops.iter().filter(|o| o.output.is_some()).count();
         // Candidate order: definite operations by invocation (as Porcupine), unknown outcomes
         // last — they are never needed to explain anything unless a definite result demands
         // them. (Ordering by return time was tried: better on some keys, much worse on others.)
-        let mut by_rank: Vec<(bool, u64, usize)> = ops
-            .iter()
-            .enumerate()
-            .map(|(i, o)| (o.output.is_none(), o.call, i))
-            .collect();
+        let mut by_rank: Vec<(bool, u64, usize)> =
+            ops.iter().enumerate().map(|(i, o)| (o.output.is_none(), o.call, i)).collect();
         by_rank.sort_unstable();
         let mut rank = vec![0u32; n];
         for (r, &(_, _, i)) in by_rank.iter().enumerate() {
@@ -959,12 +909,10 @@ impl<M: Model> Search<M> {
                     let iu = i as usize;
                     if self.c_state[iu] == state {
                         let seen = &self.c_bits[iu * words..(iu + 1) * words];
-                        let dominated = seen.iter().zip(&self.bits).zip(&self.unk_mask).all(
-                            |((&old, &cur), &unk)| {
-                                // Definite parts equal, and old's unknowns ⊆ current unknowns.
-                                (old ^ cur) & !unk == 0 && old & unk & !cur == 0
-                            },
-                        );
+                        let dominated = seen.iter().zip(&self.bits).zip(&self.unk_mask).all(|((&old, &cur), &unk)| {
+                            // Definite parts equal, and old's unknowns ⊆ current unknowns.
+                            (old ^ cur) & !unk == 0 && old & unk & !cur == 0
+                        });
                         if dominated {
                             return false;
                         }
@@ -1074,12 +1022,11 @@ impl<M: Model> Search<M> {
             }
         }
         let o = &self.ops[op];
-        let new_state =
-            match model.step(&self.states[self.state as usize], &o.input, o.output.as_ref()) {
-                Transition::Illegal => return Some(false),
-                Transition::Unchanged => self.state,
-                Transition::Next(s) => self.intern(s),
-            };
+        let new_state = match model.step(&self.states[self.state as usize], &o.input, o.output.as_ref()) {
+            Transition::Illegal => return Some(false),
+            Transition::Unchanged => self.state,
+            Transition::Next(s) => self.intern(s),
+        };
         if !definite && new_state == self.state {
             // Taking effect without changing anything is the same as not yet taking effect.
             return Some(false);
@@ -1180,7 +1127,11 @@ enum FinderPhase {
     /// Binary search for the earliest failing cut: `lo..=hi` (hi known to fail).
     Bisect,
     /// Delta-debugging removal of `chunk` operations at position `i` of `keep`.
-    Shrink { chunk: usize, i: usize, removed: bool },
+    Shrink {
+        chunk: usize,
+        i: usize,
+        removed: bool,
+    },
     Done,
 }
 
@@ -1312,7 +1263,9 @@ impl<M: Model> WitnessFinder<M> {
                 continue;
             }
             let cap = self.probe_cap();
-            let Some((search, _)) = self.probe.as_mut() else { continue };
+            let Some((search, _)) = self.probe.as_mut() else {
+                continue;
+            };
             let before = search.steps;
             let poll = search.run(model, (limit - self.steps).min(cap.saturating_sub(search.steps).max(1)));
             self.steps += search.steps - before;
@@ -1490,7 +1443,8 @@ fn generic_sentence<M: Model>(
     let others = ops.len().saturating_sub(1);
     let tail = match others {
         0 => "no order gives that result.".to_string(),
-        1 => "together with the one other operation listed, no order that respects real time gives that result.".to_string(),
+        1 => "together with the one other operation listed, no order that respects real time gives that result."
+            .to_string(),
         n => format!(
             "together with the {n} other operations listed, no order that respects real time gives that result."
         ),
@@ -1502,7 +1456,9 @@ fn generic_sentence<M: Model>(
     );
     if context {
         s.pop();
-        s.push_str(", even if every operation not listed took effect at any point after its invocation, or not at all.");
+        s.push_str(
+            ", even if every operation not listed took effect at any point after its invocation, or not at all.",
+        );
     }
     s
 }
@@ -1556,13 +1512,17 @@ struct LiveKey {
     status: KeyStatus,
 }
 
-/// Incremental checker for the live UI: fed operations as they complete, it re-checks only
-/// the keys that changed, and never searches more than `steps_per_call` steps per call.
+/// Incremental checker for the live UI: fed operations as they are invoked and complete, it
+/// re-checks only the keys that changed, and never searches more than `steps_per_call` steps
+/// per call.
 ///
 /// A search in progress keeps its snapshot until it finishes (so progress is guaranteed even
 /// while operations keep arriving); then the key is re-checked with everything fed since. A
 /// snapshot treats still-pending operations as unknown, so a violation found in a snapshot is
-/// a violation of every later history: it is final.
+/// a violation of every later history: it is final. For that, operations must be fed when
+/// *invoked* (pending) and again when they complete — [`sync`](Self::sync) does both from the
+/// simulator's history. A checker fed only completed operations could see a read of a write it
+/// has not heard of yet and report a violation that is not there.
 pub struct LiveChecker {
     steps_per_call: u64,
     max_steps_per_snapshot: u64,
@@ -1687,7 +1647,9 @@ impl LiveChecker {
                 break;
             };
             self.cursor = idx + 1;
-            let Some((key, k)) = self.keys.iter_mut().nth(idx) else { break };
+            let Some((key, k)) = self.keys.iter_mut().nth(idx) else {
+                break;
+            };
             if k.search.is_none() {
                 k.snapshot = k.ops.iter().filter_map(register_op).collect();
                 k.dirty = false;
@@ -1699,7 +1661,9 @@ impl LiveChecker {
                     break;
                 }
             }
-            let Some(search) = k.search.as_mut() else { continue };
+            let Some(search) = k.search.as_mut() else {
+                continue;
+            };
             let give = left.min(SLICE);
             let before = search.steps;
             let poll = search.run(&RegisterModel, give);

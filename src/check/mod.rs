@@ -1,7 +1,10 @@
 //! Checkers that read runs and never steer them: client histories, linearizability, and the
 //! per-protocol invariants checked after every simulator event.
 
+pub mod export;
 pub mod history;
+pub mod linearizability;
+pub mod porcupine;
 pub mod raft;
 
 use crate::protocol::{NodeId, Protocol, Time};
@@ -17,8 +20,7 @@ pub trait Invariants: Protocol {
 /// A stateful checker for protocol `P`.
 pub trait InvariantChecker<P: Protocol>: Default {
     /// Check after an event at node `touched`; returns `(invariant name, what was seen)` pairs.
-    fn check(&mut self, now: Time, touched: NodeId, nodes: &[NodeSlot<P>])
-        -> Vec<(String, String)>;
+    fn check(&mut self, now: Time, touched: NodeId, nodes: &[NodeSlot<P>]) -> Vec<(String, String)>;
     /// Node `id` crashed.
     fn on_crash(&mut self, _id: NodeId) {}
     /// Node `id` restarted from its durable state.

@@ -15,8 +15,8 @@
 //! events is the order of lines.
 
 use crate::check::linearizability::{
-    check_ops, is_linearizable, CheckResult, Clock, Model, ModelOp, RegInput, RegOp, RegOutput,
-    RegisterModel, Transition, Verdict,
+    check_ops, is_linearizable, CheckResult, Clock, Model, ModelOp, RegInput, RegOp, RegOutput, RegisterModel,
+    Transition, Verdict,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -165,9 +165,7 @@ pub fn parse_history(text: &str) -> Result<ExternalHistory, String> {
     match first {
         None => Ok(ExternalHistory::Etcd(Vec::new())),
         Some(l) if l.starts_with('{') => parse_kv(text).map(ExternalHistory::Kv),
-        Some(l) if l.starts_with("INFO") || l.contains("jepsen.util") => {
-            parse_jepsen(text).map(ExternalHistory::Etcd)
-        }
+        Some(l) if l.starts_with("INFO") || l.contains("jepsen.util") => parse_jepsen(text).map(ExternalHistory::Etcd),
         Some(_) => {
             let n = text.lines().position(|l| !l.trim().is_empty()).unwrap_or(0) + 1;
             Err(format!("line {n}: not a Jepsen log line nor an EDN map"))
@@ -207,9 +205,11 @@ impl<I: Clone, O> Pairing<I, O> {
             .get_mut(&process)
             .and_then(|v| v.pop())
             .ok_or_else(|| format!("line {line}: completion for process {process} has no open invocation"))?;
-        let open = self.pending.get_mut(slot).and_then(Option::take).ok_or_else(|| {
-            format!("line {line}: completion for process {process} has no open invocation")
-        })?;
+        let open = self
+            .pending
+            .get_mut(slot)
+            .and_then(Option::take)
+            .ok_or_else(|| format!("line {line}: completion for process {process} has no open invocation"))?;
         if open.f != f {
             return Err(format!(
                 "line {line}: completion :{f} does not match process {process}'s open :{} invocation (line {})",
@@ -222,14 +222,7 @@ impl<I: Clone, O> Pairing<I, O> {
     fn push(&mut self, open: &Open<I>, output: Option<O>, ret: u64) {
         self.out.push((
             open.line,
-            ModelOp {
-                id: open.line,
-                client: open.process,
-                input: open.input.clone(),
-                output,
-                call: open.line,
-                ret,
-            },
+            ModelOp { id: open.line, client: open.process, input: open.input.clone(), output, call: open.line, ret },
         ));
     }
 
@@ -273,13 +266,10 @@ pub fn parse_jepsen(text: &str) -> Result<Vec<ModelOp<RegInput, RegOutput>>, Str
         }
         let toks: Vec<&str> = raw.split_whitespace().collect();
         if toks.len() < 7 || toks[0] != "INFO" || toks[1] != "jepsen.util" || toks[2] != "-" {
-            return Err(format!(
-                "line {line}: expected `INFO jepsen.util - PROCESS :TYPE :F VALUE`"
-            ));
+            return Err(format!("line {line}: expected `INFO jepsen.util - PROCESS :TYPE :F VALUE`"));
         }
-        let process = toks[3]
-            .parse::<u64>()
-            .map_err(|_| format!("line {line}: process `{}` is not a number", toks[3]))?;
+        let process =
+            toks[3].parse::<u64>().map_err(|_| format!("line {line}: process `{}` is not a number", toks[3]))?;
         let ty = toks[4].strip_prefix(':').unwrap_or("");
         let f = toks[5].strip_prefix(':').unwrap_or("");
         let value = toks[6..].join(" ");
@@ -307,13 +297,13 @@ pub fn parse_jepsen(text: &str) -> Result<Vec<ModelOp<RegInput, RegOutput>>, Str
                     })),
                     ("ok", RegOp::Write { value: w }) => {
                         if parse_int(&value, line, "value")? != w {
-                            return Err(format!("line {line}: :ok :write {value} does not match the invoked value {w}"));
+                            return Err(format!(
+                                "line {line}: :ok :write {value} does not match the invoked value {w}"
+                            ));
                         }
                         Some(RegOutput::Written)
                     }
-                    ("ok", RegOp::Cas { from, to }) | ("fail", RegOp::Cas { from, to })
-                        if value != ":timed-out" =>
-                    {
+                    ("ok", RegOp::Cas { from, to }) | ("fail", RegOp::Cas { from, to }) if value != ":timed-out" => {
                         if parse_pair(&value, line)? != (from, to) {
                             return Err(format!(
                                 "line {line}: :{ty} :cas {value} does not match the invoked [{from} {to}]"
@@ -329,9 +319,7 @@ pub fn parse_jepsen(text: &str) -> Result<Vec<ModelOp<RegInput, RegOutput>>, Str
                         p.push(&open, None, open.line);
                         continue;
                     }
-                    _ => {
-                        return Err(format!("line {line}: unexpected completion `:{ty} :{f} {value}`"))
-                    }
+                    _ => return Err(format!("line {line}: unexpected completion `:{ty} :{f} {value}`")),
                 };
                 p.push(&open, output, line);
             }
@@ -525,7 +513,9 @@ pub fn run_check_command(args: &[String]) -> i32 {
         }
     }
     let Some(file) = file else {
-        eprintln!("cap check: missing FILE; usage: cap check FILE [--budget STEPS]; accepted formats: {ACCEPTED_FORMATS}");
+        eprintln!(
+            "cap check: missing FILE; usage: cap check FILE [--budget STEPS]; accepted formats: {ACCEPTED_FORMATS}"
+        );
         return 2;
     };
     let bytes = match std::fs::read(file) {
@@ -557,9 +547,7 @@ pub fn run_check_command(args: &[String]) -> i32 {
     let shape = format!("{}, {} ops, {} keys", history.format_name(), result.ops, result.keys);
     match &result.verdict {
         Verdict::Linearizable => println!("linearizable ({shape}) in {ms:.3} ms"),
-        Verdict::Unknown => println!(
-            "unknown: search budget of {budget} steps exhausted ({shape}) after {ms:.3} ms"
-        ),
+        Verdict::Unknown => println!("unknown: search budget of {budget} steps exhausted ({shape}) after {ms:.3} ms"),
         Verdict::NotLinearizable { witness } => {
             println!("not linearizable ({shape}) in {ms:.3} ms, witness included");
             println!("  {}", witness.sentence);
@@ -594,8 +582,12 @@ pub fn bench_porcupine(dir: &Path) -> Vec<(String, f64, bool)> {
     files.sort();
     let mut out = Vec::new();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(dir.join(&f)) else { continue };
-        let Ok(h) = parse_history(&text) else { continue };
+        let Ok(text) = std::fs::read_to_string(dir.join(&f)) else {
+            continue;
+        };
+        let Ok(h) = parse_history(&text) else {
+            continue;
+        };
         let mut runs = 0u32;
         let mut total = 0.0f64;
         let mut verdict = false;
