@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+// npm run bench: programs that print numbers (docs/architecture.md), not timed tests.
+//   1. gzipped size of what a reader downloads: wasm + JS + CSS (budget 100 KB)
+//   2. `cap bench`        native simulator speed
+//   3. `cap check-bench`  linearizability checker speed (skipped with a note if absent)
+//   4. browser metrics (headless Chromium via playwright-core): first frame after navigation,
+//      per-frame JS cost p50/p95, rAF callbacks while paused, wasm memory after 1 simulated hour
+//      at 10x speed.
+//
+//   node scripts/bench.mjs [--no-build] [--no-native] [--no-browser]
+//   BENCH_SIM_SECONDS=3600 BENCH_SPEED=10   (the long run; lower them for a quick look)
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
+import { build } from './build.mjs';
+
+const tag = 'bench';
+const BUDGET_KB = 100;
+const args = process.argv.slice(2);
+
+function walk(dir) {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p) : [p];
+  });
+}
+
+// What is served and measured: $CAP_WWW, else dist/ (after a build), else www/.
+function servedDir() {
+  if (process.env.CAP_WWW) return path.resolve(ROOT, process.env.CAP_WWW);
+  return fs.existsSync(path.join(ROOT, 'dist')) ? path.join(ROOT, 'dist') : path.join(ROOT, 'www');
+}
+
+function pad(s, n) { return String(s).padEnd(n); }
+function kb(n) { return `${(n / 1024).toFixed(1)} KB`; }
+
+// ---------------------------------------------------------------------------------------------
+// 1. sizes
+export function sizes(dir = servedDir()) {
+  const files = walk(dir).filter((f) => /\.(wasm|m?js|css)$/.test(f));
+  console.log(`\n## download size (gzip -9) of ${path.relative(ROOT, dir) || dir}/`);
+  let raw = 0, gz = 0;
+  const byKind = {};
+  for (const f of files.sort()) {
+    const buf = fs.readFileSync(f);
+    const z = zlib.gzipSync(buf, { level: 9 }).length;
+    raw += buf.length; gz += z;
+    const kind = path.extname(f).replace('.mjs', '.js');
+    byKind[kind] = (byKind[kind] || 0) + z;
+    console.log(`  ${pad(path.relative(dir, f), 40)} ${pad(kb(buf.length), 10)} gz ${kb(z)}`);
+  }
+  for (const [k, v] of Object.entries(byKind)) console.log(`  total ${pad(k, 34)} gz ${kb(v)}`);
+  const over = gz / 1024 > BUDGET_KB;
+  console.log(`  TOTAL wasm+js+css: ${kb(raw)} raw, ${kb(gz)} gzipped — budget ${BUDGET_KB} KB: ${over ? 'OVER BUDGET' : 'ok'}`);
+  return { raw, gz, over };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2/3. native benches through the CLI
+async function nativeBench() {
+  console.log('\n## native (cap CLI, release)');
+  if (await run('cargo', ['build', '--release', '--quiet', '--bin', 'cap']) !== 0) {
+    console.log('  cap did not build: native benches skipped');
+    return;
+  }
+  const cap = path.join(process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target'), 'release', 'cap');
+  for (const sub of ['bench', 'check-bench']) {
+    console.log(`\n### cap ${sub}`);
+    const help = capture(cap, ['help']);
+    const known = new RegExp(`(^|\\s)${sub}(\\s|$)`, 'm').test(help.stdout + help.stderr);
+    const t = Date.now();
+    const r = capture(cap, [sub], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60 * 1000 });
+    if (r.code !== 0) {
+      const msg = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
+      console.log(`  skipped: \`cap ${sub}\` ${known ? 'failed' : 'is not available yet'} (exit ${r.code}${msg ? `: ${msg}` : ''})`);
+      continue;
+    }
+    process.stdout.write(r.stdout.replace(/^/gm, '  '));
+    console.log(`  (${elapsed(t)} wall)`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. browser
+//
+// Instrumentation injected before any page script: it needs no cooperation from the element.
+//  - wraps requestAnimationFrame to count callbacks and time each one (JS + wasm work per frame);
+//  - wraps WebAssembly.instantiate(Streaming) to keep the instance's exported memory.
+const INIT = () => {
+  const b = (window.__capBench = { rafCount: 0, rafTimes: [], memories: [] });
+  // Callable again after load: Playwright's fake clock replaces requestAnimationFrame.
+  b.wrapRaf = () => {
+    if (window.requestAnimationFrame.__capWrapped) return;
+    const raf = window.requestAnimationFrame.bind(window);
+    const wrapped = (cb) => raf((ts) => {
+      const t0 = performance.now();
+      try { cb(ts); } finally {
+        b.rafCount++;
+        if (b.rafTimes.length < 100000) b.rafTimes.push(performance.now() - t0);
+      }
+    });
+    wrapped.__capWrapped = true;
+    window.requestAnimationFrame = wrapped;
+  };
+  b.wrapRaf();
+  const keep = (r) => {
+    const inst = r instanceof WebAssembly.Instance ? r : r?.instance;
+    for (const v of Object.values(inst?.exports ?? {})) if (v instanceof WebAssembly.Memory) b.memories.push(v);
+    return r;
+  };
+  const wi = WebAssembly.instantiate.bind(WebAssembly);
+  WebAssembly.instantiate = (...a) => wi(...a).then(keep);
+  if (WebAssembly.instantiateStreaming) {
+    const wis = WebAssembly.instantiateStreaming.bind(WebAssembly);
+    WebAssembly.instantiateStreaming = (...a) => wis(...a).then(keep);
+  }
+  b.wasmBytes = () => b.memories.reduce((s, m) => s + m.buffer.byteLength, 0);
+};
+
+// ---- HOOKS: how the bench drives the element -------------------------------------------------
+// Written against the STABLE CONTRACT at the top of www/cap-playground.js: play(), pause(),
+// speed (simulated ms per wall ms, max 10), state().now (simulated ms), ready (Promise),
+// metrics {frames, frameTimes, firstFrameMs, simTimeMs}. Each hook says which call it used.
+const HOOKS = {
+  // ms from navigation start until the first frame was drawn (element's own metric, else the
+  // moment the diagram with >= 3 nodes is seen).
+  firstFrame: async (page) => page.waitForFunction(() => {
+    const el = document.querySelector('cap-playground');
+    const m = el?.metrics ?? window.__capMetrics;
+    if (m && typeof m.firstFrameMs === 'number') return m.firstFrameMs;
+    const svg = el?.shadowRoot?.querySelector('svg');
+    return svg && svg.querySelectorAll('[data-node-id]').length >= 3 ? performance.now() : false;
+  }, null, { timeout: 15000, polling: 'raf' }).then((h) => h.jsonValue()),
+  play: (page) => page.evaluate(async () => {
+    const el = document.querySelector('cap-playground');
+    await el?.ready;
+    if (typeof el?.play === 'function') { el.play(); return 'el.play()'; }
+    return 'no el.play(): NOT PLAYING';
+  }),
+  pause: (page) => page.evaluate(() => {
+    const el = document.querySelector('cap-playground');
+    if (typeof el?.pause === 'function') { el.pause(); return 'el.pause()'; }
+    return 'no el.pause(): NOT PAUSED';
+  }),
+  setSpeed: (page, x) => page.evaluate(async (x) => {
+    const el = document.querySelector('cap-playground');
+    await el?.ready;
+    if (el && 'speed' in el) { el.speed = x; return `el.speed = ${x} (now ${el.speed})`; }
+    return 'no el.speed: speed NOT SET';
+  }, x),
+  // The element's own per-frame cost ring (ms), or [].
+  frameTimes: (page) => page.evaluate(() => {
+    const m = document.querySelector('cap-playground')?.metrics;
+    return m?.frameTimes ? Array.from(m.frameTimes).slice(0, Math.min(m.frameTimes.length, m.frameIndex ?? Infinity)) : [];
+  }),
+  // Simulated time in ms as the element reports it, or null.
+  simTime: (page) => page.evaluate(() => {
+    const el = document.querySelector('cap-playground');
+    const v = el?.metrics?.simTimeMs || (typeof el?.state === 'function' ? el.state()?.now : null);
+    return typeof v === 'number' ? v : null;
+  }),
+};
+// ----------------------------------------------------------------------------------------------
+
+function pct(xs, p) {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function browserBench() {
+  console.log('\n## browser (headless Chromium)');
+  const { startSession } = await import('../tests/browser/helpers.mjs');
+  const simSeconds = Number(process.env.BENCH_SIM_SECONDS || 3600);
+  const speed = Number(process.env.BENCH_SPEED || 10);
+  let s;
+  try {
+    s = await startSession({ root: servedDir() });
+    await s.context.addInitScript(INIT);
+
+    // First frame + frame cost while playing.
+    const page = await s.open('/', { waitUntil: 'commit' });
+    const first = await HOOKS.firstFrame(page);
+    console.log(`  first frame after navigation: ${first.toFixed(0)} ms`);
+    console.log(`  play: ${await HOOKS.play(page)}`);
+    await page.evaluate(() => { window.__capBench.rafTimes.length = 0; window.__capBench.rafCount = 0; });
+    await page.waitForTimeout(5000);
+    const { times, count } = await page.evaluate(() => ({ times: window.__capBench.rafTimes, count: window.__capBench.rafCount }));
+    console.log(`  frame cost over 5 s playing (all rAF callbacks on the page): ${count} callbacks, ` +
+      `p50 ${pct(times, 50).toFixed(2)} ms, p95 ${pct(times, 95).toFixed(2)} ms, max ${Math.max(0, ...times).toFixed(2)} ms`);
+    const own = await HOOKS.frameTimes(page);
+    if (own.length) console.log(`  frame cost, element's own metrics (last ${own.length} frames): p50 ${pct(own, 50).toFixed(2)} ms, p95 ${pct(own, 95).toFixed(2)} ms`);
+
+    // rAF while paused: should be 0 (the element stops its loop when nothing moves).
+    console.log(`  pause: ${await HOOKS.pause(page)}`);
+    await page.waitForTimeout(300);
+    await page.evaluate(() => { window.__capBench.rafCount = 0; });
+    await page.waitForTimeout(2000);
+    console.log(`  rAF callbacks while paused (2 s): ${await page.evaluate(() => window.__capBench.rafCount)}`);
+    console.log(`  wasm memory after load: ${kb(await page.evaluate(() => window.__capBench.wasmBytes()))}`);
+    s.errors(page).forEach((e) => console.log(`  page error: ${e}`));
+    await page.close();
+
+    // Long run with a fake clock: simSeconds of simulated time at `speed`x = simSeconds/speed s
+    // of page time, fast-forwarded frame by frame (rAF fires every 16 ms of fake time).
+    const t = Date.now();
+    const long = await s.context.newPage();
+    await long.clock.install();
+    await long.goto(s.url('/'), { waitUntil: 'load' });
+    await long.evaluate(() => window.__capBench.wrapRaf());
+    await long.clock.runFor(500);
+    console.log(`  speed: ${await HOOKS.setSpeed(long, speed)}`);
+    await HOOKS.play(long);
+    const pageMs = (simSeconds * 1000) / speed;
+    const chunk = 10000;
+    for (let done = 0; done < pageMs; done += chunk) await long.clock.runFor(Math.min(chunk, pageMs - done));
+    const m = await long.evaluate(() => ({
+      wasm: window.__capBench.wasmBytes(),
+      frames: window.__capBench.rafCount,
+    }));
+    const cdp = await s.context.newCDPSession(long);
+    m.heap = (await cdp.send('Runtime.getHeapUsage')).usedSize;
+    const sim = await HOOKS.simTime(long);
+    console.log(`  after ${simSeconds} s simulated at ${speed}x (${m.frames} frames, ${elapsed(t)} wall): ` +
+      `wasm memory ${kb(m.wasm)}, JS heap ${kb(m.heap)}` +
+      (sim === null ? ' (element reports no sim time: check the speed hook)' : `, element sim time ${(sim / 1000).toFixed(0)} s`));
+    await long.close();
+  } catch (err) {
+    console.log(`  browser bench failed: ${err.message.split('\n')[0]}`);
+    process.exitCode = 1;
+  } finally {
+    await s?.close();
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const t0 = Date.now();
+  if (!args.includes('--no-build')) {
+    try { await build(); } catch (err) { log(tag, `build FAILED: ${err.message}`); process.exit(1); }
+  }
+  sizes();
+  if (!args.includes('--no-native')) await nativeBench();
+  if (!args.includes('--no-browser')) await browserBench();
+  log(tag, `done (${elapsed(t0)})`);
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Release build of the wasm bundle:
+//   cargo build --profile wasm-release --target wasm32-unknown-unknown --lib
+//   wasm-bindgen --target web --out-dir www/pkg
+//   wasm-opt -Oz (npm `binaryen`; never Debian's /usr/bin/wasm-opt, see docs/toolchain.md trap 1)
+// then a self-contained dist/ (www/ + pkg/) for any static host and sub-path.
+//
+//   node scripts/build.mjs [--no-setup] [--no-dist] [--no-opt]
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, log, must, elapsed, isMain } from './lib.mjs';
+import { setup } from './setup.mjs';
+
+const tag = 'build';
+const CRATE = 'cap_playground';
+const WWW = path.join(ROOT, 'www');
+const PKG = path.join(WWW, 'pkg');
+const DIST = path.join(ROOT, 'dist');
+// npm's binaryen, by path: never whatever `wasm-opt` happens to be first on PATH.
+const WASM_OPT = path.join(ROOT, 'node_modules', 'binaryen', 'bin', 'wasm-opt');
+
+function targetDir() {
+  return process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target');
+}
+
+function kb(n) {
+  return `${(n / 1024).toFixed(1)} KB`;
+}
+
+export async function build({ doSetup = true, dist = true, opt = true } = {}) {
+  const t0 = Date.now();
+  if (doSetup) await setup();
+
+  let t = Date.now();
+  // [profile.wasm-release] in Cargo.toml: opt-level "z", for size.
+  log(tag, 'cargo build --profile wasm-release --target wasm32-unknown-unknown --lib');
+  await must('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--lib']);
+  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
+  if (!fs.existsSync(raw)) throw new Error(`expected ${raw} after cargo build`);
+  log(tag, `cargo: ${kb(fs.statSync(raw).size)} (${elapsed(t)})`);
+
+  // wasm-bindgen + wasm-opt take ~40 s: skip them when cargo's output is the one already processed.
+  const stampFile = path.join(PKG, '.build-stamp');
+  const stamp = JSON.stringify({
+    wasm: crypto.createHash('sha256').update(fs.readFileSync(raw)).digest('hex'),
+    opt,
+    build: crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex'),
+  });
+  const wasm = path.join(PKG, `${CRATE}_bg.wasm`);
+  const upToDate = fs.existsSync(wasm) && fs.existsSync(path.join(PKG, `${CRATE}.js`)) &&
+    fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
+  if (upToDate) {
+    log(tag, `www/pkg is up to date with cargo's output (${kb(fs.statSync(wasm).size)}): wasm-bindgen and wasm-opt skipped`);
+  } else {
+    t = Date.now();
+    fs.rmSync(PKG, { recursive: true, force: true });
+    await must('wasm-bindgen', [raw, '--target', 'web', '--out-dir', PKG, '--no-typescript']);
+    log(tag, `wasm-bindgen: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
+
+    if (opt) {
+      t = Date.now();
+      if (!fs.existsSync(WASM_OPT)) throw new Error(`${WASM_OPT} missing: run npm ci`);
+      const tmp = `${wasm}.opt`;
+      await must(process.execPath, [WASM_OPT, '-Oz', '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
+      fs.renameSync(tmp, wasm);
+      log(tag, `wasm-opt -Oz: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
+    }
+    fs.writeFileSync(stampFile, stamp);
+  }
+
+  if (dist) {
+    t = Date.now();
+    fs.rmSync(DIST, { recursive: true, force: true });
+    fs.cpSync(WWW, DIST, {
+      recursive: true,
+      // .gitignore files and editor leftovers stay behind.
+      filter: (src) => !/(^|\/)(\.gitignore|\.DS_Store|\.build-stamp)$/.test(src) && !src.endsWith('~'),
+    });
+    if (!fs.existsSync(path.join(DIST, 'index.html'))) log(tag, 'warning: www/index.html does not exist yet');
+    log(tag, `dist/ written (${elapsed(t)})`);
+  }
+  log(tag, `done (${elapsed(t0)})`);
+}
+
+if (isMain(import.meta.url)) {
+  const a = process.argv.slice(2);
+  build({ doSetup: !a.includes('--no-setup'), dist: !a.includes('--no-dist'), opt: !a.includes('--no-opt') })
+    .catch((err) => {
+      log(tag, `FAILED: ${err.message}`);
+      process.exit(err.exitCode || 1);
+    });
+}

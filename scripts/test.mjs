@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// npm test: every suite, output streamed live, in this order:
+//   1. cargo test                                            (native unit + integration tests)
+//   2. cargo test --target wasm32-unknown-unknown --test wasm (wasm-bindgen-test-runner, in node)
+//   3. release wasm build (scripts/build.mjs)
+//   4. node --test tests/browser/                            (Playwright E2E) — LAST, so the
+//      closing lines are node's TAP counts (# tests / # pass / # fail).
+// A failing suite does not stop the later ones (except that no E2E runs without a build);
+// the exit code is non-zero if anything failed.
+//
+//   node scripts/test.mjs [--no-native] [--no-wasm] [--no-browser]
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, log, run, elapsed, isMain } from './lib.mjs';
+import { setup, CHROMEDRIVER, CHROMIUM } from './setup.mjs';
+import { build } from './build.mjs';
+
+const tag = 'test';
+
+export async function main(argv = []) {
+  const t0 = Date.now();
+  const failed = [];
+  const skip = (name) => argv.includes(`--no-${name}`);
+
+  try {
+    await setup({ browser: true });
+  } catch (err) {
+    log(tag, `setup FAILED: ${err.message}`);
+    return 1;
+  }
+
+  const env = { CHROMEDRIVER, CHROMIUM_PATH: CHROMIUM, CARGO_TERM_COLOR: process.env.CARGO_TERM_COLOR || (process.env.CI ? 'never' : 'auto') };
+
+  if (!skip('native')) {
+    const t = Date.now();
+    log(tag, 'cargo test (native)');
+    if (await run('cargo', ['test'], { env }) !== 0) failed.push('cargo test');
+    log(tag, `native tests: ${failed.includes('cargo test') ? 'FAILED' : 'ok'} (${elapsed(t)})`);
+  }
+
+  if (!skip('wasm')) {
+    const t = Date.now();
+    // Only tests/wasm.rs: the other test files are native (plain #[test] is invisible to the
+    // wasm runner, and compiling them for wasm would only cost time).
+    log(tag, 'cargo test --target wasm32-unknown-unknown --test wasm (wasm-bindgen-test-runner)');
+    if (await run('cargo', ['test', '--target', 'wasm32-unknown-unknown', '--test', 'wasm'], { env }) !== 0) failed.push('wasm tests');
+    log(tag, `wasm tests: ${failed.includes('wasm tests') ? 'FAILED' : 'ok'} (${elapsed(t)})`);
+  }
+
+  if (!skip('browser')) {
+    let built = false;
+    const t = Date.now();
+    try {
+      await build({ doSetup: false, dist: true });
+      built = true;
+    } catch (err) {
+      log(tag, `build FAILED: ${err.message}`);
+      failed.push('wasm build');
+    }
+    log(tag, `build: ${built ? 'ok' : 'FAILED'} (${elapsed(t)})`);
+
+    if (built) {
+      const dir = path.join('tests', 'browser');
+      const files = fs.existsSync(path.join(ROOT, dir))
+        ? fs.readdirSync(path.join(ROOT, dir)).filter((f) => /\.test\.m?js$/.test(f)).sort().map((f) => path.join(dir, f))
+        : [];
+      if (files.length === 0) {
+        log(tag, `no browser tests in ${dir}`);
+        failed.push('browser tests (none found)');
+      } else {
+        log(tag, `browser tests: node --test ${files.join(' ')} (total so far ${elapsed(t0)})`);
+        // Name the files explicitly: node 20 and node 22 read a directory argument differently.
+        // TAP reporter always, so the closing lines are the counts even on a terminal.
+        const code = await run(process.execPath, ['--test', '--test-reporter=tap', ...files], { env });
+        if (code !== 0) failed.push('browser tests');
+      }
+    }
+  }
+
+  if (failed.length) {
+    process.stderr.write(`[${tag}] FAILED: ${failed.join(', ')} (${elapsed(t0)})\n`);
+    return 1;
+  }
+  return 0;
+}
+
+if (isMain(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2));
+}
