@@ -1,0 +1,829 @@
+/**
+ * <cap-playground>: a consensus cluster you can partition with your mouse (or finger).
+ *
+ * STABLE CONTRACT (tests, the bench and embedding pages rely on it; change it only on purpose)
+ *
+ * Attributes
+ *   protocol   one of protocols() from the wasm build (today: "raft")            default "raft"
+ *   nodes      number of servers, 1..9                                            default 5
+ *   seed       whole number 0..2^53-1, or "random"                                default: scenario's / 1
+ *   scenario   a file name from scenarios/ (e.g. "raft-minority-partition", resolved against this
+ *              module's URL) or a URL ending in .json (resolved against the page). When set, the
+ *              scenario decides protocol and nodes; `seed` still overrides its seed.
+ *   speed      simulated ms per wall ms, 0.001..10                                default 0.1
+ *   controls   "false" hides the control bar                                      default shown
+ *   theme      "light" | "dark"                                                   default: prefers-color-scheme
+ *   paused     present → start paused (otherwise it plays while visible)
+ *   A bad value shows a message inside the element saying what is accepted.
+ *
+ * Shadow DOM (open) hooks
+ *   [data-node-id="n3"]    each server's SVG group; also data-role (leader|follower|candidate|
+ *                          pre_candidate|…|crashed) and data-side (index of its partition group,
+ *                          "0" for all when healed). Focusable; arrow keys move it.
+ *   [data-partition-line]  the partition line group (.hit = body, [data-handle="1"|"2"] = handles)
+ *   [data-client-id="c0"]  each client glyph; also data-side
+ *   [data-msg-id]          each message in flight
+ *   [data-action=…]        buttons: toggle (play/pause), step, heal, reset, crash, restart, timeout, …
+ *
+ * JS API (element methods)
+ *   play(), pause(), paused (get), speed (get/set), advance(ms) → now, step() → bool,
+ *   setPartition(groups)   groups: [["n0","n1","c0"],["n2",3,"c1"]]; also moves the drawn nodes
+ *   heal(), crash(id), restart(id), timeout(id)   id: 2 or "n2"
+ *   submit(op)             op: {client?: 0|"c0", f: "write"|"read"|"cas", key, value?, from?, to?}
+ *   moveClient(client, node), dropMessage(id)
+ *   state()                the current frame as plain JSON (shape: notes/sample-frame.json)
+ *   history()              the client history (Jepsen-style)
+ *   loadScenario(json)     object or JSON text; throws (and shows) a readable error
+ *   ready                  a Promise resolved when the current run exists
+ *   metrics                {frames (rAF callbacks), lastFrameMs, frameTimes (ring, ms), frameIndex,
+ *                           firstFrameMs, simTimeMs}
+ *
+ * DOM events (bubbling, composed)
+ *   leader-elected      {node, term}
+ *   partition-change    {groups}                   whenever the simulator's groups change
+ *   client-op-complete  {client, label, outcome: "ok"|"fail"|"info", result, at, latency}
+ *   error               {message, fatal}           fatal = the simulator panicked (banner shown)
+ *
+ * No work when idle: paused, page hidden or element disconnected → no rAF callback, no timer.
+ * Never innerHTML with data: the static template is in styles.js; everything else is textContent.
+ */
+import { CSS, HTML } from './styles.js';
+import { Renderer, T, A, roleWord } from './render.js';
+import { W, H, sideOf, attachDrag, spotsOnSide, clampPt, clamp } from './gestures.js';
+
+export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft'];
+const DEFAULT_SPEED = 0.1;
+const DEFAULT_LINE = { x1: 470, y1: 388, x2: 470, y2: 12 }; // bottom → top: side A (0) is the left
+
+let wasmP = null;
+/** The wasm module, initialised once per page and shared by every element. */
+function loadWasm() {
+  wasmP ??= import('./pkg/cap_playground.js').then(async (m) => { await m.default(); return m; })
+    .catch((e) => { wasmP = null; throw e; });
+  return wasmP;
+}
+
+/** A panic poisons an instance: the trap, or wasm-bindgen's guard on the half-borrowed handle. */
+const isFatal = (e) => e instanceof WebAssembly.RuntimeError || /recursive use of an object|null pointer passed to rust|unreachable/i.test(e?.message || '');
+
+/** frameJson() when the build has it, else the older frame() object. */
+const frameOf = (pg) => (typeof pg.frameJson === 'function' ? JSON.parse(pg.frameJson()) : pg.frame());
+
+/** Structured arguments: JSON text (new API) or a JS object (older build); remembers what worked. */
+const FLEX = {};
+function callFlex(pg, name, args, value) {
+  const order = FLEX[name] || (typeof pg.frameJson === 'function' ? ['s', 'o'] : ['o', 's']);
+  let first;
+  for (const mode of order) {
+    try {
+      const r = pg[name](...args, mode === 's' ? JSON.stringify(value) : value);
+      FLEX[name] = mode === 's' ? ['s', 'o'] : ['o', 's'];
+      return r;
+    } catch (e) {
+      if (isFatal(e)) throw e;
+      first ??= e;
+    }
+  }
+  throw first;
+}
+
+function nodeIndex(id) {
+  const m = /^n?(\d+)$/.exec(String(id).trim());
+  if (!m) throw new Error(`"${id}" is not a server id: use a number (2) or "n2"`);
+  return +m[1];
+}
+function clientIndex(id) {
+  const m = /^c?(\d+)$/.exec(String(id).trim());
+  if (!m) throw new Error(`"${id}" is not a client id: use a number (0) or "c0"`);
+  return +m[1];
+}
+
+/** Node positions, the partition line and free-standing clients: the element's layout state. */
+class Layout {
+  constructor(n) {
+    const cx = 232, cy = 205, r = n <= 1 ? 0 : n <= 3 ? 110 : 145;
+    this.home = Array.from({ length: n }, (_, i) => {
+      const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+      return { x: cx + r * Math.cos(a), y: cy + r * Math.sin(a), a };
+    });
+    this.nodes = this.home.map((p) => ({ x: p.x, y: p.y }));
+    this.line = { ...DEFAULT_LINE };
+    this.free = new Map(); // client id → {x,y} when dropped away from a node
+    this.attach = new Map(); // client id → [node, k-th client of that node]
+    this.selected = null;
+    this.dragging = null;
+  }
+  goHome() {
+    this.nodes = this.home.map((p) => ({ x: p.x, y: p.y }));
+    this.line = { ...DEFAULT_LINE };
+    this.free.clear();
+  }
+  clientPos(id) {
+    const f = this.free.get(id);
+    if (f) return f;
+    const [node, k] = this.attach.get(id) || [0, 0];
+    const p = this.nodes[node], h = this.home[node];
+    if (!p) return { x: 0, y: 0 };
+    const a0 = h ? h.a : 0, sg = Math.sin(a0 - 0.8) > Math.sin(a0 + 0.8) + 0.01 ? -1 : 1; // avoid the id label above
+    const a = a0 + sg * (0.8 + 0.65 * k);
+    return { x: p.x + 52 * Math.cos(a), y: p.y + 52 * Math.sin(a) };
+  }
+}
+
+class CapPlayground extends HTMLElement {
+  static observedAttributes = ['protocol', 'nodes', 'seed', 'scenario', 'speed'];
+
+  constructor() {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    root.innerHTML = `<style>${CSS}</style>${HTML}`;
+    const $ = (s) => root.querySelector(s);
+    this.$ = $;
+    this.svg = $('.diagram');
+    this.svg.setAttribute('tabindex', '-1');
+    this.renderer = new Renderer(this.svg, $('.log'));
+    this.pg = null;
+    this.f = null;
+    this.layout = new Layout(0);
+    this._paused = false;
+    this._speed = DEFAULT_SPEED;
+    this._acc = 0;
+    this._raf = 0;
+    this._token = 0;
+    this._narrow = false;
+    this._reduced = matchMedia('(prefers-reduced-motion: reduce)');
+    this.metrics = { frames: 0, lastFrameMs: 0, frameTimes: new Float64Array(240), frameIndex: 0, firstFrameMs: null, simTimeMs: 0 };
+    this.ready = new Promise((r) => { this._readyResolve = r; });
+    this._tick = this._tick.bind(this);
+    this._onVis = () => (document.hidden ? this._stopLoop() : this._startLoop());
+    this._wire();
+    this.speed = DEFAULT_SPEED;
+    this._applySpeedAttr();
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+  connectedCallback() {
+    document.addEventListener('visibilitychange', this._onVis);
+    this._ro ??= new ResizeObserver((es) => {
+      const narrow = es[0].contentRect.width < 560;
+      if (narrow !== this._narrow) { this._narrow = narrow; if (!this._raf) this._draw(); }
+    });
+    this._ro.observe(this);
+    if (!this._started) {
+      this._started = true;
+      this._paused = this.hasAttribute('paused');
+      this._rebuild();
+    } else this._startLoop();
+  }
+  disconnectedCallback() {
+    document.removeEventListener('visibilitychange', this._onVis);
+    this._ro?.disconnect();
+    this._stopLoop();
+  }
+  attributeChangedCallback(name, old, val) {
+    if (name === 'speed') return this._applySpeedAttr();
+    if (!this._started || old === val || this._rebuildQueued) return;
+    this._rebuildQueued = true;
+    queueMicrotask(() => { this._rebuildQueued = false; this._rebuild(); });
+  }
+
+  _rebuild() {
+    const p = this._build();
+    p.then(() => this._readyResolve?.());
+    return p;
+  }
+
+  _applySpeedAttr() {
+    const v = this.getAttribute('speed');
+    if (v == null) return;
+    const x = Number(v);
+    if (!Number.isFinite(x) || x <= 0) { this._say(`speed="${v}" ignored: use a number from 0.001 to 10`, true); return; }
+    this.speed = x;
+  }
+
+  /** Read the attributes, load wasm (and the scenario file), then create the run. */
+  async _build() {
+    const token = ++this._token;
+    this._stopLoop();
+    let m;
+    try {
+      m = await loadWasm();
+    } catch (e) {
+      if (token === this._token) this._attrError(`cap-playground: could not load the simulator (pkg/cap_playground.js): ${e.message}. Build it first: npm run build.`);
+      return;
+    }
+    if (token !== this._token) return;
+    this.wasm = m;
+    const seedAttr = this.getAttribute('seed');
+    let seed = null;
+    if (seedAttr != null && seedAttr.trim() !== '') {
+      const s = seedAttr.trim();
+      if (s === 'random') seed = m.randomSeed();
+      else if (/^\d{1,16}$/.test(s) && Number(s) <= Number.MAX_SAFE_INTEGER) seed = Number(s);
+      else return this._attrError(`cap-playground: seed="${seedAttr}" is not accepted: use a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, or "random".`);
+    }
+    const scen = this.getAttribute('scenario');
+    if (scen != null && scen.trim() !== '') {
+      const name = scen.trim();
+      let url;
+      if (/\.json([?#].*)?$/i.test(name)) url = new URL(name, document.baseURI);
+      else if (/^[\w.-]+$/.test(name)) url = new URL(`./scenarios/${name}.json`, import.meta.url);
+      else return this._attrError(`cap-playground: scenario="${scen}" is not accepted: use a file name from scenarios/ (${SCENARIOS.join(', ')}) or a URL ending in .json.`);
+      let text;
+      try {
+        const r = await fetch(url);
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        text = await r.text();
+      } catch (e) {
+        if (token === this._token) this._attrError(`cap-playground: scenario "${name}" could not be loaded (${e.message}). Accepted: a file name from scenarios/ (${SCENARIOS.join(', ')}) or a URL ending in .json.`);
+        return;
+      }
+      if (token !== this._token) return;
+      this._source = { kind: 'json', text, name };
+    } else {
+      const protos = m.protocols();
+      const proto = (this.getAttribute('protocol') ?? 'raft').trim();
+      if (!protos.includes(proto)) return this._attrError(`cap-playground: protocol="${proto}" is not available. Accepted protocols: ${protos.join(', ')}.`);
+      const na = this.getAttribute('nodes');
+      let nodes = 5;
+      if (na != null) {
+        if (!/^\s*\d{1,3}\s*$/.test(na)) return this._attrError(`cap-playground: nodes="${na}" is not accepted: use a whole number from 1 to 9.`);
+        nodes = Number(na);
+      }
+      this._source = { kind: 'defaults', protocol: proto, nodes };
+    }
+    try { this._create(seed); } catch { /* message already shown */ }
+  }
+
+  /** (Re)create the Playground from the current source; null seed → the source's own. */
+  _create(seed) {
+    const m = this.wasm, src = this._source;
+    let pg;
+    try {
+      if (src.kind === 'defaults') pg = m.Playground.withDefaults(src.protocol, src.nodes, seed ?? 1);
+      else {
+        let text = src.text;
+        if (seed != null) {
+          const o = JSON.parse(text);
+          o.seed = seed;
+          text = JSON.stringify(o);
+        }
+        pg = new m.Playground(text);
+      }
+    } catch (e) {
+      this._attrError(`cap-playground: ${e.message}`);
+      throw e;
+    }
+    if (this.pg && !this._poisoned) { try { this.pg.free(); } catch { /* already gone */ } }
+    this.pg = pg;
+    this._poisoned = false;
+    this.$('.attr-error').hidden = true;
+    this.$('.banner').hidden = true;
+    this.$('.main').hidden = false;
+    this._acc = 0;
+    this._groupsSig = undefined;
+    this._nAt = -1;
+    this._nSeen = new Set();
+    this._lastOps = new Map();
+    this._lastNotice = null;
+    this._selMsg = null;
+    this._msgSnap = null;
+    this._write = null;
+    this.$('.write-out').textContent = '';
+    this.$('.msg-panel').hidden = true;
+    this.$('.node-panel').hidden = true;
+    this.layout = new Layout(0);
+    this.renderer.reset();
+    this._scoreCols = null;
+    this._refresh();
+    this.$('.seed').value = String(this.f.seed);
+    const sel = this.$('.client');
+    sel.replaceChildren(...this.f.clients.map((c) => {
+      const o = document.createElement('option');
+      o.value = String(c.id);
+      o.textContent = `c${c.id}`;
+      return o;
+    }));
+    if (this.metrics.firstFrameMs == null) this.metrics.firstFrameMs = performance.now();
+    this._startLoop();
+  }
+
+  _attrError(msg) {
+    this._stopLoop();
+    const box = this.$('.attr-error');
+    box.textContent = msg;
+    box.hidden = false;
+    this.$('.main').hidden = true;
+    this.dispatchEvent(new CustomEvent('error', { detail: { message: msg, fatal: false }, bubbles: true, composed: true }));
+  }
+
+  _poison(e) {
+    if (this._poisoned) return;
+    this._poisoned = true;
+    this.pg = null; // possibly mid-borrow: never touch it again
+    this._stopLoop();
+    const src = this._source || {};
+    const msg = `${e?.name || 'Error'}: ${e?.message || e} (seed ${this.f?.seed ?? '?'}, ${src.name ? 'scenario ' + src.name : (src.protocol || '') + ' ' + (src.nodes || '') + ' nodes'}). The Rust panic message is in the browser console.`;
+    this.$('.banner-msg').textContent = msg;
+    this.$('.banner').hidden = false;
+    this._syncPlay();
+    this.dispatchEvent(new CustomEvent('error', { detail: { message: msg, fatal: true }, bubbles: true, composed: true }));
+  }
+
+  /** Run fn(pg); a panic poisons this element (banner) and is rethrown. */
+  _sim(fn) {
+    if (!this.pg) throw new Error(this._poisoned ? 'cap-playground: the simulator stopped (see the banner); restart it first' : 'cap-playground: not ready yet (await el.ready)');
+    try {
+      return fn(this.pg);
+    } catch (e) {
+      if (isFatal(e)) this._poison(e);
+      throw e;
+    }
+  }
+
+  // ---- the loop ----------------------------------------------------------------------------
+  _startLoop() {
+    if (this._raf || this._paused || !this.isConnected || document.hidden || !this.pg) return;
+    this._lastTs = null;
+    this._raf = requestAnimationFrame(this._tick);
+    this._syncPlay();
+  }
+  _stopLoop() {
+    if (this._raf) cancelAnimationFrame(this._raf);
+    this._raf = 0;
+    this._lastTs = null;
+  }
+  _tick(ts) {
+    this._raf = 0;
+    const t0 = performance.now();
+    const mt = this.metrics;
+    mt.frames++;
+    const dt = this._lastTs == null ? 0 : Math.min(ts - this._lastTs, 50);
+    this._lastTs = ts;
+    try {
+      this._acc += dt * this._speed;
+      const whole = Math.floor(this._acc);
+      if (whole >= 1) {
+        this._acc -= whole;
+        this._sim((pg) => pg.advance(whole));
+      }
+      this._refresh();
+    } catch (e) {
+      if (!this._poisoned) this._say(e.message, true);
+    }
+    const ms = performance.now() - t0;
+    mt.lastFrameMs = ms;
+    mt.frameTimes[mt.frameIndex++ % mt.frameTimes.length] = ms;
+    if (!this._paused && this.pg && this.isConnected && !document.hidden) this._raf = requestAnimationFrame(this._tick);
+  }
+
+  /** Pull a frame from the simulator, draw it, emit events. */
+  _refresh() {
+    const f = this._sim(frameOf);
+    this.f = f;
+    this.metrics.simTimeMs = f.now;
+    const events = [];
+    this._syncLayout(f, events);
+    this._draw();
+    this._collectEvents(f, events);
+    for (const [type, detail] of events) this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  /** Draw the last frame again (layout changed, or a resize) without touching the simulator. */
+  _draw() {
+    const f = this.f;
+    if (!f) return;
+    const t = f.now + this._acc;
+    this.renderer.render(f, t, this.layout, { reduced: this._reduced.matches, selectedMsg: this._selMsg, narrow: this._narrow });
+    this._ui(f, t);
+  }
+
+  // ---- layout ↔ simulator -------------------------------------------------------------------
+  _syncLayout(f, events) {
+    let L = this.layout;
+    if (L.nodes.length !== f.nodes.length) L = this.layout = new Layout(f.nodes.length);
+    const per = new Map();
+    for (const c of f.clients) {
+      const k = per.get(c.node) || 0;
+      per.set(c.node, k + 1);
+      L.attach.set(c.id, [c.node, k]);
+    }
+    const sig = JSON.stringify(f.groups) + JSON.stringify(f.cuts);
+    if (sig === this._groupsSig) return;
+    const first = this._groupsSig === undefined;
+    this._groupsSig = sig;
+    if (!first) events.push(['partition-change', { groups: f.groups, cuts: f.cuts }]);
+    this._placeBySides(f);
+  }
+
+  /** Move drawn nodes/clients so the picture matches the simulator's groups (only those that are wrong). */
+  _placeBySides(f) {
+    const L = this.layout;
+    if (f.groups.length <= 1) {
+      const sides = new Set(L.nodes.map((p) => sideOf(L.line, p)));
+      for (const c of f.clients) sides.add(sideOf(L.line, L.clientPos(c.id)));
+      if (sides.size > 1) L.goHome();
+      return;
+    }
+    const want = new Map();
+    f.groups.forEach((g, i) => g.forEach((m) => want.set(m, i === 0 ? 0 : 1)));
+    const wrong = [[], []];
+    f.nodes.forEach((nd) => {
+      const s = want.get('n' + nd.id) ?? 0;
+      if (sideOf(L.line, L.nodes[nd.id]) !== s) {
+        const h = L.home[nd.id];
+        if (sideOf(L.line, h) === s) L.nodes[nd.id] = { x: h.x, y: h.y };
+        else wrong[s].push(nd.id);
+      }
+    });
+    for (const s of [0, 1]) {
+      const spots = spotsOnSide(L.line, s, wrong[s].length);
+      wrong[s].forEach((id, i) => { L.nodes[id] = spots[i]; });
+    }
+    const cw = [[], []];
+    for (const c of f.clients) {
+      const s = want.get('c' + c.id) ?? 0;
+      if (sideOf(L.line, L.clientPos(c.id)) !== s) { L.free.delete(c.id); if (sideOf(L.line, L.clientPos(c.id)) !== s) cw[s].push(c.id); }
+    }
+    for (const s of [0, 1]) {
+      const spots = spotsOnSide(L.line, s, cw[s].length, 40);
+      cw[s].forEach((id, i) => L.free.set(id, spots[i]));
+    }
+  }
+
+  /** After a gesture: one setPartition from the sides of all nodes and clients (or heal). */
+  _applySides() {
+    const f = this.f, L = this.layout;
+    if (!f) return;
+    const g = [[], []];
+    for (const nd of f.nodes) g[sideOf(L.line, L.nodes[nd.id])].push('n' + nd.id);
+    for (const c of f.clients) g[sideOf(L.line, L.clientPos(c.id))].push('c' + c.id);
+    try {
+      if (!g[0].length || !g[1].length) {
+        if (f.groups.length > 1 || f.cuts.length) this._sim((pg) => pg.heal());
+      } else if (JSON.stringify(g) !== JSON.stringify(f.groups)) {
+        this._sim((pg) => callFlex(pg, 'setPartition', [], g));
+      }
+      this._refresh();
+    } catch (e) {
+      if (!this._poisoned) this._say(e.message, true);
+    }
+  }
+
+  _collectEvents(f, events) {
+    for (const nt of f.notices) {
+      if (nt.at < this._nAt) continue;
+      const key = `${nt.node}|${nt.kind}|${nt.term}|${nt.text}`;
+      if (nt.at === this._nAt && this._nSeen.has(key)) continue;
+      if (nt.at > this._nAt) { this._nAt = nt.at; this._nSeen = new Set(); }
+      this._nSeen.add(key);
+      this._lastNotice = nt;
+      if (nt.kind === 'leader_elected') events.push(['leader-elected', { node: nt.node, term: nt.term }]);
+    }
+    for (const c of f.clients) {
+      const l = c.last;
+      if (!l) continue;
+      const key = `${l.at}|${l.label}|${l.outcome}|${l.result}`;
+      if (this._lastOps.get(c.id) === key) continue;
+      this._lastOps.set(c.id, key);
+      events.push(['client-op-complete', { client: c.id, label: l.label, outcome: l.outcome, result: l.result, at: l.at, latency: l.latency }]);
+      const w = this._write;
+      if (w && w.client === c.id && (l.label === w.label || ++w.seen >= 3)) {
+        const out = this.$('.write-out');
+        out.textContent = `${l.label} → ${l.outcome === 'ok' ? '✓ ok' : l.outcome === 'fail' ? '✕ failed' : '? unknown'} ${l.result || ''} (${l.latency} ms)`;
+        out.className = `out write-out ${l.outcome}`;
+        this._write = null;
+      }
+    }
+  }
+
+  // ---- panels, scoreboard, status ----------------------------------------------------------
+  _say(msg, warn) {
+    this._sayMsg = { msg, warn, until: performance.now() + 4000 };
+    this._status();
+  }
+  _status() {
+    const st = this.$('.status');
+    const s = this._sayMsg;
+    let text = '', warn = false;
+    if (s && performance.now() < s.until) ({ msg: text, warn } = s);
+    else if (this.f?.violations?.length) { const v = this.f.violations[0]; text = `⚠ ${v.invariant} violated at ${v.at} ms: ${v.detail}`; warn = true; }
+    else if (this._lastNotice) text = `${(this._lastNotice.at / 1000).toFixed(3)} s · ${this._lastNotice.text}`;
+    T(st, text);
+    A(st, 'class', warn ? 'status warn' : 'status');
+  }
+
+  _syncPlay() {
+    const b = this.$('.play');
+    const playing = !this._paused && !!this.pg;
+    T(b, playing ? '❚❚ pause' : '▶ play');
+    A(b, 'aria-label', playing ? 'pause' : 'play');
+    A(b, 'aria-pressed', playing ? 'true' : 'false');
+  }
+
+  _ui(f, t) {
+    T(this.$('.clock'), `t = ${(t / 1000).toFixed(3)} s`);
+    this.$('.heal').disabled = f.groups.length <= 1 && !f.cuts.length;
+    this._syncPlay();
+    this._status();
+    this._score(f);
+    if (this.layout.selected != null) this._nodePanel(f);
+    if (this._selMsg != null) this._msgPanel(f);
+  }
+
+  _score(f) {
+    const box = this.$('.score');
+    const sides = f.sides || [];
+    if (!this._scoreCols || this._scoreCols.length !== sides.length) {
+      this._scoreCols = sides.map((s, i) => {
+        const col = document.createElement('div');
+        col.className = `col s${i}`;
+        const mk = (tag) => col.appendChild(document.createElement(tag));
+        return { col, head: mk('span'), big: mk('b'), ops: mk('span'), lat: mk('span') };
+      });
+      box.replaceChildren(...this._scoreCols.map((c) => c.col));
+    }
+    sides.forEach((s, i) => {
+      const c = this._scoreCols[i];
+      const members = f.groups[s.side] || [];
+      T(c.head, f.groups.length <= 1 ? 'whole cluster' : `side ${'ABCDEFGH'[s.side] || s.side}: ${members.join(' ')}`);
+      T(c.big, s.availability == null ? '— available' : `${Math.round(s.availability)}% available`);
+      T(c.ops, `✓ ${s.ok} ok · ✕ ${s.failed} failed · ? ${s.unknown} unknown${s.pending ? ` · ${s.pending} waiting` : ''}`);
+      T(c.lat, s.p50 == null ? 'latency —' : `latency p50 ${s.p50} · p99 ${s.p99} ms`);
+      A(c.col, 'class', `col s${i}${s.availability != null && s.availability < 50 ? ' stalled' : ''}`);
+    });
+  }
+
+  _nodePanel(f) {
+    const id = this.layout.selected, nd = f.nodes[id], P = this.$('.node-panel');
+    if (!nd) { P.hidden = true; return; }
+    P.hidden = false;
+    const alive = nd.alive && nd.role;
+    T(this.$('.np-title'), alive ? `n${id} — ${roleWord(nd.role)}, term ${nd.term}` : `n${id} — crashed`);
+    const timer = nd.timer ? `fires at ${nd.timer[1]} ms` : '—';
+    const rows = alive ? [
+      ['voted for', nd.voted_for == null ? '—' : 'n' + nd.voted_for], ['leader', nd.leader == null ? '—' : 'n' + nd.leader],
+      ['commit index', nd.commit_index], ['last index', nd.last_index], ['snapshot', nd.snapshot_index],
+      ['election timer', timer], ['store', Object.entries(nd.kv || {}).map(([k, v]) => `${k}=${v}`).join(' ') || '—'],
+      ['votes', nd.votes?.length ? nd.votes.map((v) => 'n' + v).join(' ') : '—'], ['restarts', nd.restarts],
+    ] : [['restarts', nd.restarts], ['state', 'durable state kept; restart to rejoin']];
+    const dl = this.$('.np-dl');
+    const sig = rows.map((r) => r[0]).join();
+    if (dl.__sig !== sig) {
+      dl.__sig = sig;
+      dl.replaceChildren();
+      dl.__dd = rows.map(([k]) => {
+        const dt = document.createElement('dt');
+        dt.textContent = k;
+        const dd = document.createElement('dd');
+        dl.append(dt, dd);
+        return dd;
+      });
+    }
+    rows.forEach((r, i) => T(dl.__dd[i], String(r[1])));
+    const tb = this.$('.np-peers');
+    const peers = alive && nd.peers?.length ? nd.peers : [];
+    const psig = JSON.stringify(peers);
+    if (tb.__sig !== psig) {
+      tb.__sig = psig;
+      tb.replaceChildren();
+      if (peers.length) {
+        const tr = (cells, th) => {
+          const r = tb.insertRow();
+          for (const c of cells) { const e = document.createElement(th ? 'th' : 'td'); e.textContent = c; r.appendChild(e); }
+        };
+        tr(['peer', 'next', 'match'], true);
+        for (const p of peers) tr(['n' + p.id, String(p.next_index), String(p.match_index)]);
+      }
+    }
+    P.querySelector('[data-action=crash]').disabled = !alive;
+    P.querySelector('[data-action=timeout]').disabled = !alive;
+    P.querySelector('[data-action=restart]').disabled = !!alive;
+  }
+
+  _msgPanel(f) {
+    const P = this.$('.msg-panel');
+    const live = f.messages.find((m) => m.id === this._selMsg);
+    if (live) this._msgSnap = live;
+    const m = this._msgSnap;
+    if (!m) { P.hidden = true; return; }
+    P.hidden = false;
+    const lost = m.lost_at != null && m.lost_at <= f.now;
+    const status = lost ? `lost at ${m.lost_at} ms` : live ? 'in flight' : 'delivered';
+    T(this.$('.mp-title'), `${m.kind}: ${m.from} → ${m.to}`);
+    const rows = [['', m.is_reply ? 'reply (hollow dot)' : 'request (filled dot)'], ['fields', m.detail], ['sent', `${m.sent} ms`], ['arrives', `${m.deliver_at} ms`], ['status', status]];
+    const dl = this.$('.mp-dl');
+    if (!dl.__dd) {
+      dl.__dd = rows.map(() => {
+        const dt = document.createElement('dt'), dd = document.createElement('dd');
+        dl.append(dt, dd);
+        return [dt, dd];
+      });
+    }
+    rows.forEach((r, i) => { T(dl.__dd[i][0], r[0] || 'kind'); T(dl.__dd[i][1], r[1]); });
+    P.querySelector('[data-action=drop]').disabled = !live || lost;
+  }
+
+  // ---- input ---------------------------------------------------------------------------------
+  _wire() {
+    const root = this.shadowRoot, $ = this.$;
+    const speedIn = $('.speed-in');
+    speedIn.addEventListener('input', () => { this.speed = 10 ** Number(speedIn.value); });
+    root.addEventListener('click', (ev) => {
+      const b = ev.target.closest('[data-action]');
+      if (b && b.tagName === 'BUTTON') this._action(b.dataset.action);
+    });
+    $('.seed').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') this._action('seed'); });
+    root.addEventListener('keydown', (ev) => this._key(ev));
+    attachDrag(this.svg, {
+      pick: (ev) => {
+        const t = ev.target;
+        let e;
+        if ((e = t.closest('[data-node-id]'))) return { type: 'node', id: +e.dataset.nodeId.slice(1), el: e };
+        if ((e = t.closest('[data-client-id]'))) return { type: 'client', id: +e.dataset.clientId.slice(1) };
+        if ((e = t.closest('[data-handle]'))) return { type: 'handle', h: e.dataset.handle };
+        if (t.closest('[data-partition-line]')) return { type: 'line', l0: { ...this.layout.line } };
+        if ((e = t.closest('[data-msg-id]'))) return { type: 'msg', id: +e.dataset.msgId };
+        return null;
+      },
+      start: (s, p) => {
+        const L = this.layout;
+        if (s.type === 'node') { const q = L.nodes[s.id]; s.off = { x: q.x - p.x, y: q.y - p.y }; }
+        if (s.type === 'client') { const q = L.clientPos(s.id); s.off = { x: q.x - p.x, y: q.y - p.y }; }
+      },
+      move: (s, p, p0) => {
+        const L = this.layout;
+        if (s.type === 'node') { L.dragging = s.id; L.nodes[s.id] = clampPt({ x: p.x + s.off.x, y: p.y + s.off.y }); }
+        else if (s.type === 'client') L.free.set(s.id, clampPt({ x: p.x + s.off.x, y: p.y + s.off.y }, 14));
+        else if (s.type === 'handle') this._moveHandle(s.h, p);
+        else if (s.type === 'line') {
+          const dx = p.x - p0.x, dy = p.y - p0.y, l = s.l0;
+          const lim = (v, d, max) => clamp(v + d, 0, max) - v;
+          const mdx = dx >= 0 ? Math.min(lim(l.x1, dx, W), lim(l.x2, dx, W)) : Math.max(lim(l.x1, dx, W), lim(l.x2, dx, W));
+          const mdy = dy >= 0 ? Math.min(lim(l.y1, dy, H), lim(l.y2, dy, H)) : Math.max(lim(l.y1, dy, H), lim(l.y2, dy, H));
+          L.line = { x1: l.x1 + mdx, y1: l.y1 + mdy, x2: l.x2 + mdx, y2: l.y2 + mdy };
+        }
+        if (!this._raf) this._draw();
+      },
+      end: (s, p, moved, cancel) => {
+        const L = this.layout;
+        L.dragging = null;
+        if (!moved || cancel) {
+          if (s.type === 'node') this._select(s.id, s.el);
+          else if (s.type === 'msg') this._selectMsg(s.id);
+          if (!this._raf) this._draw();
+          return;
+        }
+        if (s.type === 'client') {
+          const q = L.free.get(s.id);
+          const near = L.nodes.findIndex((n) => Math.hypot(n.x - q.x, n.y - q.y) < 44);
+          if (near >= 0) {
+            L.free.delete(s.id);
+            try { this._sim((pg) => pg.moveClient(s.id, near)); } catch (e) { if (!this._poisoned) this._say(e.message, true); }
+          }
+        }
+        this._applySides();
+      },
+    });
+  }
+
+  _moveHandle(h, p) {
+    const L = this.layout, q = { x: clamp(p.x, 0, W), y: clamp(p.y, 0, H) };
+    const o = h === '1' ? { x: L.line.x2, y: L.line.y2 } : { x: L.line.x1, y: L.line.y1 };
+    if (Math.hypot(q.x - o.x, q.y - o.y) < 40) return;
+    L.line = h === '1' ? { x1: q.x, y1: q.y, x2: o.x, y2: o.y } : { x1: o.x, y1: o.y, x2: q.x, y2: q.y };
+  }
+
+  _select(id, el) {
+    this.layout.selected = id;
+    this.$('.node-panel').hidden = false;
+    el?.focus({ preventScroll: true });
+    if (this.f) this._nodePanel(this.f);
+  }
+  _selectMsg(id) {
+    this._selMsg = id;
+    this._msgSnap = null;
+    this.shadowRoot.querySelector('.mp-dl').__dd = null;
+    this.$('.mp-dl').replaceChildren();
+    if (this.f) this._msgPanel(this.f);
+  }
+
+  _key(ev) {
+    const t = ev.composedPath()[0];
+    const tag = t?.tagName;
+    const nodeEl = t?.closest?.('[data-node-id]');
+    if (nodeEl && ev.key.startsWith('Arrow')) {
+      const id = +nodeEl.dataset.nodeId.slice(1), L = this.layout, d = ev.shiftKey ? 6 : 24;
+      const p = L.nodes[id];
+      const dx = ev.key === 'ArrowLeft' ? -d : ev.key === 'ArrowRight' ? d : 0;
+      const dy = ev.key === 'ArrowUp' ? -d : ev.key === 'ArrowDown' ? d : 0;
+      L.nodes[id] = clampPt({ x: p.x + dx, y: p.y + dy });
+      ev.preventDefault();
+      this._applySides();
+      if (!this._raf) this._draw();
+      return;
+    }
+    if (nodeEl && ev.key === 'Enter') { this._select(+nodeEl.dataset.nodeId.slice(1), nodeEl); ev.preventDefault(); return; }
+    if (ev.key === 'Escape') { this._action('close-node'); this._action('close-msg'); return; }
+    if (ev.key === ' ' && !/^(INPUT|BUTTON|SELECT|TEXTAREA|SUMMARY)$/.test(tag || '')) {
+      ev.preventDefault();
+      this._paused ? this.play() : this.pause();
+    }
+  }
+
+  _action(a) {
+    const L = this.layout;
+    try {
+      switch (a) {
+        case 'toggle': return this._paused ? this.play() : this.pause();
+        case 'step': return this.step();
+        case 'heal': return this.heal();
+        case 'reset': return this._create(this._seedInput());
+        case 'seed': return this._create(this._seedInput());
+        case 'random': return this._create(this.wasm.randomSeed());
+        case 'restart-sim': return this._create(this.f?.seed ?? null);
+        case 'crash': return this.crash(L.selected);
+        case 'restart': return this.restart(L.selected);
+        case 'timeout': return this.timeout(L.selected);
+        case 'close-node': L.selected = null; this.$('.node-panel').hidden = true; return this._draw();
+        case 'close-msg': this._selMsg = null; this.$('.msg-panel').hidden = true; return this._draw();
+        case 'drop': return this.dropMessage(this._selMsg);
+        case 'write': {
+          const client = Number(this.$('.client').value || 0), key = this.$('.key').value.trim() || 'x';
+          const value = Number(this.$('.value').value);
+          this._write = { client, label: `write ${key}=${value}`, seen: 0 };
+          const out = this.$('.write-out');
+          out.textContent = 'waiting…';
+          out.className = 'out write-out';
+          return this.submit({ client, f: 'write', key, value });
+        }
+      }
+    } catch (e) {
+      if (!this._poisoned) this._say(e.message, true);
+    }
+  }
+
+  _seedInput() {
+    const v = this.$('.seed').value.trim();
+    if (!/^\d{1,16}$/.test(v) || Number(v) > Number.MAX_SAFE_INTEGER) throw new Error(`seed "${v}" is not accepted: use a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`);
+    return Number(v);
+  }
+
+  // ---- public API ----------------------------------------------------------------------------
+  play() { this._paused = false; this._startLoop(); this._syncPlay(); }
+  pause() { this._paused = true; this._stopLoop(); this._syncPlay(); }
+  get paused() { return this._paused; }
+  get speed() { return this._speed; }
+  set speed(x) {
+    x = Number(x);
+    if (!Number.isFinite(x) || x <= 0) throw new Error(`speed ${x} is not accepted: use a number from 0.001 to 10`);
+    this._speed = clamp(x, 0.001, 10);
+    this.$('.speed-in').value = String(Math.log10(this._speed));
+    const s = this._speed;
+    this.$('.speed-out').textContent = `${s >= 1 ? +s.toFixed(1) : s >= 0.01 ? +s.toFixed(2) : '1/' + Math.round(1 / s)}×`;
+  }
+  /** Advance simulated time by ms (works while paused) and redraw; returns the new time. */
+  advance(ms) { this._sim((pg) => pg.advance(Number(ms))); this._refresh(); return this.f.now; }
+  /** Process exactly one event; false when nothing is scheduled. */
+  step() { const r = this._sim((pg) => pg.step()); this._acc = 0; this._refresh(); return r; }
+  setPartition(groups) {
+    if (!Array.isArray(groups) || !groups.every(Array.isArray)) throw new Error('setPartition expects an array of groups, each an array of members (2, "n2", "c0")');
+    const g = groups.map((gr) => gr.map((m) => (typeof m === 'number' ? 'n' + m : String(m))));
+    this._sim((pg) => callFlex(pg, 'setPartition', [], g));
+    this._refresh();
+  }
+  heal() {
+    this._sim((pg) => pg.heal());
+    this.layout.goHome();
+    this._groupsSig = undefined; // re-sync quietly below, then report the change
+    const before = this.f?.groups;
+    this._refresh();
+    if (before && before.length > 1) this.dispatchEvent(new CustomEvent('partition-change', { detail: { groups: this.f.groups, cuts: this.f.cuts }, bubbles: true, composed: true }));
+  }
+  crash(id) { const n = nodeIndex(id); this._sim((pg) => pg.crash(n)); this._refresh(); }
+  restart(id) { const n = nodeIndex(id); this._sim((pg) => pg.restart(n)); this._refresh(); }
+  timeout(id) { const n = nodeIndex(id); this._sim((pg) => pg.timeout(n)); this._refresh(); }
+  dropMessage(id) { this._sim((pg) => pg.dropMessage(Number(id))); this._refresh(); }
+  moveClient(client, node) { const c = clientIndex(client), n = nodeIndex(node); this._sim((pg) => pg.moveClient(c, n)); this.layout.free.delete(c); this._refresh(); }
+  submit(op) {
+    const { client = 0, ...rest } = op || {};
+    const c = clientIndex(client);
+    this._sim((pg) => callFlex(pg, 'submit', [c], rest));
+    this._refresh();
+  }
+  state() { return this.pg ? this._sim(frameOf) : null; }
+  history() { return this._sim((pg) => (typeof pg.historyJson === 'function' ? JSON.parse(pg.historyJson()) : pg.history())); }
+  loadScenario(json) {
+    const text = typeof json === 'string' ? json : JSON.stringify(json);
+    if (!this.wasm) throw new Error('cap-playground: not ready yet (await el.ready)');
+    let name;
+    try { name = JSON.parse(text).name; } catch { /* Rust says what is wrong */ }
+    this._source = { kind: 'json', text, name };
+    this._create(null);
+  }
+  /** Test hook: panic inside wasm on purpose; this element shows its error banner. */
+  debugPanic() { this._sim(() => this.wasm.debugPanic()); }
+}
+
+if (!customElements.get('cap-playground')) customElements.define('cap-playground', CapPlayground);
+export { CapPlayground };

@@ -1,0 +1,174 @@
+// Static CSS and markup for <cap-playground>'s shadow root. Nothing here ever contains data from the
+// simulation or from attributes: the element fills every dynamic value in with textContent /
+// setAttribute. Palette: Okabe–Ito (survives deuteranopia); every colour is doubled by text or shape.
+
+export const CSS = `
+:host{display:block;position:relative;font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;
+ --bg:#fbfaf7;--ink:#1d232a;--muted:#5f6873;--faint:#c9ced4;--panel:#f0efea;--border:#d9d7cf;
+ --sideA:rgba(0,114,178,.07);--sideB:rgba(230,159,0,.12);--cut:#2b2f36;--handle:#d55e00;--accent:#0072b2;
+ --ok:#009e73;--bad:#d55e00;--unk:#8a6d00;
+ --t0:#d6e9f7;--t1:#fde3b0;--t2:#c7ebdd;--t3:#f3d3e4;--t4:#f6efa6;--t5:#d5dbe8;--down:#d8d8d8;
+ --m-vote:#d55e00;--m-prevote:#cc79a7;--m-append:#0072b2;--m-snap:#009e73;--m-client:#e69f00;--m-other:#6b6b6b;
+ color:var(--ink);color-scheme:light}
+:host([theme=dark]){--bg:#161a1f;--ink:#e8eaed;--muted:#a3abb5;--faint:#3b434d;--panel:#1f252c;--border:#333b45;
+ --sideA:rgba(86,180,233,.09);--sideB:rgba(230,159,0,.11);--cut:#e8eaed;--handle:#ff8f4d;--accent:#56b4e9;
+ --ok:#3fcf9f;--bad:#ff8f4d;--unk:#f0e442;
+ --t0:#1f4a66;--t1:#6b4a10;--t2:#145442;--t3:#5c2f49;--t4:#57531a;--t5:#36415a;--down:#3a3d42;
+ --m-vote:#ff8f4d;--m-prevote:#e7a2c8;--m-append:#56b4e9;--m-snap:#3fcf9f;--m-client:#f0c040;--m-other:#b8b8b8;
+ color-scheme:dark}
+@media (prefers-color-scheme:dark){:host(:not([theme=light])){--bg:#161a1f;--ink:#e8eaed;--muted:#a3abb5;--faint:#3b434d;
+ --panel:#1f252c;--border:#333b45;--sideA:rgba(86,180,233,.09);--sideB:rgba(230,159,0,.11);--cut:#e8eaed;--handle:#ff8f4d;
+ --accent:#56b4e9;--ok:#3fcf9f;--bad:#ff8f4d;--unk:#f0e442;
+ --t0:#1f4a66;--t1:#6b4a10;--t2:#145442;--t3:#5c2f49;--t4:#57531a;--t5:#36415a;--down:#3a3d42;
+ --m-vote:#ff8f4d;--m-prevote:#e7a2c8;--m-append:#56b4e9;--m-snap:#3fcf9f;--m-client:#f0c040;--m-other:#b8b8b8;color-scheme:dark}}
+.wrap{container-type:inline-size;background:var(--bg);border:1px solid var(--border);border-radius:10px;padding:8px;box-sizing:border-box}
+[hidden]{display:none!important}
+button,select,input{font:inherit;font-size:13px;color:var(--ink);background:var(--panel);border:1px solid var(--border);border-radius:6px;padding:3px 8px}
+button{cursor:pointer}button:hover:not(:disabled){border-color:var(--accent)}button:disabled{opacity:.45;cursor:default}
+:focus-visible{outline:2px solid var(--accent);outline-offset:2px}
+.bar{display:flex;flex-wrap:wrap;align-items:center;gap:6px 8px;margin-bottom:6px}
+.bar .play{min-width:4.6em;font-weight:600}
+.speed{display:inline-flex;align-items:center;gap:4px;color:var(--muted)}.speed input{width:110px;padding:0}
+.speed output{min-width:4.5em;color:var(--ink);font-variant-numeric:tabular-nums}
+.clock{font-variant-numeric:tabular-nums;color:var(--muted);min-width:6.5em}
+button.heal:not(:disabled){border-color:var(--handle);font-weight:600}
+details.more{flex-basis:100%;color:var(--muted);font-size:13px}
+details.more summary{cursor:pointer;width:max-content}
+details.more .row{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:4px}
+details.more input{width:5em}
+.out{font-weight:600}.out.ok{color:var(--ok)}.out.fail{color:var(--bad)}.out.info{color:var(--unk)}
+.main{display:grid;grid-template-columns:minmax(0,1fr);gap:8px}
+@container (min-width:860px){.main{grid-template-columns:minmax(0,1fr) 270px}.score{grid-template-columns:1fr}}
+svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:none}
+.diagram{touch-action:none;border-radius:8px}
+.diagram text{font-size:12px;fill:var(--ink);pointer-events:none}
+.tintA{fill:var(--sideA)}.tintB{fill:var(--sideB)}
+.sidelabel{fill:var(--muted)!important;font-size:12px!important}
+.link line{stroke:var(--faint);stroke-width:1.5}
+.link.client line{stroke-dasharray:3 3;stroke-width:1}
+.link.broken line{stroke:var(--muted);stroke-dasharray:2 4}
+.link text{fill:var(--bad)!important;font-size:13px!important;font-weight:700}
+.pline .vis{stroke:var(--cut);stroke-width:4;stroke-linecap:round}
+.pline .hit{stroke:transparent;stroke-width:26;cursor:grab}
+.pline .handle{fill:var(--handle);stroke:var(--bg);stroke-width:3;cursor:grab}
+.pline .grip{stroke:var(--bg);stroke-width:1.6;pointer-events:none}
+.node{cursor:grab;outline:none}
+.node .body{stroke:var(--ink);stroke-width:1.5;fill:var(--t0)}
+.node.t1 .body{fill:var(--t1)}.node.t2 .body{fill:var(--t2)}.node.t3 .body{fill:var(--t3)}.node.t4 .body{fill:var(--t4)}.node.t5 .body{fill:var(--t5)}
+.node.leader .body{stroke-width:4.5}
+.node.candidate .body,.node.pre_candidate .body{stroke-dasharray:5 3;stroke-width:2.5}
+.node.crashed .body{fill:var(--down);stroke-dasharray:3 3;stroke:var(--muted)}
+.node.crashed text{fill:var(--muted)}
+.node .role{font-size:17px!important;font-weight:700;text-anchor:middle}
+.node .term{font-size:10px!important;text-anchor:middle}
+.node .nid{font-size:11px!important;text-anchor:middle;fill:var(--muted)!important;font-weight:600}
+.node .timer{fill:none;stroke:var(--muted);stroke-width:2.5;opacity:.8}
+.node .vote{fill:var(--bg);stroke:var(--ink);stroke-width:1.3}.node .vote.yes{fill:var(--ink)}
+.node .focus{fill:none;stroke:var(--accent);stroke-width:2.5;opacity:0}
+.node:focus-visible .focus,.node.sel .focus{opacity:1}
+.node.dragging{cursor:grabbing}
+.client{cursor:grab}
+.client .scr{fill:var(--panel);stroke:var(--ink);stroke-width:1.3}
+.client .base{stroke:var(--ink);stroke-width:2;stroke-linecap:round}
+.client .cid{font-size:10px!important;text-anchor:middle;fill:var(--muted)!important}
+.client .st{font-size:14px!important;font-weight:700;text-anchor:middle;opacity:.5}
+.client .st.fresh{opacity:1}
+.client .st.ok{fill:var(--ok)!important}.client .st.fail{fill:var(--bad)!important}.client .st.info{fill:var(--unk)!important}
+.client .pend{font-size:10px!important;text-anchor:middle;fill:var(--muted)!important}
+.msg{cursor:pointer}.msg .hit{fill:transparent}
+.msg .dot{stroke-width:2;fill:currentColor;stroke:currentColor}
+.msg.reply .dot{fill:var(--bg)}
+.msg.sel .dot{stroke:var(--ink);stroke-width:2.5}
+.k-vote{color:var(--m-vote)}.k-prevote{color:var(--m-prevote)}.k-append{color:var(--m-append)}.k-snap{color:var(--m-snap)}.k-client{color:var(--m-client)}.k-other{color:var(--m-other)}
+.status{min-height:1.4em;font-size:13px;color:var(--muted);margin:2px 2px 0}
+.status .warn{color:var(--bad);font-weight:600}
+.legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:var(--muted);margin:2px}
+.legend i{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:4px;vertical-align:-1px;border:2px solid currentColor;box-sizing:border-box}
+.legend i.f{background:currentColor}
+.logwrap{margin-top:6px}
+.logwrap h3,.side h3{font-size:12px;font-weight:600;color:var(--muted);margin:0 0 2px;text-transform:uppercase;letter-spacing:.04em}
+.log text{font-size:10px;fill:var(--ink);text-anchor:middle;pointer-events:none}
+.log .lbl{text-anchor:start;font-weight:600;fill:var(--muted)}
+.log .idx{fill:var(--muted)}
+.log .cell{fill:var(--t0);stroke:var(--ink);stroke-width:1}
+.log .cell.t1{fill:var(--t1)}.log .cell.t2{fill:var(--t2)}.log .cell.t3{fill:var(--t3)}.log .cell.t4{fill:var(--t4)}.log .cell.t5{fill:var(--t5)}
+.log .cell.unc{fill:none;stroke-dasharray:3 2;stroke:var(--muted)}
+.log .cell.snap{fill:var(--panel);stroke:var(--faint)}
+.log .cell.none{fill:none;stroke:var(--faint);stroke-width:.6;opacity:.6}
+.log .row.down text{fill:var(--muted)}
+.side{display:flex;flex-direction:column;gap:8px;min-width:0}
+.score{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:6px}
+.col{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:5px 7px;font-size:12px;border-top:4px solid var(--accent)}
+.col.s1{border-top-color:#e69f00}.col.s2{border-top-color:#009e73}.col.s3{border-top-color:#cc79a7}
+.col b{font-size:17px;display:block;font-variant-numeric:tabular-nums}
+.col.stalled{opacity:.55}
+.col span{display:block;color:var(--muted);font-variant-numeric:tabular-nums}
+.panel{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:6px 8px;font-size:12px;position:relative}
+.panel h4{margin:0 22px 4px 0;font-size:14px}
+.panel .x{position:absolute;right:4px;top:4px;padding:0 6px}
+.panel dl{display:grid;grid-template-columns:auto 1fr;gap:1px 8px;margin:0 0 6px}
+.panel dt{color:var(--muted)}.panel dd{margin:0;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+.panel table{border-collapse:collapse;margin-bottom:6px;font-variant-numeric:tabular-nums}
+.panel td,.panel th{padding:0 8px 0 0;text-align:left}.panel th{color:var(--muted);font-weight:400}
+.panel .acts{display:flex;gap:6px;flex-wrap:wrap}
+.banner,.attr-error{border:2px solid var(--bad);border-radius:8px;padding:8px 10px;margin-bottom:8px;background:var(--panel)}
+.banner b,.attr-error b{color:var(--bad)}
+.banner button{margin-left:8px}
+:host([controls=false]) .controls{display:none}
+@media (prefers-reduced-motion:reduce){*{transition:none!important;animation:none!important}}
+`;
+
+export const HTML = `
+<div class="wrap">
+ <div class="attr-error" role="alert" hidden></div>
+ <div class="banner" role="alert" hidden><b>The simulator stopped.</b> <span class="banner-msg"></span><button type="button" data-action="restart-sim">restart</button></div>
+ <div class="bar controls" role="toolbar" aria-label="simulation controls">
+  <button type="button" class="play" data-action="toggle" aria-label="play">▶ play</button>
+  <button type="button" data-action="step" aria-label="step one event" title="process one event">step</button>
+  <label class="speed">speed <input class="speed-in" type="range" min="-3" max="1" step="0.05" aria-label="speed (log scale)"><output class="speed-out"></output></label>
+  <span class="clock" aria-label="simulated time">t = 0.000 s</span>
+  <button type="button" class="heal" data-action="heal" aria-label="heal the partition" title="reconnect everything and bring the nodes home">heal</button>
+  <button type="button" data-action="reset" aria-label="reset the run">reset</button>
+  <details class="more"><summary>seed &amp; client write</summary>
+   <div class="row"><label>seed <input class="seed" inputmode="numeric" aria-label="seed"></label>
+    <button type="button" data-action="seed">run seed</button><button type="button" data-action="random">random seed</button></div>
+   <div class="row"><label>client <select class="client" aria-label="client"></select></label>
+    <label>key <input class="key" value="x" aria-label="key"></label>
+    <label>value <input class="value" type="number" value="1" aria-label="value"></label>
+    <button type="button" data-action="write">write</button><span class="out write-out" aria-live="polite"></span></div>
+  </details>
+ </div>
+ <div class="main">
+  <div class="stage">
+   <svg class="diagram" viewBox="0 0 640 400" role="group" aria-label="cluster diagram: drag nodes across the line to partition them">
+    <g class="tints"><polygon class="tintA"/><polygon class="tintB"/></g>
+    <g class="labels"><text class="sidelabel la"/><text class="sidelabel lb"/></g>
+    <g class="links"></g><g class="msgs"></g>
+    <g class="pline" data-partition-line="" aria-label="partition line: drag to move, drag the round handles to rotate">
+     <line class="vis"/><line class="hit"/>
+     <g class="h1"><circle class="handle" r="11" data-handle="1" tabindex="-1"/><path class="grip" d="M-4-3h8M-4 0h8M-4 3h8"/></g>
+     <g class="h2"><circle class="handle" r="11" data-handle="2" tabindex="-1"/><path class="grip" d="M-4-3h8M-4 0h8M-4 3h8"/></g>
+    </g>
+    <g class="clients"></g><g class="nodes"></g>
+   </svg>
+   <div class="status" aria-live="polite"></div>
+   <div class="legend" aria-hidden="true"><span><i class="f"></i>request</span><span><i></i>reply</span>
+    <span class="k-vote"><i class="f"></i>vote</span><span class="k-prevote"><i class="f"></i>pre-vote</span>
+    <span class="k-append"><i class="f"></i>append / heartbeat</span><span class="k-snap"><i class="f"></i>snapshot</span>
+    <span class="k-client"><i class="f"></i>client</span><span>L leader · C candidate · F follower · ✕ crashed · T = term</span></div>
+   <div class="logwrap"><h3>logs (cells = entries, number = term; solid = committed)</h3><svg class="log" viewBox="0 0 640 40" aria-label="logs of all nodes, aligned by index"></svg></div>
+  </div>
+  <div class="side">
+   <div><h3>per side of the partition</h3><div class="score" aria-live="off"></div></div>
+   <section class="panel node-panel" hidden aria-label="node details">
+    <button type="button" class="x" data-action="close-node" aria-label="close node panel">×</button>
+    <h4 class="np-title"></h4><dl class="np-dl"></dl><table class="np-peers"></table>
+    <div class="acts"><button type="button" data-action="crash">crash</button><button type="button" data-action="restart">restart</button><button type="button" data-action="timeout">time out</button></div>
+   </section>
+   <section class="panel msg-panel" hidden aria-label="message details">
+    <button type="button" class="x" data-action="close-msg" aria-label="close message panel">×</button>
+    <h4 class="mp-title"></h4><dl class="mp-dl"></dl><div class="acts"><button type="button" data-action="drop">drop it</button></div>
+   </section>
+  </div>
+ </div>
+</div>`;
