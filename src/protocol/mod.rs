@@ -314,7 +314,7 @@ pub struct NodeView {
 
 impl NodeView {
     /// How many log entries a view carries at most.
-    pub const LOG_TAIL: usize = 40;
+    pub const LOG_TAIL: usize = 24;
 }
 
 /// A pure, sans-IO protocol node.

@@ -1,6 +1,8 @@
 //! Simulated clients. Each client is attached to a node, has at most one operation outstanding
 //! (as Jepsen's processes do), follows redirects to the leader a node names, retries after a
-//! pause when no leader is known, and gives up at its timeout: a timed-out read is recorded
+//! pause when no leader is known, re-sends to its own node when an attempt gets no answer
+//! (the leader it was sent to may be cut off, and its node may know a newer one; client
+//! sessions make the re-send safe), and gives up at its timeout: a timed-out read is recorded
 //! `fail` (it changed nothing), a timed-out write or compare-and-set `info` (it may yet apply).
 
 use crate::check::history::Outcome;
@@ -25,11 +27,14 @@ pub struct Pending {
     /// Invocation time.
     pub since: Time,
     hops: u32,
+    attempt: u32,
 }
 
 /// How the client's last operation ended, for the ✓ / ✕ / ? next to its icon.
 #[derive(Clone, Debug, Serialize)]
 pub struct LastOp {
+    /// Request id (as returned by `submit`).
+    pub request: RequestId,
     /// e.g. `write x=3`.
     pub label: String,
     /// ok / fail / info.
@@ -48,9 +53,9 @@ pub enum ClientStep {
     /// Nothing.
     Nothing,
     /// Send the request to node `to`.
-    Send { to: NodeId, request: RequestId, op: ClientOp },
+    Send { to: NodeId, request: RequestId, op: ClientOp, attempt: u32 },
     /// Try again after a pause.
-    RetryLater { request: RequestId },
+    RetryLater { request: RequestId, attempt: u32 },
     /// The operation completed.
     Done { history_index: u64, outcome: Outcome, result: Option<ClientResult>, node: NodeId },
 }
@@ -91,8 +96,16 @@ impl Client {
         let request = self.next_request;
         self.next_request += 1;
         self.now = now;
-        self.current = Some(Pending { request, op: op.clone(), history_index, target: self.node, since: now, hops: 0 });
-        (request, ClientStep::Send { to: self.node, request, op })
+        self.current = Some(Pending {
+            request,
+            op: op.clone(),
+            history_index,
+            target: self.node,
+            since: now,
+            hops: 0,
+            attempt: 0,
+        });
+        (request, ClientStep::Send { to: self.node, request, op, attempt: 0 })
     }
 
     /// A node answered.
@@ -104,24 +117,35 @@ impl Client {
             ClientResult::Redirect { leader: Some(l) } if p.hops < MAX_HOPS && l != from => {
                 p.hops += 1;
                 p.target = l;
-                ClientStep::Send { to: l, request, op: p.op.clone() }
+                p.attempt += 1;
+                ClientStep::Send { to: l, request, op: p.op.clone(), attempt: p.attempt }
             }
             ClientResult::Redirect { .. } => {
                 // No leader known (or too many hops): ask our own node again after a pause.
                 p.target = self.node;
                 p.hops = 0;
-                ClientStep::RetryLater { request }
+                ClientStep::RetryLater { request, attempt: p.attempt }
             }
-            ClientResult::Unavailable { .. } => ClientStep::RetryLater { request },
+            ClientResult::Unavailable { .. } => ClientStep::RetryLater { request, attempt: p.attempt },
             ClientResult::CasFailed { .. } => self.finish(Outcome::Fail, Some(result), from),
             ok => self.finish(Outcome::Ok, Some(ok), from),
         }
     }
 
-    /// The retry pause ended.
-    pub fn retry(&mut self, request: RequestId) -> ClientStep {
-        match &self.current {
-            Some(p) if p.request == request => ClientStep::Send { to: p.target, request, op: p.op.clone() },
+    /// A retry pause ended, or attempt `attempt` went unanswered for too long.
+    pub fn retry(&mut self, request: RequestId, attempt: u32) -> ClientStep {
+        let node = self.node;
+        match self.current.as_mut() {
+            Some(p) if p.request == request && p.attempt == attempt => {
+                if p.target != node {
+                    // Redirected and then silence: the leader may be cut off. Our own node
+                    // may know a newer one.
+                    p.target = node;
+                    p.hops = 0;
+                }
+                p.attempt += 1;
+                ClientStep::Send { to: p.target, request, op: p.op.clone(), attempt: p.attempt }
+            }
             _ => ClientStep::Nothing,
         }
     }
@@ -151,6 +175,7 @@ impl Client {
             None => "timed out".into(),
         };
         self.last = Some(LastOp {
+            request: p.request,
             label: p.op.label(),
             outcome,
             result: text,

@@ -19,7 +19,7 @@ pub struct NodeFrame {
     pub alive: bool,
     /// Partition side (group index).
     pub side: u32,
-    /// Protocol view (role, term, log tail, …); the last known one while crashed.
+    /// Protocol view (role, term, log tail, …); while crashed, what its durable state holds.
     #[serde(flatten)]
     pub view: Option<NodeView>,
     /// The election (or equivalent) timer: `[armed at, fires at]`, to draw a draining arc.
@@ -110,8 +110,11 @@ pub struct Frame {
     pub clients: Vec<ClientFrame>,
     /// Recent semantic events (newest last).
     pub notices: Vec<TimedNotice>,
-    /// Per-side availability and latency (over the operations still in the history).
+    /// Per-side availability and latency of the operations invoked since the partition last
+    /// changed (at `sides_since`), so the scoreboard shows the current trade-off.
     pub sides: Vec<SideStats>,
+    /// When the partition last changed (ms).
+    pub sides_since: Time,
     /// Message counters.
     pub counters: Counters,
     /// Invariant violations so far.
@@ -142,7 +145,7 @@ impl<P: Protocol + Invariants> Sim<P> {
                     id,
                     alive: node.is_some(),
                     side: self.net.group(Member::Node(id)),
-                    view: node.map(|n| n.view()),
+                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)),
                     timer,
                     restarts: slot.restarts,
                 }
@@ -171,6 +174,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             clients,
             notices: self.notices().iter().rev().take(FRAME_NOTICES).rev().cloned().collect(),
             sides: self.side_stats(),
+            sides_since: self.net.changed_at,
             counters: self.counters().clone(),
             violations: self.violations().to_vec(),
             trace_hash: format!("{:016x}", self.trace_hash()),
@@ -189,10 +193,12 @@ impl<P: Protocol + Invariants> Sim<P> {
         groups.into_values().collect()
     }
 
-    /// Availability and latency per partition side, by the side each client is on now.
+    /// Availability and latency per partition side, by the side each client is on now, over the
+    /// operations invoked since the partition last changed.
     pub fn side_stats(&self) -> Vec<SideStats> {
         let mut sides: VecMap<u32, (SideStats, Vec<Time>)> = VecMap::new();
-        for op in self.history() {
+        let since = self.net.changed_at;
+        for op in self.history().iter().filter(|op| op.invoke >= since) {
             let side = self.net.group(Member::Client(op.client));
             let (s, lat) = sides.get_or_insert_with(side, || (SideStats { side, ..Default::default() }, Vec::new()));
             count_op(s, lat, op);

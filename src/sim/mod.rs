@@ -88,7 +88,7 @@ enum Event<T> {
     Deliver(u64),
     Timer { node: NodeId, timer: T, generation: u64 },
     ClientTimeout { client: ClientId, request: RequestId },
-    ClientRetry { client: ClientId, request: RequestId },
+    ClientRetry { client: ClientId, request: RequestId, attempt: u32 },
     ClientNext { client: ClientId },
     Step(usize),
 }
@@ -128,6 +128,8 @@ pub struct NodeSlot<P: Protocol> {
 pub struct Network {
     /// Group of each member that is not in group 0.
     pub groups: VecMap<Member, u32>,
+    /// When the partition last changed (partition, heal or cut).
+    pub changed_at: Time,
     /// Directed cut links.
     pub cuts: VecMap<(Member, Member), ()>,
     drop_next: VecMap<(Member, Member), ()>,
@@ -174,6 +176,8 @@ pub struct Counters {
 /// A semantic event with its time and node, for the timeline and the CLI.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct TimedNotice {
+    /// Sequence number (unique, increasing), so a renderer shows each notice once.
+    pub seq: u64,
     /// When.
     pub at: Time,
     /// Which node.
@@ -208,6 +212,7 @@ pub struct Sim<P: Protocol + Invariants> {
     history: Vec<Operation>,
     history_dropped: u64,
     notices: VecDeque<TimedNotice>,
+    notice_seq: u64,
     counters: Counters,
     trace: TraceHasher,
     checker: P::Checker,
@@ -237,6 +242,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             history: Vec::new(),
             history_dropped: 0,
             notices: VecDeque::new(),
+            notice_seq: 0,
             counters: Counters::default(),
             trace: TraceHasher::default(),
             checker: P::Checker::default(),
@@ -338,9 +344,9 @@ impl<P: Protocol + Invariants> Sim<P> {
                 self.client_timeout(client, request);
                 None
             }
-            Event::ClientRetry { client, request } => {
+            Event::ClientRetry { client, request, attempt } => {
                 self.hash_event(4, client as u64, request);
-                let step = self.clients[client as usize].retry(request);
+                let step = self.clients[client as usize].retry(request, attempt);
                 self.client_step(client, step);
                 None
             }
@@ -491,12 +497,7 @@ impl<P: Protocol + Invariants> Sim<P> {
                         self.send(Member::Node(id), Member::Client(client), Payload::Response { request, result });
                     }
                 }
-                Output::Notice(notice) => {
-                    if self.notices.len() >= NOTICE_WINDOW {
-                        self.notices.pop_front();
-                    }
-                    self.notices.push_back(TimedNotice { at: self.now, node: id, notice });
-                }
+                Output::Notice(notice) => self.notice(id, notice),
             }
         }
     }
@@ -551,12 +552,15 @@ impl<P: Protocol + Invariants> Sim<P> {
     fn client_step(&mut self, c: ClientId, step: ClientStep) {
         match step {
             ClientStep::Nothing => {}
-            ClientStep::Send { to, request, op } => {
+            ClientStep::Send { to, request, op, attempt } => {
                 *self.counters.sent.get_or_insert_with("ClientRequest", || 0) += 1;
                 self.send(Member::Client(c), Member::Node(to), Payload::Request { request, op });
+                // No answer within a third of the timeout: try again (see client.rs).
+                let patience = (self.clients[c as usize].timeout / 3).max(2 * RETRY_MS);
+                self.schedule(self.now + patience, Event::ClientRetry { client: c, request, attempt });
             }
-            ClientStep::RetryLater { request } => {
-                self.schedule(self.now + RETRY_MS, Event::ClientRetry { client: c, request })
+            ClientStep::RetryLater { request, attempt } => {
+                self.schedule(self.now + RETRY_MS, Event::ClientRetry { client: c, request, attempt })
             }
             ClientStep::Done { history_index, outcome, result, node } => {
                 self.complete_op(history_index, outcome, result, node);
@@ -655,6 +659,9 @@ impl<P: Protocol + Invariants> Sim<P> {
     /// Carry out one action now (from a scenario step or the reader).
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
         self.scenario.check_action(&action)?;
+        if matches!(action, Action::Partition { .. } | Action::Heal | Action::Cut { .. }) {
+            self.net.changed_at = self.now;
+        }
         let mut h = TraceHasher::default();
         action.hash(&mut h);
         self.hash_event(8, h.finish(), 0);
@@ -722,17 +729,28 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
     }
 
+    fn notice(&mut self, node: NodeId, notice: Notice) {
+        if self.notices.len() >= NOTICE_WINDOW {
+            self.notices.pop_front();
+        }
+        self.notice_seq += 1;
+        self.notices.push_back(TimedNotice { seq: self.notice_seq, at: self.now, node, notice });
+    }
+
+    /// What a crashed node's durable state holds, as a view (a node rebuilt from it).
+    pub fn durable_view(&self, id: NodeId) -> Option<crate::protocol::NodeView> {
+        let durable = self.nodes.get(id as usize)?.durable.clone()?;
+        let node = P::start(id, self.scenario.nodes, &self.config, Some(durable), self.now, &mut Outbox::new());
+        Some(node.view())
+    }
+
     fn crash(&mut self, id: NodeId) {
         let slot = &mut self.nodes[id as usize];
         if let Some(node) = slot.node.take() {
             slot.durable = Some(node.durable());
             slot.timers.clear();
             self.checker.on_crash(id);
-            self.notices.push_back(TimedNotice {
-                at: self.now,
-                node: id,
-                notice: Notice { kind: "crashed".into(), term: None, text: format!("n{id} crashed") },
-            });
+            self.notice(id, Notice { kind: "crashed".into(), term: None, text: format!("n{id} crashed") });
         }
     }
 
@@ -746,15 +764,10 @@ impl<P: Protocol + Invariants> Sim<P> {
         slot.node = Some(node);
         slot.restarts += 1;
         self.checker.on_restart(id);
-        self.notices.push_back(TimedNotice {
-            at: self.now,
-            node: id,
-            notice: Notice {
-                kind: "restarted".into(),
-                term: None,
-                text: format!("n{id} restarted from its durable state"),
-            },
-        });
+        self.notice(
+            id,
+            Notice { kind: "restarted".into(), term: None, text: format!("n{id} restarted from its durable state") },
+        );
         self.flush(id);
         self.check_invariants(id);
     }

@@ -1,0 +1,34 @@
+// Same scenario + seed → same trace, natively and in wasm: every shipped scenario is run by the
+// native CLI (`cap run`) and by the wasm build (in node), and their trace hashes must be equal.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, WWW } from './helpers.mjs';
+
+const SCENARIOS = path.join(ROOT, 'www', 'scenarios');
+
+function nativeCap() {
+  // Built by `cargo test` already; building again is a no-op then.
+  execFileSync('cargo', ['build', '--quiet', '--bin', 'cap'], { cwd: ROOT, stdio: 'inherit' });
+  return path.join(process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target'), 'debug', 'cap');
+}
+
+test('wasm and native runs of every scenario have the same trace hash', async () => {
+  const cap = nativeCap();
+  const pkg = path.join(WWW, 'pkg');
+  const wasm = await import(path.join(pkg, 'cap_playground.js'));
+  wasm.initSync({ module: fs.readFileSync(path.join(pkg, 'cap_playground_bg.wasm')) });
+  const files = fs.readdirSync(SCENARIOS).filter((f) => f.endsWith('.json') && f !== 'index.json' && !f.startsWith('bench-'));
+  assert.ok(files.length >= 4, `scenario library: ${files}`);
+  for (const f of files) {
+    const text = fs.readFileSync(path.join(SCENARIOS, f), 'utf8');
+    const native = JSON.parse(execFileSync(cap, ['run', path.join(SCENARIOS, f), '--compact'], { maxBuffer: 64 << 20 }).toString());
+    const pg = new wasm.Playground(text);
+    pg.advance(JSON.parse(text).until ?? 10000);
+    assert.equal(pg.traceHash(), native.trace_hash, `${f}: wasm and native traces differ (seed ${native.seed})`);
+    assert.equal(pg.now(), native.end_time, f);
+    pg.free();
+  }
+});
