@@ -588,6 +588,7 @@ impl Raft {
         (self.config.check_quorum || self.config.pre_vote) && (self.role == Role::Leader || heard)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn handle_request_vote(
         &mut self,
         now: Time,
@@ -615,6 +616,28 @@ impl Raft {
         out.send(from, Msg::RequestVoteResponse { term: reply_term, vote_granted: granted, pre_vote });
     }
 
+    fn append_ok(&self, match_index: u64, seq: u64) -> Msg {
+        Msg::AppendEntriesResponse {
+            term: self.current_term,
+            success: true,
+            match_index,
+            conflict_index: 0,
+            conflict_term: None,
+            seq,
+        }
+    }
+
+    fn append_rejected(&self, conflict_index: u64, conflict_term: Option<u64>, seq: u64) -> Msg {
+        Msg::AppendEntriesResponse {
+            term: self.current_term,
+            success: false,
+            match_index: 0,
+            conflict_index,
+            conflict_term,
+            seq,
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn handle_append_entries(
         &mut self,
@@ -629,17 +652,7 @@ impl Raft {
         out: &mut Outbox<Self>,
     ) {
         if term < self.current_term {
-            out.send(
-                from,
-                Msg::AppendEntriesResponse {
-                    term: self.current_term,
-                    success: false,
-                    match_index: 0,
-                    conflict_index: 0,
-                    conflict_term: None,
-                    seq,
-                },
-            );
+            out.send(from, self.append_rejected(0, None, seq));
             return;
         }
         if self.role != Role::Follower || self.leader != Some(from) {
@@ -657,17 +670,7 @@ impl Raft {
             let skip = (self.snapshot.last_index - prev_log_index) as usize;
             if skip > entries.len() {
                 let m = self.snapshot.last_index;
-                out.send(
-                    from,
-                    Msg::AppendEntriesResponse {
-                        term: self.current_term,
-                        success: true,
-                        match_index: m,
-                        conflict_index: 0,
-                        conflict_term: None,
-                        seq,
-                    },
-                );
+                out.send(from, self.append_ok(m, seq));
                 return;
             }
             entries.drain(..skip);
@@ -686,17 +689,7 @@ impl Raft {
                 }
                 (first, Some(t))
             };
-            out.send(
-                from,
-                Msg::AppendEntriesResponse {
-                    term: self.current_term,
-                    success: false,
-                    match_index: 0,
-                    conflict_index,
-                    conflict_term,
-                    seq,
-                },
-            );
+            out.send(from, self.append_rejected(conflict_index, conflict_term, seq));
             return;
         }
         // Append, truncating only at the first conflicting entry: a stale (reordered)
@@ -732,19 +725,10 @@ impl Raft {
                 self.apply_committed(out);
             }
         }
-        out.send(
-            from,
-            Msg::AppendEntriesResponse {
-                term: self.current_term,
-                success: true,
-                match_index: last_new,
-                conflict_index: 0,
-                conflict_term: None,
-                seq,
-            },
-        );
+        out.send(from, self.append_ok(last_new, seq));
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn handle_append_response(
         &mut self,
         from: NodeId,
