@@ -67,12 +67,19 @@ pub struct Playground {
     sim: AnySim,
 }
 
+impl Playground {
+    fn live(mut sim: AnySim) -> Playground {
+        sim.enable_live_check();
+        Playground { sim }
+    }
+}
+
 #[wasm_bindgen]
 impl Playground {
     /// Load a scenario from JSON text (a file from `www/scenarios/` or the reader's own).
     #[wasm_bindgen(constructor)]
     pub fn new(scenario_json: &str) -> Result<Playground, JsError> {
-        AnySim::from_json(scenario_json).map(|sim| Playground { sim }).map_err(err)
+        AnySim::from_json(scenario_json).map(Playground::live).map_err(err)
     }
 
     /// A default scenario: `nodes` servers of `protocol`, two clients, a light workload.
@@ -81,7 +88,7 @@ impl Playground {
         let mut s = Scenario::default_for(protocol, nodes, seed_from(seed)?);
         s.workload = Some(crate::sim::scenario::Workload { interval_ms: 700, ..Default::default() });
         s.until = u64::MAX / 4;
-        AnySim::new(s).map(|sim| Playground { sim }).map_err(err)
+        AnySim::new(s).map(Playground::live).map_err(err)
     }
 
     /// The scenario as JSON (with the seed actually used).
@@ -90,11 +97,25 @@ impl Playground {
         serde_json::to_string(self.sim.scenario()).unwrap_or_default()
     }
 
-    /// Advance simulated time by `ms` milliseconds (fractions are carried by the caller).
+    /// Advance simulated time by `ms` milliseconds (fractions are carried by the caller), then
+    /// spend a bounded slice of search on the live linearizability verdict.
     pub fn advance(&mut self, ms: f64) {
         if ms.is_finite() && ms > 0.0 {
             self.sim.advance(ms as u64);
         }
+        self.sim.check_consistency();
+    }
+
+    /// The client history in Porcupine's JSON format (for its visualiser).
+    #[wasm_bindgen(js_name = exportPorcupine)]
+    pub fn export_porcupine(&self) -> String {
+        crate::check::export::to_porcupine_json(self.sim.history())
+    }
+
+    /// The client history as Jepsen EDN (for Knossos).
+    #[wasm_bindgen(js_name = exportEdn)]
+    pub fn export_edn(&self) -> String {
+        crate::check::export::to_jepsen_edn(self.sim.history())
     }
 
     /// Process exactly one event; returns false when nothing is scheduled.
@@ -190,5 +211,33 @@ impl Playground {
             err(format!("invalid action ({e}): accepted actions are {}", crate::sim::scenario::ACTIONS))
         })?;
         self.sim.apply(action).map_err(err)
+    }
+}
+
+/// A Jepsen or Porcupine history parsed once, for timing the checker in wasm (`npm run bench`).
+/// Built only with the `checker-bench` feature, so the shipped bundle does not carry the
+/// external-format parsers.
+#[cfg(feature = "checker-bench")]
+#[wasm_bindgen]
+pub struct ExternalHistory {
+    history: crate::check::porcupine::ExternalHistory,
+}
+
+#[cfg(feature = "checker-bench")]
+#[wasm_bindgen]
+impl ExternalHistory {
+    /// Parse a Jepsen etcd log or a Porcupine kv log.
+    #[wasm_bindgen(constructor)]
+    pub fn new(text: &str) -> Result<ExternalHistory, JsError> {
+        crate::check::porcupine::parse_history(text).map(|history| ExternalHistory { history }).map_err(err)
+    }
+
+    /// 1 linearizable, 0 not, -1 unknown (budget exhausted).
+    pub fn verdict(&self) -> i32 {
+        match self.history.verdict(u64::MAX) {
+            Some(true) => 1,
+            Some(false) => 0,
+            None => -1,
+        }
     }
 }

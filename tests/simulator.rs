@@ -344,3 +344,47 @@ fn figure_8_scenario_file_replays_the_paper_and_the_commit_rule_keeps_it_safe() 
     assert!(lin.is_linearizable(), "{lin:?}");
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }
+
+/// The CAP scoreboard's consistency column, live: run `ms` of simulated time in 16 ms frames,
+/// spending one frame's search allowance after each, as the browser does.
+fn run_live(sim: &mut Sim<Raft>, ms: u64) {
+    for _ in 0..ms / 16 {
+        sim.advance(16);
+        sim.check_consistency();
+    }
+}
+
+fn partitioned_local_reads(unsafe_local_reads: bool) -> Sim<Raft> {
+    let mut sim = raft(&format!(
+        r#"{{"protocol":"raft","nodes":5,"seed":12,"config":{{"unsafe_local_reads":{unsafe_local_reads}}},
+            "clients":[{{"node":0,"timeout_ms":600}},{{"node":4,"timeout_ms":600}}],
+            "workload":{{"interval_ms":80,"read":3,"write":2,"cas":0,"keys":1,"start_ms":300}},
+            "steps":[{{"at":1500,"action":"partition","groups":[["n0","n1","c0"],["n2","n3","n4","c1"]]}}],
+            "until":8000}}"#
+    ));
+    sim.enable_live_check();
+    // Make sure the old leader ends up in the minority, so the minority holds stale state.
+    run_live(&mut sim, 8_000);
+    sim
+}
+
+#[test]
+fn live_scoreboard_flags_stale_reads_from_a_broken_read_path_and_none_from_raft() {
+    use cap_playground::check::linearizability::LiveVerdict;
+    let good = partitioned_local_reads(false);
+    let r = good.consistency().report();
+    assert_eq!(r.stale_reads, 0);
+    assert!(matches!(r.live.unwrap().verdict, LiveVerdict::LinearizableSoFar));
+    assert!(r.checked_ops > 50, "{} ops checked", r.checked_ops);
+
+    let bad = partitioned_local_reads(true);
+    let r = bad.consistency().report();
+    assert!(r.stale_reads > 0, "the minority served reads of overwritten values");
+    match r.live.unwrap().verdict {
+        LiveVerdict::Violation { witness } => {
+            assert!(witness.ops.len() >= 2, "{witness:?}");
+            assert!(witness.sentence.contains("read"), "{}", witness.sentence);
+        }
+        other => panic!("expected a violation, got {other:?}"),
+    }
+}

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
-  cap run FILE [--compact]
+  cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
   cap bench [FILE]
   cap check FILE [--budget N]
@@ -59,17 +59,35 @@ fn load(path: &str) -> Result<AnySim, String> {
 fn cmd_run(args: &[String]) -> Result<u8, String> {
     let mut file = None;
     let mut compact = false;
-    for a in args {
-        match a.as_str() {
+    let (mut porcupine, mut edn) = (None, None);
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
             "--compact" => compact = true,
-            s if s.starts_with('-') => return Err(format!("run: unknown option '{s}': accepted --compact")),
+            "--export-porcupine" => porcupine = Some(value_of(args, &mut i, "--export-porcupine")?.to_string()),
+            "--export-edn" => edn = Some(value_of(args, &mut i, "--export-edn")?.to_string()),
+            s if s.starts_with('-') => {
+                return Err(format!(
+                    "run: unknown option '{s}': accepted --compact, --export-porcupine FILE, --export-edn FILE"
+                ))
+            }
             s => file = Some(s.to_string()),
         }
+        i += 1;
     }
     let file = file.ok_or("run: missing scenario FILE")?;
     let mut sim = load(&file)?;
     let until = sim.scenario().until;
     sim.run_until(until);
+    // Histories for Porcupine's visualiser and for Knossos.
+    for (path, text) in [
+        (&porcupine, porcupine.as_ref().map(|_| cap_playground::check::export::to_porcupine_json(sim.history()))),
+        (&edn, edn.as_ref().map(|_| cap_playground::check::export::to_jepsen_edn(sim.history()))),
+    ] {
+        if let (Some(path), Some(text)) = (path, text) {
+            std::fs::write(path, text).map_err(|e| format!("cannot write '{path}': {e}"))?;
+        }
+    }
     let report = sim.report();
     // Raft promises linearizable reads and writes: check the history (deterministic budget).
     // A windowed history (long runs forget their oldest operations) cannot be checked: the

@@ -1,6 +1,7 @@
 //! Checkers that read runs and never steer them: client histories, linearizability, and the
 //! per-protocol invariants checked after every simulator event.
 
+pub mod consistency;
 pub mod export;
 pub mod history;
 pub mod linearizability;

@@ -136,6 +136,14 @@ impl AnySim {
     pub fn history(&self) -> &[Operation] {
         each!(self, s => s.history())
     }
+    /// Turn on the live linearizability verdict (before the run starts).
+    pub fn enable_live_check(&mut self) {
+        each!(self, s => s.enable_live_check())
+    }
+    /// Spend one frame's allowance on the live verdict.
+    pub fn check_consistency(&mut self) {
+        each!(self, s => s.check_consistency())
+    }
     /// Events processed.
     pub fn events(&self) -> u64 {
         each!(self, s => s.counters().events)

@@ -4,6 +4,7 @@
 use super::client::{LastOp, Pending};
 use super::scenario::Member;
 use super::{Counters, InFlight, Payload, Sim, TimedNotice, Violation};
+use crate::check::consistency::ConsistencyReport;
 use crate::check::history::{Operation, Outcome};
 use crate::check::Invariants;
 use crate::protocol::vecmap::VecMap;
@@ -115,6 +116,10 @@ pub struct Frame {
     pub sides: Vec<SideStats>,
     /// When the partition last changed (ms).
     pub sides_since: Time,
+    /// The consistency column: live linearizability verdict, stale reads, lost writes.
+    pub consistency: ConsistencyReport,
+    /// The most recent client operations (for the client timeline), oldest first.
+    pub ops: Vec<Operation>,
     /// Message counters.
     pub counters: Counters,
     /// Invariant violations so far.
@@ -123,6 +128,8 @@ pub struct Frame {
     pub trace_hash: String,
 }
 
+/// How many operations a frame carries for the timeline.
+const FRAME_OPS: usize = 60;
 /// How many notices a frame carries.
 const FRAME_NOTICES: usize = 30;
 
@@ -175,6 +182,8 @@ impl<P: Protocol + Invariants> Sim<P> {
             notices: self.notices().iter().rev().take(FRAME_NOTICES).rev().cloned().collect(),
             sides: self.side_stats(),
             sides_since: self.net.changed_at,
+            consistency: self.consistency().report(),
+            ops: self.history().iter().rev().take(FRAME_OPS).rev().cloned().collect(),
             counters: self.counters().clone(),
             violations: self.violations().to_vec(),
             trace_hash: format!("{:016x}", self.trace_hash()),

@@ -14,6 +14,7 @@ pub mod frame;
 pub mod scenario;
 pub mod sweep;
 
+use crate::check::consistency::Consistency;
 use crate::check::history::{Operation, Outcome};
 use crate::check::{InvariantChecker, Invariants};
 use crate::protocol::vecmap::VecMap;
@@ -217,6 +218,7 @@ pub struct Sim<P: Protocol + Invariants> {
     trace: TraceHasher,
     checker: P::Checker,
     violations: Vec<Violation>,
+    consistency: Consistency,
     outbox: Outbox<P>,
 }
 
@@ -247,6 +249,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             trace: TraceHasher::default(),
             checker: P::Checker::default(),
             violations: Vec::new(),
+            consistency: Consistency::default(),
             outbox: Outbox::new(),
             scenario,
         };
@@ -299,6 +302,18 @@ impl<P: Protocol + Invariants> Sim<P> {
     /// Message and event counters.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+    /// Turn on the live linearizability verdict (call before the run starts).
+    pub fn enable_live_check(&mut self) {
+        self.consistency.enable_live();
+    }
+    /// Spend one frame's allowance of search steps on the live verdict.
+    pub fn check_consistency(&mut self) {
+        self.consistency.check();
+    }
+    /// Stale reads, lost writes and the live verdict.
+    pub fn consistency(&self) -> &Consistency {
+        &self.consistency
     }
     /// Messages in flight (and lost ones still fading).
     pub fn in_flight(&self) -> &VecMap<u64, InFlight<P::Msg>> {
@@ -581,6 +596,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             op.outcome = Some(outcome);
             op.result = result;
             op.node = node;
+            self.consistency.on_complete(op);
         }
     }
 
@@ -644,6 +660,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             result: None,
             node,
         });
+        self.consistency.on_invoke(self.history.last().expect("just pushed"));
         if self.history.len() > self.scenario.history_limit.max(16) {
             // Keep memory bounded on long runs: forget the oldest operations.
             let cut = self.history.len() / 4;
@@ -730,6 +747,9 @@ impl<P: Protocol + Invariants> Sim<P> {
     }
 
     fn notice(&mut self, node: NodeId, notice: Notice) {
+        if notice.kind == "write_lost" {
+            self.consistency.on_lost_write();
+        }
         if self.notices.len() >= NOTICE_WINDOW {
             self.notices.pop_front();
         }
