@@ -131,9 +131,7 @@ impl Playground {
     /// Time of the next scheduled event, or -1.
     #[wasm_bindgen(js_name = nextEventTime)]
     pub fn next_event_time(&self) -> f64 {
-        match &self.sim {
-            AnySim::Raft(s) => s.next_event_time().map(|t| t as f64).unwrap_or(-1.0),
-        }
+        self.sim.next_event_time().map(|t| t as f64).unwrap_or(-1.0)
     }
 
     /// Everything the renderer draws this frame, as JSON text.

@@ -144,6 +144,18 @@ impl AnySim {
     pub fn check_consistency(&mut self) {
         each!(self, s => s.check_consistency())
     }
+    /// Time of the next scheduled event.
+    pub fn next_event_time(&self) -> Option<Time> {
+        each!(self, s => s.next_event_time())
+    }
+    /// Does this protocol promise linearizable reads and writes? (Raft and Multi-Paxos do; ZAB's
+    /// local reads and an eventually consistent store do not: their violations are the lesson,
+    /// not bugs.)
+    pub fn promises_linearizability(&self) -> bool {
+        match self {
+            AnySim::Raft(_) => true,
+        }
+    }
     /// Events processed.
     pub fn events(&self) -> u64 {
         each!(self, s => s.counters().events)
