@@ -392,7 +392,6 @@ impl Raft {
 
     /// Election timeout: start a PreVote round or a real election (§5.2).
     fn campaign(&mut self, now: Time, pre_vote: bool, out: &mut Outbox<Self>) {
-        let _ = now;
         self.leader = None;
         self.votes.clear();
         self.votes.insert(self.id, true);
