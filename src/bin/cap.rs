@@ -112,7 +112,8 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         );
         return Ok(1);
     }
-    if let (true, Some(Verdict::NotLinearizable { witness })) = (must_be_linearizable, lin.as_ref().map(|l| &l.verdict)) {
+    if let (true, Some(Verdict::NotLinearizable { witness })) = (must_be_linearizable, lin.as_ref().map(|l| &l.verdict))
+    {
         eprintln!("cap: the history is not linearizable: {} (seed {}, scenario {file})", witness.sentence, report.seed);
         return Ok(1);
     }
@@ -148,7 +149,12 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
                 let key = match switch {
                     "no-election-restriction" => "unsafe_no_election_restriction",
                     "local-reads" => "unsafe_local_reads",
-                    other => return Err(format!("--unsafe '{other}': accepted no-election-restriction, local-reads")),
+                    "forget-on-crash" => "unsafe_forget_on_crash",
+                    other => {
+                        return Err(format!(
+                            "--unsafe '{other}': accepted no-election-restriction, local-reads (raft), forget-on-crash (paxos, multipaxos)"
+                        ))
+                    }
                 };
                 opts.config_overrides.insert(key.into(), true.into());
             }
@@ -183,8 +189,15 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
             eprintln!("  {} seeds ok ({:.1} s)", seed - start + 1, t0.elapsed().as_secs_f64());
         }
     }
+    // An eventually consistent store (Dynamo) does not promise linearizability: not checked.
+    let promises = AnySim::new(random_scenario(&protocol, start, &opts))?.promises_linearizability();
+    let lin = if promises {
+        format!("histories linearizable ({unknown} undecided within the budget)")
+    } else {
+        "linearizability not promised (not checked)".to_string()
+    };
     println!(
-        "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, histories linearizable ({unknown} undecided within the budget), {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
+        "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, {lin}, {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
         start + seeds - 1,
         sim_ms as f64 / 1000.0,
         t0.elapsed().as_secs_f64()

@@ -2,9 +2,11 @@
 //! per-protocol invariants checked after every simulator event.
 
 pub mod consistency;
+pub mod dynamo;
 pub mod export;
 pub mod history;
 pub mod linearizability;
+pub mod paxos;
 pub mod porcupine;
 pub mod raft;
 
@@ -20,8 +22,15 @@ pub trait Invariants: Protocol {
 
 /// A stateful checker for protocol `P`.
 pub trait InvariantChecker<P: Protocol>: Default {
+    /// Quiet time (ms) a run needs at its end before [`InvariantChecker::at_rest`] can judge it:
+    /// workload stopped, network healed (see `Sim::settle`). 0: no end-of-run invariants.
+    const SETTLE_MS: Time = 0;
     /// Check after an event at node `touched`; returns `(invariant name, what was seen)` pairs.
     fn check(&mut self, now: Time, touched: NodeId, nodes: &[NodeSlot<P>]) -> Vec<(String, String)>;
+    /// End-of-run invariants (e.g. Dynamo's convergence), checked once after the quiet time.
+    fn at_rest(&mut self, _now: Time, _nodes: &[NodeSlot<P>]) -> Vec<(String, String)> {
+        Vec::new()
+    }
     /// Node `id` crashed.
     fn on_crash(&mut self, _id: NodeId) {}
     /// Node `id` restarted from its durable state.

@@ -20,6 +20,8 @@
 //! [`ClientResult`]) for every protocol, as stateright does, so one linearizability checker and
 //! one scoreboard serve Raft, Paxos, ZAB, 2PC and Dynamo alike.
 
+pub mod dynamo;
+pub mod paxos;
 pub mod raft;
 pub mod vecmap;
 
@@ -310,6 +312,12 @@ pub struct NodeView {
     pub votes: Vec<NodeId>,
     /// Applied key-value state.
     pub kv: VecMap<String, Value>,
+    /// Dynamo only: ring tokens, per-key versions and siblings, hints held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamo: Option<dynamo::DynamoView>,
+    /// Paxos and Multi-Paxos only: role badges, ballots, the per-slot table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paxos: Option<paxos::PaxosView>,
 }
 
 impl NodeView {

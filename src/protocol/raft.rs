@@ -1069,6 +1069,8 @@ impl Protocol for Raft {
                 .collect(),
             votes: self.votes.iter().filter(|(_, g)| **g).map(|(id, _)| *id).collect(),
             kv: self.state.kv.data.clone(),
+            dynamo: None,
+            paxos: None,
         }
     }
 

@@ -6,6 +6,8 @@ use super::frame::Frame;
 use super::scenario::{Action, Scenario, PROTOCOLS};
 use super::{Sim, Violation};
 use crate::check::history::Operation;
+use crate::protocol::dynamo::{Dynamo, DynamoConfig};
+use crate::protocol::paxos::{MultiPaxos, Paxos, PaxosConfig};
 use crate::protocol::raft::{Raft, RaftConfig};
 use crate::protocol::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, NodeView, Time};
@@ -15,12 +17,21 @@ use serde::Serialize;
 pub enum AnySim {
     /// Raft.
     Raft(Box<Sim<Raft>>),
+    /// The Dynamo-style eventually consistent store.
+    Dynamo(Box<Sim<Dynamo>>),
+    /// Single-decree Paxos.
+    Paxos(Box<Sim<Paxos>>),
+    /// Multi-Paxos.
+    MultiPaxos(Box<Sim<MultiPaxos>>),
 }
 
 macro_rules! each {
     ($self:expr, $s:ident => $body:expr) => {
         match $self {
             AnySim::Raft($s) => $body,
+            AnySim::Dynamo($s) => $body,
+            AnySim::Paxos($s) => $body,
+            AnySim::MultiPaxos($s) => $body,
         }
     };
 }
@@ -82,6 +93,21 @@ impl AnySim {
                     return Err("config.heartbeat_ms must be at least 1".into());
                 }
                 Ok(AnySim::Raft(Box::new(Sim::new(scenario, config))))
+            }
+            "dynamo" => {
+                let config: DynamoConfig = parse_config(&scenario.config)?;
+                config.validate()?;
+                Ok(AnySim::Dynamo(Box::new(Sim::new(scenario, config))))
+            }
+            "paxos" | "multipaxos" => {
+                let multi = scenario.protocol == "multipaxos";
+                let config: PaxosConfig = parse_config(&scenario.config)?;
+                config.validate(scenario.nodes, multi)?;
+                Ok(if multi {
+                    AnySim::MultiPaxos(Box::new(Sim::new(scenario, config)))
+                } else {
+                    AnySim::Paxos(Box::new(Sim::new(scenario, config)))
+                })
             }
             other => Err(format!("unknown protocol '{other}': accepted protocols are {}", PROTOCOLS.join(", "))),
         }
@@ -154,7 +180,16 @@ impl AnySim {
     pub fn promises_linearizability(&self) -> bool {
         match self {
             AnySim::Raft(_) => true,
+            AnySim::Dynamo(_) => false,
+            // Single-decree Paxos serves a write-once register (see protocol::paxos): its
+            // histories are linearizable as a register, and the sweep checks them.
+            AnySim::Paxos(_) | AnySim::MultiPaxos(_) => true,
         }
+    }
+    /// End of run: stop the workload, heal, wait the protocol's quiet time and check its
+    /// end-state invariants (Dynamo's convergence); nothing for protocols without any.
+    pub fn settle(&mut self) {
+        each!(self, s => s.settle())
     }
     /// Events processed.
     pub fn events(&self) -> u64 {

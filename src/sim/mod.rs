@@ -220,6 +220,8 @@ pub struct Sim<P: Protocol + Invariants> {
     violations: Vec<Violation>,
     consistency: Consistency,
     outbox: Outbox<P>,
+    /// Set by [`Sim::settle`]: the workload draws no more operations.
+    quiet: bool,
 }
 
 impl<P: Protocol + Invariants> Sim<P> {
@@ -251,6 +253,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             violations: Vec::new(),
             consistency: Consistency::default(),
             outbox: Outbox::new(),
+            quiet: false,
             scenario,
         };
         for i in 0..sim.scenario.steps.len() {
@@ -406,6 +409,25 @@ impl<P: Protocol + Invariants> Sim<P> {
             Some(l) => now < (l + LOST_FADE_MS).max(m.deliver_at.min(l + 2 * LOST_FADE_MS)),
             None => true,
         });
+    }
+
+    /// End of a run, for protocols with end-state invariants (Dynamo's convergence; see
+    /// [`InvariantChecker::SETTLE_MS`]): stop the workload, heal the network, run the quiet
+    /// time, then check [`InvariantChecker::at_rest`]. Does nothing for other protocols.
+    pub fn settle(&mut self) {
+        let quiet = <P::Checker as InvariantChecker<P>>::SETTLE_MS;
+        if quiet == 0 {
+            return;
+        }
+        self.quiet = true;
+        let _ = self.apply(Action::Heal);
+        self.run_until(self.now + quiet);
+        let found = self.checker.at_rest(self.now, &self.nodes);
+        for (invariant, detail) in found {
+            if self.violations.len() < 100 {
+                self.violations.push(Violation { at: self.now, invariant, detail });
+            }
+        }
     }
 
     fn check_invariants(&mut self, node: NodeId) {
@@ -622,7 +644,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         let Some(w) = self.scenario.workload.clone() else {
             return;
         };
-        if self.clients[c as usize].busy() {
+        if self.quiet || self.clients[c as usize].busy() {
             return;
         }
         let total = w.read + w.write + w.cas;

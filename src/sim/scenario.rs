@@ -6,7 +6,7 @@ use crate::protocol::{ClientOp, Time, Value};
 use serde::{Deserialize, Serialize};
 
 /// Protocols a scenario may name.
-pub const PROTOCOLS: &[&str] = &["raft"];
+pub const PROTOCOLS: &[&str] = &["raft", "dynamo", "paxos", "multipaxos"];
 
 /// A complete, reproducible run description.
 #[derive(Clone, Debug, Serialize, Deserialize)]

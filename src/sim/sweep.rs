@@ -26,6 +26,48 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenar
         config.insert("pre_vote".into(), rng.random_bool(0.5).into());
         config.insert("check_quorum".into(), rng.random_bool(0.5).into());
         config.insert("snapshot_threshold".into(), [0u64, 6, 24][rng.random_range(0..3usize)].into());
+    } else if protocol == "dynamo" {
+        // N, R, W with R + W > N in some runs and not in others; every switch on and off.
+        let n: u32 = rng.random_range(1..=3);
+        config.insert("n".into(), n.into());
+        config.insert("r".into(), rng.random_range(1..=n).into());
+        config.insert("w".into(), rng.random_range(1..=n).into());
+        config.insert("vnodes".into(), [1u32, 2, 4, 8][rng.random_range(0..4usize)].into());
+        let sloppy = rng.random_bool(0.5);
+        config.insert("sloppy_quorum".into(), sloppy.into());
+        config.insert("hinted_handoff".into(), (sloppy && rng.random_bool(0.8)).into());
+        config.insert("last_writer_wins".into(), rng.random_bool(0.3).into());
+        config.insert("read_repair".into(), rng.random_bool(0.5).into());
+        config.insert("anti_entropy_ms".into(), [100u64, 200, 400][rng.random_range(0..3usize)].into());
+    } else if protocol == "paxos" || protocol == "multipaxos" {
+        // Every node in every role, or explicit proposer / acceptor / learner sets.
+        if rng.random_bool(0.3) {
+            let pick = |rng: &mut Pcg64Mcg, p: f64| -> Vec<u32> {
+                let mut v: Vec<u32> = (0..nodes).filter(|_| rng.random_bool(p)).collect();
+                if v.is_empty() {
+                    v.push(rng.random_range(0..nodes));
+                }
+                v
+            };
+            let proposers = pick(&mut rng, 0.4);
+            let acceptors = pick(&mut rng, 0.7);
+            let mut learners = pick(&mut rng, 0.5);
+            if protocol == "multipaxos" {
+                learners.extend(proposers.iter().copied());
+                learners.sort_unstable();
+                learners.dedup();
+            }
+            config.insert(
+                "roles".into(),
+                serde_json::json!({"proposers": proposers, "acceptors": acceptors, "learners": learners}),
+            );
+        }
+        let lo: Time = rng.random_range(10..=60);
+        config.insert("retry_ms".into(), serde_json::json!([lo, lo + rng.random_range(50..=250)]));
+        config.insert("random_backoff".into(), rng.random_bool(0.9).into());
+        let e: Time = [100u64, 150, 200][rng.random_range(0..3usize)];
+        config.insert("election_timeout_ms".into(), serde_json::json!([e, 2 * e]));
+        config.insert("heartbeat_ms".into(), [30u64, 50][rng.random_range(0..2usize)].into());
     }
     for (k, v) in &opts.config_overrides {
         config.insert(k.clone(), v.clone());
@@ -48,8 +90,12 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenar
             Member::Client(rng.random_range(0..n_clients))
         }
     };
-    while t < until - 2_500 {
+    loop {
         t += rng.random_range(100..=900);
+        // Faults stop before the final heal and restarts, so the cluster can settle.
+        if t >= until - 2_500 {
+            break;
+        }
         let action = match rng.random_range(0..11u32) {
             0 | 1 => {
                 // Majority/minority or any split, clients scattered too.
@@ -154,6 +200,8 @@ pub fn run_scenario(scenario: Scenario, linearizable: bool) -> Result<SeedReport
     use crate::check::linearizability::{check_history, Verdict};
     let mut sim = super::any::AnySim::new(scenario.clone())?;
     sim.run_until(scenario.until);
+    // End-state invariants (Dynamo's convergence) after a quiet time; a no-op for Raft.
+    sim.settle();
     let mut violation = sim.violations().first().map(|v| (v.invariant.clone(), v.detail.clone(), v.at));
     let mut check_unknown = false;
     if violation.is_none() && linearizable && sim.promises_linearizability() {
