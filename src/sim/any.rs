@@ -6,9 +6,15 @@ use super::frame::Frame;
 use super::scenario::{Action, Scenario, PROTOCOLS};
 use super::{Sim, Violation};
 use crate::check::history::Operation;
+#[cfg(feature = "dynamo")]
 use crate::protocol::dynamo::{Dynamo, DynamoConfig};
+#[cfg(feature = "paxos")]
 use crate::protocol::paxos::{MultiPaxos, Paxos, PaxosConfig};
+#[cfg(feature = "raft")]
 use crate::protocol::raft::{Raft, RaftConfig};
+
+#[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo")))]
+compile_error!("enable at least one protocol feature: raft, paxos or dynamo");
 use crate::protocol::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, NodeView, Time};
 use serde::Serialize;
@@ -16,21 +22,29 @@ use serde::Serialize;
 /// A running simulation of some protocol.
 pub enum AnySim {
     /// Raft.
+    #[cfg(feature = "raft")]
     Raft(Box<Sim<Raft>>),
     /// The Dynamo-style eventually consistent store.
+    #[cfg(feature = "dynamo")]
     Dynamo(Box<Sim<Dynamo>>),
     /// Single-decree Paxos.
+    #[cfg(feature = "paxos")]
     Paxos(Box<Sim<Paxos>>),
     /// Multi-Paxos.
+    #[cfg(feature = "paxos")]
     MultiPaxos(Box<Sim<MultiPaxos>>),
 }
 
 macro_rules! each {
     ($self:expr, $s:ident => $body:expr) => {
         match $self {
+            #[cfg(feature = "raft")]
             AnySim::Raft($s) => $body,
+            #[cfg(feature = "dynamo")]
             AnySim::Dynamo($s) => $body,
+            #[cfg(feature = "paxos")]
             AnySim::Paxos($s) => $body,
+            #[cfg(feature = "paxos")]
             AnySim::MultiPaxos($s) => $body,
         }
     };
@@ -84,6 +98,7 @@ impl AnySim {
     pub fn new(scenario: Scenario) -> Result<AnySim, String> {
         scenario.validate()?;
         match scenario.protocol.as_str() {
+            #[cfg(feature = "raft")]
             "raft" => {
                 let config: RaftConfig = parse_config(&scenario.config)?;
                 if config.election_timeout_ms[0] == 0 || config.election_timeout_ms[0] > config.election_timeout_ms[1] {
@@ -94,11 +109,13 @@ impl AnySim {
                 }
                 Ok(AnySim::Raft(Box::new(Sim::new(scenario, config))))
             }
+            #[cfg(feature = "dynamo")]
             "dynamo" => {
                 let config: DynamoConfig = parse_config(&scenario.config)?;
                 config.validate()?;
                 Ok(AnySim::Dynamo(Box::new(Sim::new(scenario, config))))
             }
+            #[cfg(feature = "paxos")]
             "paxos" | "multipaxos" => {
                 let multi = scenario.protocol == "multipaxos";
                 let config: PaxosConfig = parse_config(&scenario.config)?;
@@ -179,10 +196,13 @@ impl AnySim {
     /// not bugs.)
     pub fn promises_linearizability(&self) -> bool {
         match self {
+            #[cfg(feature = "raft")]
             AnySim::Raft(_) => true,
+            #[cfg(feature = "dynamo")]
             AnySim::Dynamo(_) => false,
             // Single-decree Paxos serves a write-once register (see protocol::paxos): its
             // histories are linearizable as a register, and the sweep checks them.
+            #[cfg(feature = "paxos")]
             AnySim::Paxos(_) | AnySim::MultiPaxos(_) => true,
         }
     }

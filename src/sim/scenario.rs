@@ -6,7 +6,16 @@ use crate::protocol::{ClientOp, Time, Value};
 use serde::{Deserialize, Serialize};
 
 /// Protocols a scenario may name.
-pub const PROTOCOLS: &[&str] = &["raft", "dynamo", "paxos", "multipaxos"];
+pub const PROTOCOLS: &[&str] = &[
+    #[cfg(feature = "raft")]
+    "raft",
+    #[cfg(feature = "paxos")]
+    "paxos",
+    #[cfg(feature = "paxos")]
+    "multipaxos",
+    #[cfg(feature = "dynamo")]
+    "dynamo",
+];
 
 /// A complete, reproducible run description.
 #[derive(Clone, Debug, Serialize, Deserialize)]
