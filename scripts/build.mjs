@@ -3,7 +3,9 @@
 //   cargo build --profile wasm-release --target wasm32-unknown-unknown --lib
 //   wasm-bindgen --target web --out-dir www/pkg
 //   wasm-opt -Oz (npm `binaryen`; never Debian's /usr/bin/wasm-opt, see docs/toolchain.md trap 1)
-// then a self-contained dist/ (www/ + pkg/) for any static host and sub-path.
+// then a self-contained dist/ (www/ + pkg/) for any static host and sub-path, its JavaScript
+// minified with esbuild file by file (no bundling: the modules find pkg/ and scenarios/ through
+// import.meta.url). www/ stays readable for `npm start`.
 //
 //   node scripts/build.mjs [--no-setup] [--no-dist] [--no-opt]
 import crypto from 'node:crypto';
@@ -26,6 +28,41 @@ function targetDir() {
 
 function kb(n) {
   return `${(n / 1024).toFixed(1)} KB`;
+}
+
+function walk(dir) {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p) : [p];
+  });
+}
+
+/** Minify every .js/.mjs under dir in place: per file, ES module in, ES module out. */
+export async function minifyJs(dir) {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    throw new Error('npm package esbuild missing: run npm ci');
+  }
+  let before = 0, after = 0, files = 0;
+  for (const f of walk(dir).filter((p) => /\.m?js$/.test(p)).sort()) {
+    const src = fs.readFileSync(f, 'utf8');
+    const out = await esbuild.transform(src, {
+      loader: 'js',
+      format: 'esm',
+      minify: true,
+      charset: 'utf8', // keep ✓ ✕ → as they are (ASCII escapes would cost bytes)
+      legalComments: 'none',
+      target: 'es2022',
+      sourcefile: path.relative(dir, f),
+    });
+    fs.writeFileSync(f, out.code);
+    before += Buffer.byteLength(src);
+    after += Buffer.byteLength(out.code);
+    files++;
+  }
+  return { files, before, after };
 }
 
 export async function build({ doSetup = true, dist = true, opt = true } = {}) {
@@ -78,7 +115,8 @@ export async function build({ doSetup = true, dist = true, opt = true } = {}) {
       filter: (src) => !/(^|\/)(\.gitignore|\.DS_Store|\.build-stamp)$/.test(src) && !src.endsWith('~'),
     });
     if (!fs.existsSync(path.join(DIST, 'index.html'))) log(tag, 'warning: www/index.html does not exist yet');
-    log(tag, `dist/ written (${elapsed(t)})`);
+    const m = await minifyJs(DIST);
+    log(tag, `dist/ written, ${m.files} JS files minified ${kb(m.before)} → ${kb(m.after)} (${elapsed(t)})`);
   }
   log(tag, `done (${elapsed(t0)})`);
 }

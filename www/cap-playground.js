@@ -30,8 +30,10 @@
  *   setPartition(groups)   groups: [["n0","n1","c0"],["n2",3,"c1"]]; also moves the drawn nodes
  *   heal(), crash(id), restart(id), timeout(id)   id: 2 or "n2"
  *   submit(op)             op: {client?: 0|"c0", f: "write"|"read"|"cas", key, value?, from?, to?}
+ *   apply(action)          any scenario action, e.g. {action: "cut", from: "n0", to: "n1"}
  *   moveClient(client, node), dropMessage(id)
- *   state()                the current frame as plain JSON (shape: notes/sample-frame.json)
+ *   state()                the current frame as plain JSON (the frame shape is documented in
+ *                          README.md (Scripting API))
  *   history()              the client history (Jepsen-style)
  *   loadScenario(json)     object or JSON text; throws (and shows) a readable error
  *   ready                  a Promise resolved when the current run exists
@@ -41,7 +43,8 @@
  * DOM events (bubbling, composed)
  *   leader-elected      {node, term}
  *   partition-change    {groups}                   whenever the simulator's groups change
- *   client-op-complete  {client, label, outcome: "ok"|"fail"|"info", result, at, latency}
+ *   client-op-complete  {client, request, label, outcome: "ok"|"fail"|"info", result, at, latency}
+ *                       exactly once per completed operation (keyed by client + request id)
  *   error               {message, fatal}           fatal = the simulator panicked (banner shown)
  *
  * No work when idle: paused, page hidden or element disconnected → no rAF callback, no timer.
@@ -56,35 +59,44 @@ const DEFAULT_SPEED = 0.1;
 const DEFAULT_LINE = { x1: 470, y1: 388, x2: 470, y2: 12 }; // bottom → top: side A (0) is the left
 
 let wasmP = null;
-/** The wasm module, initialised once per page and shared by every element. */
+/**
+ * The wasm module, initialised once per page and shared by every element. The .wasm is fetched
+ * here, by the same URL and mode as index.html's <link rel="preload" as="fetch" crossorigin> (so
+ * a page that preloads it downloads it once), and compiled while it streams in, in parallel with
+ * loading the wasm-bindgen glue; the glue then only instantiates the compiled module.
+ */
 function loadWasm() {
-  wasmP ??= import('./pkg/cap_playground.js').then(async (m) => { await m.default(); return m; })
-    .catch((e) => { wasmP = null; throw e; });
+  wasmP ??= (async () => {
+    const compiled = fetch(new URL('./pkg/cap_playground_bg.wasm', import.meta.url)).then((r) => {
+      if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${r.url}`);
+      return /^application\/wasm\b/.test(r.headers.get('Content-Type') || '') ? WebAssembly.compileStreaming(r)
+        : r.arrayBuffer().then((b) => WebAssembly.compile(b)); // a host with the wrong MIME type
+    });
+    compiled.catch(() => {}); // reported through init below
+    const m = await import('./pkg/cap_playground.js');
+    await m.default({ module_or_path: compiled });
+    return m;
+  })().catch((e) => { wasmP = null; throw e; });
   return wasmP;
 }
+// Start at module evaluation, not when the first element connects (first frame budget: 250 ms).
+loadWasm().catch(() => { /* the element says what went wrong when it connects */ });
 
 /** A panic poisons an instance: the trap, or wasm-bindgen's guard on the half-borrowed handle. */
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError || /recursive use of an object|null pointer passed to rust|unreachable/i.test(e?.message || '');
 
-/** frameJson() when the build has it, else the older frame() object. */
-const frameOf = (pg) => (typeof pg.frameJson === 'function' ? JSON.parse(pg.frameJson()) : pg.frame());
+/** The frame as a plain object (the wasm side hands over JSON text). */
+const frameOf = (pg) => JSON.parse(pg.frameJson());
 
-/** Structured arguments: JSON text (new API) or a JS object (older build); remembers what worked. */
-const FLEX = {};
-function callFlex(pg, name, args, value) {
-  const order = FLEX[name] || (typeof pg.frameJson === 'function' ? ['s', 'o'] : ['o', 's']);
-  let first;
-  for (const mode of order) {
-    try {
-      const r = pg[name](...args, mode === 's' ? JSON.stringify(value) : value);
-      FLEX[name] = mode === 's' ? ['s', 'o'] : ['o', 's'];
-      return r;
-    } catch (e) {
-      if (isFatal(e)) throw e;
-      first ??= e;
-    }
+/** Equal arrays of arrays of strings (partition groups, cuts)? */
+function sameLists(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
   }
-  throw first;
+  return true;
 }
 
 function nodeIndex(id) {
@@ -137,7 +149,8 @@ class CapPlayground extends HTMLElement {
     super();
     const root = this.attachShadow({ mode: 'open' });
     root.innerHTML = `<style>${CSS}</style>${HTML}`;
-    const $ = (s) => root.querySelector(s);
+    const found = new Map(); // the template is static: look each selector up once
+    const $ = (s) => { let e = found.get(s); if (e === undefined) found.set(s, (e = root.querySelector(s))); return e; };
     this.$ = $;
     this.svg = $('.diagram');
     this.svg.setAttribute('tabindex', '-1');
@@ -155,6 +168,8 @@ class CapPlayground extends HTMLElement {
     this.metrics = { frames: 0, lastFrameMs: 0, frameTimes: new Float64Array(240), frameIndex: 0, firstFrameMs: null, simTimeMs: 0 };
     this.ready = new Promise((r) => { this._readyResolve = r; });
     this._tick = this._tick.bind(this);
+    this._slowAt = 0;
+    this._drawOpt = {};
     this._onVis = () => (document.hidden ? this._stopLoop() : this._startLoop());
     this._wire();
     this.speed = DEFAULT_SPEED;
@@ -205,6 +220,19 @@ class CapPlayground extends HTMLElement {
   async _build() {
     const token = ++this._token;
     this._stopLoop();
+    // The scenario file downloads while the wasm loads.
+    const scen = this.getAttribute('scenario');
+    let scenario = null;
+    if (scen != null && scen.trim() !== '') {
+      const name = scen.trim();
+      let url;
+      if (/\.json([?#].*)?$/i.test(name)) url = new URL(name, document.baseURI);
+      else if (/^[\w.-]+$/.test(name)) url = new URL(`./scenarios/${name}.json`, import.meta.url);
+      else return this._attrError(`cap-playground: scenario="${scen}" is not accepted: use a file name from scenarios/ (${SCENARIOS.join(', ')}) or a URL ending in .json.`);
+      const text = fetch(url).then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.text(); });
+      text.catch(() => {}); // reported below
+      scenario = { name, text };
+    }
     let m;
     try {
       m = await loadWasm();
@@ -222,18 +250,11 @@ class CapPlayground extends HTMLElement {
       else if (/^\d{1,16}$/.test(s) && Number(s) <= Number.MAX_SAFE_INTEGER) seed = Number(s);
       else return this._attrError(`cap-playground: seed="${seedAttr}" is not accepted: use a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, or "random".`);
     }
-    const scen = this.getAttribute('scenario');
-    if (scen != null && scen.trim() !== '') {
-      const name = scen.trim();
-      let url;
-      if (/\.json([?#].*)?$/i.test(name)) url = new URL(name, document.baseURI);
-      else if (/^[\w.-]+$/.test(name)) url = new URL(`./scenarios/${name}.json`, import.meta.url);
-      else return this._attrError(`cap-playground: scenario="${scen}" is not accepted: use a file name from scenarios/ (${SCENARIOS.join(', ')}) or a URL ending in .json.`);
+    if (scenario) {
+      const { name } = scenario;
       let text;
       try {
-        const r = await fetch(url);
-        if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        text = await r.text();
+        text = await scenario.text;
       } catch (e) {
         if (token === this._token) this._attrError(`cap-playground: scenario "${name}" could not be loaded (${e.message}). Accepted: a file name from scenarios/ (${SCENARIOS.join(', ')}) or a URL ending in .json.`);
         return;
@@ -282,9 +303,8 @@ class CapPlayground extends HTMLElement {
     this.$('.main').hidden = false;
     this._acc = 0;
     this._groupsSig = undefined;
-    this._nAt = -1;
-    this._nSeen = new Set();
-    this._lastOps = new Map();
+    this._noticeSeq = -1; // highest notices[].seq already handled
+    this._lastReq = new Map(); // client id → request id of the last completion reported
     this._lastNotice = null;
     this._selMsg = null;
     this._msgSnap = null;
@@ -304,8 +324,12 @@ class CapPlayground extends HTMLElement {
       o.textContent = `c${c.id}`;
       return o;
     }));
-    if (this.metrics.firstFrameMs == null) this.metrics.firstFrameMs = performance.now();
+    // Until the first run is drawn the box is laid out empty (content-visibility: hidden): no
+    // layout of the bare template on the way to the first frame.
+    this.$('.wrap').classList.remove('loading');
     this._startLoop();
+    // First frame = the first rAF callback after the first run exists (its DOM is drawn above).
+    if (this.metrics.firstFrameMs == null && !this._raf) requestAnimationFrame(() => { this.metrics.firstFrameMs ??= performance.now(); });
   }
 
   _attrError(msg) {
@@ -314,6 +338,7 @@ class CapPlayground extends HTMLElement {
     box.textContent = msg;
     box.hidden = false;
     this.$('.main').hidden = true;
+    this.$('.wrap').classList.remove('loading');
     this.dispatchEvent(new CustomEvent('error', { detail: { message: msg, fatal: false }, bubbles: true, composed: true }));
   }
 
@@ -357,17 +382,28 @@ class CapPlayground extends HTMLElement {
     this._raf = 0;
     const t0 = performance.now();
     const mt = this.metrics;
+    mt.firstFrameMs ??= t0;
     mt.frames++;
     const dt = this._lastTs == null ? 0 : Math.min(ts - this._lastTs, 50);
     this._lastTs = ts;
     try {
       this._acc += dt * this._speed;
       const whole = Math.floor(this._acc);
+      let quiet = true; // no simulator event in the elapsed time: the frame is the same but for `now`
       if (whole >= 1) {
         this._acc -= whole;
-        this._sim((pg) => pg.advance(whole));
+        const pg = this.pg, f = this.f;
+        quiet = this._sim(() => {
+          const next = pg.nextEventTime();
+          pg.advance(whole);
+          return f != null && (next < 0 || next > f.now + whole);
+        });
+        if (quiet) f.now += whole;
       }
-      this._refresh();
+      // Full pull + parse of the frame when something happened, and at least ~10 times a second.
+      const slow = t0 >= this._slowAt;
+      if (!quiet || slow) this._refresh(slow);
+      else { this.metrics.simTimeMs = this.f.now; this._draw(false); }
     } catch (e) {
       if (!this._poisoned) this._say(e.message, true);
     }
@@ -377,41 +413,49 @@ class CapPlayground extends HTMLElement {
     if (!this._paused && this.pg && this.isConnected && !document.hidden) this._raf = requestAnimationFrame(this._tick);
   }
 
-  /** Pull a frame from the simulator, draw it, emit events. */
-  _refresh() {
+  /**
+   * Pull a frame from the simulator, draw it, emit events. slow = also the ~10 Hz parts (log
+   * strip, scoreboard, status, panels); false only from the animation loop.
+   */
+  _refresh(slow = true) {
     const f = this._sim(frameOf);
     this.f = f;
     this.metrics.simTimeMs = f.now;
     const events = [];
     this._syncLayout(f, events);
-    this._draw();
+    this._draw(slow);
     this._collectEvents(f, events);
     for (const [type, detail] of events) this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
   /** Draw the last frame again (layout changed, or a resize) without touching the simulator. */
-  _draw() {
+  _draw(slow = true) {
     const f = this.f;
     if (!f) return;
     const t = f.now + this._acc;
-    this.renderer.render(f, t, this.layout, { reduced: this._reduced.matches, selectedMsg: this._selMsg, narrow: this._narrow });
-    this._ui(f, t);
+    if (slow) this._slowAt = performance.now() + 100;
+    const o = this._drawOpt;
+    o.reduced = this._reduced.matches; o.selectedMsg = this._selMsg; o.narrow = this._narrow; o.slow = slow;
+    this.renderer.render(f, t, this.layout, o);
+    this._ui(f, t, slow);
   }
 
   // ---- layout ↔ simulator -------------------------------------------------------------------
   _syncLayout(f, events) {
     let L = this.layout;
     if (L.nodes.length !== f.nodes.length) L = this.layout = new Layout(f.nodes.length);
-    const per = new Map();
-    for (const c of f.clients) {
-      const k = per.get(c.node) || 0;
-      per.set(c.node, k + 1);
-      L.attach.set(c.id, [c.node, k]);
+    if (f.clients.some((c) => L.attach.get(c.id)?.[0] !== c.node)) {
+      const per = new Map();
+      for (const c of f.clients) {
+        const k = per.get(c.node) || 0;
+        per.set(c.node, k + 1);
+        L.attach.set(c.id, [c.node, k]);
+      }
     }
-    const sig = JSON.stringify(f.groups) + JSON.stringify(f.cuts);
-    if (sig === this._groupsSig) return;
-    const first = this._groupsSig === undefined;
-    this._groupsSig = sig;
+    const prev = this._groupsSig;
+    if (prev && sameLists(prev[0], f.groups) && sameLists(prev[1], f.cuts)) return;
+    const first = prev === undefined;
+    this._groupsSig = [f.groups, f.cuts];
     if (!first) events.push(['partition-change', { groups: f.groups, cuts: f.cuts }]);
     this._placeBySides(f);
   }
@@ -462,7 +506,7 @@ class CapPlayground extends HTMLElement {
       if (!g[0].length || !g[1].length) {
         if (f.groups.length > 1 || f.cuts.length) this._sim((pg) => pg.heal());
       } else if (JSON.stringify(g) !== JSON.stringify(f.groups)) {
-        this._sim((pg) => callFlex(pg, 'setPartition', [], g));
+        this._sim((pg) => pg.setPartition(JSON.stringify(g)));
       }
       this._refresh();
     } catch (e) {
@@ -471,24 +515,25 @@ class CapPlayground extends HTMLElement {
   }
 
   _collectEvents(f, events) {
-    for (const nt of f.notices) {
-      if (nt.at < this._nAt) continue;
-      const key = `${nt.node}|${nt.kind}|${nt.term}|${nt.text}`;
-      if (nt.at === this._nAt && this._nSeen.has(key)) continue;
-      if (nt.at > this._nAt) { this._nAt = nt.at; this._nSeen = new Set(); }
-      this._nSeen.add(key);
+    const ns = f.notices;
+    // Newest last: walk back to the first unseen one, then forward (each notice once, by seq).
+    let i = ns.length;
+    while (i > 0 && ns[i - 1].seq > this._noticeSeq) i--;
+    for (; i < ns.length; i++) {
+      const nt = ns[i];
+      this._noticeSeq = nt.seq;
       this._lastNotice = nt;
       if (nt.kind === 'leader_elected') events.push(['leader-elected', { node: nt.node, term: nt.term }]);
     }
     for (const c of f.clients) {
       const l = c.last;
-      if (!l) continue;
-      const key = `${l.at}|${l.label}|${l.outcome}|${l.result}`;
-      if (this._lastOps.get(c.id) === key) continue;
-      this._lastOps.set(c.id, key);
-      events.push(['client-op-complete', { client: c.id, label: l.label, outcome: l.outcome, result: l.result, at: l.at, latency: l.latency }]);
+      if (!l || this._lastReq.get(c.id) === l.request) continue;
+      this._lastReq.set(c.id, l.request);
+      events.push(['client-op-complete', { client: c.id, request: l.request, label: l.label, outcome: l.outcome, result: l.result, at: l.at, latency: l.latency }]);
       const w = this._write;
-      if (w && w.client === c.id && (l.label === w.label || ++w.seen >= 3)) {
+      // Our write: the request submit() returned, else the first request this client started
+      // after the submit (ids are sequential per client; queued explicit operations go first).
+      if (w && w.client === c.id && (w.request != null ? l.request === w.request : l.request > w.after)) {
         const out = this.$('.write-out');
         out.textContent = `${l.label} → ${l.outcome === 'ok' ? '✓ ok' : l.outcome === 'fail' ? '✕ failed' : '? unknown'} ${l.result || ''} (${l.latency} ms)`;
         out.className = `out write-out ${l.outcome}`;
@@ -521,8 +566,9 @@ class CapPlayground extends HTMLElement {
     A(b, 'aria-pressed', playing ? 'true' : 'false');
   }
 
-  _ui(f, t) {
+  _ui(f, t, slow) {
     T(this.$('.clock'), `t = ${(t / 1000).toFixed(3)} s`);
+    if (!slow) return;
     this.$('.heal').disabled = f.groups.length <= 1 && !f.cuts.length;
     this._syncPlay();
     this._status();
@@ -543,9 +589,13 @@ class CapPlayground extends HTMLElement {
       });
       box.replaceChildren(...this._scoreCols.map((c) => c.col));
     }
+    const t0 = f.sides_since || 0;
+    T(this.$('.since'), (t0 ? `operations invoked since t = ${(t0 / 1000).toFixed(1)} s, when the partition last changed` : 'operations since the start')
+      + (sides.length ? '' : ': none yet'));
     sides.forEach((s, i) => {
       const c = this._scoreCols[i];
-      const members = f.groups[s.side] || [];
+      const members = [...f.nodes.filter((n) => n.side === s.side).map((n) => 'n' + n.id),
+        ...f.clients.filter((c) => c.side === s.side).map((c) => 'c' + c.id)];
       T(c.head, f.groups.length <= 1 ? 'whole cluster' : `side ${'ABCDEFGH'[s.side] || s.side}: ${members.join(' ')}`);
       T(c.big, s.availability == null ? '— available' : `${Math.round(s.availability)}% available`);
       T(c.ops, `✓ ${s.ok} ok · ✕ ${s.failed} failed · ? ${s.unknown} unknown${s.pending ? ` · ${s.pending} waiting` : ''}`);
@@ -561,12 +611,19 @@ class CapPlayground extends HTMLElement {
     const alive = nd.alive && nd.role;
     T(this.$('.np-title'), alive ? `n${id} — ${roleWord(nd.role)}, term ${nd.term}` : `n${id} — crashed`);
     const timer = nd.timer ? `fires at ${nd.timer[1]} ms` : '—';
-    const rows = alive ? [
+    const lg = nd.log || [];
+    const rows = !alive ? [
+      // A crashed node's frame entry is its durable state (term, vote, log): what a restart reads.
+      ['durable state', nd.term == null ? '—' : `term ${nd.term}, voted for ${nd.voted_for == null ? 'nobody' : 'n' + nd.voted_for}, ` +
+        `log ${nd.last_index ? `#1–#${nd.last_index}${lg.length ? ` (last term ${lg[lg.length - 1].term})` : ''}` : 'empty'}` +
+        (nd.snapshot_index ? `, snapshot to #${nd.snapshot_index}` : '')],
+      ['lost in the crash', 'role, leader, commit index, votes, timers'], ['restarts', nd.restarts],
+    ] : [
       ['voted for', nd.voted_for == null ? '—' : 'n' + nd.voted_for], ['leader', nd.leader == null ? '—' : 'n' + nd.leader],
       ['commit index', nd.commit_index], ['last index', nd.last_index], ['snapshot', nd.snapshot_index],
       ['election timer', timer], ['store', Object.entries(nd.kv || {}).map(([k, v]) => `${k}=${v}`).join(' ') || '—'],
       ['votes', nd.votes?.length ? nd.votes.map((v) => 'n' + v).join(' ') : '—'], ['restarts', nd.restarts],
-    ] : [['restarts', nd.restarts], ['state', 'durable state kept; restart to rejoin']];
+    ];
     const dl = this.$('.np-dl');
     const sig = rows.map((r) => r[0]).join();
     if (dl.__sig !== sig) {
@@ -751,11 +808,15 @@ class CapPlayground extends HTMLElement {
         case 'write': {
           const client = Number(this.$('.client').value || 0), key = this.$('.key').value.trim() || 'x';
           const value = Number(this.$('.value').value);
-          this._write = { client, label: `write ${key}=${value}`, seen: 0 };
+          const cf = this.f?.clients[client];
+          const w = { client, after: cf?.pending?.request ?? cf?.last?.request ?? 0, request: null };
+          this._write = w;
           const out = this.$('.write-out');
           out.textContent = 'waiting…';
           out.className = 'out write-out';
-          return this.submit({ client, f: 'write', key, value });
+          const r = this.submit({ client, f: 'write', key, value });
+          if (typeof r === 'number') w.request = r;
+          return;
         }
       }
     } catch (e) {
@@ -789,7 +850,7 @@ class CapPlayground extends HTMLElement {
   setPartition(groups) {
     if (!Array.isArray(groups) || !groups.every(Array.isArray)) throw new Error('setPartition expects an array of groups, each an array of members (2, "n2", "c0")');
     const g = groups.map((gr) => gr.map((m) => (typeof m === 'number' ? 'n' + m : String(m))));
-    this._sim((pg) => callFlex(pg, 'setPartition', [], g));
+    this._sim((pg) => pg.setPartition(JSON.stringify(g)));
     this._refresh();
   }
   heal() {
@@ -808,11 +869,17 @@ class CapPlayground extends HTMLElement {
   submit(op) {
     const { client = 0, ...rest } = op || {};
     const c = clientIndex(client);
-    this._sim((pg) => callFlex(pg, 'submit', [c], rest));
+    const r = this._sim((pg) => pg.submit(c, JSON.stringify(rest)));
+    this._refresh();
+    return r;
+  }
+  apply(action) {
+    if (!action || typeof action !== 'object') throw new Error('apply expects an action object, e.g. {action: "cut", from: "n0", to: "n1"}');
+    this._sim((pg) => pg.apply(JSON.stringify(action)));
     this._refresh();
   }
   state() { return this.pg ? this._sim(frameOf) : null; }
-  history() { return this._sim((pg) => (typeof pg.historyJson === 'function' ? JSON.parse(pg.historyJson()) : pg.history())); }
+  history() { return this._sim((pg) => JSON.parse(pg.historyJson())); }
   loadScenario(json) {
     const text = typeof json === 'string' ? json : JSON.stringify(json);
     if (!this.wasm) throw new Error('cap-playground: not ready yet (await el.ready)');

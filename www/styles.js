@@ -23,6 +23,7 @@ export const CSS = `
  --m-vote:#ff8f4d;--m-prevote:#e7a2c8;--m-append:#56b4e9;--m-snap:#3fcf9f;--m-client:#f0c040;--m-other:#b8b8b8;color-scheme:dark}}
 .wrap{container-type:inline-size;background:var(--bg);border:1px solid var(--border);border-radius:10px;padding:8px;box-sizing:border-box}
 [hidden]{display:none!important}
+.wrap.loading{content-visibility:hidden;contain-intrinsic-size:auto 600px}
 button,select,input{font:inherit;font-size:13px;color:var(--ink);background:var(--panel);border:1px solid var(--border);border-radius:6px;padding:3px 8px}
 button{cursor:pointer}button:hover:not(:disabled){border-color:var(--accent)}button:disabled{opacity:.45;cursor:default}
 :focus-visible{outline:2px solid var(--accent);outline-offset:2px}
@@ -95,13 +96,14 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .log .cell.unc{fill:none;stroke-dasharray:3 2;stroke:var(--muted)}
 .log .cell.snap{fill:var(--panel);stroke:var(--faint)}
 .log .cell.none{fill:none;stroke:var(--faint);stroke-width:.6;opacity:.6}
-.log .row.down text{fill:var(--muted)}
+.log .row.down{opacity:.5}.log .row.down text{fill:var(--muted)}
 .side{display:flex;flex-direction:column;gap:8px;min-width:0}
 .score{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:6px}
 .col{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:5px 7px;font-size:12px;border-top:4px solid var(--accent)}
 .col.s1{border-top-color:#e69f00}.col.s2{border-top-color:#009e73}.col.s3{border-top-color:#cc79a7}
 .col b{font-size:17px;display:block;font-variant-numeric:tabular-nums}
 .col.stalled{opacity:.55}
+.since{margin:4px 2px 0;font-size:12px;color:var(--muted)}
 .col span{display:block;color:var(--muted);font-variant-numeric:tabular-nums}
 .panel{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:6px 8px;font-size:12px;position:relative}
 .panel h4{margin:0 22px 4px 0;font-size:14px}
@@ -119,7 +121,7 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 `;
 
 export const HTML = `
-<div class="wrap">
+<div class="wrap loading">
  <div class="attr-error" role="alert" hidden></div>
  <div class="banner" role="alert" hidden><b>The simulator stopped.</b> <span class="banner-msg"></span><button type="button" data-action="restart-sim">restart</button></div>
  <div class="bar controls" role="toolbar" aria-label="simulation controls">
@@ -159,7 +161,7 @@ export const HTML = `
    <div class="logwrap"><h3>logs (cells = entries, number = term; solid = committed)</h3><svg class="log" viewBox="0 0 640 40" aria-label="logs of all nodes, aligned by index"></svg></div>
   </div>
   <div class="side">
-   <div><h3>per side of the partition</h3><div class="score" aria-live="off"></div></div>
+   <div><h3>per side of the partition</h3><div class="score" aria-live="off"></div><p class="since"></p></div>
    <section class="panel node-panel" hidden aria-label="node details">
     <button type="button" class="x" data-action="close-node" aria-label="close node panel">×</button>
     <h4 class="np-title"></h4><dl class="np-dl"></dl><table class="np-peers"></table>

@@ -275,3 +275,66 @@ test('no rAF callbacks while paused (and frames while playing)', async () => {
   s.assertNoErrors(page);
   await page.close();
 });
+
+test('events fire once: client-op-complete per (client, request id), leader-elected per notice; the write form reports its own request', async () => {
+  const page = await openPaused(QUIET);
+  await page.evaluate(() => {
+    window.__le = [];
+    document.querySelector('cap-playground').addEventListener('leader-elected', (e) => window.__le.push(e.detail));
+  });
+  let r = await advanceUntil(page, 'f.nodes.some((n) => n.role === "leader") && f.nodes.every((n) => n.commit_index >= 1)', { max: 3000 });
+  assert.ok(r.ok, 'no leader / initial commit');
+  // Three API writes from c1, one from c0, then one through the form from c0 while c0 is still
+  // busy (queued behind its first): the form must report its own write, not c0's first.
+  for (const v of [1, 2, 3]) await page.evaluate((v) => document.querySelector('cap-playground').submit({ client: 1, f: 'write', key: 'y', value: v }), v);
+  await page.evaluate(() => document.querySelector('cap-playground').submit({ client: 0, f: 'write', key: 'y', value: 9 }));
+  await page.locator('cap-playground details.more summary').click();
+  await page.locator('cap-playground select.client').selectOption('0');
+  await page.locator('cap-playground input.key').fill('z');
+  await page.locator('cap-playground input.value').fill('7');
+  await page.locator('cap-playground [data-action="write"]').click();
+  r = await advanceUntil(page, `ops.filter((o) => o.client === 1).length >= 3 && ops.filter((o) => o.client === 0).length >= 2`, { max: 5000, step: 20 });
+  assert.ok(r.ok, `operations did not complete: ${JSON.stringify(await page.evaluate(() => window.__ops))}`);
+  await page.evaluate(() => { const el = document.querySelector('cap-playground'); for (let i = 0; i < 20; i++) el.advance(10); });
+  const ops = await page.evaluate(() => window.__ops);
+  assert.ok(ops.every((o) => Number.isInteger(o.request)), `request ids: ${JSON.stringify(ops)}`);
+  const keys = ops.map((o) => `${o.client}:${o.request}`);
+  assert.equal(new Set(keys).size, keys.length, `an operation was reported twice: ${keys}`);
+  assert.deepEqual(ops.filter((o) => o.client === 1).map((o) => o.label), ['write y=1', 'write y=2', 'write y=3']);
+  assert.deepEqual(ops.filter((o) => o.client === 0).map((o) => o.label), ['write y=9', 'write z=7']);
+  assert.match(await page.locator('cap-playground .write-out').textContent(), /^write z=7 → ✓ ok/);
+  const le = await page.evaluate(() => window.__le);
+  const lk = le.map((e) => `${e.node}@${e.term}`);
+  assert.ok(le.length >= 1 && new Set(lk).size === lk.length, `leader-elected: ${lk}`);
+  s.assertNoErrors(page);
+  await page.close();
+});
+
+test('a crashed server shows its durable state: term, vote and log in the node panel, its log row dimmed', async () => {
+  const page = await openPaused(QUIET);
+  let r = await advanceUntil(page, 'f.nodes.some((n) => n.role === "leader") && f.nodes.every((n) => n.commit_index >= 1)', { max: 3000 });
+  assert.ok(r.ok, 'no leader / initial commit');
+  await page.evaluate(() => { const el = document.querySelector('cap-playground'); el.submit({ client: 0, f: 'write', key: 'x', value: 5 }); el.advance(1000); });
+  const id = leaders(await page.evaluate(() => document.querySelector('cap-playground').state()))[0].id;
+  const f = await page.evaluate((id) => { const el = document.querySelector('cap-playground'); el.crash(id); return el.state(); }, id);
+  const nd = f.nodes[id];
+  assert.equal(nd.alive, false);
+  assert.ok(nd.term >= 1 && nd.last_index >= 2 && nd.log.length >= 2, `durable view: ${JSON.stringify(nd)}`);
+  await page.mouse.click(...Object.values(await center(page.locator(`cap-playground [data-node-id="n${id}"]`))));
+  const panel = page.locator('cap-playground .node-panel');
+  await panel.waitFor({ state: 'visible' });
+  assert.match(await panel.locator('h4').textContent(), new RegExp(`n${id} — crashed`));
+  const dl = await panel.locator('dl').textContent();
+  assert.match(dl, new RegExp(`durable stateterm ${nd.term}, voted for n${nd.voted_for}, log #1–#${nd.last_index} \\(last term ${nd.log.at(-1).term}\\)`));
+  assert.equal(await panel.locator('[data-action="restart"]').isDisabled(), false);
+  const row = page.locator(`cap-playground svg.log g[data-r="${id}"]`);
+  assert.equal(await row.getAttribute('class'), 'row down');
+  const terms = await row.locator('text').allTextContents();
+  assert.ok(terms.filter((x) => /^\d+$/.test(x)).length >= 2, `crashed row cells: ${terms}`);
+  // The scoreboard says over which window it counts.
+  await page.evaluate(() => { const el = document.querySelector('cap-playground'); el.setPartition([['n0', 'n1', 'c0'], ['n2', 'n3', 'n4', 'c1']]); el.advance(500); });
+  const since = await page.evaluate(() => document.querySelector('cap-playground').state().sides_since);
+  assert.match(await page.locator('cap-playground .since').textContent(), new RegExp(`since t = ${(since / 1000).toFixed(1)} s`));
+  s.assertNoErrors(page);
+  await page.close();
+});
