@@ -93,7 +93,7 @@ impl InvariantChecker<Dynamo> for DynamoChecker {
         let changed = self.seen_changes.insert(touched, node.changes()) != Some(node.changes());
 
         if changed {
-            let all = node.store().iter().map(|(k, s)| (k, s)).chain(node.hints().iter().map(|((_, k), s)| (k, s)));
+            let all = node.store().iter().chain(node.hints().iter().map(|((_, k), s)| (k, s)));
             for (key, s) in all {
                 if lww && s.versions.len() > 1 {
                     out.push((

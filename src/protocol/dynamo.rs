@@ -154,30 +154,7 @@ impl DynamoConfig {
     }
 }
 
-/// FNV-1a, 64-bit, with `usize` widened so native and wasm agree.
-#[derive(Clone, Debug)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= *b as u64;
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-}
+pub use super::fnv::Fnv;
 
 /// splitmix64's finaliser: spreads FNV's output over the ring.
 fn mix(mut z: u64) -> u64 {

@@ -21,6 +21,7 @@
 //! one scoreboard serve Raft, Paxos, ZAB, 2PC and Dynamo alike.
 
 pub mod dynamo;
+pub mod fnv;
 pub mod paxos;
 pub mod raft;
 pub mod vecmap;

@@ -27,34 +27,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::hash::{Hash, Hasher};
 
-/// FNV-1a, 64-bit: a stable hash for the trace (the same on every platform: `usize` lengths are
-/// widened to `u64` so wasm32 and x86_64 agree).
-#[derive(Clone, Debug)]
-pub struct TraceHasher(u64);
-
-impl Default for TraceHasher {
-    fn default() -> Self {
-        TraceHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for TraceHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= *b as u64;
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-    fn write_isize(&mut self, i: isize) {
-        self.write_i64(i as i64);
-    }
-}
+/// The trace hash: FNV-1a, identical natively and in wasm.
+pub type TraceHasher = crate::protocol::fnv::Fnv;
 
 /// What travels on a link.
 #[derive(Clone, Debug, Hash)]
