@@ -3,16 +3,20 @@
 //   1. gzipped size (gzip -9) of what a reader downloads: wasm + JS + CSS, per file and in total,
 //      for dist/ (what ships: minified JS) and www/ (readable sources), against the 100 KB budget
 //   2. `cap bench`        native simulator speed
-//   3. `cap check-bench`  linearizability checker speed (skipped with a note if absent)
+//   3. `cap check-bench`  linearizability checker speed (skipped with a note if absent), then the
+//      checker table: per Porcupine history, native ms | wasm ms (node, a bench-only wasm built
+//      with the `checker-bench` feature into target/bench-wasm) | Porcupine (Go) ms, the 10
+//      slowest files and the totals, verdicts checked against verdicts.tsv
 //   4. browser metrics (headless Chromium via playwright-core): first frame after navigation,
 //      per-frame JS cost p50/p95, rAF callbacks while paused, wasm memory after 1 simulated hour
 //      at 10x speed.
 //
-//   node scripts/bench.mjs [--no-build] [--no-native] [--no-browser] [--sizes-only]
+//   node scripts/bench.mjs [--no-build] [--no-native] [--no-wasm-check] [--no-browser] [--sizes-only]
 //   BENCH_SIM_SECONDS=3600 BENCH_SPEED=10   (the long run; lower them for a quick look)
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { pathToFileURL } from 'node:url';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
 import { build } from './build.mjs';
 
@@ -80,8 +84,9 @@ async function nativeBench() {
   console.log('\n## native (cap CLI, release)');
   if (await run('cargo', ['build', '--release', '--quiet', '--bin', 'cap']) !== 0) {
     console.log('  cap did not build: native benches skipped');
-    return;
+    return null;
   }
+  let checkOut = null;
   const cap = path.join(process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target'), 'release', 'cap');
   for (const sub of ['bench', 'check-bench']) {
     console.log(`\n### cap ${sub}`);
@@ -94,8 +99,93 @@ async function nativeBench() {
       console.log(`  skipped: \`cap ${sub}\` ${known ? 'failed' : 'is not available yet'} (exit ${r.code}${msg ? `: ${msg}` : ''})`);
       continue;
     }
+    if (sub === 'check-bench') {
+      checkOut = r.stdout;
+      const total = r.stdout.trim().split('\n').pop();
+      console.log(`  ${total}\n  (per-file figures in the checker table below; ${elapsed(t)} wall)`);
+      continue;
+    }
     process.stdout.write(r.stdout.replace(/^/gm, '  '));
     console.log(`  (${elapsed(t)} wall)`);
+  }
+  return checkOut;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3b. the checker in wasm (node) beside native and Porcupine (Go)
+const PORCUPINE = path.resolve(ROOT, '..', 'shared', 'bench-data', 'porcupine');
+const BENCH_WASM_DIR = path.join(ROOT, 'target', 'bench-wasm');
+
+/** `cap check-bench` output → Map file → ms. */
+function parseCheckBench(text) {
+  const m = new Map();
+  for (const line of (text || '').split('\n')) {
+    const r = /^(\S+\.(?:log|txt))\s+([\d.]+)\s/.exec(line);
+    if (r) m.set(r[1], Number(r[2]));
+  }
+  return m;
+}
+
+/** Build the bench-only wasm (feature checker-bench) and its ES-module glue; returns the glue's path or null. */
+async function buildBenchWasm() {
+  const args = ['build', '--lib', '--release', '--quiet', '--target', 'wasm32-unknown-unknown', '--features', 'checker-bench', '--target-dir', BENCH_WASM_DIR];
+  if (await run('cargo', args) !== 0) return null;
+  const raw = path.join(BENCH_WASM_DIR, 'wasm32-unknown-unknown', 'release', 'cap_playground.wasm');
+  const pkg = path.join(BENCH_WASM_DIR, 'pkg');
+  const glue = path.join(pkg, 'cap_playground.js');
+  const stamp = path.join(pkg, '.stamp'), mt = String(fs.statSync(raw).mtimeMs);
+  if (!(fs.existsSync(glue) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === mt)) {
+    if (await run('wasm-bindgen', [raw, '--target', 'web', '--out-dir', pkg, '--no-typescript']) !== 0) return null;
+    fs.writeFileSync(stamp, mt);
+  }
+  return glue;
+}
+
+async function checkerTable(nativeOut) {
+  console.log('\n## linearizability checker: native | wasm (node) | Porcupine (Go), per Porcupine history');
+  const tsv = path.join(PORCUPINE, 'verdicts.tsv');
+  if (!fs.existsSync(tsv)) { console.log(`  ${tsv} missing: skipped`); return; }
+  const ref = fs.readFileSync(tsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'))
+    .map(([file, , expect, go]) => ({ file, expect: expect === 'NA' ? null : expect === 'true', go: Number(go) }));
+  const native = parseCheckBench(nativeOut);
+  let wasm = null;
+  if (!args.includes('--no-wasm-check')) {
+    const t = Date.now();
+    const glue = await buildBenchWasm();
+    if (!glue) console.log('  the bench wasm did not build: wasm column skipped');
+    else {
+      const m = await import(pathToFileURL(glue).href);
+      m.initSync({ module: fs.readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
+      wasm = new Map();
+      for (const r of ref) {
+        const h = new m.ExternalHistory(fs.readFileSync(path.join(PORCUPINE, r.file), 'utf8')); // parsing: not timed
+        let reps = 0, v;
+        const t0 = performance.now();
+        do { v = h.verdict(); reps++; } while (performance.now() - t0 < 10);
+        wasm.set(r.file, { ms: (performance.now() - t0) / reps, v });
+        h.free();
+      }
+      console.log(`  wasm: ${ref.length} files, each repeated until >= 10 ms (${elapsed(t)} wall with the build)`);
+    }
+  }
+  const rows = ref.map((r) => ({ ...r, nat: native.get(r.file), w: wasm?.get(r.file) }));
+  const fmt = (x) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(3));
+  const slow = [...rows].sort((a, b) => Math.max(b.nat ?? 0, b.w?.ms ?? 0, b.go) - Math.max(a.nat ?? 0, a.w?.ms ?? 0, a.go)).slice(0, 10);
+  console.log(`  ${pad('file (10 slowest)', 24)} ${'native ms'.padStart(10)} ${'wasm ms'.padStart(10)} ${'Porcupine ms'.padStart(13)}  expected`);
+  for (const r of slow) {
+    console.log(`  ${pad(r.file, 24)} ${fmt(r.nat).padStart(10)} ${fmt(r.w?.ms).padStart(10)} ${fmt(r.go).padStart(13)}  ${r.expect == null ? 'NA' : r.expect ? 'linearizable' : 'not linearizable'}`);
+  }
+  const sum = (f) => rows.reduce((s, r) => s + (f(r) || 0), 0);
+  const tn = sum((r) => r.nat), tw = sum((r) => r.w?.ms), tg = sum((r) => (Number.isFinite(r.go) ? r.go : 0));
+  console.log(`  ${pad(`TOTAL (${rows.length} files)`, 24)} ${(native.size ? tn.toFixed(1) : '—').padStart(10)} ${(wasm ? tw.toFixed(1) : '—').padStart(10)} ${tg.toFixed(1).padStart(13)}`);
+  if (native.size) console.log(`  native / Porcupine: ${(tn / tg).toFixed(2)}x (goal <= 0.5x)`);
+  if (wasm) {
+    console.log(`  wasm / Porcupine:   ${(tw / tg).toFixed(2)}x (goal <= 1x)`);
+    const wrong = rows.filter((r) => r.expect != null && r.w && r.w.v !== (r.expect ? 1 : 0));
+    console.log(`  wasm verdicts: ${rows.length - wrong.length - rows.filter((r) => r.expect == null).length} right, ${wrong.length} wrong` +
+      `${rows.some((r) => r.expect == null) ? `, ${rows.filter((r) => r.expect == null).map((r) => `${r.file} NA (answered ${r.w?.v})`).join(', ')}` : ''}` +
+      (wrong.length ? `: ${wrong.map((r) => `${r.file} answered ${r.w.v}`).join(', ')}` : ''));
+    if (wrong.length) process.exitCode = 1;
   }
 }
 
@@ -309,7 +399,7 @@ if (isMain(import.meta.url)) {
     try { await build(); } catch (err) { log(tag, `build FAILED: ${err.message}`); process.exit(1); }
   }
   allSizes();
-  if (!args.includes('--no-native') && !args.includes('--sizes-only')) await nativeBench();
+  if (!args.includes('--no-native') && !args.includes('--sizes-only')) await checkerTable(await nativeBench());
   if (!args.includes('--no-browser') && !args.includes('--sizes-only')) await browserBench();
   log(tag, `done (${elapsed(t0)})`);
 }

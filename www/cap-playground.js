@@ -4,7 +4,7 @@
  * STABLE CONTRACT (tests, the bench and embedding pages rely on it; change it only on purpose)
  *
  * Attributes
- *   protocol   one of protocols() from the wasm build (today: "raft")            default "raft"
+ *   protocol   one of protocols() from the wasm build (raft, paxos, multipaxos, dynamo) default "raft"
  *   nodes      number of servers, 1..9                                            default 5
  *   seed       whole number 0..2^53-1, or "random"                                default: scenario's / 1
  *   scenario   a file name from scenarios/ (e.g. "raft-minority-partition", resolved against this
@@ -23,7 +23,12 @@
  *   [data-partition-line]  the partition line group (.hit = body, [data-handle="1"|"2"] = handles)
  *   [data-client-id="c0"]  each client glyph; also data-side
  *   [data-msg-id]          each message in flight
- *   [data-action=…]        buttons: toggle (play/pause), step, heal, reset, crash, restart, timeout, …
+ *   [data-action=…]        buttons: toggle (play/pause), step, heal, reset, crash, restart, timeout,
+ *                          verdict, timeline, workload, export-porcupine, export-edn, …
+ *   .verdict[data-verdict] the consistency badge: data-verdict = linearizable_so_far | violation |
+ *                          unknown | "" (not checked); click → the client timeline (witness)
+ *   .capnote[data-cap]     one line on the CAP trade-off now: ap | cp | both | neither | ""
+ *   .tl                    the client timeline (hidden until opened); .op.wit = witness bars
  *
  * JS API (element methods)
  *   play(), pause(), paused (get), speed (get/set), advance(ms) → now, step() → bool,
@@ -53,8 +58,11 @@
 import { CSS, HTML } from './styles.js';
 import { Renderer, T, A, roleWord } from './render.js';
 import { W, H, sideOf, attachDrag, spotsOnSide, clampPt, clamp } from './gestures.js';
+import { Timeline, liveWindow } from './timeline.js';
 
-export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft'];
+export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft',
+  'paxos-basic', 'paxos-dueling-proposers', 'multipaxos-leader-failover', 'multipaxos-minority-partition',
+  'dynamo-partition-both-sides-write', 'dynamo-strict-quorum', 'dynamo-hinted-handoff', 'dynamo-lww-lost-write'];
 const DEFAULT_SPEED = 0.1;
 const DEFAULT_LINE = { x1: 470, y1: 388, x2: 470, y2: 12 }; // bottom → top: side A (0) is the left
 
@@ -155,6 +163,7 @@ class CapPlayground extends HTMLElement {
     this.svg = $('.diagram');
     this.svg.setAttribute('tabindex', '-1');
     this.renderer = new Renderer(this.svg, $('.log'));
+    this.timeline = new Timeline($('.tlsvg'));
     this.pg = null;
     this.f = null;
     this.layout = new Layout(0);
@@ -315,7 +324,10 @@ class CapPlayground extends HTMLElement {
     this.layout = new Layout(0);
     this.renderer.reset();
     this._scoreCols = null;
+    this._tlMode = 'live';
+    this._witCache = null;
     this._refresh();
+    this._fillWorkload();
     this.$('.seed').value = String(this.f.seed);
     const sel = this.$('.client');
     sel.replaceChildren(...this.f.clients.map((c) => {
@@ -573,6 +585,7 @@ class CapPlayground extends HTMLElement {
     this._syncPlay();
     this._status();
     this._score(f);
+    this._timeline(f);
     if (this.layout.selected != null) this._nodePanel(f);
     if (this._selMsg != null) this._msgPanel(f);
   }
@@ -597,11 +610,156 @@ class CapPlayground extends HTMLElement {
       const members = [...f.nodes.filter((n) => n.side === s.side).map((n) => 'n' + n.id),
         ...f.clients.filter((c) => c.side === s.side).map((c) => 'c' + c.id)];
       T(c.head, f.groups.length <= 1 ? 'whole cluster' : `side ${'ABCDEFGH'[s.side] || s.side}: ${members.join(' ')}`);
-      T(c.big, s.availability == null ? '— available' : `${Math.round(s.availability)}% available`);
+      const av = s.availability, up = av != null && av >= 80, down = av != null && av < 50;
+      T(c.big, av == null ? '— available' : `${up ? '✓' : down ? '✕' : '~'} ${Math.round(av)}% available`);
       T(c.ops, `✓ ${s.ok} ok · ✕ ${s.failed} failed · ? ${s.unknown} unknown${s.pending ? ` · ${s.pending} waiting` : ''}`);
       T(c.lat, s.p50 == null ? 'latency —' : `latency p50 ${s.p50} · p99 ${s.p99} ms`);
-      A(c.col, 'class', `col s${i}${s.availability != null && s.availability < 50 ? ' stalled' : ''}`);
+      A(c.col, 'class', `col s${i}${down ? ' stalled' : up ? ' up' : av != null ? ' mid' : ''}`);
     });
+    this._consistency(f, sides);
+  }
+
+  /** The live verdict and its witness, whatever nesting the frame uses. */
+  _verdict(f) {
+    const live = f.consistency?.live, v = live?.verdict;
+    return { verdict: live ? (typeof v === 'string' ? v : v?.verdict ?? null) : null, witness: live?.witness ?? v?.witness ?? null };
+  }
+
+  /** The verdict badge, stale reads / lost writes and the one-line CAP reading. */
+  _consistency(f, sides) {
+    const c = f.consistency || {}, { verdict } = this._verdict(f), n = c.checked_ops ?? 0;
+    const b = this.$('.verdict');
+    const [cls, big, sub] = verdict === 'linearizable_so_far' ? ['ok', '✓ linearizable so far', `checked ${n} ops${c.capped ? ` (first ${n} ops; later ones not checked)` : ''}`]
+      : verdict === 'violation' ? ['bad', '✕ violation: not linearizable', 'click to see the operations that cannot be ordered']
+      : verdict === 'unknown' ? ['unk', '? unknown', `the checker ran out of budget on ${n} ops`]
+      : ['none', 'consistency not checked', 'no live checker for this run'];
+    A(b, 'class', `verdict ${cls}`);
+    A(b, 'data-verdict', verdict || '');
+    A(b, 'aria-label', `consistency: ${big.slice(2)}; ${sub}`);
+    T(this.$('.v-big'), big);
+    T(this.$('.v-sub'), sub);
+    const st = this.$('.c-stale'), lw = this.$('.c-lost');
+    T(st, `stale reads ${c.stale_reads ?? 0}`); A(st, 'class', c.stale_reads ? 'c-stale warn' : 'c-stale');
+    T(lw, `lost writes ${c.lost_writes ?? 0}`); A(lw, 'class', c.lost_writes ? 'c-lost warn' : 'c-lost');
+    // CAP at a glance, under a partition, once every side has completed something.
+    const note = this.$('.capnote'), cut = f.groups.length > 1;
+    let kind = '', text = '';
+    if (cut && sides.length > 1 && sides.every((s) => s.availability != null)) {
+      const all = sides.length === 2 ? 'Both sides' : 'Every side';
+      const up = sides.every((s) => s.availability >= 80), down = sides.filter((s) => s.availability < 50);
+      const bad = verdict === 'violation' || c.stale_reads > 0 || c.lost_writes > 0;
+      const which = down.map((s) => 'ABCDEFGH'[s.side] || s.side).join(', ');
+      if (up && bad) { kind = 'ap'; text = `${all} available (≥ 80 %), but consistency is given up: AP.`; }
+      else if (up) { kind = 'both'; text = `${all} available (≥ 80 %) and linearizable so far.`; }
+      else if (down.length && !bad) { kind = 'cp'; text = `Side ${which} unavailable (< 50 %), the history stays linearizable: CP.`; }
+      else if (down.length) { kind = 'neither'; text = `Side ${which} unavailable and consistency violated.`; }
+    }
+    T(note, text);
+    A(note, 'class', `capnote ${kind}`);
+    A(note, 'data-cap', kind);
+  }
+
+  /** Open / close the timeline; mode 'witness' shows the violation's witness window. */
+  _toggleTimeline(open, mode) {
+    const box = this.$('.tl');
+    box.hidden = !open;
+    if (mode) this._tlMode = mode;
+    A(this.$('.tl-btn'), 'aria-pressed', open ? 'true' : 'false');
+    if (open && this.f) this._timeline(this.f);
+  }
+
+  /** The witness's operations and those overlapping them, from the full history (parsed once per witness). */
+  _witnessView(w, f) {
+    const key = w.failing_op + ':' + w.ops.join(',');
+    if (this._witCache?.key !== key) {
+      const ids = new Set(w.ops);
+      let all = f.ops;
+      if (!w.ops.every((id) => f.ops.some((o) => o.id === id))) all = this._sim((pg) => JSON.parse(pg.historyJson()));
+      const wo = all.filter((o) => ids.has(o.id));
+      this._witCache = { key, all, wo, ids };
+    }
+    const { all, wo, ids } = this._witCache;
+    let lo = Infinity, hi = 0;
+    for (const o of wo) { lo = Math.min(lo, o.invoke); hi = Math.max(hi, o.complete ?? f.now); }
+    if (!wo.length) [lo, hi] = liveWindow(f.now);
+    const pad = Math.max(40, (hi - lo) * 0.06);
+    lo = Math.max(0, lo - pad); hi = Math.min(f.now, hi + pad);
+    return { ops: all.filter((o) => (ids.has(o.id) || o.op?.key === w.key) && (o.complete ?? f.now) >= lo && o.invoke <= hi), lo, hi, ids };
+  }
+
+  _timeline(f) {
+    if (this.$('.tl').hidden) return;
+    const { witness: w } = this._verdict(f), stale = new Set(f.consistency?.stale_ids || []);
+    const modeBtn = this.$('[data-action=tl-mode]');
+    modeBtn.hidden = !w;
+    const wmode = !!w && this._tlMode === 'witness';
+    let ops, lo, hi, ids = w ? new Set(w.ops) : null;
+    if (wmode) ({ ops, lo, hi, ids } = this._witnessView(w, f));
+    else { [lo, hi] = liveWindow(f.now); ops = f.ops; }
+    T(modeBtn, wmode ? 'show recent operations' : 'show the witness');
+    T(this.$('.tl-mode'), wmode ? `the violation on key ${w.key}: outlined operations cannot be put in one order (t = ${(lo / 1000).toFixed(2)}–${(hi / 1000).toFixed(2)} s)`
+      : `last ${((hi - lo) / 1000).toFixed(0)} s · ✓ ok ✕ failed ? unknown … waiting · stale = read of an overwritten value`);
+    this.timeline.draw(ops, lo, hi, f.now, f.clients.map((c) => c.id), ids, stale, wmode);
+    const sen = this.$('.tl-sentence'), ul = this.$('.tl-lines');
+    sen.hidden = ul.hidden = !w;
+    if (w) {
+      T(sen, `✕ ${w.sentence}`);
+      const sig = w.lines.join('\n') + w.minimal;
+      if (ul.__sig !== sig) {
+        ul.__sig = sig;
+        ul.replaceChildren(...w.lines.map((l) => { const li = document.createElement('li'); li.textContent = l; return li; }));
+        if (!w.minimal) { const li = document.createElement('li'); li.textContent = '(not shrunk to a minimal set)'; ul.append(li); }
+      }
+    }
+  }
+
+  /** Workload inputs ← the current run's scenario. */
+  _fillWorkload() {
+    let sc;
+    try { sc = JSON.parse(this.pg.scenarioJson()); } catch { return; }
+    const w = sc.workload || {}, $ = this.$;
+    $('.wl-clients').value = String(sc.clients?.length ?? 2);
+    $('.wl-read').value = String(w.read ?? 2); $('.wl-write').value = String(w.write ?? 2); $('.wl-cas').value = String(w.cas ?? 1);
+    $('.wl-keys').value = String(w.keys ?? 1); $('.wl-interval').value = String(w.interval_ms ?? 300);
+    $('.wl-timeout').value = String(sc.clients?.[0]?.timeout_ms ?? 1000);
+  }
+
+  /** Rebuild the run with the workload inputs: same protocol, servers, seed, config and partition. */
+  _applyWorkload() {
+    const f = this.f;
+    const num = (cls, lo, hi, what) => {
+      const v = Number(this.$(cls).value);
+      if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${what} "${this.$(cls).value}" is not accepted: use a whole number from ${lo} to ${hi}`);
+      return v;
+    };
+    const n = num('.wl-clients', 1, 6, 'clients'), read = num('.wl-read', 0, 99, 'read weight'), write = num('.wl-write', 0, 99, 'write weight');
+    const cas = num('.wl-cas', 0, 99, 'cas weight'), keys = num('.wl-keys', 1, 3, 'keys');
+    const interval = num('.wl-interval', 10, 10000, 'interval ms'), timeout = num('.wl-timeout', 50, 60000, 'timeout ms');
+    if (read + write + cas === 0) throw new Error('workload: give at least one of read / write / cas a weight above 0');
+    const sc = JSON.parse(this._sim((pg) => pg.scenarioJson()));
+    const nodes = sc.nodes;
+    sc.clients = Array.from({ length: n }, (_, i) => ({ node: f.clients[i]?.node ?? (n === 1 ? 0 : Math.round((i * (nodes - 1)) / (n - 1))), timeout_ms: timeout }));
+    sc.workload = { ...(sc.workload || { max_value: 9, start_ms: 500 }), interval_ms: interval, read, write, cas, keys };
+    sc.steps = [];
+    if (f.groups.length > 1) {
+      const groups = f.groups.map((g) => g.filter((m) => m[0] === 'n'));
+      sc.clients.forEach((c, i) => groups[f.clients[i]?.side ?? f.nodes[c.node]?.side ?? 0]?.push('c' + i));
+      sc.steps.push({ at: 0, action: 'partition', groups: groups.filter((g) => g.length) });
+    }
+    this.loadScenario(sc);
+    this._say(`workload applied: the run restarted at t = 0 (${sc.protocol}, ${nodes} servers, seed ${sc.seed}${f.groups.length > 1 ? ', same partition' : ''})`);
+  }
+
+  /** Download the client history (Porcupine JSON or Jepsen EDN) through a Blob: no request. */
+  _export(kind) {
+    const f = this.f, edn = kind === 'edn';
+    const text = this._sim((pg) => (edn ? pg.exportEdn() : pg.exportPorcupine()));
+    const url = URL.createObjectURL(new Blob([text], { type: edn ? 'application/edn' : 'application/json' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `cap-${f.protocol}-seed${f.seed}.${edn ? 'edn' : 'json'}`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
   _nodePanel(f) {
@@ -805,6 +963,16 @@ class CapPlayground extends HTMLElement {
         case 'close-node': L.selected = null; this.$('.node-panel').hidden = true; return this._draw();
         case 'close-msg': this._selMsg = null; this.$('.msg-panel').hidden = true; return this._draw();
         case 'drop': return this.dropMessage(this._selMsg);
+        case 'verdict': {
+          const { witness } = this._verdict(this.f || {});
+          if (witness) return this._toggleTimeline(true, 'witness');
+          return this._toggleTimeline(this.$('.tl').hidden, 'live');
+        }
+        case 'timeline': return this._toggleTimeline(this.$('.tl').hidden, 'live');
+        case 'tl-mode': this._tlMode = this._tlMode === 'witness' ? 'live' : 'witness'; return this._timeline(this.f);
+        case 'workload': return this._applyWorkload();
+        case 'export-porcupine': return this._export('json');
+        case 'export-edn': return this._export('edn');
         case 'write': {
           const client = Number(this.$('.client').value || 0), key = this.$('.key').value.trim() || 'x';
           const value = Number(this.$('.value').value);

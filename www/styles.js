@@ -37,9 +37,13 @@ details.more{flex-basis:100%;color:var(--muted);font-size:13px}
 details.more summary{cursor:pointer;width:max-content}
 details.more .row{display:flex;flex-wrap:wrap;align-items:center;gap:6px;margin-top:4px}
 details.more input{width:5em}
+details.more input.n{width:3.6em}
+.wl-note{font-size:12px}
 .out{font-weight:600}.out.ok{color:var(--ok)}.out.fail{color:var(--bad)}.out.info{color:var(--unk)}
 .main{display:grid;grid-template-columns:minmax(0,1fr);gap:8px}
-@container (min-width:860px){.main{grid-template-columns:minmax(0,1fr) 270px}.score{grid-template-columns:1fr}}
+/* Narrow: the scoreboard right under the diagram (readable while dragging), then timeline, legend, logs. */
+.stage{display:contents}.stage>.status{order:1}.main>.side{order:2}.stage>.tl{order:3}.stage>.legend{order:4}.stage>.logwrap{order:5}
+@container (min-width:860px){.main{grid-template-columns:minmax(0,1fr) 270px}.score{grid-template-columns:1fr}.stage{display:block}}
 svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:none}
 .diagram{touch-action:none;border-radius:8px}
 .diagram text{font-size:12px;fill:var(--ink);pointer-events:none}
@@ -102,6 +106,35 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .col{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:5px 7px;font-size:12px;border-top:4px solid var(--accent)}
 .col.s1{border-top-color:#e69f00}.col.s2{border-top-color:#009e73}.col.s3{border-top-color:#cc79a7}
 .col b{font-size:17px;display:block;font-variant-numeric:tabular-nums}
+.col.up b{color:var(--ok)}.col.mid b{color:var(--unk)}.col.stalled b{color:var(--muted)}
+.cons{margin-top:8px}
+.verdict{display:block;width:100%;text-align:left;border-width:2px;border-radius:8px;padding:5px 8px;background:var(--panel)}
+.verdict b{display:block;font-size:15px}.verdict span{display:block;font-size:12px;color:var(--muted)}
+.verdict.ok{border-color:var(--ok)}.verdict.ok b{color:var(--ok)}
+.verdict.bad{border-color:var(--bad)}.verdict.bad b{color:var(--bad)}
+.verdict.unk{border-color:var(--unk)}.verdict.unk b{color:var(--unk)}
+.verdict.none{cursor:default}
+.cons-row{display:flex;flex-wrap:wrap;align-items:center;gap:4px 10px;margin:4px 2px 0;font-size:12px;color:var(--muted)}
+.cons-row .warn{color:var(--bad);font-weight:600}
+.cons-row button{padding:1px 8px;font-size:12px;margin-left:auto}
+.capnote{margin:4px 2px 0;font-size:12.5px;font-weight:600}
+.capnote.ap{color:var(--bad)}.capnote.cp{color:var(--ok)}
+.tl{margin-top:6px;border:1px solid var(--border);border-radius:8px;padding:4px 6px;background:var(--panel)}
+.tl-head{display:flex;flex-wrap:wrap;align-items:center;gap:4px 8px;font-size:12px;color:var(--muted)}
+.tl-head h3{margin:0}.tl-head .x{margin-left:auto;padding:0 6px}.tl-head button{font-size:12px;padding:1px 8px}
+.tlsvg text{font-size:10px;fill:var(--ink);pointer-events:none}
+.tlsvg .lane{fill:var(--muted);font-weight:600}.tlsvg .tick{fill:var(--muted);text-anchor:middle}
+.tlsvg .grid{stroke:var(--faint);stroke-width:.6}.tlsvg .sep{stroke:var(--border);stroke-width:.6}
+.tlsvg .bar{stroke-width:1;fill:var(--faint);stroke:var(--muted)}
+.tlsvg .bar.ok{fill:var(--ok);stroke:var(--ok);fill-opacity:.55}.tlsvg .bar.fail{fill:var(--bad);stroke:var(--bad);fill-opacity:.5}
+.tlsvg .bar.info{fill:var(--unk);stroke:var(--unk);fill-opacity:.5}.tlsvg .bar.open{fill-opacity:.2;stroke-dasharray:3 2}
+.tlsvg .ext{stroke:var(--unk);stroke-width:1.4;stroke-dasharray:2 3}
+.tlsvg .bar.stale{stroke:var(--bad);stroke-width:2;stroke-dasharray:4 2}
+.tlsvg .bar.wit{stroke:var(--ink);stroke-width:2.6;stroke-dasharray:none}
+.tlsvg .op.wit text{font-weight:700}.tlsvg .op.dim{opacity:.45}
+.tlsvg .op.stale text{fill:var(--bad)}
+.tl-sentence{margin:4px 2px 2px;font-size:13px;font-weight:600;color:var(--bad)}
+.tl-lines{margin:0 2px 2px;padding-left:1.2em;font:11.5px/1.45 ui-monospace,monospace;color:var(--ink)}
 .col.stalled{opacity:.55}
 .since{margin:4px 2px 0;font-size:12px;color:var(--muted)}
 .col span{display:block;color:var(--muted);font-variant-numeric:tabular-nums}
@@ -131,13 +164,26 @@ export const HTML = `
   <span class="clock" aria-label="simulated time">t = 0.000 s</span>
   <button type="button" class="heal" data-action="heal" aria-label="heal the partition" title="reconnect everything and bring the nodes home">heal</button>
   <button type="button" data-action="reset" aria-label="reset the run">reset</button>
-  <details class="more"><summary>seed &amp; client write</summary>
+  <details class="more"><summary>seed, workload, client write &amp; export</summary>
    <div class="row"><label>seed <input class="seed" inputmode="numeric" aria-label="seed"></label>
     <button type="button" data-action="seed">run seed</button><button type="button" data-action="random">random seed</button></div>
    <div class="row"><label>client <select class="client" aria-label="client"></select></label>
     <label>key <input class="key" value="x" aria-label="key"></label>
     <label>value <input class="value" type="number" value="1" aria-label="value"></label>
     <button type="button" data-action="write">write</button><span class="out write-out" aria-live="polite"></span></div>
+   <div class="row" role="group" aria-label="client workload"><b>workload</b>
+    <label>clients <input class="n wl-clients" type="number" min="1" max="6" aria-label="clients (1 to 6)"></label>
+    <label>read <input class="n wl-read" type="number" min="0" max="99" aria-label="read weight"></label>
+    <label>write <input class="n wl-write" type="number" min="0" max="99" aria-label="write weight"></label>
+    <label>cas <input class="n wl-cas" type="number" min="0" max="99" aria-label="compare-and-set weight"></label>
+    <label>keys <input class="n wl-keys" type="number" min="1" max="3" aria-label="keys (1 to 3)"></label>
+    <label>every <input class="n wl-interval" type="number" min="10" max="10000" step="10" aria-label="pause between operations, ms"> ms</label>
+    <label>timeout <input class="n wl-timeout" type="number" min="50" max="60000" step="50" aria-label="client timeout, ms"> ms</label>
+    <button type="button" data-action="workload">apply</button>
+    <span class="wl-note">restarts the run at t = 0: same protocol, servers, seed and partition; scripted steps are dropped</span></div>
+   <div class="row"><b>history</b>
+    <button type="button" data-action="export-porcupine" title="download the client history for Porcupine's visualiser">export history → Porcupine JSON</button>
+    <button type="button" data-action="export-edn" title="download the client history for Knossos / Jepsen">→ Jepsen EDN</button></div>
   </details>
  </div>
  <div class="main">
@@ -154,6 +200,12 @@ export const HTML = `
     <g class="clients"></g><g class="nodes"></g>
    </svg>
    <div class="status" aria-live="polite"></div>
+   <section class="tl" hidden aria-label="client timeline">
+    <div class="tl-head"><h3>client timeline</h3><span class="tl-mode"></span><button type="button" data-action="tl-mode" hidden></button>
+     <button type="button" class="x" data-action="timeline" aria-label="close the timeline">×</button></div>
+    <svg class="tlsvg" viewBox="0 0 640 40" role="img" aria-label="client operations over time, one lane per client"></svg>
+    <p class="tl-sentence" hidden></p><ul class="tl-lines" hidden></ul>
+   </section>
    <div class="legend" aria-hidden="true"><span><i class="f"></i>request</span><span><i></i>reply</span>
     <span class="k-vote"><i class="f"></i>vote</span><span class="k-prevote"><i class="f"></i>pre-vote</span>
     <span class="k-append"><i class="f"></i>append / heartbeat</span><span class="k-snap"><i class="f"></i>snapshot</span>
@@ -162,6 +214,10 @@ export const HTML = `
   </div>
   <div class="side">
    <div><h3>per side of the partition</h3><div class="score" aria-live="off"></div><p class="since"></p></div>
+   <div class="cons"><h3>consistency</h3>
+    <button type="button" class="verdict none" data-action="verdict" data-verdict=""><b class="v-big"></b><span class="v-sub"></span></button>
+    <div class="cons-row"><span class="c-stale"></span><span class="c-lost"></span><button type="button" data-action="timeline" class="tl-btn" aria-pressed="false">timeline</button></div>
+    <p class="capnote"></p></div>
    <section class="panel node-panel" hidden aria-label="node details">
     <button type="button" class="x" data-action="close-node" aria-label="close node panel">×</button>
     <h4 class="np-title"></h4><dl class="np-dl"></dl><table class="np-peers"></table>
