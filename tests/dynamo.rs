@@ -502,3 +502,49 @@ fn shipped_scenarios_show_what_their_descriptions_promise() {
     assert!(x(3).is_some() && x(3) == x(1) && x(3) == x(4), "n3 caught up by handoff alone");
     assert!((0..5).all(|i| held(i).hints.is_empty()));
 }
+
+#[test]
+fn s4_5_n_r_w_change_live_and_the_trade_off_follows() {
+    use cap_playground::sim::scenario::Action;
+    // Partitioned with sloppy quorums: both sides serve. At 4 s the reader drags the sliders to
+    // a strict quorum with R + W > N: the side holding one of x's three owners stops serving.
+    let mut sim = dynamo(
+        r#"{"protocol":"dynamo","nodes":5,"seed":11,"config":{"sloppy_quorum":true},
+            "clients":[{"node":0,"timeout_ms":800},{"node":3,"timeout_ms":800}],
+            "workload":{"interval_ms":150,"read":1,"write":1,"cas":0,"keys":1,"max_value":9,"start_ms":300},
+            "steps":[{"at":1500,"action":"partition","groups":[["n0","n1","c0"],["n2","n3","n4","c1"]]}],
+            "until":12000}"#,
+    );
+    sim.run_until(4_000);
+    let (ok, done) = availability(sim.history(), 0, 1_600, 3_900);
+    assert!(done >= 5 && ok == done, "sloppy: the minority side serves ({ok}/{done})");
+    let strict: Action = serde_json::from_str(
+        r#"{"action":"configure","config":{"n":3,"r":2,"w":2,"sloppy_quorum":false,"hinted_handoff":false}}"#,
+    )
+    .unwrap();
+    sim.apply(strict).unwrap();
+    sim.run_until(8_000);
+    let (ok, done) = availability(sim.history(), 0, 4_900, 7_100);
+    assert!(done >= 2 && ok == 0, "strict R + W > N: the minority side refuses ({ok}/{done})");
+    let (ok1, done1) = availability(sim.history(), 1, 4_900, 7_100);
+    assert!(done1 >= 5 && ok1 * 100 >= done1 * 90, "the majority side still serves ({ok1}/{done1})");
+    // A new N rebuilds the ring live; after the heal everything converges again.
+    let bigger: Action = serde_json::from_str(r#"{"action":"configure","config":{"n":4,"r":2,"w":2}}"#).unwrap();
+    sim.apply(bigger).unwrap();
+    sim.apply(Action::Heal).unwrap();
+    sim.run_until(12_000);
+    sim.settle();
+    assert_clean(&sim);
+    // Bad values are refused with what is accepted, and leave the settings as they were.
+    let bad: Action = serde_json::from_str(r#"{"action":"configure","config":{"n":3,"r":4}}"#).unwrap();
+    let e = sim.apply(bad).unwrap_err();
+    assert!(e.contains("must each be in 1..=n"), "{e}");
+}
+
+#[test]
+fn raft_refuses_live_reconfiguration_with_a_readable_message() {
+    let mut sim = AnySim::from_json(r#"{"protocol":"raft","nodes":3}"#).unwrap();
+    let e =
+        sim.apply(serde_json::from_str(r#"{"action":"configure","config":{"heartbeat_ms":20}}"#).unwrap()).unwrap_err();
+    assert!(e.contains("raft cannot change its settings while running"), "{e}");
+}

@@ -156,6 +156,14 @@ impl DynamoConfig {
 
 pub use super::fnv::Fnv;
 
+/// Peers sharing at least one key range with `id`, in anti-entropy order.
+fn anti_entropy_peers(id: NodeId, n: u32, ring: &Ring) -> Vec<NodeId> {
+    (1..n)
+        .map(|k| (id + k) % n)
+        .filter(|p| (0..ring.ranges()).any(|r| ring.owners(r).contains(&id) && ring.owners(r).contains(p)))
+        .collect()
+}
+
 /// splitmix64's finaliser: spreads FNV's output over the ring.
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -610,6 +618,8 @@ pub struct DynamoView {
 #[derive(Clone, Debug)]
 pub struct Dynamo {
     id: NodeId,
+    /// Servers in the cluster.
+    nodes: u32,
     config: DynamoConfig,
     ring: Ring,
     /// Peers sharing at least one range, in anti-entropy order.
@@ -1158,13 +1168,11 @@ impl Protocol for Dynamo {
     ) -> Self {
         let config = config.effective(n);
         let ring = Ring::new(n, config.vnodes, config.n);
-        let ae_peers = (1..n)
-            .map(|k| (id + k) % n)
-            .filter(|p| (0..ring.ranges()).any(|r| ring.owners(r).contains(&id) && ring.owners(r).contains(p)))
-            .collect();
+        let ae_peers = anti_entropy_peers(id, n, &ring);
         let d = durable.unwrap_or_default();
         let mut node = Dynamo {
             id,
+            nodes: n,
             config,
             ring,
             ae_peers,
@@ -1189,6 +1197,27 @@ impl Protocol for Dynamo {
         }
         node.arm_handoff(out);
         node
+    }
+
+    /// N, R, W and the switches can change while running (the reader's sliders). A new N or
+    /// vnode count rebuilds the ring: keys gain or lose owners, and new owners receive old
+    /// data through read repair and anti-entropy (with anti-entropy off, only through reads).
+    fn reconfigure(&mut self, _now: Time, config: &DynamoConfig, out: &mut Outbox<Self>) -> Result<(), String> {
+        config.validate()?;
+        let config = config.effective(self.nodes);
+        if (config.n, config.vnodes) != (self.config.n, self.config.vnodes) {
+            self.ring = Ring::new(self.nodes, config.vnodes, config.n);
+            self.ae_peers = anti_entropy_peers(self.id, self.nodes, &self.ring);
+            self.ae_next = 0;
+        }
+        let ae_was_off = self.config.anti_entropy_ms == 0;
+        self.config = config;
+        let ae = self.config.anti_entropy_ms;
+        if ae_was_off && ae > 0 {
+            out.set_timer(Timer::AntiEntropy, ae, ae + ae / 2);
+        }
+        self.arm_handoff(out);
+        Ok(())
     }
 
     fn on_message(&mut self, now: Time, from: NodeId, msg: Msg, out: &mut Outbox<Self>) {

@@ -335,7 +335,7 @@ pub trait Protocol: Sized + Clone {
     /// State that survives a crash.
     type Durable: Clone + Debug;
     /// Protocol configuration (from the scenario file).
-    type Config: Clone + Debug;
+    type Config: Clone + Debug + serde::de::DeserializeOwned;
 
     /// Protocol name as used in scenario files (`raft`, `paxos`, …).
     const NAME: &'static str;
@@ -356,6 +356,11 @@ pub trait Protocol: Sized + Clone {
     fn on_timer(&mut self, now: Time, timer: Self::Timer, out: &mut Outbox<Self>);
     /// A client request arrived.
     fn on_client(&mut self, now: Time, client: ClientId, request: RequestId, op: ClientOp, out: &mut Outbox<Self>);
+    /// Replace the settings of a running node (the reader's sliders). Protocols whose settings
+    /// cannot change mid-run refuse, saying so.
+    fn reconfigure(&mut self, _now: Time, _config: &Self::Config, _out: &mut Outbox<Self>) -> Result<(), String> {
+        Err(format!("{} cannot change its settings while running: reload the scenario instead", Self::NAME))
+    }
     /// The durable state as last persisted (what survives a crash).
     fn durable(&self) -> Self::Durable;
     /// The timer a reader's "time out" button fires (e.g. Raft's election timer).

@@ -718,6 +718,24 @@ impl<P: Protocol + Invariants> Sim<P> {
                 self.net.duplicate_next.insert((from, to), ());
             }
             Action::MoveClient { client, node } => self.clients[client as usize].node = node,
+            Action::Configure { config } => {
+                let config: P::Config =
+                    serde_json::from_str(config.0.get()).map_err(|e| format!("invalid config: {e}"))?;
+                // Check on a copy first, so a refusal leaves every node as it was.
+                if let Some(probe) = self.nodes.iter().find_map(|s| s.node.clone()) {
+                    let mut probe = probe;
+                    probe.reconfigure(self.now, &config, &mut Outbox::new())?;
+                }
+                let now = self.now;
+                for id in 0..self.nodes.len() as NodeId {
+                    if let Some(node) = self.nodes[id as usize].node.as_mut() {
+                        node.reconfigure(now, &config, &mut self.outbox)?;
+                        self.flush(id);
+                    }
+                }
+                // Nodes restarting later start with the new settings.
+                self.config = config;
+            }
             Action::DropMessage { id } => {
                 let now = self.now;
                 if let Some(m) = self.in_flight.get_mut(&id) {

@@ -232,6 +232,26 @@ pub enum Action {
     MoveClient { client: u32, node: u32 },
     /// Drop one specific message in flight (by the id the frame shows).
     DropMessage { id: u64 },
+    /// Replace the protocol's settings on every node, live (fields not given take their
+    /// defaults); protocols that cannot change settings mid-run refuse.
+    Configure { config: ConfigText },
+}
+
+/// A protocol config as JSON text, kept verbatim (parsed by the protocol that receives it).
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct ConfigText(pub Box<serde_json::value::RawValue>);
+
+impl PartialEq for ConfigText {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl std::hash::Hash for ConfigText {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.get().hash(h);
+    }
 }
 
 /// The flat JSON shape of a step or action: `{"at": 2000, "action": "crash", "node": 1}`.
@@ -249,6 +269,7 @@ struct RawAction {
     client: Option<u32>,
     op: Option<ClientOp>,
     id: Option<u64>,
+    config: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl RawAction {
@@ -262,6 +283,7 @@ impl RawAction {
             ("client", self.client.is_some()),
             ("op", self.op.is_some()),
             ("id", self.id.is_some()),
+            ("config", self.config.is_some()),
         ]
         .iter()
         .filter(|(_, p)| *p)
@@ -275,6 +297,7 @@ impl RawAction {
             "client" => &["client", "op"],
             "move_client" => &["client", "node"],
             "drop_message" => &["id"],
+            "configure" => &["config"],
             other => return Err(format!("unknown action '{other}': accepted actions are {ACTIONS}")),
         };
         let fields = if takes.is_empty() { "no fields".to_string() } else { takes.join(", ") };
@@ -295,6 +318,7 @@ impl RawAction {
             "timeout" => Action::Timeout { node: self.node.unwrap() },
             "client" => Action::Client { client: self.client.unwrap(), op: self.op.unwrap() },
             "move_client" => Action::MoveClient { client: self.client.unwrap(), node: self.node.unwrap() },
+            "configure" => Action::Configure { config: ConfigText(self.config.unwrap()) },
             _ => Action::DropMessage { id: self.id.unwrap() },
         };
         Ok((self.at, action))
@@ -323,7 +347,7 @@ impl TryFrom<RawAction> for Action {
 
 /// Accepted action names, for error messages.
 pub const ACTIONS: &str =
-    "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message";
+    "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message, configure";
 
 impl Scenario {
     /// Parse and validate a scenario from JSON text; the error says what was wrong and what is
@@ -443,7 +467,7 @@ impl Scenario {
                 }
                 Ok(())
             }
-            Action::Heal | Action::DropMessage { .. } => Ok(()),
+            Action::Heal | Action::DropMessage { .. } | Action::Configure { .. } => Ok(()),
             Action::Cut { from, to } | Action::DropNext { from, to } | Action::DuplicateNext { from, to } => {
                 self.check_member(*from)?;
                 self.check_member(*to)
