@@ -29,6 +29,11 @@
  *                          unknown | "" (not checked); click → the client timeline (witness)
  *   .capnote[data-cap]     one line on the CAP trade-off now: ap | cp | both | neither | ""
  *   .tl                    the client timeline (hidden until opened); .op.wit = witness bars
+ *   [data-roles]           Paxos: role badges "PAL" on the node group; .sub = chosen value / ★ leader
+ *   .log .row[data-node]   Paxos: slot table rows; rect[data-state] = proposed | accepted | chosen
+ *   .ring, .pref           Dynamo: ring with tokens, the selected key's preference list (.ring-key)
+ *   .diverge[data-divergent]  Dynamo: keys whose owners' digests disagree now; "converged in X ms"
+ *   .nrw input             Dynamo: N / R / W sliders (.nrw-n/-r/-w), .nrw .q the quorum sentence
  *
  * JS API (element methods)
  *   play(), pause(), paused (get), speed (get/set), advance(ms) → now, step() → bool,
@@ -41,6 +46,8 @@
  *                          README.md (Scripting API))
  *   history()              the client history (Jepsen-style)
  *   loadScenario(json)     object or JSON text; throws (and shows) a readable error
+ *   configure(cfg)         live reconfiguration of every node (Dynamo: {n, r, w, sloppy_quorum,
+ *                          last_writer_wins}); throws the simulator's readable error otherwise
  *   ready                  a Promise resolved when the current run exists
  *   metrics                {frames (rAF callbacks), lastFrameMs, frameTimes (ring, ms), frameIndex,
  *                           firstFrameMs, simTimeMs}
@@ -326,7 +333,10 @@ class CapPlayground extends HTMLElement {
     this._scoreCols = null;
     this._tlMode = 'live';
     this._witCache = null;
+    this._dyn = null; this._healAt = null; this._convIn = null; this._wasSplit = false; this._nrwDirty = false;
+    this.$('.ringsvg').__sig = null;
     this._refresh();
+    this.$('.wrap').dataset.proto = this.f.protocol;
     this._fillWorkload();
     this.$('.seed').value = String(this.f.seed);
     const sel = this.$('.client');
@@ -448,6 +458,8 @@ class CapPlayground extends HTMLElement {
     if (slow) this._slowAt = performance.now() + 100;
     const o = this._drawOpt;
     o.reduced = this._reduced.matches; o.selectedMsg = this._selMsg; o.narrow = this._narrow; o.slow = slow;
+    if (slow && f.protocol === 'dynamo') this._dyn = this._dynSummary(f);
+    o.pref = f.protocol === 'dynamo' ? this._dyn?.pref : null;
     this.renderer.render(f, t, this.layout, o);
     this._ui(f, t, slow);
   }
@@ -588,6 +600,145 @@ class CapPlayground extends HTMLElement {
     this._timeline(f);
     if (this.layout.selected != null) this._nodePanel(f);
     if (this._selMsg != null) this._msgPanel(f);
+    if (f.protocol === 'dynamo' && this._dyn) this._dynUi(f, this._dyn);
+  }
+
+  // ---- Dynamo: ring, preference list, divergence, N / R / W ---------------------------------
+  /** From the views: per key its preference list and owners' digests; the selected key's owners and stand-ins. */
+  _dynSummary(f) {
+    const keys = new Map(), hints = [];
+    for (const nd of f.nodes) {
+      const dy = nd.dynamo;
+      if (!dy) continue;
+      for (const kv of dy.keys) {
+        let e = keys.get(kv.key);
+        if (!e) keys.set(kv.key, (e = { pos: kv.pos, preference: kv.preference, digests: new Map() }));
+        e.digests.set(nd.id, kv.digest);
+      }
+      for (const h of dy.hints) hints.push({ holder: nd.id, owner: h.owner, key: h.key, value: h.value, versions: h.versions });
+    }
+    let divergent = 0;
+    for (const e of keys.values()) {
+      const ds = new Set(e.preference.map((o) => (f.nodes[o]?.dynamo ? e.digests.get(o) ?? 'absent' : 'unknown')).filter((d) => d !== 'unknown'));
+      if ((e.divergent = ds.size > 1)) divergent++;
+    }
+    const sel = this._ringKey || 'x', ke = keys.get(sel), pref = new Map();
+    ke?.preference.forEach((o, i) => pref.set(o, String(i + 1)));
+    const selHints = hints.filter((h) => h.key === sel);
+    for (const h of selHints) if (!pref.has(h.holder)) pref.set(h.holder, 'h');
+    return { keys, hints, divergent, sel, ke, pref, selHints };
+  }
+
+  _dynUi(f, d) {
+    // Divergence and time to convergence (simulated ms since the last heal).
+    const split = f.groups.length > 1 || f.cuts.length > 0;
+    if (split) { this._healAt = null; this._convIn = null; }
+    else if (this._wasSplit) { this._healAt = f.now; this._convIn = null; }
+    this._wasSplit = split;
+    if (this._healAt != null && this._convIn == null && d.divergent === 0) this._convIn = f.now - this._healAt;
+    const dv = this.$('.diverge'), n = d.divergent;
+    const ks = [...d.keys].filter(([, e]) => e.divergent).map(([k]) => k).join(', ');
+    T(dv, n ? `≠ diverging: ${n} key${n === 1 ? '' : 's'} (${ks}): owners' digests disagree` +
+      (this._healAt != null ? ` · ${f.now - this._healAt} ms since the heal` : '')
+      : this._convIn != null ? `= converged in ${this._convIn} ms after the heal: every key's owners agree`
+      : `= 0 divergent keys: every key's owners agree`);
+    A(dv, 'class', `diverge for-dynamo ${n ? 'bad' : 'ok'}`);
+    A(dv, 'data-divergent', String(n));
+    A(dv, 'data-converged-ms', this._convIn == null ? '' : String(this._convIn));
+    // Key picker: the keys any node holds (x first).
+    const selEl = this.$('.ring-key'), names = [...new Set(['x', ...d.keys.keys()])].sort();
+    const ksig = names.join();
+    if (selEl.__sig !== ksig) {
+      selEl.__sig = ksig;
+      selEl.replaceChildren(...names.map((k) => { const o = document.createElement('option'); o.textContent = k; return o; }));
+      selEl.value = d.sel;
+    }
+    this._ring(f, d);
+    this._nrwSync(f);
+  }
+
+  /** The ring: every token a tick (labelled with its node), the selected key and the clockwise walk to its N owners. */
+  _ring(f, d) {
+    const svg = this.$('.ringsvg'), cx = 110, cy = 92, R = 62;
+    const toks = [];
+    for (const nd of f.nodes) for (const t of nd.dynamo?.tokens || []) toks.push([t, nd.id]);
+    toks.sort((a, b) => a[0] - b[0]);
+    const ke = d.ke, pref = ke?.preference || [];
+    const sig = JSON.stringify([toks, d.sel, ke?.pos, pref, d.selHints.map((h) => [h.holder, h.owner])]);
+    if (svg.__sig !== sig) {
+      svg.__sig = sig;
+      const NS = 'http://www.w3.org/2000/svg';
+      const mk = (tag, at, txt) => { const e = document.createElementNS(NS, tag); for (const k in at) e.setAttribute(k, at[k]); if (txt != null) e.textContent = txt; return e; };
+      const ang = (p) => (p / 4294967296) * 2 * Math.PI - Math.PI / 2;
+      const pt = (a, r) => [(cx + r * Math.cos(a)).toFixed(1), (cy + r * Math.sin(a)).toFixed(1)];
+      const out = [mk('circle', { class: 'rc', cx, cy, r: R })];
+      // The walk from the key clockwise: the first token of each owner in preference order.
+      const firstTok = new Map();
+      if (ke) {
+        const start = toks.findIndex(([t]) => t >= ke.pos);
+        for (let i = 0; i < toks.length && firstTok.size < pref.length; i++) {
+          const [t, id] = toks[(Math.max(0, start) + i) % toks.length];
+          if (start < 0 && i === 0) { /* wrapped: start at the smallest token */ }
+          if (pref.includes(id) && !firstTok.has(id)) firstTok.set(id, t);
+        }
+        const last = firstTok.get(pref[pref.length - 1]);
+        if (last != null) {
+          const a0 = ang(ke.pos);
+          let a1 = ang(last);
+          if (a1 < a0) a1 += 2 * Math.PI;
+          const [x0, y0] = pt(a0, R + 1), [x1, y1] = pt(a1, R + 1);
+          out.push(mk('path', { class: 'arc', d: `M${x0} ${y0}A${R + 1} ${R + 1} 0 ${a1 - a0 > Math.PI ? 1 : 0} 1 ${x1} ${y1}` }));
+        }
+      }
+      for (const [t, id] of toks) {
+        // Owners' ticks bold, labelled "rank·node"; their labels fan out vertically (owners' tokens often sit close together).
+        const a = ang(t), own = firstTok.get(id) === t, rank = pref.indexOf(id), [x1, y1] = pt(a, R - 7), [x2, y2] = pt(a, R + 7);
+        const [lx, ly] = pt(a, R + (own ? 24 : 14)), dy = own ? (rank - (pref.length - 1) / 2) * 12 : 0;
+        out.push(mk('line', { class: own ? 'tok own' : 'tok', x1, y1, x2, y2 }));
+        out.push(mk('text', { class: own ? 'tkl own' : 'tkl', x: lx, y: (+ly + 3.5 + dy).toFixed(1) }, own ? `${rank + 1}·n${id}` : String(id)));
+      }
+      if (ke) {
+        const a = ang(ke.pos), [kx, ky] = pt(a, R), [lx, ly] = pt(a, R - 17);
+        out.push(mk('circle', { class: 'key', cx: kx, cy: ky, r: 5 }), mk('text', { class: 'kl', x: lx, y: (+ly + 3.5).toFixed(1) }, d.sel));
+      }
+      out.push(mk('text', { x: cx, y: cy + 4, class: 'tkl' }, `${toks.length} tokens`));
+      svg.replaceChildren(...out);
+    }
+    const hints = d.selHints.map((h) => `n${h.holder} holds a hint for n${h.owner}`);
+    T(this.$('.pref'), ke ? `${d.sel} → ${pref.map((o, i) => `${i + 1} n${o}${i === 0 ? ' (home)' : ''}`).join(' · ')}` + (hints.length ? ` · stand-ins: ${hints.join(', ')}` : '')
+      : `no node holds ${d.sel} yet: its preference list appears with the first write`);
+  }
+
+  /** Slider positions ← the nodes' N / R / W (unless the reader is moving one). */
+  _nrwSync(f) {
+    const nrw = f.nodes.find((nd) => nd.dynamo)?.dynamo.nrw;
+    if (!nrw) return;
+    const $ = this.$, n = f.nodes.length;
+    for (const [i, c] of ['n', 'r', 'w'].entries()) {
+      const e = $('.nrw-' + c);
+      A(e, 'max', String(n));
+      if (this.shadowRoot.activeElement !== e && !this._nrwDirty) e.value = String(nrw[i]);
+    }
+    this._nrwText();
+  }
+  _nrwText() {
+    const $ = this.$, [n, r, w] = ['n', 'r', 'w'].map((c) => Number($('.nrw-' + c).value));
+    T($('.o-n'), String(n)); T($('.o-r'), String(r)); T($('.o-w'), String(w));
+    const ok = r + w > n, q = $('.nrw .q');
+    T(q, ok ? `R + W = ${r + w} > N = ${n}: quorums overlap: reads see the latest acknowledged write${$('.nrw-sloppy').checked ? ' (unless sloppy stand-ins answered)' : ''}`
+      : `R + W = ${r + w} ≤ N = ${n}: quorums may miss each other (stale reads possible)`);
+    A(q, 'class', ok ? 'q ok' : 'q no');
+  }
+  _nrwApply() {
+    const $ = this.$, [n, r, w] = ['n', 'r', 'w'].map((c) => Number($('.nrw-' + c).value));
+    this._nrwDirty = false;
+    try {
+      this.configure({ n, r: Math.min(r, n), w: Math.min(w, n), sloppy_quorum: $('.nrw-sloppy').checked, last_writer_wins: $('.nrw-lww').checked });
+      this._say(`reconfigured every node live: N = ${n}, R = ${Math.min(r, n)}, W = ${Math.min(w, n)}`);
+    } catch (e) {
+      if (!this._poisoned) this._say(`configure: ${e.message || e}`, true);
+      if (this.f) this._nrwSync(this.f);
+    }
   }
 
   _score(f) {
@@ -718,6 +869,8 @@ class CapPlayground extends HTMLElement {
     let sc;
     try { sc = JSON.parse(this.pg.scenarioJson()); } catch { return; }
     const w = sc.workload || {}, $ = this.$;
+    $('.nrw-sloppy').checked = !!sc.config?.sloppy_quorum;
+    $('.nrw-lww').checked = !!sc.config?.last_writer_wins;
     $('.wl-clients').value = String(sc.clients?.length ?? 2);
     $('.wl-read').value = String(w.read ?? 2); $('.wl-write').value = String(w.write ?? 2); $('.wl-cas').value = String(w.cas ?? 1);
     $('.wl-keys').value = String(w.keys ?? 1); $('.wl-interval').value = String(w.interval_ms ?? 300);
@@ -767,10 +920,36 @@ class CapPlayground extends HTMLElement {
     if (!nd) { P.hidden = true; return; }
     P.hidden = false;
     const alive = nd.alive && nd.role;
-    T(this.$('.np-title'), alive ? `n${id} — ${roleWord(nd.role)}, term ${nd.term}` : `n${id} — crashed`);
+    const px = nd.paxos, dy = nd.dynamo, multi = f.protocol === 'multipaxos';
     const timer = nd.timer ? `fires at ${nd.timer[1]} ms` : '—';
     const lg = nd.log || [];
-    const rows = !alive ? [
+    let table = null;
+    const clock = (c) => `[${Object.entries(c || {}).map(([k, v]) => `${k}:${v}`).join(', ')}]`;
+    if (px) {
+      const rw = [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(' · ');
+      T(this.$('.np-title'), `n${id} — ${alive ? px.roles + (nd.role === 'leader' ? ' ★ leader' : '') : 'crashed'}, promised ${px.promised ? 'b' + px.promised : '—'}`);
+      table = [['slot', 'proposed', 'accepted (ballot)', 'chosen'],
+        ...px.slots.map((x) => [String(x.slot), x.proposed ?? '—', x.accepted != null ? `${x.accepted} (b${x.accepted_ballot})` : '—', x.chosen != null ? '✓ ' + x.chosen : '—'])];
+    } else if (dy) {
+      T(this.$('.np-title'), `n${id} — ${alive ? 'replica' : 'crashed'}, ${dy.keys.length} key${dy.keys.length === 1 ? '' : 's'}`);
+      table = [['key', 'value', 'vector clock', 'siblings']];
+      for (const kv of dy.keys) kv.versions.forEach((v, i) => table.push([i ? '' : kv.key, String(v.value) + (v.acked ? '' : ' (not acked)'), clock(v.clock), i ? '' : String(kv.siblings)]));
+    } else T(this.$('.np-title'), alive ? `n${id} — ${roleWord(nd.role)}, term ${nd.term}` : `n${id} — crashed`);
+    const store = ['store', Object.entries(nd.kv || {}).map(([k, v]) => `${k}=${v}`).join(' ') || '—'];
+    const rows = px ? [
+      ['roles', px.roles.split('').join(' ') + ' = ' + [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(', ')],
+      ['state', alive ? px.phase : 'crashed (promises and accepts are durable)'], ['own ballot', px.ballot ? 'b' + px.ballot : '—'],
+      ['promised ballot', px.promised ? 'b' + px.promised : '—'],
+      ...(multi ? [['accepted ballots', [...new Set(px.slots.map((x) => x.accepted_ballot).filter(Boolean))].map((b) => 'b' + b).join(', ') || '—'],
+        ['leader', px.leader == null ? '—' : 'n' + px.leader], ['chosen up to', `slot ${Math.max(0, px.chosen_upto - 1)} (applied in order)`], store]
+        : [['accepted', px.accepted ? 'b' + px.accepted : '—'], ['chosen', px.chosen ? `✓ ${px.chosen} (never changes)` : 'not yet']]),
+      ['restarts', nd.restarts],
+    ] : dy ? [
+      ['tokens', `${dy.tokens.length}: ${dy.tokens.map((t) => (t / 4294967296 * 100).toFixed(1) + '%').join(' ')}`],
+      ['N / R / W', dy.nrw.join(' / ')], ['suspects', dy.suspects.length ? dy.suspects.map((x) => 'n' + x).join(' ') : '—'],
+      ['hints held', dy.hints.length ? dy.hints.map((h) => `${h.key}=${h.value ?? '—'} for n${h.owner}${h.versions > 1 ? ` (${h.versions} versions)` : ''}`).join('; ') : 'none'],
+      ['lost (LWW)', dy.keys.reduce((a, k) => a + k.lost, 0)], ['restarts', nd.restarts],
+    ] : !alive ? [
       // A crashed node's frame entry is its durable state (term, vote, log): what a restart reads.
       ['durable state', nd.term == null ? '—' : `term ${nd.term}, voted for ${nd.voted_for == null ? 'nobody' : 'n' + nd.voted_for}, ` +
         `log ${nd.last_index ? `#1–#${nd.last_index}${lg.length ? ` (last term ${lg[lg.length - 1].term})` : ''}` : 'empty'}` +
@@ -798,18 +977,15 @@ class CapPlayground extends HTMLElement {
     rows.forEach((r, i) => T(dl.__dd[i], String(r[1])));
     const tb = this.$('.np-peers');
     const peers = alive && nd.peers?.length ? nd.peers : [];
-    const psig = JSON.stringify(peers);
+    if (!table && peers.length) table = [['peer', 'next', 'match'], ...peers.map((p) => ['n' + p.id, String(p.next_index), String(p.match_index)])];
+    const psig = JSON.stringify(table);
     if (tb.__sig !== psig) {
       tb.__sig = psig;
       tb.replaceChildren();
-      if (peers.length) {
-        const tr = (cells, th) => {
-          const r = tb.insertRow();
-          for (const c of cells) { const e = document.createElement(th ? 'th' : 'td'); e.textContent = c; r.appendChild(e); }
-        };
-        tr(['peer', 'next', 'match'], true);
-        for (const p of peers) tr(['n' + p.id, String(p.next_index), String(p.match_index)]);
-      }
+      (table || []).forEach((cells, i) => {
+        const r = tb.insertRow();
+        for (const c of cells) { const e = document.createElement(i ? 'td' : 'th'); e.textContent = c; r.appendChild(e); }
+      });
     }
     P.querySelector('[data-action=crash]').disabled = !alive;
     P.querySelector('[data-action=timeout]').disabled = !alive;
@@ -849,6 +1025,13 @@ class CapPlayground extends HTMLElement {
       if (b && b.tagName === 'BUTTON') this._action(b.dataset.action);
     });
     $('.seed').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') this._action('seed'); });
+    for (const c of ['n', 'r', 'w']) {
+      const e = $('.nrw-' + c);
+      e.addEventListener('input', () => { this._nrwDirty = true; this._nrwText(); });
+      e.addEventListener('change', () => this._nrwApply());
+    }
+    for (const c of ['sloppy', 'lww']) $('.nrw-' + c).addEventListener('change', () => this._nrwApply());
+    $('.ring-key').addEventListener('change', () => { this._ringKey = $('.ring-key').value; if (this.f) { this._draw(); } });
     root.addEventListener('keydown', (ev) => this._key(ev));
     attachDrag(this.svg, {
       pick: (ev) => {
@@ -1044,6 +1227,12 @@ class CapPlayground extends HTMLElement {
   apply(action) {
     if (!action || typeof action !== 'object') throw new Error('apply expects an action object, e.g. {action: "cut", from: "n0", to: "n1"}');
     this._sim((pg) => pg.apply(JSON.stringify(action)));
+    this._refresh();
+  }
+  /** Reconfigure every node live (Dynamo: {n, r, w, sloppy_quorum, last_writer_wins}); throws the simulator's error. */
+  configure(config) {
+    if (!config || typeof config !== 'object') throw new Error('configure expects an object, e.g. {n: 3, r: 2, w: 2}');
+    this._sim((pg) => pg.apply(JSON.stringify({ action: 'configure', config })));
     this._refresh();
   }
   state() { return this.pg ? this._sim(frameOf) : null; }

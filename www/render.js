@@ -35,7 +35,13 @@ export const roleLetter = (r) => ROLE_LETTER[r] || (r ? r[0].toUpperCase() : '?'
 export const roleWord = (r) => ROLE_WORD[r] || (r || 'unknown').replace(/_/g, ' ');
 
 /** Colour family of a message kind (class k-*): by name, protocol-independent fallbacks. */
-const FAMILY = new Map();
+const FAMILY = new Map([
+  // Paxos: phase 1 (Prepare / Promise) as votes, phase 2 (Accept / Accepted) as appends, learning in green.
+  ['Prepare', 'vote'], ['Promise', 'vote'], ['Accept', 'append'], ['Accepted', 'append'], ['Chosen', 'snap'], ['Nack', 'other'],
+  // Dynamo: reads orange, writes blue, hints pink, repair / anti-entropy green.
+  ['Get', 'vote'], ['GetResponse', 'vote'], ['Put', 'append'], ['PutAck', 'append'], ['WriteAcked', 'append'],
+  ['HintedHandoff', 'prevote'], ['HandoffAck', 'prevote'], ['MerkleDigest', 'snap'], ['MerkleDiff', 'snap'], ['ReadRepair', 'snap'],
+]);
 export function family(kind) {
   let f = FAMILY.get(kind);
   if (!f) {
@@ -110,10 +116,13 @@ export class Renderer {
       for (const [k, rec] of this.links) if (rec.gen !== gen) { rec.g.remove(); this.links.delete(k); }
     }
 
-    for (const node of nodes) this.node(node, f, t, L);
+    for (const node of nodes) this.node(node, f, t, L, opt);
     for (const c of f.clients) this.client(c, f, t, L);
     this.messages(f, t, L, opt);
-    if (opt.slow || !this.logHead) this.log(f, opt);
+    if (opt.slow || !this.logHead) {
+      if (f.nodes.some((nd) => nd.paxos)) this.slots(f, opt);
+      else this.log(f, opt);
+    }
   }
 
   drawLine(L) {
@@ -179,7 +188,7 @@ export class Renderer {
     A(rec.x, 'x', f1(cp.x)); A(rec.x, 'y', f1(cp.y));
   }
 
-  node(nd, f, t, L) {
+  node(nd, f, t, L, opt) {
     const id = nd.id;
     let r = this.nodes.get(id);
     if (!r) {
@@ -192,11 +201,15 @@ export class Renderer {
         role: mk('text', { class: 'role', y: '2' }, g),
         term: mk('text', { class: 'term', y: '15' }, g),
         nid: mk('text', { class: 'nid', y: String(-NODE_R - 8) }, g),
+        sub: mk('text', { class: 'sub', y: String(NODE_R + 15) }, g),
+        badge: mk('g', { class: 'badge', transform: `translate(${NODE_R - 2},${2 - NODE_R})`, visibility: 'hidden' }, g),
         votes: mk('g', {}, g),
         dots: [],
         k: {}, // what it was last drawn from
       };
       r.nid.textContent = 'n' + id;
+      mk('circle', { r: '8.5' }, r.badge);
+      r.btxt = mk('text', { y: '3.5' }, r.badge);
       this.nodes.set(id, r);
     }
     const p = L.nodes[id];
@@ -205,6 +218,48 @@ export class Renderer {
     const role = alive ? nd.role : 'crashed';
     const sel = L.selected === id, drag = L.dragging === id;
     const k = r.k;
+    const px = nd.paxos, dy = nd.dynamo;
+    if (px || dy) {
+      // Paxos / Dynamo: their own glyphs (views are new objects only when a frame was pulled).
+      const badge = dy ? (opt.pref?.get(id) ?? '') : '';
+      if (k.px === (px || dy) && k.alive === alive && k.side === nd.side && k.sel === sel && k.drag === drag && k.badge === badge && k.lead === nd.role) return;
+      k.px = px || dy; k.alive = alive; k.side = nd.side; k.sel = sel; k.drag = drag; k.badge = badge; k.lead = nd.role; k.role = null;
+      A(r.timer, 'visibility', 'hidden');
+      A(r.votes, 'visibility', 'hidden');
+      A(r.g, 'data-role', role);
+      A(r.g, 'data-side', String(nd.side));
+      const cls = (c) => A(r.g, 'class', `node ${role} ${c}${sel ? ' sel' : ''}${drag ? ' dragging' : ''}`);
+      if (px) {
+        const b = px.promised ?? px.ballot, round = b ? parseInt(b, 10) || 0 : 0, chosen = f.protocol === 'paxos' ? px.chosen : null;
+        const lead = alive && role === 'leader';
+        cls(`paxos t${alive ? round % 6 : 0}${chosen ? ' chosen' : ''}`);
+        A(r.g, 'data-roles', px.roles);
+        A(r.role, 'class', 'role roles');
+        T(r.role, alive ? px.roles : '✕');
+        T(r.term, alive ? (b ? 'b' + b : 'b —') : 'down');
+        T(r.sub, chosen ? '✓ chosen ' + chosen : lead ? '★ leader' : '');
+        A(r.sub, 'class', chosen ? 'sub chosen' : lead ? 'sub lead' : 'sub');
+        const rw = [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(', ');
+        A(r.g, 'aria-label', `server n${id}: ${alive ? rw + (lead ? ', leader' : '') : 'crashed'}, promised ballot ${px.promised ?? 'none'}` +
+          (px.accepted ? `, accepted ${px.accepted}` : '') + (chosen ? `, chosen value ${chosen}` : ''));
+        A(r.badge, 'visibility', 'hidden');
+      } else {
+        const keys = dy.keys.length, sib = dy.keys.reduce((m, kv) => Math.max(m, kv.siblings), 0), hints = dy.hints.length;
+        cls(`dynamo t${alive && sib > 1 ? 1 : 0}`);
+        A(r.role, 'class', 'role small');
+        T(r.role, alive ? 'replica' : '✕');
+        T(r.term, alive ? `${keys} key${keys === 1 ? '' : 's'}` : 'down');
+        const sub = [sib > 1 ? `${sib} siblings` : '', hints ? `${hints} hint${hints === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
+        T(r.sub, sub);
+        A(r.sub, 'class', sib > 1 ? 'sub warn' : 'sub');
+        A(r.g, 'aria-label', `server n${id}: ${alive ? 'replica' : 'crashed'}, ${keys} keys, ${sib > 1 ? sib + ' siblings' : 'no siblings'}, ${hints} hints held` +
+          (badge ? `, ${String(badge)[0] === 'h' ? 'holds a hint for the selected key' : 'owner ' + badge + ' of the selected key'}` : ''));
+        A(r.badge, 'visibility', badge ? 'visible' : 'hidden');
+        A(r.badge, 'class', String(badge)[0] === 'h' ? 'badge hint' : 'badge');
+        T(r.btxt, String(badge));
+      }
+      return;
+    }
     if (k.role !== role || k.term !== nd.term || k.side !== nd.side || k.ci !== nd.commit_index || k.sel !== sel || k.drag !== drag) {
       k.role = role; k.term = nd.term; k.side = nd.side; k.ci = nd.commit_index; k.sel = sel; k.drag = drag;
       A(r.g, 'data-role', role);
@@ -335,10 +390,11 @@ export class Renderer {
     const lo = Math.max(1, hi - cols + 1);
     this.logFrame = f;
     this.logLo = lo;
-    if (!this.logHead || this.logHead.cols !== cols || this.logHead.n !== n) {
+    if (!this.logHead || this.logHead.cols !== cols || this.logHead.n !== n || this.logHead.slots) {
       svg.replaceChildren();
       this.logRows = [];
       A(svg, 'viewBox', `0 0 ${W} ${top + n * rh + 2}`);
+      A(svg, 'aria-label', 'logs of all nodes, aligned by index');
       const head = mk('g', {}, svg);
       this.logHead = { cols, n, idx: [], lo: -1 };
       for (let c = 0; c < cols; c++) this.logHead.idx.push(mk('text', { class: 'idx', x: f1(lw + c * cw + cw / 2), y: '10' }, head));
@@ -390,10 +446,76 @@ export class Renderer {
     }
   }
 
+  /**
+   * Paxos slot table (instead of the log strip): one row per server, columns aligned by slot, the
+   * newest `cols` slots. Solid = chosen, dashed = accepted (ballot under the value), dotted =
+   * proposed only. Rows are redrawn only when their slots changed (~10 Hz).
+   */
+  slots(f, opt) {
+    const svg = this.logSvg, n = f.nodes.length, single = f.protocol === 'paxos';
+    const cols = single ? 1 : opt.narrow ? 8 : 12, lw = 40, cw = Math.min(single ? 120 : 80, (W - lw - 4) / cols), rh = 26, top = 14;
+    let hi = 1;
+    for (const nd of f.nodes) for (const sl of nd.paxos?.slots || []) if (sl.slot > hi) hi = sl.slot;
+    const lo = Math.max(1, hi - cols + 1);
+    this.logFrame = f;
+    this.logLo = lo;
+    if (!this.logHead || this.logHead.cols !== cols || this.logHead.n !== n || !this.logHead.slots) {
+      svg.replaceChildren();
+      this.logRows = [];
+      A(svg, 'viewBox', `0 0 ${W} ${top + n * rh + 2}`);
+      A(svg, 'aria-label', 'Paxos slots of all nodes, aligned by slot');
+      const head = mk('g', {}, svg);
+      this.logHead = { cols, n, idx: [], lo: -1, slots: true };
+      for (let c = 0; c < cols; c++) this.logHead.idx.push(mk('text', { class: 'idx', x: f1(lw + c * cw + cw / 2), y: '10' }, head));
+      for (let i = 0; i < n; i++) {
+        const g = mk('g', { class: 'row', transform: `translate(0,${top + i * rh})`, 'data-r': String(i), 'data-node': 'n' + i }, svg);
+        const lbl = mk('text', { class: 'lbl', x: '2', y: '15' }, g);
+        const cells = [];
+        for (let c = 0; c < cols; c++) {
+          const x = lw + c * cw;
+          const rect = mk('rect', { class: 'cell none', x: f1(x + 1), y: '1', width: f1(cw - 2), height: String(rh - 3), rx: '2', 'data-c': String(c) }, g);
+          cells.push({ rect, txt: mk('text', { x: f1(x + cw / 2), y: '11' }, g), bal: mk('text', { class: 'bal', x: f1(x + cw / 2), y: '20.5' }, g) });
+        }
+        this.logRows.push({ g, lbl, cells, sig: '' });
+      }
+    }
+    if (this.logHead.lo !== lo) {
+      this.logHead.lo = lo;
+      this.logHead.idx.forEach((e, c) => T(e, `slot ${lo + c}`));
+    }
+    for (let i = 0; i < n; i++) {
+      const nd = f.nodes[i], row = this.logRows[i], px = nd.paxos;
+      const alive = !!(nd.alive && nd.role);
+      const sl = (px?.slots || []).filter((x) => x.slot >= lo);
+      const sig = `${lo}|${alive}|${nd.role}|${JSON.stringify(sl)}`;
+      if (row.sig === sig) continue;
+      row.sig = sig;
+      A(row.g, 'class', alive ? 'row' : 'row down');
+      T(row.lbl, alive ? `n${i}${nd.role === 'leader' ? ' ★' : ''}` : `n${i} ✕`);
+      for (let c = 0; c < row.cells.length; c++) {
+        const cell = row.cells[c], x = sl.find((e) => e.slot === lo + c);
+        let cls = 'cell none', a = '', b = '';
+        if (x?.chosen != null) { cls = `cell t${(parseInt(x.accepted_ballot, 10) || 0) % 6} chosen`; a = x.chosen; b = '✓ ' + (x.accepted_ballot ? 'b' + x.accepted_ballot : 'chosen'); }
+        else if (x?.accepted != null) { cls = 'cell acc'; a = x.accepted; b = 'b' + x.accepted_ballot; }
+        else if (x?.proposed != null) { cls = 'cell prop'; a = x.proposed; b = 'proposed'; }
+        A(cell.rect, 'class', cls);
+        A(cell.rect, 'data-state', cls === 'cell none' ? '' : cls.includes('chosen') ? 'chosen' : cls === 'cell acc' ? 'accepted' : 'proposed');
+        T(cell.txt, a);
+        T(cell.bal, b);
+      }
+    }
+  }
+
   /** Tooltip of log cell (row i, column c) as last drawn; filled in when the pointer is over it. */
   cellTitle(i, c) {
     const nd = this.logFrame?.nodes[i];
     if (!nd) return '';
+    if (this.logHead?.slots) {
+      const x = nd.paxos?.slots.find((e) => e.slot === this.logLo + c);
+      if (!x) return `slot ${this.logLo + c}: nothing here`;
+      return `slot ${x.slot}: ` + [x.proposed != null && `proposed ${x.proposed}`, x.accepted != null && `accepted ${x.accepted} in ballot ${x.accepted_ballot}`,
+        x.chosen != null && `chosen ${x.chosen} (never changes)`].filter(Boolean).join('; ');
+    }
     const idx = this.logLo + c, log = nd.log || [], first = log.length ? log[0].index : 0;
     const alive = nd.alive && nd.role;
     if (idx > (nd.last_index ?? 0)) return `#${idx}: empty`;

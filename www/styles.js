@@ -67,6 +67,12 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .node .role{font-size:17px!important;font-weight:700;text-anchor:middle}
 .node .term{font-size:10px!important;text-anchor:middle}
 .node .nid{font-size:11px!important;text-anchor:middle;fill:var(--muted)!important;font-weight:600}
+.node .role.roles{font-size:13px!important;letter-spacing:.04em}.node .role.small{font-size:10px!important;font-weight:600}
+.node .sub{font-size:10.5px!important;text-anchor:middle;font-weight:600;fill:var(--muted)!important}
+.node .sub.chosen{fill:var(--ok)!important}.node .sub.lead{fill:var(--ink)!important}.node .sub.warn{fill:var(--bad)!important}
+.node.chosen .body{stroke:var(--ok);stroke-width:3.5}
+.node .badge circle{fill:var(--ink);stroke:var(--bg);stroke-width:1.5}.node .badge text{fill:var(--bg)!important;font-size:10px!important;font-weight:700;text-anchor:middle}
+.node .badge.hint circle{fill:var(--bg);stroke:var(--handle);stroke-width:2;stroke-dasharray:2 1.5}.node .badge.hint text{fill:var(--handle)!important}
 .node .timer{fill:none;stroke:var(--muted);stroke-width:2.5;opacity:.8}
 .node .vote{fill:var(--bg);stroke:var(--ink);stroke-width:1.3}.node .vote.yes{fill:var(--ink)}
 .node .focus{fill:none;stroke:var(--accent);stroke-width:2.5;opacity:0}
@@ -90,6 +96,22 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:var(--muted);margin:2px}
 .legend i{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:4px;vertical-align:-1px;border:2px solid currentColor;box-sizing:border-box}
 .legend i.f{background:currentColor}
+.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap[data-proto=dynamo] .logwrap{display:none!important}
+.nrw{display:inline-flex;flex-wrap:wrap;align-items:center;gap:4px 8px;font-size:13px;color:var(--muted);flex-basis:100%}
+.nrw label{display:inline-flex;align-items:center;gap:3px}.nrw input[type=range]{width:64px;padding:0}
+.nrw output{color:var(--ink);font-weight:600;min-width:1ch;font-variant-numeric:tabular-nums}
+.nrw .q{font-weight:600}.nrw .q.ok{color:var(--ok)}.nrw .q.no{color:var(--bad)}
+.ring{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:4px 6px;font-size:12px}
+.ring svg{max-width:260px;margin:0 auto}
+.ring text{font-size:10px;fill:var(--ink);text-anchor:middle}
+.ring .rc{fill:none;stroke:var(--faint);stroke-width:6}
+.ring .tok{stroke:var(--muted);stroke-width:2}.ring .tok.own{stroke:var(--ink);stroke-width:3.5}
+.ring .tkl{fill:var(--muted)}.ring .tkl.own{fill:var(--ink);font-weight:700}
+.ring .key{fill:var(--handle);stroke:var(--bg);stroke-width:1.5}.ring .kl{fill:var(--handle);font-weight:700}
+.ring .arc{fill:none;stroke:var(--handle);stroke-width:2.5;stroke-dasharray:4 3}
+.ring .pref{margin:2px 0;color:var(--ink)}.ring .ring-head{display:flex;gap:8px;align-items:center;color:var(--muted)}
+.ring select{font-size:12px;padding:0 4px}
+.diverge{margin:4px 2px 0;font-size:12.5px;font-weight:600}.diverge.bad{color:var(--bad)}.diverge.ok{color:var(--ok)}
 .logwrap{margin-top:6px}
 .logwrap h3,.side h3{font-size:12px;font-weight:600;color:var(--muted);margin:0 0 2px;text-transform:uppercase;letter-spacing:.04em}
 .log text{font-size:10px;fill:var(--ink);text-anchor:middle;pointer-events:none}
@@ -100,6 +122,8 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .log .cell.unc{fill:none;stroke-dasharray:3 2;stroke:var(--muted)}
 .log .cell.snap{fill:var(--panel);stroke:var(--faint)}
 .log .cell.none{fill:none;stroke:var(--faint);stroke-width:.6;opacity:.6}
+.log .cell.chosen{stroke-width:1.6}.log .cell.acc{fill:none;stroke:var(--ink);stroke-dasharray:4 2}.log .cell.prop{fill:none;stroke:var(--muted);stroke-dasharray:1 2}
+.log .bal{font-size:8.5px;fill:var(--muted)}
 .log .row.down{opacity:.5}.log .row.down text{fill:var(--muted)}
 .side{display:flex;flex-direction:column;gap:8px;min-width:0}
 .score{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:6px}
@@ -164,6 +188,12 @@ export const HTML = `
   <span class="clock" aria-label="simulated time">t = 0.000 s</span>
   <button type="button" class="heal" data-action="heal" aria-label="heal the partition" title="reconnect everything and bring the nodes home">heal</button>
   <button type="button" data-action="reset" aria-label="reset the run">reset</button>
+  <div class="nrw for-dynamo" role="group" aria-label="replication: N replicas, R read quorum, W write quorum">
+   <label>N <input class="nrw-n" type="range" min="1" max="5" step="1" aria-label="N: replicas per key"><output class="o-n"></output></label>
+   <label>R <input class="nrw-r" type="range" min="1" max="5" step="1" aria-label="R: read quorum"><output class="o-r"></output></label>
+   <label>W <input class="nrw-w" type="range" min="1" max="5" step="1" aria-label="W: write quorum"><output class="o-w"></output></label>
+   <label><input class="nrw-sloppy" type="checkbox"> sloppy quorum</label><label><input class="nrw-lww" type="checkbox"> last writer wins</label>
+   <span class="q" aria-live="polite"></span></div>
   <details class="more"><summary>seed, workload, client write &amp; export</summary>
    <div class="row"><label>seed <input class="seed" inputmode="numeric" aria-label="seed"></label>
     <button type="button" data-action="seed">run seed</button><button type="button" data-action="random">random seed</button></div>
@@ -207,17 +237,28 @@ export const HTML = `
     <p class="tl-sentence" hidden></p><ul class="tl-lines" hidden></ul>
    </section>
    <div class="legend" aria-hidden="true"><span><i class="f"></i>request</span><span><i></i>reply</span>
-    <span class="k-vote"><i class="f"></i>vote</span><span class="k-prevote"><i class="f"></i>pre-vote</span>
-    <span class="k-append"><i class="f"></i>append / heartbeat</span><span class="k-snap"><i class="f"></i>snapshot</span>
-    <span class="k-client"><i class="f"></i>client</span><span>L leader · C candidate · F follower · ✕ crashed · T = term</span></div>
-   <div class="logwrap"><h3>logs (cells = entries, number = term; solid = committed)</h3><svg class="log" viewBox="0 0 640 40" aria-label="logs of all nodes, aligned by index"></svg></div>
+    <span class="k-vote for-raft"><i class="f"></i>vote</span><span class="k-prevote for-raft"><i class="f"></i>pre-vote</span>
+    <span class="k-append for-raft"><i class="f"></i>append / heartbeat</span><span class="k-snap for-raft"><i class="f"></i>snapshot</span>
+    <span class="k-vote for-paxos"><i class="f"></i>Prepare / Promise</span><span class="k-append for-paxos"><i class="f"></i>Accept / Accepted / Heartbeat</span>
+    <span class="k-snap for-paxos"><i class="f"></i>Chosen</span><span class="k-other for-paxos"><i class="f"></i>Nack</span>
+    <span class="k-vote for-dynamo"><i class="f"></i>Get</span><span class="k-append for-dynamo"><i class="f"></i>Put / PutAck</span>
+    <span class="k-prevote for-dynamo"><i class="f"></i>HintedHandoff</span><span class="k-snap for-dynamo"><i class="f"></i>Merkle digest / read repair</span>
+    <span class="k-client"><i class="f"></i>client</span><span class="for-raft">L leader · C candidate · F follower · ✕ crashed · T = term</span>
+    <span class="for-paxos">P proposer · A acceptor · L learner · ★ leader · b3.1 = ballot (round.proposer) · ✕ crashed</span>
+    <span class="for-dynamo">numbered badge = owner of the selected key (1 = home) · h = holds a hint for it · ✕ crashed</span></div>
+   <div class="logwrap"><h3 class="for-raft">logs (cells = entries, number = term; solid = committed)</h3>
+    <h3 class="for-paxos">slots (solid = chosen · dashed = accepted, ballot below · dotted = proposed)</h3><svg class="log" viewBox="0 0 640 40" aria-label="logs of all nodes, aligned by index"></svg></div>
   </div>
   <div class="side">
    <div><h3>per side of the partition</h3><div class="score" aria-live="off"></div><p class="since"></p></div>
+   <section class="ring for-dynamo" aria-label="consistent-hashing ring"><div class="ring-head"><h3>ring</h3>
+     <label>key <select class="ring-key" aria-label="key whose preference list is shown"></select></label></div>
+    <svg class="ringsvg" viewBox="0 -8 220 206" role="img" aria-label="ring: each node's tokens as ticks, the selected key and its preference list"></svg>
+    <p class="pref"></p></section>
    <div class="cons"><h3>consistency</h3>
     <button type="button" class="verdict none" data-action="verdict" data-verdict=""><b class="v-big"></b><span class="v-sub"></span></button>
     <div class="cons-row"><span class="c-stale"></span><span class="c-lost"></span><button type="button" data-action="timeline" class="tl-btn" aria-pressed="false">timeline</button></div>
-    <p class="capnote"></p></div>
+    <p class="capnote"></p><p class="diverge for-dynamo" data-divergent=""></p></div>
    <section class="panel node-panel" hidden aria-label="node details">
     <button type="button" class="x" data-action="close-node" aria-label="close node panel">×</button>
     <h4 class="np-title"></h4><dl class="np-dl"></dl><table class="np-peers"></table>
