@@ -472,6 +472,9 @@ impl CheckResult {
 /// A default budget for one-off checks: about a second of native search.
 pub const DEFAULT_BUDGET: u64 = 20_000_000;
 
+/// Memo entries a live search reserves up front once it outlives its first slice.
+const LIVE_RESERVE_ENTRIES: u64 = 4_096;
+
 /// Steps the search may take per `LiveChecker::check` call: ~0.5 ms natively at the measured
 /// ~50 ns/step, leaving room for wasm's slower steps inside a 2 ms frame allowance.
 pub const LIVE_STEPS_PER_CALL: u64 = 10_000;
@@ -1684,10 +1687,12 @@ impl LiveChecker {
                 }
                 Poll::Paused => {
                     if !search.reserved {
-                        // A search that outlives its first slice may grow large. Each step
-                        // inserts at most one memo entry, so reserving the per-snapshot maximum
-                        // now means no rehash or reallocation stalls a later frame.
-                        search.reserve(self.max_steps_per_snapshot.min(1 << 22) as usize);
+                        // A search that outlives its first slice may grow: reserve room for
+                        // a few thousand memo entries so early frames do not rehash. Not the
+                        // per-snapshot maximum: in wasm, reserved memory is committed linear
+                        // memory that never shrinks (300k entries x the key's bitset words
+                        // reached 300 MB in an hour-long run).
+                        search.reserve(self.max_steps_per_snapshot.min(LIVE_RESERVE_ENTRIES) as usize);
                     }
                     if search.steps >= self.max_steps_per_snapshot {
                         k.search = None;
