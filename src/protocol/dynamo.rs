@@ -1319,6 +1319,7 @@ impl Protocol for Dynamo {
             votes: Vec::new(),
             kv: self.store.iter().filter_map(|(k, s)| s.winner().map(|v| (k.clone(), v.value))).collect(),
             paxos: None,
+            zab: None,
             dynamo: Some(DynamoView {
                 tokens: self.ring.tokens_of(self.id),
                 keys,

@@ -25,6 +25,7 @@ pub mod fnv;
 pub mod paxos;
 pub mod raft;
 pub mod vecmap;
+pub mod zab;
 
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
@@ -319,6 +320,9 @@ pub struct NodeView {
     /// Paxos and Multi-Paxos only: role badges, ballots, the per-slot table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paxos: Option<paxos::PaxosView>,
+    /// ZAB only: phase, server state, vote, epochs and the history with its committed prefix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zab: Option<zab::ZabView>,
 }
 
 impl NodeView {

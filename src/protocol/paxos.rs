@@ -1146,6 +1146,7 @@ impl Node {
             votes: if self.phase == Phase::Preparing { self.promises.clone() } else { Vec::new() },
             kv,
             dynamo: None,
+            zab: None,
             paxos: Some(PaxosView {
                 roles,
                 phase: if self.backing_off { "backing off" } else { self.phase.name() },

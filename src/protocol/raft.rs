@@ -1071,6 +1071,7 @@ impl Protocol for Raft {
             kv: self.state.kv.data.clone(),
             dynamo: None,
             paxos: None,
+            zab: None,
         }
     }
 

@@ -12,9 +12,11 @@ use crate::protocol::dynamo::{Dynamo, DynamoConfig};
 use crate::protocol::paxos::{MultiPaxos, Paxos, PaxosConfig};
 #[cfg(feature = "raft")]
 use crate::protocol::raft::{Raft, RaftConfig};
+#[cfg(feature = "zab")]
+use crate::protocol::zab::{Zab, ZabConfig};
 
-#[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo")))]
-compile_error!("enable at least one protocol feature: raft, paxos or dynamo");
+#[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab")))]
+compile_error!("enable at least one protocol feature: raft, paxos, dynamo or zab");
 use crate::protocol::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, NodeView, Time};
 use serde::Serialize;
@@ -33,6 +35,9 @@ pub enum AnySim {
     /// Multi-Paxos.
     #[cfg(feature = "paxos")]
     MultiPaxos(Box<Sim<MultiPaxos>>),
+    /// ZooKeeper's ZAB.
+    #[cfg(feature = "zab")]
+    Zab(Box<Sim<Zab>>),
 }
 
 macro_rules! each {
@@ -46,6 +51,8 @@ macro_rules! each {
             AnySim::Paxos($s) => $body,
             #[cfg(feature = "paxos")]
             AnySim::MultiPaxos($s) => $body,
+            #[cfg(feature = "zab")]
+            AnySim::Zab($s) => $body,
         }
     };
 }
@@ -126,6 +133,12 @@ impl AnySim {
                     AnySim::Paxos(Box::new(Sim::new(scenario, config)))
                 })
             }
+            #[cfg(feature = "zab")]
+            "zab" => {
+                let config: ZabConfig = parse_config(&scenario.config)?;
+                config.validate()?;
+                Ok(AnySim::Zab(Box::new(Sim::new(scenario, config))))
+            }
             other => Err(format!("unknown protocol '{other}': accepted protocols are {}", PROTOCOLS.join(", "))),
         }
     }
@@ -204,6 +217,11 @@ impl AnySim {
             // histories are linearizable as a register, and the sweep checks them.
             #[cfg(feature = "paxos")]
             AnySim::Paxos(_) | AnySim::MultiPaxos(_) => true,
+            // ZooKeeper serves reads locally (sequential consistency): stale reads are the
+            // lesson. With `sync_reads` every read is ordered through the leader and the
+            // histories are expected linearizable (tests/zab.rs checks that over seeds).
+            #[cfg(feature = "zab")]
+            AnySim::Zab(_) => false,
         }
     }
     /// End of run: stop the workload, heal, wait the protocol's quiet time and check its

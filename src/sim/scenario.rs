@@ -15,6 +15,8 @@ pub const PROTOCOLS: &[&str] = &[
     "multipaxos",
     #[cfg(feature = "dynamo")]
     "dynamo",
+    #[cfg(feature = "zab")]
+    "zab",
 ];
 
 /// A complete, reproducible run description.

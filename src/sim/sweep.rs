@@ -68,6 +68,16 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenar
         let e: Time = [100u64, 150, 200][rng.random_range(0..3usize)];
         config.insert("election_timeout_ms".into(), serde_json::json!([e, 2 * e]));
         config.insert("heartbeat_ms".into(), [30u64, 50][rng.random_range(0..2usize)].into());
+    } else if protocol == "zab" {
+        config.insert("sync_reads".into(), rng.random_bool(0.5).into());
+        let tick: Time = [30u64, 50][rng.random_range(0..2usize)];
+        config.insert("tick_ms".into(), tick.into());
+        config.insert("sync_limit_ms".into(), (tick * rng.random_range(4..=10)).into());
+        config.insert("init_limit_ms".into(), (tick * rng.random_range(10..=25)).into());
+        let lo: Time = rng.random_range(60..=150);
+        config.insert("notify_ms".into(), serde_json::json!([lo, lo + rng.random_range(0..=150)]));
+        config.insert("finalize_wait_ms".into(), [20u64, 50, 100][rng.random_range(0..3usize)].into());
+        config.insert("snap_threshold".into(), [2u64, 8, 32][rng.random_range(0..3usize)].into());
     }
     for (k, v) in &opts.config_overrides {
         config.insert(k.clone(), v.clone());
