@@ -69,7 +69,8 @@ import { Timeline, liveWindow } from './timeline.js';
 
 export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft',
   'paxos-basic', 'paxos-dueling-proposers', 'multipaxos-leader-failover', 'multipaxos-minority-partition',
-  'dynamo-partition-both-sides-write', 'dynamo-strict-quorum', 'dynamo-hinted-handoff', 'dynamo-lww-lost-write'];
+  'dynamo-partition-both-sides-write', 'dynamo-strict-quorum', 'dynamo-hinted-handoff', 'dynamo-lww-lost-write',
+  'zab-election', 'zab-follower-behind-diff', 'zab-truncate-uncommitted', 'zab-stale-local-read'];
 const DEFAULT_SPEED = 0.1;
 const DEFAULT_LINE = { x1: 470, y1: 388, x2: 470, y2: 12 }; // bottom → top: side A (0) is the left
 
