@@ -486,3 +486,25 @@ fn sweep_of_1000_seeds_single_decree_paxos_is_safe_and_linearizable() {
 fn sweep_of_1000_seeds_multipaxos_is_safe_and_linearizable() {
     sweep("multipaxos", 1_000);
 }
+
+#[test]
+fn s2_4_the_back_off_remedy_switched_on_live_ends_a_livelock() {
+    use cap_playground::sim::scenario::Action;
+    let mut sim = paxos_sim(&scenario_file("paxos-dueling-proposers.json"));
+    sim.run_until(2_000);
+    assert!((0..5).all(|i| sim.node(i).unwrap().chosen().is_none()), "livelocked so far");
+    // The reader flips the remedy switch: the scenario's config with random_backoff on.
+    let on: Action = serde_json::from_str(
+        r#"{"action":"configure","config":{"roles":{"proposers":[0,4]},"retry_ms":[10,200],"random_backoff":true,"round_timeout_ms":1000}}"#,
+    )
+    .unwrap();
+    sim.apply(on).unwrap();
+    sim.run_until(5_000);
+    let chosen: Vec<Option<String>> = (0..5).map(|i| sim.node(i).unwrap().chosen().map(|c| c.text())).collect();
+    assert!(chosen[0].is_some() && chosen.iter().all(|c| *c == chosen[0]), "{chosen:?}");
+    // Roles define the run: changing them live is refused with a reason.
+    let roles: Action = serde_json::from_str(r#"{"action":"configure","config":{"random_backoff":true}}"#).unwrap();
+    let e = sim.apply(roles).unwrap_err();
+    assert!(e.contains("roles and unsafe_forget_on_crash are fixed"), "{e}");
+    assert!(sim.violations().is_empty());
+}

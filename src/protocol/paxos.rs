@@ -532,6 +532,19 @@ impl Node {
         &self.recent_learned
     }
     /// The durable state as last persisted.
+    /// Live settings change (the reader's switch): timing and the dueling-proposers remedy
+    /// may change mid-run; roles and the test-only switch define the run and may not.
+    pub fn reconfigure(&mut self, config: &PaxosConfig) -> Result<(), String> {
+        config.validate(self.n, self.multi)?;
+        if config.roles != self.config.roles || config.unsafe_forget_on_crash != self.config.unsafe_forget_on_crash {
+            return Err(
+                "roles and unsafe_forget_on_crash are fixed for a run: reload the scenario to change them".into()
+            );
+        }
+        self.config = config.clone();
+        Ok(())
+    }
+
     pub fn durable(&self) -> Durable {
         Durable { promised: self.promised, accepted: self.accepted.clone(), proposer_round: self.proposer_round }
     }
@@ -1285,6 +1298,9 @@ impl Protocol for Paxos {
     fn start(id: NodeId, n: u32, config: &PaxosConfig, durable: Option<Durable>, _now: Time, out: &mut Out) -> Self {
         Paxos(Node::start(false, id, n, config, durable, out))
     }
+    fn reconfigure(&mut self, _now: Time, config: &PaxosConfig, _out: &mut Out) -> Result<(), String> {
+        self.0.reconfigure(config)
+    }
     fn on_message(&mut self, now: Time, from: NodeId, msg: Msg, out: &mut Out) {
         self.0.on_message(now, from, msg, out)
     }
@@ -1343,6 +1359,9 @@ impl Protocol for MultiPaxos {
         let mut node = None;
         relay(out, |o| node = Some(Node::start(true, id, n, config, durable, o)));
         MultiPaxos(node.expect("started"))
+    }
+    fn reconfigure(&mut self, _now: Time, config: &PaxosConfig, _out: &mut Outbox<Self>) -> Result<(), String> {
+        self.0.reconfigure(config)
     }
     fn on_message(&mut self, now: Time, from: NodeId, msg: Msg, out: &mut Outbox<Self>) {
         relay(out, |o| self.0.on_message(now, from, msg, o))
