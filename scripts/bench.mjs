@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: programs that print numbers (docs/architecture.md), not timed tests.
-//   1. gzipped size (gzip -9) of what a reader downloads: wasm + JS + CSS, per file and in total,
+//   1. gzipped size (gzip -9) of what a reader downloads: wasm + JS + CSS, per file and per page
+//      (shared JS/CSS + one protocol's wasm bundle),
 //      for dist/ (what ships: minified JS) and www/ (readable sources), against the 100 KB budget
 //   2. `cap bench`        native simulator speed
 //   3. `cap check-bench`  linearizability checker speed (skipped with a note if absent), then the
@@ -54,7 +55,26 @@ export function measureSizes(dir) {
   return { files, raw: files.reduce((s, f) => s + f.raw, 0), gz: files.reduce((s, f) => s + f.gz, 0) };
 }
 
-/** Print the per-file table and the total line (tests parse `TOTAL <dir>/ wasm+js+css gzipped: N bytes`). */
+/**
+ * What a page showing one protocol downloads, per wasm bundle (www/pkg/<bundle>/): the shared JS
+ * and CSS (every .js/.mjs/.css outside pkg/) + that bundle's glue and wasm. From measureSizes(dir):
+ * [{ bundle, gz, raw, shared, glue, wasm }] sorted by bundle name.
+ */
+export function pageSizes(m) {
+  const shared = m.files.filter((f) => !f.file.startsWith('pkg/'));
+  const sum = (fs_, k = 'gz') => fs_.reduce((s, f) => s + f[k], 0);
+  const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter(Boolean))].sort();
+  return bundles.map((bundle) => {
+    const own = m.files.filter((f) => f.file.startsWith(`pkg/${bundle}/`));
+    const glue = own.filter((f) => !f.file.endsWith('.wasm')), wasm = own.filter((f) => f.file.endsWith('.wasm'));
+    return { bundle, gz: sum(shared) + sum(own), raw: sum(shared, 'raw') + sum(own, 'raw'), shared: sum(shared), glue: sum(glue), wasm: sum(wasm) };
+  });
+}
+
+/**
+ * Print the per-file table and one line per bundle with the page total (tests parse
+ * `PAGE <dir>/ <bundle>: N bytes`).
+ */
 export function sizes(dir, what) {
   const name = path.relative(ROOT, dir) || dir;
   console.log(`\n## download size (gzip -9) of ${name}/ — ${what}`);
@@ -67,10 +87,15 @@ export function sizes(dir, what) {
     console.log(`  ${pad(f.file, 34)} ${pad(kb(f.raw), 10)} gz ${pad(kb(f.gz), 9)} (${f.gz} B)`);
   }
   for (const [k, v] of Object.entries(byKind).sort()) console.log(`  ${pad('total ' + k, 34)} ${pad('', 10)} gz ${kb(v)}`);
-  const over = m.gz > BUDGET_BYTES;
-  console.log(`  TOTAL ${name}/ wasm+js+css gzipped: ${m.gz} bytes = ${kb(m.gz)} (raw ${kb(m.raw)}) — budget ${BUDGET_KB} KB: ` +
-    (over ? `OVER BUDGET by ${kb(m.gz - BUDGET_BYTES)}` : `ok, ${kb(BUDGET_BYTES - m.gz)} to spare`));
-  return { ...m, over };
+  console.log(`  all files: ${m.gz} bytes = ${kb(m.gz)} gzipped (no page downloads them all: one bundle per protocol)`);
+  const pages = pageSizes(m);
+  if (!pages.length) console.log(`  no wasm bundle under ${name}/pkg/ (npm run build)`);
+  for (const p of pages) {
+    const over = p.gz > BUDGET_BYTES;
+    console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (shared JS+CSS ${kb(p.shared)}, glue ${kb(p.glue)}, wasm ${kb(p.wasm)}) — budget ${BUDGET_KB} KB: ` +
+      (over ? `OVER BUDGET by ${kb(p.gz - BUDGET_BYTES)}` : `ok, ${kb(BUDGET_BYTES - p.gz)} to spare`));
+  }
+  return { ...m, pages, over: pages.some((p) => p.gz > BUDGET_BYTES) };
 }
 
 function allSizes() {
@@ -330,7 +355,7 @@ async function browserBench() {
     const heavy = await page.evaluate(async ([sc, secs]) => {
       const el = document.querySelector('cap-playground');
       el.pause();
-      el.loadScenario(sc);
+      await el.loadScenario(sc);
       el.advance(3000);
       el.speed = 1;
       el.play();

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Release build of the wasm bundle:
-//   cargo build --profile wasm-release --target wasm32-unknown-unknown --lib
-//   wasm-bindgen --target web --out-dir www/pkg
+// Release build of the wasm bundles, one per protocol feature (raft, paxos = paxos + multipaxos,
+// dynamo, zab), so a page downloads only the protocol it shows:
+//   cargo build --profile wasm-release --target wasm32-unknown-unknown --lib --no-default-features --features <b>
+//   wasm-bindgen --target web --out-dir www/pkg/<b>
 //   wasm-opt -Oz (npm `binaryen`; never Debian's /usr/bin/wasm-opt, see docs/toolchain.md trap 1)
-// then a self-contained dist/ (www/ + pkg/) for any static host and sub-path, its JavaScript
+// then a self-contained dist/ (www/ + pkg/<b>/) for any static host and sub-path, its JavaScript
 // minified with esbuild file by file (no bundling: the modules find pkg/ and scenarios/ through
 // import.meta.url). www/ stays readable for `npm start`.
 //
@@ -65,47 +66,67 @@ export async function minifyJs(dir) {
   return { files, before, after };
 }
 
+/** The wasm bundles: one per cargo feature, each carrying only its protocol(s). */
+export const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab'];
+
+/** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */
+async function buildBundle(bundle, { opt, buildHash }) {
+  let t = Date.now();
+  // [profile.wasm-release] in Cargo.toml: opt-level "z", for size. Cargo caches each feature set in
+  // the same target dir, but the output path is shared: read the wasm right after each build.
+  const args = ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', bundle];
+  log(tag, `[${bundle}] cargo ${args.join(' ')}`);
+  await must('cargo', args);
+  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
+  if (!fs.existsSync(raw)) throw new Error(`expected ${raw} after cargo build`);
+  const rawBytes = fs.readFileSync(raw);
+  log(tag, `[${bundle}] cargo: ${kb(rawBytes.length)} (${elapsed(t)})`);
+
+  // wasm-bindgen + wasm-opt take a while: skip them when cargo's output is the one already processed.
+  const out = path.join(PKG, bundle);
+  const stampFile = path.join(out, '.build-stamp');
+  const stamp = JSON.stringify({ wasm: crypto.createHash('sha256').update(rawBytes).digest('hex'), opt, bundle, build: buildHash });
+  const wasm = path.join(out, `${CRATE}_bg.wasm`);
+  const upToDate = fs.existsSync(wasm) && fs.existsSync(path.join(out, `${CRATE}.js`)) &&
+    fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
+  if (upToDate) {
+    log(tag, `[${bundle}] www/pkg/${bundle} is up to date with cargo's output (${kb(fs.statSync(wasm).size)}): wasm-bindgen and wasm-opt skipped`);
+    return;
+  }
+  t = Date.now();
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  const copy = path.join(out, `${CRATE}.wasm`); // private copy: the next bundle's cargo build overwrites raw
+  fs.writeFileSync(copy, rawBytes);
+  try {
+    await must('wasm-bindgen', [copy, '--target', 'web', '--out-dir', out, '--no-typescript']);
+  } finally {
+    fs.rmSync(copy, { force: true });
+  }
+  log(tag, `[${bundle}] wasm-bindgen: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
+  if (opt) {
+    t = Date.now();
+    if (!fs.existsSync(WASM_OPT)) throw new Error(`${WASM_OPT} missing: run npm ci`);
+    const tmp = `${wasm}.opt`;
+    await must(process.execPath, [WASM_OPT, '-Oz', '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
+    fs.renameSync(tmp, wasm);
+    log(tag, `[${bundle}] wasm-opt -Oz: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
+  }
+  fs.writeFileSync(stampFile, stamp);
+}
+
 export async function build({ doSetup = true, dist = true, opt = true } = {}) {
   const t0 = Date.now();
   if (doSetup) await setup();
 
   let t = Date.now();
-  // [profile.wasm-release] in Cargo.toml: opt-level "z", for size.
-  log(tag, 'cargo build --profile wasm-release --target wasm32-unknown-unknown --lib');
-  await must('cargo', ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--lib']);
-  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
-  if (!fs.existsSync(raw)) throw new Error(`expected ${raw} after cargo build`);
-  log(tag, `cargo: ${kb(fs.statSync(raw).size)} (${elapsed(t)})`);
-
-  // wasm-bindgen + wasm-opt take ~40 s: skip them when cargo's output is the one already processed.
-  const stampFile = path.join(PKG, '.build-stamp');
-  const stamp = JSON.stringify({
-    wasm: crypto.createHash('sha256').update(fs.readFileSync(raw)).digest('hex'),
-    opt,
-    build: crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex'),
-  });
-  const wasm = path.join(PKG, `${CRATE}_bg.wasm`);
-  const upToDate = fs.existsSync(wasm) && fs.existsSync(path.join(PKG, `${CRATE}.js`)) &&
-    fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
-  if (upToDate) {
-    log(tag, `www/pkg is up to date with cargo's output (${kb(fs.statSync(wasm).size)}): wasm-bindgen and wasm-opt skipped`);
-  } else {
-    t = Date.now();
-    fs.rmSync(PKG, { recursive: true, force: true });
-    await must('wasm-bindgen', [raw, '--target', 'web', '--out-dir', PKG, '--no-typescript']);
-    log(tag, `wasm-bindgen: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
-
-    if (opt) {
-      t = Date.now();
-      if (!fs.existsSync(WASM_OPT)) throw new Error(`${WASM_OPT} missing: run npm ci`);
-      const tmp = `${wasm}.opt`;
-      await must(process.execPath, [WASM_OPT, '-Oz', '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
-      fs.renameSync(tmp, wasm);
-      log(tag, `wasm-opt -Oz: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
-    }
-    fs.writeFileSync(stampFile, stamp);
+  // Stale output of the old single-bundle layout (www/pkg/cap_playground*) and unknown bundles go.
+  fs.mkdirSync(PKG, { recursive: true });
+  for (const e of fs.readdirSync(PKG)) {
+    if (!BUNDLES.includes(e)) fs.rmSync(path.join(PKG, e), { recursive: true, force: true });
   }
-
+  const buildHash = crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex');
+  for (const b of BUNDLES) await buildBundle(b, { opt, buildHash });
   if (dist) {
     t = Date.now();
     fs.rmSync(DIST, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * STABLE CONTRACT (tests, the bench and embedding pages rely on it; change it only on purpose)
  *
  * Attributes
- *   protocol   one of protocols() from the wasm build (raft, paxos, multipaxos, dynamo) default "raft"
+ *   protocol   one of PROTOCOLS (raft, paxos, multipaxos, dynamo, zab)                  default "raft"
  *   nodes      number of servers, 1..9                                            default 5
  *   seed       whole number 0..2^53-1, or "random"                                default: scenario's / 1
  *   scenario   a file name from scenarios/ (e.g. "raft-minority-partition", resolved against this
@@ -45,7 +45,8 @@
  *   state()                the current frame as plain JSON (the frame shape is documented in
  *                          README.md (Scripting API))
  *   history()              the client history (Jepsen-style)
- *   loadScenario(json)     object or JSON text; throws (and shows) a readable error
+ *   loadScenario(json)     object or JSON text; throws (and shows) a readable error. Same protocol bundle as
+ *                          the current run: synchronous; another bundle: returns a Promise (rejected on error)
  *   configure(cfg)         live reconfiguration of every node (Dynamo: {n, r, w, sloppy_quorum,
  *                          last_writer_wins}); throws the simulator's readable error otherwise
  *   ready                  a Promise resolved when the current run exists
@@ -74,29 +75,46 @@ export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-part
 const DEFAULT_SPEED = 0.1;
 const DEFAULT_LINE = { x1: 470, y1: 388, x2: 470, y2: 12 }; // bottom → top: side A (0) is the left
 
-let wasmP = null;
+/** Every protocol the element accepts; each lives in one wasm bundle (www/pkg/<bundle>/). */
+export const PROTOCOLS = ['raft', 'paxos', 'multipaxos', 'dynamo', 'zab'];
+/** protocol → the wasm bundle carrying it (one cargo feature per bundle). */
+export const BUNDLE_OF = { raft: 'raft', paxos: 'paxos', multipaxos: 'paxos', dynamo: 'dynamo', zab: 'zab' };
+
+const wasmP = new Map();
 /**
- * The wasm module, initialised once per page and shared by every element. The .wasm is fetched
- * here, by the same URL and mode as index.html's <link rel="preload" as="fetch" crossorigin> (so
- * a page that preloads it downloads it once), and compiled while it streams in, in parallel with
+ * A bundle's wasm module, initialised once per page and shared by every element. The .wasm is
+ * fetched here, by the same URL and mode as index.html's <link rel="preload" as="fetch" crossorigin>
+ * (so a page that preloads it downloads it once), and compiled while it streams in, in parallel with
  * loading the wasm-bindgen glue; the glue then only instantiates the compiled module.
  */
-function loadWasm() {
-  wasmP ??= (async () => {
-    const compiled = fetch(new URL('./pkg/cap_playground_bg.wasm', import.meta.url)).then((r) => {
-      if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${r.url}`);
-      return /^application\/wasm\b/.test(r.headers.get('Content-Type') || '') ? WebAssembly.compileStreaming(r)
-        : r.arrayBuffer().then((b) => WebAssembly.compile(b)); // a host with the wrong MIME type
-    });
-    compiled.catch(() => {}); // reported through init below
-    const m = await import('./pkg/cap_playground.js');
-    await m.default({ module_or_path: compiled });
-    return m;
-  })().catch((e) => { wasmP = null; throw e; });
-  return wasmP;
+function loadWasm(bundle) {
+  let p = wasmP.get(bundle);
+  if (!p) {
+    p = (async () => {
+      const compiled = fetch(new URL(`./pkg/${bundle}/cap_playground_bg.wasm`, import.meta.url)).then((r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${r.url}`);
+        return /^application\/wasm\b/.test(r.headers.get('Content-Type') || '') ? WebAssembly.compileStreaming(r)
+          : r.arrayBuffer().then((b) => WebAssembly.compile(b)); // a host with the wrong MIME type
+      });
+      compiled.catch(() => {}); // reported through init below
+      const m = await import(`./pkg/${bundle}/cap_playground.js`);
+      await m.default({ module_or_path: compiled });
+      return m;
+    })().catch((e) => { wasmP.delete(bundle); throw e; });
+    wasmP.set(bundle, p);
+  }
+  return p;
 }
 // Start at module evaluation, not when the first element connects (first frame budget: 250 ms).
-loadWasm().catch(() => { /* the element says what went wrong when it connects */ });
+loadWasm('raft').catch(() => { /* the element says what went wrong when it connects */ });
+
+/** The protocol a scenario's JSON text names: a string, or null when the text is not JSON. */
+function scenarioProtocol(text) {
+  let o;
+  try { o = JSON.parse(text); } catch { return null; }
+  return String(o?.protocol ?? '');
+}
+const protocolError = (where, proto) => `cap-playground: ${where}protocol="${proto}" is not available. Accepted protocols: ${PROTOCOLS.join(', ')}.`;
 
 /** A panic poisons an instance: the trap, or wasm-bindgen's guard on the half-borrowed handle. */
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError || /recursive use of an object|null pointer passed to rust|unreachable/i.test(e?.message || '');
@@ -250,26 +268,18 @@ class CapPlayground extends HTMLElement {
       text.catch(() => {}); // reported below
       scenario = { name, text };
     }
-    let m;
-    try {
-      m = await loadWasm();
-    } catch (e) {
-      if (token === this._token) this._attrError(`cap-playground: could not load the simulator (pkg/cap_playground.js): ${e.message}. Build it first: npm run build.`);
-      return;
-    }
-    if (token !== this._token) return;
-    this.wasm = m;
     const seedAttr = this.getAttribute('seed');
     let seed = null;
     if (seedAttr != null && seedAttr.trim() !== '') {
       const s = seedAttr.trim();
-      if (s === 'random') seed = m.randomSeed();
+      if (s === 'random') seed = 'random'; // drawn by the wasm module, once loaded
       else if (/^\d{1,16}$/.test(s) && Number(s) <= Number.MAX_SAFE_INTEGER) seed = Number(s);
       else return this._attrError(`cap-playground: seed="${seedAttr}" is not accepted: use a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, or "random".`);
     }
+    // Which bundle: the scenario's protocol (so its text first), else the protocol attribute.
+    let bundle, text, proto, nodes = 5;
     if (scenario) {
       const { name } = scenario;
-      let text;
       try {
         text = await scenario.text;
       } catch (e) {
@@ -277,19 +287,32 @@ class CapPlayground extends HTMLElement {
         return;
       }
       if (token !== this._token) return;
-      this._source = { kind: 'json', text, name };
+      const p = scenarioProtocol(text);
+      if (p === null) bundle = 'raft'; // not JSON: the simulator says what is wrong
+      else if (!PROTOCOLS.includes(p)) return this._attrError(protocolError(`scenario "${name}": `, p));
+      else bundle = BUNDLE_OF[p];
     } else {
-      const protos = m.protocols();
-      const proto = (this.getAttribute('protocol') ?? 'raft').trim();
-      if (!protos.includes(proto)) return this._attrError(`cap-playground: protocol="${proto}" is not available. Accepted protocols: ${protos.join(', ')}.`);
+      proto = (this.getAttribute('protocol') ?? 'raft').trim();
+      if (!PROTOCOLS.includes(proto)) return this._attrError(protocolError('', proto));
       const na = this.getAttribute('nodes');
-      let nodes = 5;
       if (na != null) {
         if (!/^\s*\d{1,3}\s*$/.test(na)) return this._attrError(`cap-playground: nodes="${na}" is not accepted: use a whole number from 1 to 9.`);
         nodes = Number(na);
       }
-      this._source = { kind: 'defaults', protocol: proto, nodes };
+      bundle = BUNDLE_OF[proto];
     }
+    let m;
+    try {
+      m = await loadWasm(bundle);
+    } catch (e) {
+      if (token === this._token) this._attrError(`cap-playground: could not load the simulator (pkg/${bundle}/cap_playground.js): ${e.message}. Build it first: npm run build.`);
+      return;
+    }
+    if (token !== this._token) return;
+    this.wasm = m;
+    this._bundle = bundle;
+    if (seed === 'random') seed = m.randomSeed();
+    this._source = scenario ? { kind: 'json', text, name: scenario.name } : { kind: 'defaults', protocol: proto, nodes };
     try { this._create(seed); } catch { /* message already shown */ }
   }
 
@@ -1243,8 +1266,30 @@ class CapPlayground extends HTMLElement {
     if (!this.wasm) throw new Error('cap-playground: not ready yet (await el.ready)');
     let name;
     try { name = JSON.parse(text).name; } catch { /* Rust says what is wrong */ }
-    this._source = { kind: 'json', text, name };
-    this._create(null);
+    const p = scenarioProtocol(text);
+    if (p !== null && !PROTOCOLS.includes(p)) {
+      const msg = protocolError('scenario: ', p);
+      this._attrError(msg);
+      throw new Error(msg);
+    }
+    const bundle = p === null ? null : BUNDLE_OF[p];
+    const create = () => { this._source = { kind: 'json', text, name }; this._create(null); };
+    // Same bundle (or not JSON: the current module reports it): synchronous, as before.
+    if (bundle === null || bundle === this._bundle) return create();
+    // Another protocol's bundle: load it first, then create the run (errors shown and rejected).
+    const token = ++this._token;
+    this._stopLoop();
+    const p2 = loadWasm(bundle);
+    return p2.then((m) => {
+      if (token !== this._token) throw new Error('cap-playground: superseded by a newer run');
+      this.wasm = m;
+      this._bundle = bundle;
+      create();
+    }, (e) => {
+      const msg = `cap-playground: could not load the simulator (pkg/${bundle}/cap_playground.js): ${e.message}. Build it first: npm run build.`;
+      if (token === this._token) this._attrError(msg);
+      throw new Error(msg);
+    });
   }
   /** Test hook: panic inside wasm on purpose; this element shows its error banner. */
   debugPanic() { this._sim(() => this.wasm.debugPanic()); }

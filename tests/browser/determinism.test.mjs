@@ -15,16 +15,36 @@ function nativeCap() {
   return path.join(process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target'), 'debug', 'cap');
 }
 
+/** BUNDLE_OF from the element's module (it needs a DOM to evaluate: read the literal instead). */
+async function bundleMap() {
+  const src = fs.readFileSync(path.join(WWW, 'cap-playground.js'), 'utf8');
+  const m = /export const BUNDLE_OF = (\{[^}]*\});/.exec(src);
+  assert.ok(m, 'www/cap-playground.js exports no BUNDLE_OF literal');
+  return { BUNDLE_OF: Function(`return (${m[1]});`)() };
+}
+
 test('wasm and native runs of every scenario have the same trace hash', async () => {
   const cap = nativeCap();
-  const pkg = path.join(WWW, 'pkg');
-  const wasm = await import(path.join(pkg, 'cap_playground.js'));
-  wasm.initSync({ module: fs.readFileSync(path.join(pkg, 'cap_playground_bg.wasm')) });
+  // Each scenario runs in the bundle of its protocol (www/pkg/<bundle>/), as the element loads it.
+  const { BUNDLE_OF } = await bundleMap();
+  const bundles = new Map();
+  const wasmFor = async (protocol) => {
+    const b = BUNDLE_OF[protocol];
+    assert.ok(b, `no bundle for protocol ${protocol}`);
+    if (!bundles.has(b)) {
+      const pkg = path.join(WWW, 'pkg', b);
+      const wasm = await import(path.join(pkg, 'cap_playground.js'));
+      wasm.initSync({ module: fs.readFileSync(path.join(pkg, 'cap_playground_bg.wasm')) });
+      bundles.set(b, wasm);
+    }
+    return bundles.get(b);
+  };
   const files = fs.readdirSync(SCENARIOS).filter((f) => f.endsWith('.json') && f !== 'index.json' && !f.startsWith('bench-'));
   assert.ok(files.length >= 4, `scenario library: ${files}`);
   for (const f of files) {
     const text = fs.readFileSync(path.join(SCENARIOS, f), 'utf8');
     const native = JSON.parse(execFileSync(cap, ['run', path.join(SCENARIOS, f), '--compact'], { maxBuffer: 64 << 20 }).toString());
+    const wasm = await wasmFor(JSON.parse(text).protocol);
     const pg = new wasm.Playground(text);
     pg.advance(JSON.parse(text).until ?? 10000);
     assert.equal(pg.traceHash(), native.trace_hash, `${f}: wasm and native traces differ (seed ${native.seed})`);

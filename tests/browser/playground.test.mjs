@@ -29,7 +29,7 @@ async function openPaused(scenario, opts = {}) {
     const el = document.querySelector('cap-playground');
     await el.ready;
     el.pause();
-    if (sc) el.loadScenario(sc);
+    if (sc) await el.loadScenario(sc);
     window.__ops = [];
     el.addEventListener('client-op-complete', (e) => window.__ops.push(e.detail));
   }, scenario ?? null);
@@ -197,7 +197,7 @@ test('a touch drag (pointerType touch) moves a server across the line', async ()
   watchPage(page);
   await page.goto(s.url('/'));
   await waitForDiagram(page, { minNodes: 5, timeout: 15000 });
-  await page.evaluate(async (sc) => { const el = document.querySelector('cap-playground'); await el.ready; el.pause(); el.loadScenario(sc); }, QUIET);
+  await page.evaluate(async (sc) => { const el = document.querySelector('cap-playground'); await el.ready; el.pause(); await el.loadScenario(sc); }, QUIET);
   await page.evaluate(() => {
     window.__ptypes = [];
     document.querySelector('cap-playground').shadowRoot.querySelector('svg').addEventListener('pointerdown', (e) => window.__ptypes.push(e.pointerType));

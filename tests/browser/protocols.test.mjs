@@ -19,7 +19,7 @@ async function open() {
 const load = (page, name, edit = {}) => page.evaluate(async ({ name, edit }) => {
   const el = document.querySelector('cap-playground');
   const sc = await (await fetch(`./scenarios/${name}.json`)).json();
-  el.loadScenario({ ...sc, ...edit });
+  await el.loadScenario({ ...sc, ...edit });
   el.pause();
 }, { name, edit });
 const advance = (page, ms) => page.evaluate((ms) => { const el = document.querySelector('cap-playground'); for (let t = 0; t < ms; t += 100) el.advance(100); return el.state().now; }, ms);

@@ -27,9 +27,9 @@ async function open(opts) {
 
 /** Load `sc`, run 2 s, partition 2|3, run `ms` more in 100 ms steps; returns the frame and the scoreboard's text. */
 function partitioned(page, sc, ms = 8000) {
-  return page.evaluate(({ sc, split, ms }) => {
+  return page.evaluate(async ({ sc, split, ms }) => {
     const el = document.querySelector('cap-playground');
-    el.loadScenario(sc);
+    await el.loadScenario(sc);
     for (let t = 0; t < 2000; t += 100) el.advance(100);
     el.setPartition(split);
     for (let t = 0; t < ms; t += 100) el.advance(100);
@@ -97,9 +97,9 @@ test('Raft with unsafe_local_reads under a partition: "violation" badge; clickin
   const page = await open({ viewport: { width: 1000, height: 1200 } });
   const sc = await page.evaluate(() => fetch('scenarios/raft-minority-partition.json').then((r) => r.json()));
   sc.config = { unsafe_local_reads: true };
-  const r = await page.evaluate((sc) => {
+  const r = await page.evaluate(async (sc) => {
     const el = document.querySelector('cap-playground');
-    el.loadScenario(sc);
+    await el.loadScenario(sc);
     for (let t = 0; t < 6500; t += 100) el.advance(100);
     const f = el.state();
     return { f, verdict: el.shadowRoot.querySelector('.verdict').dataset.verdict };
@@ -136,9 +136,9 @@ test('Raft with unsafe_local_reads under a partition: "violation" badge; clickin
 
 test('the timeline opens without a violation too: one lane per client, bars labelled', async () => {
   const page = await open();
-  await page.evaluate((sc) => {
+  await page.evaluate(async (sc) => {
     const el = document.querySelector('cap-playground');
-    el.loadScenario(sc);
+    await el.loadScenario(sc);
     for (let t = 0; t < 4000; t += 100) el.advance(100);
   }, run('raft'));
   await page.locator('cap-playground .tl-btn').click();
@@ -155,9 +155,9 @@ test('the timeline opens without a violation too: one lane per client, bars labe
 
 test('workload controls rebuild the run (clients, mix, keys) keeping protocol, servers, seed and the partition', async () => {
   const page = await open();
-  await page.evaluate((sc) => {
+  await page.evaluate(async (sc) => {
     const el = document.querySelector('cap-playground');
-    el.loadScenario(sc);
+    await el.loadScenario(sc);
     el.advance(1500);
     el.setPartition([['n0', 'n1', 'c0'], ['n2', 'n3', 'n4', 'c1']]);
   }, run('raft'));
@@ -188,7 +188,7 @@ test('workload controls rebuild the run (clients, mix, keys) keeping protocol, s
 
 test('export buttons download the history: Porcupine JSON parses, Jepsen EDN has :invoke; no network request', async () => {
   const page = await open();
-  await page.evaluate((sc) => { const el = document.querySelector('cap-playground'); el.loadScenario(sc); el.advance(3000); }, run('raft'));
+  await page.evaluate(async (sc) => { const el = document.querySelector('cap-playground'); await el.loadScenario(sc); el.advance(3000); }, run('raft'));
   const requests = [];
   page.on('request', (req) => requests.push(req.url()));
   await page.locator('cap-playground details.more summary').click();
