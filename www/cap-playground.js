@@ -753,6 +753,19 @@ class CapPlayground extends HTMLElement {
       : `R + W = ${r + w} ≤ N = ${n}: quorums may miss each other (stale reads possible)`);
     A(q, 'class', ok ? 'q ok' : 'q no');
   }
+  /** Paxos: switch the dueling-proposers remedy live, keeping the rest of the run's settings. */
+  _backoffApply() {
+    const on = this.$('.px-backoff').checked;
+    try {
+      const sc = JSON.parse(this.pg.scenarioJson());
+      this.configure({ ...(sc.config || {}), random_backoff: on });
+      this._say(on ? 'random back-off on: a pre-empted proposer now waits a random pause' : 'random back-off off: proposers retry after a fixed pause (may livelock)');
+    } catch (e) {
+      if (!this._poisoned) this._say(`configure: ${e.message || e}`, true);
+      this.$('.px-backoff').checked = !on;
+    }
+  }
+
   _nrwApply() {
     const $ = this.$, [n, r, w] = ['n', 'r', 'w'].map((c) => Number($('.nrw-' + c).value));
     this._nrwDirty = false;
@@ -895,6 +908,7 @@ class CapPlayground extends HTMLElement {
     const w = sc.workload || {}, $ = this.$;
     $('.nrw-sloppy').checked = !!sc.config?.sloppy_quorum;
     $('.nrw-lww').checked = !!sc.config?.last_writer_wins;
+    $('.px-backoff').checked = sc.config?.random_backoff !== false; // Paxos's default is on
     $('.wl-clients').value = String(sc.clients?.length ?? 2);
     $('.wl-read').value = String(w.read ?? 2); $('.wl-write').value = String(w.write ?? 2); $('.wl-cas').value = String(w.cas ?? 1);
     $('.wl-keys').value = String(w.keys ?? 1); $('.wl-interval').value = String(w.interval_ms ?? 300);
@@ -1055,6 +1069,7 @@ class CapPlayground extends HTMLElement {
       e.addEventListener('change', () => this._nrwApply());
     }
     for (const c of ['sloppy', 'lww']) $('.nrw-' + c).addEventListener('change', () => this._nrwApply());
+    $('.px-backoff').addEventListener('change', () => this._backoffApply());
     $('.ring-key').addEventListener('change', () => { this._ringKey = $('.ring-key').value; if (this.f) { this._draw(); } });
     root.addEventListener('keydown', (ev) => this._key(ev));
     attachDrag(this.svg, {

@@ -194,6 +194,7 @@ export const HTML = `
    <label>W <input class="nrw-w" type="range" min="1" max="5" step="1" aria-label="W: write quorum"><output class="o-w"></output></label>
    <label><input class="nrw-sloppy" type="checkbox"> sloppy quorum</label><label><input class="nrw-lww" type="checkbox"> last writer wins</label>
    <span class="q" aria-live="polite"></span></div>
+  <label class="backoff for-paxos" title="Paxos Made Simple §2.4: a pre-empted proposer waits a random pause before retrying"><input class="px-backoff" type="checkbox"> random back-off (the dueling-proposers remedy)</label>
   <details class="more"><summary>seed, workload, client write &amp; export</summary>
    <div class="row"><label>seed <input class="seed" inputmode="numeric" aria-label="seed"></label>
     <button type="button" data-action="seed">run seed</button><button type="button" data-action="random">random seed</button></div>

@@ -180,3 +180,19 @@ test('Raft keeps its log strip and term labels; the Paxos / Dynamo parts stay hi
   assert.equal(r.cells, 0);
   s.assertNoErrors(page);
 });
+
+test('Paxos: the dueling proposers livelock until the reader switches random back-off on', async () => {
+  const page = await open();
+  await load(page, 'paxos-dueling-proposers');
+  await advance(page, 2500);
+  const chosen = () => page.evaluate(() => [...document.querySelector('cap-playground').shadowRoot.querySelectorAll('[data-node-id] .sub')]
+    .filter((e) => e.textContent.startsWith('✓ chosen')).length);
+  const box = () => page.evaluate(() => document.querySelector('cap-playground').shadowRoot.querySelector('.px-backoff').checked);
+  assert.equal(await box(), false, 'the scenario starts with the remedy off');
+  assert.equal(await chosen(), 0, 'livelock: nothing chosen after 2.5 s');
+  await page.evaluate(() => document.querySelector('cap-playground').shadowRoot.querySelector('.px-backoff').click());
+  assert.equal(await box(), true);
+  await advance(page, 3000);
+  assert.ok((await chosen()) >= 1, 'with the remedy a value is chosen');
+  s.assertNoErrors(page);
+});
