@@ -770,7 +770,12 @@ class CapPlayground extends HTMLElement {
     const $ = this.$, [n, r, w] = ['n', 'r', 'w'].map((c) => Number($('.nrw-' + c).value));
     this._nrwDirty = false;
     try {
-      this.configure({ n, r: Math.min(r, n), w: Math.min(w, n), sloppy_quorum: $('.nrw-sloppy').checked, last_writer_wins: $('.nrw-lww').checked });
+      // Keep the run's other settings; hinted handoff goes with the sloppy-quorum switch (a
+      // strict quorum writes no hints, and the simulator refuses handoff without it).
+      let base = {};
+      try { base = JSON.parse(this.pg.scenarioJson()).config || {}; } catch { /* defaults */ }
+      const sloppy = $('.nrw-sloppy').checked;
+      this.configure({ ...base, n, r: Math.min(r, n), w: Math.min(w, n), sloppy_quorum: sloppy, hinted_handoff: sloppy, last_writer_wins: $('.nrw-lww').checked });
       this._say(`reconfigured every node live: N = ${n}, R = ${Math.min(r, n)}, W = ${Math.min(w, n)}`);
     } catch (e) {
       if (!this._poisoned) this._say(`configure: ${e.message || e}`, true);

@@ -196,3 +196,17 @@ test('Paxos: the dueling proposers livelock until the reader switches random bac
   assert.ok((await chosen()) >= 1, 'with the remedy a value is chosen');
   s.assertNoErrors(page);
 });
+
+test('Dynamo: switching sloppy quorum off (and with it hinted handoff) applies live', async () => {
+  const page = await open();
+  await load(page, 'dynamo-partition-both-sides-write');
+  await advance(page, 500);
+  const sloppy = () => page.evaluate(() => document.querySelector('cap-playground').shadowRoot.querySelector('.nrw-sloppy').checked);
+  const before = await sloppy();
+  await page.evaluate(() => document.querySelector('cap-playground').shadowRoot.querySelector('.nrw-sloppy').click());
+  await advance(page, 500);
+  assert.equal(await sloppy(), !before, 'the switch stayed where the reader put it');
+  const status = await page.evaluate(() => document.querySelector('cap-playground').shadowRoot.querySelector('.status').textContent);
+  assert.match(status, /reconfigured every node live/, `the simulator accepted it (status: ${status})`);
+  s.assertNoErrors(page);
+});
