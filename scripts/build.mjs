@@ -8,7 +8,7 @@
 // minified with esbuild file by file (no bundling: the modules find pkg/ and scenarios/ through
 // import.meta.url). www/ stays readable for `npm start`.
 //
-//   node scripts/build.mjs [--no-setup] [--no-dist] [--no-opt]
+//   node scripts/build.mjs [--no-setup] [--no-dist] [--no-opt]      (CAP_BUNDLES=raft,zab: only those)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -126,7 +126,11 @@ export async function build({ doSetup = true, dist = true, opt = true } = {}) {
     if (!BUNDLES.includes(e)) fs.rmSync(path.join(PKG, e), { recursive: true, force: true });
   }
   const buildHash = crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex');
-  for (const b of BUNDLES) await buildBundle(b, { opt, buildHash });
+  // CAP_BUNDLES=raft,zab builds only those (for quick iteration); the others keep their last build.
+  const only = (process.env.CAP_BUNDLES || '').split(',').map((b) => b.trim()).filter(Boolean);
+  const unknown = only.filter((b) => !BUNDLES.includes(b));
+  if (unknown.length) throw new Error(`CAP_BUNDLES: unknown bundle ${unknown.join(', ')}; accepted: ${BUNDLES.join(', ')}`);
+  for (const b of BUNDLES) if (!only.length || only.includes(b)) await buildBundle(b, { opt, buildHash });
   if (dist) {
     t = Date.now();
     fs.rmSync(DIST, { recursive: true, force: true });
