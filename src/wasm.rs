@@ -6,9 +6,14 @@
 
 use crate::protocol::ClientOp;
 use crate::sim::any::AnySim;
-use crate::sim::scenario::{Action, Member, Scenario, PROTOCOLS};
+use crate::sim::scenario::{Action, Member, PROTOCOLS};
+use crate::sim::travel::TimeMachine;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+// Time travel and share links: more methods of `Playground`, kept in their own file.
+#[path = "wasm_travel.rs"]
+mod travel;
 
 /// Install the panic hook so a Rust panic is logged with its message before the element shows
 /// its error banner.
@@ -61,16 +66,17 @@ fn seed_from(seed: f64) -> Result<u64, JsError> {
     }
 }
 
-/// One simulation, owned by one element.
+/// One simulation, owned by one element: a recorded run that can travel in time
+/// (`sim::travel`); every action goes through it and is recorded.
 #[wasm_bindgen]
 pub struct Playground {
-    sim: AnySim,
+    sim: TimeMachine,
 }
 
 impl Playground {
     fn live(mut sim: AnySim) -> Playground {
         sim.enable_live_check();
-        Playground { sim }
+        Playground { sim: TimeMachine::new(sim) }
     }
 }
 
@@ -85,9 +91,7 @@ impl Playground {
     /// A default scenario: `nodes` servers of `protocol`, two clients, a light workload.
     #[wasm_bindgen(js_name = withDefaults)]
     pub fn with_defaults(protocol: &str, nodes: u32, seed: f64) -> Result<Playground, JsError> {
-        let mut s = Scenario::default_for(protocol, nodes, seed_from(seed)?);
-        s.workload = Some(crate::sim::scenario::Workload { interval_ms: 700, ..Default::default() });
-        s.until = u64::MAX / 4;
+        let s = crate::sim::share::playground_default(protocol, nodes, seed_from(seed)?);
         AnySim::new(s).map(Playground::live).map_err(err)
     }
 

@@ -55,7 +55,7 @@ pub struct ConsistencyReport {
 }
 
 /// Consistency bookkeeping for one run.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Consistency {
     live: Option<LiveChecker>,
     writes: VecMap<String, Vec<WriteRec>>,
@@ -161,6 +161,11 @@ impl Consistency {
         if let Some(live) = &mut self.live {
             live.check();
         }
+    }
+
+    /// Stale reads so far (time travel marks them on the timeline).
+    pub fn stale_reads(&self) -> u64 {
+        self.stale_reads
     }
 
     /// True when the live checker has found a violation.

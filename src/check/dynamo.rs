@@ -40,7 +40,7 @@ struct Tracked {
 }
 
 /// Memory the Dynamo checks need across events.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct DynamoChecker {
     /// Per node: acknowledged writes already taken in (reset on restart).
     seen_acks: VecMap<NodeId, u64>,

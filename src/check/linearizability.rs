@@ -682,6 +682,7 @@ struct Frame {
 }
 
 /// A resumable Wing–Gong–Lowe search over one partition.
+#[derive(Clone)]
 pub(crate) struct Search<M: Model> {
     ops: Vec<ModelOp<M::Input, M::Output>>,
     /// Definite and read-only: linearised at once when legal (see module docs).
@@ -1126,6 +1127,7 @@ impl<M: Model> Search<M> {
 // Witnesses
 // ---------------------------------------------------------------------------------------------
 
+#[derive(Clone)]
 enum FinderPhase {
     /// Binary search for the earliest failing cut: `lo..=hi` (hi known to fail).
     Bisect,
@@ -1139,6 +1141,7 @@ enum FinderPhase {
 }
 
 /// Resumable witness search for one failing partition.
+#[derive(Clone)]
 pub(crate) struct WitnessFinder<M: Model> {
     key: String,
     ops: Vec<ModelOp<M::Input, M::Output>>,
@@ -1515,6 +1518,23 @@ struct LiveKey {
     status: KeyStatus,
 }
 
+/// A copy for a time-travel checkpoint (`sim::travel`): a search in progress is not copied (its
+/// memo can hold hundreds of thousands of entries); the copy re-checks the key from scratch,
+/// which reaches the same verdict.
+impl Clone for LiveKey {
+    fn clone(&self) -> Self {
+        let searching = self.search.is_some();
+        LiveKey {
+            ops: self.ops.clone(),
+            pos: self.pos.clone(),
+            dirty: self.dirty || searching,
+            search: None,
+            snapshot: if searching { Vec::new() } else { self.snapshot.clone() },
+            status: self.status,
+        }
+    }
+}
+
 /// Incremental checker for the live UI: fed operations as they are invoked and complete, it
 /// re-checks only the keys that changed, and never searches more than `steps_per_call` steps
 /// per call.
@@ -1526,6 +1546,7 @@ struct LiveKey {
 /// *invoked* (pending) and again when they complete — [`sync`](Self::sync) does both from the
 /// simulator's history. A checker fed only completed operations could see a read of a write it
 /// has not heard of yet and report a violation that is not there.
+#[derive(Clone)]
 pub struct LiveChecker {
     steps_per_call: u64,
     max_steps_per_snapshot: u64,

@@ -22,7 +22,7 @@ pub trait Invariants: Protocol {
 }
 
 /// A stateful checker for protocol `P`.
-pub trait InvariantChecker<P: Protocol>: Default {
+pub trait InvariantChecker<P: Protocol>: Default + Clone {
     /// Quiet time (ms) a run needs at its end before [`InvariantChecker::at_rest`] can judge it:
     /// workload stopped, network healed (see `Sim::settle`). 0: no end-of-run invariants.
     const SETTLE_MS: Time = 0;

@@ -21,7 +21,7 @@ impl Invariants for Raft {
 }
 
 /// Memory the Raft checks need across events.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct RaftChecker {
     /// The leader seen in each term.
     leaders: VecMap<u64, NodeId>,

@@ -22,7 +22,7 @@ impl Invariants for Zab {
 }
 
 /// Memory the ZAB checks need across events.
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct ZabChecker {
     /// The leader that established each epoch.
     leaders: VecMap<u64, NodeId>,

@@ -205,6 +205,7 @@ pub enum Output<P: Protocol> {
 }
 
 /// The buffer a node writes its outputs into; the simulator drains it after every input.
+#[derive(Clone)]
 pub struct Outbox<P: Protocol> {
     items: Vec<Output<P>>,
 }

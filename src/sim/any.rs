@@ -21,7 +21,8 @@ use crate::protocol::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, NodeView, Time};
 use serde::Serialize;
 
-/// A running simulation of some protocol.
+/// A running simulation of some protocol (`Clone`: a time-travel checkpoint).
+#[derive(Clone)]
 pub enum AnySim {
     /// Raft.
     #[cfg(feature = "raft")]
@@ -232,6 +233,19 @@ impl AnySim {
     /// Events processed.
     pub fn events(&self) -> u64 {
         each!(self, s => s.counters().events)
+    }
+    /// Time travel's replay: process events until `events` in all, then set the clock to `at`
+    /// (see [`Sim::replay_to`]).
+    pub fn replay_to(&mut self, events: u64, at: Time) {
+        each!(self, s => s.replay_to(events, at))
+    }
+    /// Recent semantic events, newest last.
+    pub fn notices(&self) -> &std::collections::VecDeque<super::TimedNotice> {
+        each!(self, s => s.notices())
+    }
+    /// Stale reads so far.
+    pub fn stale_reads(&self) -> u64 {
+        each!(self, s => s.consistency().stale_reads())
     }
 
     /// The final report `cap run` prints.

@@ -12,7 +12,9 @@ pub mod any;
 pub mod client;
 pub mod frame;
 pub mod scenario;
+pub mod share;
 pub mod sweep;
+pub mod travel;
 
 use crate::check::consistency::Consistency;
 use crate::check::history::{Operation, Outcome};
@@ -169,7 +171,9 @@ const LOST_FADE_MS: Time = 200;
 /// Pause before a client retries after "no leader known".
 const RETRY_MS: Time = 100;
 
-/// The simulated world for one protocol `P`.
+/// The simulated world for one protocol `P`. `Clone` copies the whole world: a time-travel
+/// checkpoint (see [`travel`]).
+#[derive(Clone)]
 pub struct Sim<P: Protocol + Invariants> {
     scenario: Scenario,
     config: P::Config,
@@ -369,6 +373,20 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
         self.now = self.now.max(t);
         self.expire_lost();
+    }
+
+    /// Time travel's replay (see [`travel`]): process events until `events` have been processed
+    /// in all, then set the clock to `at` without processing the events still due at `at` — the
+    /// exact point at which the reader acted in the recorded run (after a single `step`, events
+    /// due at the same millisecond may still be waiting).
+    pub fn replay_to(&mut self, events: u64, at: Time) {
+        // An event due after `at` cannot come before the action: stop there even if the count
+        // says otherwise (a corrupted share link must not run away).
+        while self.counters.events < events && self.next_event_time().is_some_and(|n| n <= at) && self.step() {}
+        if at > self.now {
+            self.now = at;
+            self.expire_lost();
+        }
     }
 
     /// Advance simulated time by `ms`.
