@@ -31,6 +31,12 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
+/// The tests of this file run one at a time, so the heap measured is the hour-long run's alone.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// What a reader does, in order.
 #[derive(Clone, Debug)]
 enum Do {
@@ -134,6 +140,7 @@ fn frame_json(s: &AnySim) -> String {
 
 #[test]
 fn seeking_back_and_forth_equals_a_straight_run_for_every_protocol() {
+    let _serial = serial();
     for &protocol in PROTOCOLS {
         let script = session(protocol);
         let mut tm = TimeMachine::new(new_sim(protocol));
@@ -167,6 +174,7 @@ fn seeking_back_and_forth_equals_a_straight_run_for_every_protocol() {
 
 #[test]
 fn playing_on_from_the_past_replays_the_recorded_actions() {
+    let _serial = serial();
     let protocol = "raft";
     let script = session(protocol);
     let mut tm = TimeMachine::new(new_sim(protocol));
@@ -186,6 +194,7 @@ fn playing_on_from_the_past_replays_the_recorded_actions() {
 
 #[test]
 fn acting_in_the_past_forks_and_drops_the_future() {
+    let _serial = serial();
     let protocol = "raft";
     let script = session(protocol);
     let mut tm = TimeMachine::new(new_sim(protocol));
@@ -221,6 +230,7 @@ fn acting_in_the_past_forks_and_drops_the_future() {
 
 #[test]
 fn marks_show_leaders_partitions_crashes_commits_and_the_readers_actions() {
+    let _serial = serial();
     let mut tm = TimeMachine::new(new_sim("raft"));
     play(&mut tm, &session("raft"));
     let marks = tm.marks();
@@ -241,6 +251,7 @@ fn marks_show_leaders_partitions_crashes_commits_and_the_readers_actions() {
 /// Simulated hour of the heaviest shipped run, advanced in 10×-speed frames (167 ms each).
 #[test]
 fn checkpoints_stay_bounded_over_an_hour() {
+    let _serial = serial();
     let text = std::fs::read_to_string("www/scenarios/bench-raft.json").unwrap();
     let scenario = Scenario::from_json(&text).unwrap();
     let before = LIVE.load(Ordering::Relaxed);
@@ -279,6 +290,7 @@ fn checkpoints_stay_bounded_over_an_hour() {
 
 #[test]
 fn share_links_round_trip_to_the_same_state() {
+    let _serial = serial();
     for &protocol in PROTOCOLS {
         let script = session(protocol);
         let mut tm = TimeMachine::new(new_sim(protocol));
@@ -306,6 +318,7 @@ fn share_links_round_trip_to_the_same_state() {
 
 #[test]
 fn a_fresh_default_run_has_a_short_link_and_library_scenarios_travel_by_name() {
+    let _serial = serial();
     let mut tm = TimeMachine::new(new_sim("raft"));
     tm.advance(2_000);
     let link = tm.share(None);
@@ -340,6 +353,7 @@ fn a_fresh_default_run_has_a_short_link_and_library_scenarios_travel_by_name() {
 
 #[test]
 fn garbage_and_truncated_links_are_refused_with_a_reason() {
+    let _serial = serial();
     let mut tm = TimeMachine::new(new_sim("raft"));
     play(&mut tm, &session("raft"));
     let good = tm.share(None);

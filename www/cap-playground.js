@@ -14,6 +14,8 @@
  *   controls   "false" hides the control bar                                      default shown
  *   theme      "light" | "dark"                                                   default: prefers-color-scheme
  *   paused     present → start paused (otherwise it plays while visible)
+ *   share      present → this element reads its run from location.hash (`#r=…`; `share="k"` uses
+ *              `#k=…`) and shows "copy link" (see travel.js). A bad link shows why and starts the default run.
  *   A bad value shows a message inside the element saying what is accepted.
  *
  * Shadow DOM (open) hooks
@@ -49,6 +51,9 @@
  *                          the current run: synchronous; another bundle: returns a Promise (rejected on error)
  *   configure(cfg)         live reconfiguration of every node (Dynamo: {n, r, w, sloppy_quorum,
  *                          last_writer_wins}); throws the simulator's readable error otherwise
+ *   seek(ms) → now, seekEnd()   time travel: identical to running straight there; acting in the past forks
+ *   runTimeline()          {now, end, in_past, actions, applied, marks[{at, kind, text}], checkpoints, spacing}
+ *   shareLink()            a URL that replays this run and lands at this moment (needs `share`)
  *   ready                  a Promise resolved when the current run exists
  *   metrics                {frames (rAF callbacks), lastFrameMs, frameTimes (ring, ms), frameIndex,
  *                           firstFrameMs, simTimeMs}
@@ -67,6 +72,7 @@ import { CSS, HTML } from './styles.js';
 import { Renderer, T, A, roleWord } from './render.js';
 import { W, H, sideOf, attachDrag, spotsOnSide, clampPt, clamp } from './gestures.js';
 import { Timeline, liveWindow } from './timeline.js';
+import { Travel, shareKey } from './travel.js';
 
 export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft',
   'paxos-basic', 'paxos-dueling-proposers', 'multipaxos-leader-failover', 'multipaxos-minority-partition',
@@ -207,6 +213,7 @@ class CapPlayground extends HTMLElement {
     this._drawOpt = {};
     this._onVis = () => (document.hidden ? this._stopLoop() : this._startLoop());
     this._wire();
+    this.travel = new Travel(this);
     this.speed = DEFAULT_SPEED;
     this._applySpeedAttr();
   }
@@ -255,6 +262,12 @@ class CapPlayground extends HTMLElement {
   async _build() {
     const token = ++this._token;
     this._stopLoop();
+    // A share link in the fragment (elements with `share`, first build or a new fragment only).
+    if (!this._shareTried && shareKey(this)) {
+      this._shareTried = true;
+      if (await this.travel.openFromHash(token, loadWasm, BUNDLE_OF)) return;
+      if (token !== this._token) return;
+    }
     // The scenario file downloads while the wasm loads.
     const scen = this.getAttribute('scenario');
     let scenario = null;
@@ -312,16 +325,17 @@ class CapPlayground extends HTMLElement {
     this.wasm = m;
     this._bundle = bundle;
     if (seed === 'random') seed = m.randomSeed();
-    this._source = scenario ? { kind: 'json', text, name: scenario.name } : { kind: 'defaults', protocol: proto, nodes };
+    this._source = scenario ? { kind: 'json', text, name: scenario.name, file: /^[\w-]+$/.test(scenario.name) ? scenario.name : undefined } : { kind: 'defaults', protocol: proto, nodes };
     try { this._create(seed); } catch { /* message already shown */ }
   }
 
-  /** (Re)create the Playground from the current source; null seed → the source's own. */
-  _create(seed) {
+  /** (Re)create the Playground from the current source; null seed → the source's own. `made`: a run already built (a share link). */
+  _create(seed, made) {
     const m = this.wasm, src = this._source;
-    let pg;
+    let pg = made;
     try {
-      if (src.kind === 'defaults') pg = m.Playground.withDefaults(src.protocol, src.nodes, seed ?? 1);
+      if (pg) { if (src.kind === 'share') this._source = { ...src, kind: 'json', text: pg.scenarioJson() }; }
+      else if (src.kind === 'defaults') pg = m.Playground.withDefaults(src.protocol, src.nodes, seed ?? 1);
       else {
         let text = src.text;
         if (seed != null) {
@@ -359,6 +373,7 @@ class CapPlayground extends HTMLElement {
     this._witCache = null;
     this._dyn = null; this._healAt = null; this._convIn = null; this._wasSplit = false; this._nrwDirty = false;
     this.$('.ringsvg').__sig = null;
+    this.travel.reset();
     this._refresh();
     this.$('.wrap').dataset.proto = this.f.protocol;
     this._fillWorkload();
@@ -622,6 +637,7 @@ class CapPlayground extends HTMLElement {
     this._status();
     this._score(f);
     this._timeline(f);
+    this.travel.update();
     if (this.layout.selected != null) this._nodePanel(f);
     if (this._selMsg != null) this._msgPanel(f);
     if (f.protocol === 'dynamo' && this._dyn) this._dynUi(f, this._dyn);
@@ -1280,6 +1296,23 @@ class CapPlayground extends HTMLElement {
     this._refresh();
   }
   state() { return this.pg ? this._sim(frameOf) : null; }
+  /** Time travel: go to simulated time ms (exactly as if run straight there); returns the time. */
+  seek(ms) { const t = Number(ms); if (!Number.isFinite(t) || t < 0) throw new Error(`seek(${ms}): use a time in simulated ms from 0`); this._sim((pg) => pg.seek(t)); this._jumped(); return this.f.now; }
+  /** Time travel: back to the end of the recorded run. */
+  seekEnd() { this._sim((pg) => pg.seekEnd()); this._jumped(); return this.f.now; }
+  /** The recorded run: now, end, in_past, actions, applied, marks, checkpoints, spacing. */
+  runTimeline() { return JSON.parse(this._sim((pg) => pg.timelineJson(0))); }
+  /** A URL that replays this run and lands at this moment (the `share` attribute's key in the fragment). */
+  shareLink() { return this.travel.link(); }
+  /** After a jump in time: no events for what was skipped or replayed; redraw. */
+  _jumped() {
+    const f = this._sim(frameOf), ns = f.notices;
+    this._acc = 0;
+    this._noticeSeq = ns.length ? ns[ns.length - 1].seq : -1;
+    this._lastNotice = ns.length ? ns[ns.length - 1] : null;
+    this._lastReq = new Map(f.clients.filter((c) => c.last).map((c) => [c.id, c.last.request]));
+    this._refresh();
+  }
   history() { return this._sim((pg) => JSON.parse(pg.historyJson())); }
   loadScenario(json) {
     const text = typeof json === 'string' ? json : JSON.stringify(json);

@@ -1529,7 +1529,8 @@ impl Clone for LiveKey {
             pos: self.pos.clone(),
             dirty: self.dirty || searching,
             search: None,
-            snapshot: if searching { Vec::new() } else { self.snapshot.clone() },
+            // Only read right after a search ends (to build a witness): dead data otherwise.
+            snapshot: Vec::new(),
             status: self.status,
         }
     }

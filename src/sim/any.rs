@@ -239,6 +239,10 @@ impl AnySim {
     pub fn replay_to(&mut self, events: u64, at: Time) {
         each!(self, s => s.replay_to(events, at))
     }
+    /// Forget lost messages that have finished fading (see [`Sim::expire_lost`]).
+    pub fn expire_lost(&mut self) {
+        each!(self, s => s.expire_lost())
+    }
     /// Recent semantic events, newest last.
     pub fn notices(&self) -> &std::collections::VecDeque<super::TimedNotice> {
         each!(self, s => s.notices())

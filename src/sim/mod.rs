@@ -383,10 +383,8 @@ impl<P: Protocol + Invariants> Sim<P> {
         // An event due after `at` cannot come before the action: stop there even if the count
         // says otherwise (a corrupted share link must not run away).
         while self.counters.events < events && self.next_event_time().is_some_and(|n| n <= at) && self.step() {}
-        if at > self.now {
-            self.now = at;
-            self.expire_lost();
-        }
+        self.now = self.now.max(at);
+        self.expire_lost();
     }
 
     /// Advance simulated time by `ms`.
@@ -395,7 +393,9 @@ impl<P: Protocol + Invariants> Sim<P> {
         self.run_until(t);
     }
 
-    fn expire_lost(&mut self) {
+    /// Forget lost messages that have finished fading (what `run_until` does at its end), so the
+    /// state at a point of the run does not depend on how the run got there.
+    pub fn expire_lost(&mut self) {
         let now = self.now;
         self.in_flight.retain(|_, m| match m.lost_at {
             Some(l) => now < (l + LOST_FADE_MS).max(m.deliver_at.min(l + 2 * LOST_FADE_MS)),

@@ -374,6 +374,8 @@ impl TimeMachine {
             self.applied += 1;
         }
         let r = self.sim.step();
+        // As `run_until` and the replay do: the state at a point does not depend on the path.
+        self.sim.expire_lost();
         self.after_move();
         r
     }
