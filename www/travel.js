@@ -104,9 +104,9 @@ export class Travel {
     this.hover = el('div', { class: 'tt-hover' }, box);
     this.past = el('div', { class: 'tt-past', role: 'status', hidden: '' }, box);
     this.pastText = el('span', {}, this.past);
-    el('button', { type: 'button', 'data-action': 'timeline-end', title: 'jump to the end of the recorded run' }, this.past, 'back to the end ⏭').addEventListener('click', () => this._try(() => host.seekEnd()));
+    el('button', { type: 'button', 'data-action': 'timeline-end', title: 'jump to the end of the recorded run' }, this.past, 'back to the end').addEventListener('click', () => this._try(() => host.seekEnd()));
     const sr = this.shareRow = el('div', { class: 'share-row', hidden: '' }, box);
-    el('button', { type: 'button', 'data-action': 'copy-link', title: 'a link that replays this run and lands at this moment' }, sr, '🔗 copy link').addEventListener('click', () => this.copy());
+    el('button', { type: 'button', 'data-action': 'copy-link', title: 'a link that replays this run and lands at this moment' }, sr, 'copy link').addEventListener('click', () => this.copy());
     this.url = el('input', { class: 'share-url', readonly: '', hidden: '', 'aria-label': 'link to this run' }, sr);
     this.out = el('span', { class: 'share-out', 'aria-live': 'polite' }, sr);
     this.marks = [];
@@ -220,7 +220,7 @@ export class Travel {
     this.box.dataset.past = tl.in_past ? 'true' : 'false';
     if (tl.in_past) {
       const ahead = tl.actions - tl.applied;
-      T(this.pastText, `⏪ You are in the past: t = ${secs(now)} of ${secs(tl.end.at)}. Play replays what happened` +
+      T(this.pastText, `You are in the past: t = ${secs(now)} of ${secs(tl.end.at)}. Play replays what happened` +
         `${ahead ? ` (${ahead} of your action${ahead === 1 ? '' : 's'} ahead)` : ''}; acting here forks the run and drops everything after this moment.`);
     }
     if (tl.warning && this.warned !== tl.warning) { this.warned = tl.warning; this.say(`⚠ ${tl.warning}`, true); }
