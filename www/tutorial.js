@@ -237,6 +237,7 @@ class StageElement extends HTMLElement {
       if (Number.isInteger(o.nodes)) el.setAttribute('nodes', String(o.nodes));
       el.setAttribute('paused', '');
       el.setAttribute('controls', 'false');
+      if (this.hasAttribute('theme')) el.setAttribute('theme', this.getAttribute('theme'));
       el.dataset.pg = p.id;
       fig.append(cap, el);
       stage.append(fig);

@@ -99,9 +99,8 @@ test('a malformed tutorial is rejected with what was wrong and what is accepted'
   assert.match(msg({ ...ok, compare: true }), /"compare": needs exactly two playgrounds/);
 });
 
-for (const name of SHIPPED) {
-  test(`tutorial "${name}" runs to its end when a reader satisfies each wait`, async () => {
-    const page = await openTutorial(name);
+/** Play a loaded tutorial through as a reader would: satisfy each wait, press Next, until the end. */
+async function runToEnd(page) {
     let st = await tutState(page);
     assert.equal(st.error, null, `load error: ${st.error}`);
     const n = await page.evaluate(() => document.getElementById('tut').tutorial.steps.length);
@@ -125,10 +124,29 @@ for (const name of SHIPPED) {
     const t0 = st.now;
     await page.waitForFunction((t) => document.getElementById('tut').now > t, t0, { timeout: 5000 });
     assert.equal(await page.locator('#tut button.next').isHidden(), true);
+}
+
+for (const name of SHIPPED) {
+  test(`tutorial "${name}" runs to its end when a reader satisfies each wait`, async () => {
+    const page = await openTutorial(name);
+    await runToEnd(page);
     s.assertNoErrors(page);
     await page.close();
   });
 }
+
+test('the README\'s complete example is a valid tutorial that runs to its end', async () => {
+  const readme = fs.readFileSync(path.join(WWW, '..', 'README.md'), 'utf8');
+  const m = /## Tutorials and side by side[\s\S]*?```json\n([\s\S]*?)```/.exec(readme);
+  assert.ok(m, 'README has a JSON example under "Tutorials and side by side"');
+  const t = parseTutorial(m[1], 'README example');
+  const page = await openTutorial('raft-figure-8');
+  await page.evaluate((text) => document.getElementById('tut').load(text, 'README example'), m[1]);
+  await runToEnd(page);
+  assert.equal(await page.evaluate(() => document.getElementById('tut').playgrounds.length), t.playgrounds.length);
+  s.assertNoErrors(page);
+  await page.close();
+});
 
 test('CAP in one drag: the drag partitions both clusters; Raft\'s minority stalls while Dynamo flags a stale read', async () => {
   const page = await openTutorial('cap-in-one-drag');
