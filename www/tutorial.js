@@ -795,6 +795,7 @@ class StageElement extends HTMLElement {
   /** Replay to the start of the current step. */
   restartStep() {
     if (!this.spec) return Promise.resolve(false);
+    if (this._free) return this._rewind(0).then(() => { this._finish(); return true; }); // start over
     return this._rewind(Math.min(this.stepIdx, this.spec.steps.length - 1)).then(() => true);
   }
 }
@@ -851,6 +852,9 @@ class CapCompare extends StageElement {
     if (!Number.isInteger(nodes) || nodes < 2 || nodes > 9) problems.push(`nodes="${this.getAttribute('nodes')}" is not accepted: use a whole number from 2 to 9.`);
     if (!(speed >= 0.001 && speed <= 10)) problems.push(`speed="${this.getAttribute('speed')}" is not accepted: use a number from 0.001 to 10.`);
     if (problems.length) return this._fail(new Error(problems.join(' ')), ++this._gen);
+    const reset = this.$('.reset');
+    reset.textContent = 'restart';
+    reset.title = 'start both clusters again from t = 0';
     const far = Math.floor(nodes / 2) + (nodes > 2 ? 1 : 0);
     const scen = (protocol) => ({
       name: `${protocol}, compared`, protocol, nodes, seed,

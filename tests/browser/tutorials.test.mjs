@@ -359,6 +359,27 @@ test('compare.html: one drag partitions both clusters, in either diagram; both s
   assert.notDeepEqual(r.rows.map((x) => x.a), before);
   assert.match(r.rows[0][minSide ? 'b' : 'a'], /^0% available/);
   assert.ok(Number(r.rows[1].stale) > 0);
+  // restart: both clusters start again from t = 0, whole.
+  await page.locator('#cmp .tut > .bar [data-action="reset"]').click();
+  await page.waitForFunction(() => document.getElementById('cmp').dataset.state === 'done');
+  const z = await page.evaluate(() => { const c = document.getElementById('cmp'); c.pause(); return { now: c.now, groups: c.playgrounds.map((p) => p.state().groups.length) }; });
+  assert.ok(z.now < 500, `restarted at ${z.now}`);
+  assert.deepEqual(z.groups, [1, 1]);
   s.assertNoErrors(page);
+  await page.close();
+});
+
+test('<cap-compare> with a bad attribute says what is accepted', async () => {
+  const page = await s.open('/compare.html');
+  const msg = await page.evaluate(async () => {
+    const c = document.createElement('cap-compare');
+    c.setAttribute('left', 'paxoss');
+    c.setAttribute('nodes', '12');
+    document.body.append(c);
+    await new Promise((r) => setTimeout(r, 100));
+    return { state: c.dataset.state, text: c.shadowRoot.querySelector('.err').textContent };
+  });
+  assert.equal(msg.state, 'error');
+  assert.match(msg.text, /left="paxoss" is not a protocol\. Accepted: raft, paxos, multipaxos, dynamo, zab\..*nodes="12" is not accepted: use a whole number from 2 to 9/);
   await page.close();
 });
