@@ -41,7 +41,7 @@ export const ACTIONS = {
 export const WAITS = {
   leader: ['side', 'new'], // a live leader (on a side: 0, 1, "majority", "minority"); new = elected during this step
   partition: ['healed'], // the reader moved the line or a node across it (or healed, with healed: true)
-  commit: ['client'], // a write or compare-and-set completed ok
+  commit: ['client'], // an update (write, compare-and-set, transfer…) completed ok and took effect
   op: ['client', 'f', 'outcome'], // a client operation completed (filters optional)
   time: ['at'], // simulated time reached `at` ms
   stale: [], // a stale read, a consistency violation or a broken invariant was flagged
@@ -240,7 +240,7 @@ export function describeWait(v, labelOf = (id) => id) {
       return `${v.new ? 'a new leader is elected' : 'there is a leader'}${side}${where}`;
     }
     case 'partition': return v.healed ? `you heal the partition${where} (drag the nodes back, or press heal)` : `you drag a server across the line${where}`;
-    case 'commit': return `a write commits${v.client !== undefined ? ` for client ${fmtMember(v.client, 'c')}` : ''}${where}`;
+    case 'commit': return `an update commits${v.client !== undefined ? ` for client ${fmtMember(v.client, 'c')}` : ''}${where}`;
     case 'op': return `${v.client !== undefined ? `client ${fmtMember(v.client, 'c')}'s` : 'a'} ${v.f || 'client'} operation completes${v.outcome ? ` (${v.outcome})` : ''}${where}`;
     case 'time': return `simulated time reaches ${(v.at / 1000).toFixed(3)} s`;
     case 'stale': return `a stale read or consistency violation is flagged${where}`;

@@ -593,8 +593,9 @@ class StageElement extends HTMLElement {
     switch (s.for) {
       case 'time': return this.now >= s.at;
       case 'partition': return w.reader.some((r) => r.pg === i && r.healed === !!s.healed);
+      // An update that took effect: not a read, and not a compare-and-set that found another value.
       case 'commit': return w.ops.some((o) => o.pg === i && o.outcome === 'ok' && (client == null || o.client === client)
-        && (/^write /.test(o.label) || (/^cas /.test(o.label) && o.result === 'ok')));
+        && !o.label.startsWith('read ') && o.result === 'ok');
       case 'op': return w.ops.some((o) => o.pg === i && (client == null || o.client === client)
         && (!s.f || o.label.startsWith(s.f + ' ')) && (!s.outcome || o.outcome === s.outcome));
       case 'leader': {
