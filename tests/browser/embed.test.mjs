@@ -14,10 +14,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { staticHandler } from '../../scripts/serve.mjs';
+import { staticHandler, STRICT_CSP as CSP } from '../../scripts/serve.mjs';
 import { ROOT, WWW, launchBrowser, watchPage, waitForDiagram } from './helpers.mjs';
 
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 const FIXTURES = path.join(ROOT, 'tests', 'browser', 'fixtures');
 const DIST = path.join(ROOT, 'dist');
 const PREFIX = '/blog/2026/cap/';
