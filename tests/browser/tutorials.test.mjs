@@ -6,8 +6,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSession, WWW } from './helpers.mjs';
+import { startSession, watchPage, WWW } from './helpers.mjs';
 import { parseTutorial } from '../../www/tutorial-spec.js';
+import { startServer } from '../../scripts/serve.mjs';
 
 const TUT_DIR = path.join(WWW, 'tutorials');
 const SHIPPED = JSON.parse(fs.readFileSync(path.join(TUT_DIR, 'index.json'), 'utf8'));
@@ -381,5 +382,56 @@ test('<cap-compare> with a bad attribute says what is accepted', async () => {
   });
   assert.equal(msg.state, 'error');
   assert.match(msg.text, /left="paxoss" is not a protocol\. Accepted: raft, paxos, multipaxos, dynamo, zab\..*nodes="12" is not accepted: use a whole number from 2 to 9/);
+  await page.close();
+});
+
+test('tutorial, tutorials and compare pages work under the strict CSP with no violation and no outside request', async () => {
+  const server = await startServer({ root: WWW, port: 0, csp: true });
+  const ctx = await s.browser.newContext({ viewport: { width: 1200, height: 1000 } });
+  try {
+    await ctx.addInitScript(() => {
+      window.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`), true);
+    });
+    for (const [p, host, want] of [['tutorial.html?t=cap-in-one-drag', '#tut', ['waiting', 'ready']], ['compare.html', '#cmp', ['done']], ['tutorials.html', null, null]]) {
+      const page = await ctx.newPage();
+      watchPage(page);
+      const requests = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(new URL(p, server.url).href);
+      if (host) {
+        await page.waitForFunction(({ host, want }) => want.includes(document.querySelector(host)?.dataset.state), { host, want }, { timeout: 15000 });
+        await page.evaluate((host) => document.querySelector(host).advance(2000), host);
+        // Styles came through: the highlight / bar are laid out (a blocked sheet would leave them unstyled).
+        assert.equal(await page.evaluate((host) => getComputedStyle(document.querySelector(host).shadowRoot.querySelector('.bar')).display, host), 'flex');
+      } else await page.waitForSelector('[data-tutorial]');
+      assert.deepEqual(await page.evaluate(() => window.__csp), [], `${p}: CSP violations`);
+      assert.deepEqual(page.capErrors, [], `${p}: console errors`);
+      const outside = requests.filter((u) => new URL(u).origin !== new URL(server.url).origin);
+      assert.deepEqual(outside, [], `${p}: requests outside the origin`);
+      await page.close();
+    }
+  } finally {
+    await ctx.close();
+    await server.close();
+  }
+});
+
+test('compare.html by keyboard: arrow keys move a focused server across the line in both clusters; space toggles the shared clock', async () => {
+  const page = await s.open('/compare.html');
+  await page.waitForFunction(() => document.getElementById('cmp')?.dataset.state === 'done', null, { timeout: 15000 });
+  await page.evaluate(() => document.getElementById('cmp').pause());
+  const node = page.locator('#cmp cap-playground').nth(1).locator('[data-node-id="n1"]');
+  await node.focus();
+  for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
+  const [a, b] = [await sidesOf(page, '#cmp', 0), await sidesOf(page, '#cmp', 1)];
+  assert.notEqual(b.n1, b.n0, `n1 moved across the line: ${JSON.stringify(b)}`);
+  assert.deepEqual(a, b, 'the other cluster follows');
+  await page.keyboard.press(' ');
+  assert.equal(await page.evaluate(() => document.getElementById('cmp').paused), false, 'space plays the shared clock');
+  await page.keyboard.press(' ');
+  const st = await page.evaluate(() => { const c = document.getElementById('cmp'); return { paused: c.paused, own: c.playgrounds.map((p) => p.paused) }; });
+  assert.deepEqual(st, { paused: true, own: [true, true] }, 'the elements never run their own clocks');
+  s.assertNoErrors(page);
   await page.close();
 });
