@@ -241,7 +241,11 @@ export function describeWait(v, labelOf = (id) => id) {
     }
     case 'partition': return v.healed ? `you heal the partition${where} (drag the nodes back, or press heal)` : `you drag a server across the line${where}`;
     case 'commit': return `an update commits${v.client !== undefined ? ` for client ${fmtMember(v.client, 'c')}` : ''}${where}`;
-    case 'op': return `${v.client !== undefined ? `client ${fmtMember(v.client, 'c')}'s` : 'a'} ${v.f || 'client'} operation completes${v.outcome ? ` (${v.outcome})` : ''}${where}`;
+    case 'op': {
+      const what = v.f ? `${v.f}` : 'operation';
+      const who = v.client !== undefined ? `client ${fmtMember(v.client, 'c')}'s ${what}` : v.f ? `a ${what}` : 'a client operation';
+      return `${who} completes${v.outcome ? ` (${v.outcome})` : ''}${where}`;
+    }
     case 'time': return `simulated time reaches ${(v.at / 1000).toFixed(3)} s`;
     case 'stale': return `a stale read or consistency violation is flagged${where}`;
   }
