@@ -214,16 +214,12 @@ class StageElement extends HTMLElement {
 
   // ---- building the stage -----------------------------------------------------------------------
   async _build(t, gen) {
-    this.$('.err').hidden = true;
     const title = this.$('.title');
     title.textContent = t.title || '';
     title.hidden = !t.title || this._free;
     this.speed = t.speed ?? 0.2;
     const stage = this.$('.stage');
-    stage.replaceChildren();
     stage.classList.toggle('two', t.playgrounds.length > 1);
-    for (const p of this.pgs) p.el.remove();
-    this.pgs = [];
     // Scenario texts first (they say which wasm bundle each element needs).
     const texts = await Promise.all(t.playgrounds.map((p) => this._scenarioText(p.scenario, p.seed)));
     if (gen !== this._gen) return;
