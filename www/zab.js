@@ -33,10 +33,11 @@ function stateLine(z, id) {
 
 /**
  * Draw one ZAB server (record r of render.js's node()): classes and data attributes, the letter,
- * the last zxid, the phase pill, the state / vote line and the vote arrow. Timer arc and vote dots
+ * the last zxid, the phase pill, the state / vote line and the vote arrow; sw = which side of the
+ * partition line it is on, in words (for the label). Timer arc and vote dots
  * stay with render.js (role "candidate" = LOOKING gets the dots).
  */
-export function zabNode(r, nd, L, role, alive, sel, drag) {
+export function zabNode(r, nd, L, role, alive, sel, drag, sw) {
   const z = nd.zab, id = nd.id, k = r.k;
   let e = r.zab;
   if (!e) {
@@ -66,8 +67,8 @@ export function zabNode(r, nd, L, role, alive, sel, drag) {
     A(e.arrow, 'display', q ? 'inline' : 'none');
   }
   // The rest only when a new frame was pulled (views are new objects then) or the selection changed.
-  if (k.zv === z && k.alive === alive && k.side === nd.side && k.sel === sel && k.drag === drag) return;
-  k.zv = z; k.alive = alive; k.side = nd.side; k.sel = sel; k.drag = drag;
+  if (k.zv === z && k.alive === alive && k.side === nd.side && k.sel === sel && k.drag === drag && k.sw === sw) return;
+  k.zv = z; k.alive = alive; k.side = nd.side; k.sel = sel; k.drag = drag; k.sw = sw;
   k.role = null; // render.js's generic branch redraws everything if the protocol ever changes
   A(r.g, 'data-role', role);
   A(r.g, 'data-side', String(nd.side));
@@ -84,10 +85,10 @@ export function zabNode(r, nd, L, role, alive, sel, drag) {
   T(r.sub, alive ? stateLine({ ...z, leader: nd.leader }, id) : 'history on disk');
   A(r.sub, 'class', alive && z.state === 'LOOKING' ? 'sub zlook' : 'sub');
   A(r.g, 'aria-label', alive
-    ? `server n${id}: ${z.state}, phase ${z.phase}` + (z.vote ? `, votes for n${z.vote.leader} (last zxid ${z.vote.zxid}, epoch ${z.vote.epoch}), round ${z.round}` : '') +
+    ? `n${id}, ${z.state}, ${sw}, phase ${z.phase}` + (z.vote ? `, votes for n${z.vote.leader} (last zxid ${z.vote.zxid}, epoch ${z.vote.epoch}), round ${z.round}` : '') +
       (z.state === 'FOLLOWING' && nd.leader != null ? `, follows n${nd.leader}` : '') + (z.state === 'LEADING' ? `, epoch ${z.epoch}${z.established ? ' established' : ' not yet established'}` : '') +
       `; currentEpoch ${z.current_epoch}, acceptedEpoch ${z.accepted_epoch}, last zxid ${z.last_zxid}, committed to ${z.commit_zxid}`
-    : `server n${id}: crashed (durable: currentEpoch ${z.current_epoch}, acceptedEpoch ${z.accepted_epoch}, history to ${z.last_zxid})`);
+    : `n${id}, crashed, ${sw} (durable: currentEpoch ${z.current_epoch}, acceptedEpoch ${z.accepted_epoch}, history to ${z.last_zxid})`);
 }
 
 /** Text of the log-strip cell for the k-th entry of nd.log: the proposal's zxid, epoch:counter. */
