@@ -41,14 +41,14 @@ export function zabNode(r, nd, L, role, alive, sel, drag, sw) {
   const z = nd.zab, id = nd.id, k = r.k;
   let e = r.zab;
   if (!e) {
-    const pill = mk('g', { class: 'zphase', transform: `translate(0,${NODE_R + 13})` }, r.g);
+    const pill = mk('g', { class: 'zphase', transform: `translate(0,${NODE_R + 21})` }, r.g);
     // The arrow goes under everything else of the node (first child).
     // display (not visibility): a hidden arrow must not stretch the node's bounding box.
     const arrow = mk('g', { class: 'zvote', display: 'none' });
     r.g.insertBefore(arrow, r.g.firstChild);
     e = r.zab = { pill, rect: mk('rect', { y: '-7.5', height: '15', rx: '7.5' }, pill), txt: mk('text', { y: '3.5' }, pill),
       arrow, line: mk('line', {}, arrow), head: mk('path', {}, arrow) };
-    A(r.sub, 'y', String(NODE_R + 34));
+    A(r.sub, 'y', String(NODE_R + 41)); // pill and line below the vote dots (radius NODE_R + 11)
   }
   const p = L.nodes[id];
   const v = alive && z.state === 'LOOKING' && z.vote && z.vote.leader !== id ? z.vote.leader : null;
