@@ -36,6 +36,10 @@
  *   .ring, .pref           Dynamo: ring with tokens, the selected key's preference list (.ring-key)
  *   .diverge[data-divergent]  Dynamo: keys whose owners' digests disagree now; "converged in X ms"
  *   .nrw input             Dynamo: N / R / W sliders (.nrw-n/-r/-w), .nrw .q the quorum sentence
+ *   [data-state] [data-phase]  ZAB: on the node group, LOOKING|FOLLOWING|LEADING|CRASHED and
+ *                          ELECTION|DISCOVERY|SYNC|BROADCAST (data-role: leader|follower|candidate =
+ *                          LOOKING|crashed); .zphase = the phase pill, .zvote = the vote arrow,
+ *                          .term = last zxid "epoch:counter"; .zab-sync = the local / sync reads switch
  *
  * JS API (element methods)
  *   play(), pause(), paused (get), speed (get/set), advance(ms) → now, step() → bool,
@@ -70,6 +74,7 @@ import { Renderer, T, A, roleWord } from './render.js';
 import { W, H, sideOf, attachDrag, spotsOnSide, clampPt, clamp } from './gestures.js';
 import { Timeline, liveWindow } from './timeline.js';
 import { adoptStyles, sizeObserver } from './host.js';
+import { zabPanel, zabReads, zabReadsNote } from './zab.js';
 
 export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft',
   'paxos-basic', 'paxos-dueling-proposers', 'multipaxos-leader-failover', 'multipaxos-minority-partition',
@@ -950,6 +955,8 @@ class CapPlayground extends HTMLElement {
     $('.nrw-sloppy').checked = !!sc.config?.sloppy_quorum;
     $('.nrw-lww').checked = !!sc.config?.last_writer_wins;
     $('.px-backoff').checked = sc.config?.random_backoff !== false; // Paxos's default is on
+    $('.zab-sync').checked = !!sc.config?.sync_reads;
+    zabReadsNote(this);
     $('.wl-clients').value = String(sc.clients?.length ?? 2);
     $('.wl-read').value = String(w.read ?? 2); $('.wl-write').value = String(w.write ?? 2); $('.wl-cas').value = String(w.cas ?? 1);
     $('.wl-keys').value = String(w.keys ?? 1); $('.wl-interval').value = String(w.interval_ms ?? 300);
@@ -999,12 +1006,15 @@ class CapPlayground extends HTMLElement {
     if (!nd) { P.hidden = true; return; }
     P.hidden = false;
     const alive = nd.alive && nd.role;
-    const px = nd.paxos, dy = nd.dynamo, multi = f.protocol === 'multipaxos';
+    const px = nd.paxos, dy = nd.dynamo, multi = f.protocol === 'multipaxos', zp = nd.zab ? zabPanel(nd, alive) : null;
     const timer = nd.timer ? `fires at ${nd.timer[1]} ms` : '—';
     const lg = nd.log || [];
     let table = null;
     const clock = (c) => `[${Object.entries(c || {}).map(([k, v]) => `${k}:${v}`).join(', ')}]`;
-    if (px) {
+    if (zp) {
+      T(this.$('.np-title'), zp.title);
+      table = zp.table;
+    } else if (px) {
       const rw = [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(' · ');
       T(this.$('.np-title'), `n${id} — ${alive ? px.roles + (nd.role === 'leader' ? ' ★ leader' : '') : 'crashed'}, promised ${px.promised ? 'b' + px.promised : '—'}`);
       table = [['slot', 'proposed', 'accepted (ballot)', 'chosen'],
@@ -1015,7 +1025,7 @@ class CapPlayground extends HTMLElement {
       for (const kv of dy.keys) kv.versions.forEach((v, i) => table.push([i ? '' : kv.key, String(v.value) + (v.acked ? '' : ' (not acked)'), clock(v.clock), i ? '' : String(kv.siblings)]));
     } else T(this.$('.np-title'), alive ? `n${id} — ${roleWord(nd.role)}, term ${nd.term}` : `n${id} — crashed`);
     const store = ['store', Object.entries(nd.kv || {}).map(([k, v]) => `${k}=${v}`).join(' ') || '—'];
-    const rows = px ? [
+    const rows = zp ? zp.rows : px ? [
       ['roles', px.roles.split('').join(' ') + ' = ' + [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(', ')],
       ['state', alive ? px.phase : 'crashed (promises and accepts are durable)'], ['own ballot', px.ballot ? 'b' + px.ballot : '—'],
       ['promised ballot', px.promised ? 'b' + px.promised : '—'],
@@ -1063,6 +1073,7 @@ class CapPlayground extends HTMLElement {
       tb.replaceChildren();
       (table || []).forEach((cells, i) => {
         const r = tb.insertRow();
+        if (cells.cls) r.className = cells.cls;
         for (const c of cells) { const e = document.createElement(i ? 'td' : 'th'); e.textContent = c; r.appendChild(e); }
       });
     }
@@ -1111,6 +1122,7 @@ class CapPlayground extends HTMLElement {
     }
     for (const c of ['sloppy', 'lww']) $('.nrw-' + c).addEventListener('change', () => this._nrwApply());
     $('.px-backoff').addEventListener('change', () => this._backoffApply());
+    $('.zab-sync').addEventListener('change', () => zabReads(this));
     $('.ring-key').addEventListener('change', () => { this._ringKey = $('.ring-key').value; if (this.f) { this._draw(); } });
     root.addEventListener('keydown', (ev) => this._key(ev));
     attachDrag(this.svg, {

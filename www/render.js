@@ -7,12 +7,14 @@
 // strip is drawn only on "slow" frames (~10 Hz, opt.slow) and only the rows that changed; cell
 // tooltips are written when the pointer is over a cell, not every frame.
 import { W, H, halfPlane, clipLine, crossing, sideOf, sideWord } from './gestures.js';
+import { zabNode, zabRole, zabCell, zabCellTitle } from './zab.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 export const NODE_R = 24;
 const TIMER_R = NODE_R + 4, TIMER_C = 2 * Math.PI * TIMER_R;
 
-function mk(tag, attrs, parent) {
+/** A new SVG element with attributes, appended to parent if given. */
+export function mk(tag, attrs, parent) {
   const e = document.createElementNS(NS, tag);
   for (const k in attrs) e.setAttribute(k, attrs[k]);
   if (parent) parent.appendChild(e);
@@ -41,6 +43,10 @@ const FAMILY = new Map([
   // Dynamo: reads orange, writes blue, hints pink, repair / anti-entropy green.
   ['Get', 'vote'], ['GetResponse', 'vote'], ['Put', 'append'], ['PutAck', 'append'], ['WriteAcked', 'append'],
   ['HintedHandoff', 'prevote'], ['HandoffAck', 'prevote'], ['MerkleDigest', 'snap'], ['MerkleDiff', 'snap'], ['ReadRepair', 'snap'],
+  // ZAB, by phase (the same colours as the phase pills): election, discovery, sync, broadcast.
+  ['NOTIFICATION', 'vote'], ['FOLLOWERINFO', 'prevote'], ['NEWEPOCH', 'prevote'], ['ACKEPOCH', 'prevote'],
+  ['DIFF', 'snap'], ['TRUNC', 'snap'], ['SNAP', 'snap'], ['NEWLEADER', 'snap'], ['UPTODATE', 'snap'],
+  ['PROPOSAL', 'append'], ['ACK', 'append'], ['COMMIT', 'append'], ['PING', 'append'], ['REQUEST', 'client'], ['SYNC', 'client'],
 ]);
 export function family(kind) {
   let f = FAMILY.get(kind);
@@ -215,7 +221,8 @@ export class Renderer {
     const p = L.nodes[id];
     if (r.k.px !== p.x || r.k.py !== p.y) { r.k.px = p.x; r.k.py = p.y; A(r.g, 'transform', `translate(${f1(p.x)},${f1(p.y)})`); }
     const alive = !!(nd.alive && nd.role);
-    const role = alive ? nd.role : 'crashed';
+    const zb = nd.zab;
+    const role = alive ? (zb ? zabRole(nd) : nd.role) : 'crashed';
     const sel = L.selected === id, drag = L.dragging === id;
     const k = r.k;
     const sw = sideWord(L.line, p); // said in the label: the keyboard moves the node across the line
@@ -261,7 +268,8 @@ export class Renderer {
       }
       return;
     }
-    if (k.role !== role || k.term !== nd.term || k.side !== nd.side || k.ci !== nd.commit_index || k.sel !== sel || k.drag !== drag || k.sw !== sw) {
+    if (zb) zabNode(r, nd, L, role, alive, sel, drag, sw);
+    else if (k.role !== role || k.term !== nd.term || k.side !== nd.side || k.ci !== nd.commit_index || k.sel !== sel || k.drag !== drag || k.sw !== sw) {
       k.role = role; k.term = nd.term; k.side = nd.side; k.ci = nd.commit_index; k.sel = sel; k.drag = drag; k.sw = sw;
       A(r.g, 'data-role', role);
       A(r.g, 'data-side', String(nd.side));
@@ -423,15 +431,17 @@ export class Renderer {
       const alive = !!(nd.alive && nd.role);
       const log = nd.log || [];
       const first = log.length ? log[0].index : 0;
+      // ZAB: cells show the zxid (epoch:counter), so a row is redrawn when any zxid changed.
+      const key = nd.zab ? (k) => zabCell(nd, k) : (k) => log[k].term;
       // Redraw a row only when what it shows changed (no allocation when it did not).
       let same = row.lo === lo && row.alive === alive && row.role === nd.role && row.last === nd.last_index &&
         row.commit === nd.commit_index && row.snap === nd.snapshot_index && row.first === first && row.terms.length === log.length;
-      for (let k = 0; same && k < log.length; k++) same = row.terms[k] === log[k].term;
+      for (let k = 0; same && k < log.length; k++) same = row.terms[k] === key(k);
       if (same) continue;
       row.lo = lo; row.alive = alive; row.role = nd.role; row.last = nd.last_index; row.commit = nd.commit_index;
-      row.snap = nd.snapshot_index; row.first = first; row.terms = log.map((e) => e.term);
+      row.snap = nd.snapshot_index; row.first = first; row.terms = log.map((e, k) => key(k));
       A(row.g, 'class', alive ? 'row' : 'row down');
-      T(row.lbl, alive ? `n${i}${nd.role === 'leader' ? ' L' : ''}` : `n${i} ✕`);
+      T(row.lbl, alive ? `n${i}${nd.role === 'leader' || nd.role === 'leading' ? ' L' : ''}` : `n${i} ✕`);
       for (let c = 0; c < row.cells.length; c++) {
         const idx = lo + c, cell = row.cells[c];
         let cls = 'cell none', text = '';
@@ -439,7 +449,7 @@ export class Renderer {
           if (log.length && idx >= first) {
             const e = log[idx - first];
             cls = `cell t${e.term % 6}${e.committed ? '' : ' unc'}`;
-            text = String(e.term);
+            text = nd.zab ? zabCell(nd, idx - first) : String(e.term);
           } else if (idx <= (nd.snapshot_index ?? 0)) { cls = 'cell snap'; text = 'S'; }
           else { cls = 'cell snap'; text = '·'; }
         }
@@ -523,6 +533,7 @@ export class Renderer {
     const alive = nd.alive && nd.role;
     if (idx > (nd.last_index ?? 0)) return `#${idx}: empty`;
     if (log.length && idx >= first) {
+      if (nd.zab) return zabCellTitle(nd, idx - first, alive);
       const e = log[idx - first];
       return `#${e.index} term ${e.term}: ${e.text}${!alive ? ' (on disk; the commit index is not)' : e.committed ? ' (committed)' : ' (not committed)'}`;
     }

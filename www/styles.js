@@ -77,6 +77,16 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .node.chosen .body{stroke:var(--ok);stroke-width:3.5}
 .node .badge circle{fill:var(--ink);stroke:var(--bg);stroke-width:1.5}.node .badge text{fill:var(--bg)!important;font-size:10px!important;font-weight:700;text-anchor:middle}
 .node .badge.hint circle{fill:var(--bg);stroke:var(--handle);stroke-width:2;stroke-dasharray:2 1.5}.node .badge.hint text{fill:var(--handle)!important}
+/* ZAB: phase pill (word + colour of that phase's messages), vote arrow, history rows in the panel. */
+.node .zphase rect{fill-opacity:.2;stroke-width:1.5;fill:var(--m-other);stroke:var(--m-other)}
+.node .zphase text{font-size:9.5px!important;font-weight:700;text-anchor:middle;letter-spacing:.03em}
+.node .zph-election rect{fill:var(--m-vote);stroke:var(--m-vote)}.node .zph-discovery rect{fill:var(--m-prevote);stroke:var(--m-prevote)}
+.node .zph-sync rect{fill:var(--m-snap);stroke:var(--m-snap)}.node .zph-broadcast rect{fill:var(--m-append);stroke:var(--m-append)}
+.node .zph-crashed rect{fill:none;stroke:var(--muted);stroke-dasharray:2 2}
+.node .sub.zlook{fill:var(--m-vote)!important}
+.node .zvote line{stroke:var(--m-vote);stroke-width:1.6;stroke-dasharray:5 3}.node .zvote path{fill:var(--m-vote)}
+.panel tr.zc td:last-child{color:var(--ok);font-weight:600}.panel tr.zu td{color:var(--muted)}.panel tr.zedge td{border-bottom:2px solid var(--ok)}
+.zab-reads{display:inline-flex;align-items:center;gap:4px}.zr-note{font-size:12.5px;font-weight:600}.zr-note.ok{color:var(--ok)}.zr-note.no{color:var(--bad)}
 .node .timer{fill:none;stroke:var(--muted);stroke-width:2.5;opacity:.8}
 .node .vote{fill:var(--bg);stroke:var(--ink);stroke-width:1.3}.node .vote.yes{fill:var(--ink)}
 .node .focus{fill:none;stroke:var(--accent);stroke-width:2.5;opacity:0}
@@ -101,7 +111,7 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:var(--muted);margin:2px}
 .legend i{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:4px;vertical-align:-1px;border:2px solid currentColor;box-sizing:border-box}
 .legend i.f{background:currentColor}
-.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap[data-proto=dynamo] .logwrap{display:none!important}
+.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap:not([data-proto=zab]) .for-zab,.wrap[data-proto=dynamo] .logwrap{display:none!important}
 .nrw{display:inline-flex;flex-wrap:wrap;align-items:center;gap:4px 8px;font-size:13px;color:var(--muted);flex-basis:100%}
 .nrw label{display:inline-flex;align-items:center;gap:3px}.nrw input[type=range]{width:64px;padding:0}
 .nrw output{color:var(--ink);font-weight:600;min-width:1ch;font-variant-numeric:tabular-nums}
@@ -200,6 +210,7 @@ export const HTML = `
    <label>W <input class="nrw-w" type="range" min="1" max="5" step="1" aria-label="W: write quorum"><output class="o-w"></output></label>
    <label><input class="nrw-sloppy" type="checkbox"> sloppy quorum</label><label><input class="nrw-lww" type="checkbox"> last writer wins</label>
    <span class="q" aria-live="polite"></span></div>
+  <label class="zab-reads for-zab" title="ZooKeeper answers a read at the server the client is connected to (sequentially consistent, may be stale); with sync() first the read sees every write committed before it"><input class="zab-sync" type="checkbox"> sync before every read <span class="zr-note" aria-live="polite"></span></label>
   <label class="backoff for-paxos" title="Paxos Made Simple §2.4: a pre-empted proposer waits a random pause before retrying"><input class="px-backoff" type="checkbox"> random back-off (the dueling-proposers remedy)</label>
   <details class="more"><summary>seed, workload, client write &amp; export</summary>
    <div class="row"><label>seed <input class="seed" inputmode="numeric" aria-label="seed"></label>
@@ -253,8 +264,12 @@ export const HTML = `
     <span class="for-dynamo"><i class="f k-prevote"></i>HintedHandoff</span><span class="for-dynamo"><i class="f k-snap"></i>Merkle digest / read repair</span>
     <span><i class="f k-client"></i>client</span><span class="for-raft">L leader · C candidate · F follower · ✕ crashed · T = term</span>
     <span class="for-paxos">P proposer · A acceptor · L learner · ★ leader · b3.1 = ballot (round.proposer) · ✕ crashed</span>
+    <span class="k-vote for-zab"><i class="f"></i>NOTIFICATION (election)</span><span class="k-prevote for-zab"><i class="f"></i>FOLLOWERINFO / NEWEPOCH / ACKEPOCH (discovery)</span>
+    <span class="k-snap for-zab"><i class="f"></i>DIFF / TRUNC / SNAP / NEWLEADER / UPTODATE (sync)</span><span class="k-append for-zab"><i class="f"></i>PROPOSAL / ACK / COMMIT / PING (broadcast)</span>
+    <span class="for-zab">L leading · F following · ? looking (dashed arrow = its vote) · 2:5 = zxid epoch:counter · pill = phase · ✕ crashed</span>
     <span class="for-dynamo">numbered badge = owner of the selected key (1 = home) · h = holds a hint for it · ✕ crashed</span></div>
    <div class="logwrap"><h3 class="for-raft">logs (cells = entries, number = term; solid = committed)</h3>
+    <h3 class="for-zab">histories (cells = proposals labelled with their zxid epoch:counter; solid = committed prefix, dashed = accepted only)</h3>
     <h3 class="for-paxos">slots (solid = chosen · dashed = accepted, ballot below · dotted = proposed)</h3><svg class="log" viewBox="0 0 640 40" aria-label="logs of all nodes, aligned by index"></svg></div>
   </div>
   <div class="side">

@@ -30,9 +30,12 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 //   2026-11-26, + embedding (issue 9): largest page 184.0 KB, JS + CSS + glue 35.6 KB: host.js (CSP-safe
 //                styles, sizing) and keyboard / ARIA / caption code +1.3 KB, and embed.html's own embed.js +
 //                embed.css 1.2 KB (counted here although a page with the element does not load them)
+//   2026-11-26, + ZAB UI (www/zab.js: phase pills, votes, history panel, sync-reads switch; +3.7 KB
+//                gzipped JS + CSS, +0.1 KB zab wasm): largest page 188.1 KB (dynamo; paxos 186.3,
+//                zab 183.5, raft 179.3), JS + CSS + glue 39.3 KB
 const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab'];
-const RATCHET_KB = 185; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
-const JS_RATCHET_KB = 36; // the shared JavaScript + CSS (minified) + the largest glue: the element's share
+const RATCHET_KB = 189; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
+const JS_RATCHET_KB = 40; // the shared JavaScript + CSS (minified) + the largest glue: the element's share
 
 const built = fs.existsSync(path.join(DIST, 'index.html'));
 let s;
