@@ -66,7 +66,8 @@ export function elementFiles(dir, entry = 'cap-playground.js') {
     if (seen.has(rel) || !fs.existsSync(path.join(dir, rel))) return;
     seen.add(rel);
     const src = fs.readFileSync(path.join(dir, rel), 'utf8');
-    for (const m of src.matchAll(/\b(?:from|import)\s*["'](\.\.?\/[^"']+)["']/g)) {
+    // Static imports, and dynamic ones with a literal path (counted as if every page loaded them).
+    for (const m of src.matchAll(/\b(?:from|import)\s*\(?\s*["'](\.\.?\/[^"']+)["']/g)) {
       visit(path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1])));
     }
   };

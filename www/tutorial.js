@@ -162,7 +162,11 @@ class StageElement extends HTMLElement {
     this.$('.speed-out').textContent = `${s >= 1 ? +s.toFixed(1) : s >= 0.01 ? +s.toFixed(2) : '1/' + Math.round(1 / s)}×`;
   }
   /** Advance every playground by ms of simulated time (workload, waits and pauses included). */
-  advance(ms) { this._advanceBy(Math.max(0, Math.floor(Number(ms) || 0))); return this.now; }
+  advance(ms) {
+    this._advanceBy(Math.max(0, Math.floor(Number(ms) || 0)));
+    this._summary(true); // the animation loop refreshes it 4 times a second; a script sees it now
+    return this.now;
+  }
 
   /** Load a tutorial (object or JSON text) and enter its first step. Resolves when shown. */
   async load(spec, src = 'tutorial') {

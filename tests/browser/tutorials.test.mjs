@@ -205,7 +205,7 @@ test('Back replays the run (reader drags included) to the exact state the step b
   await advanceUntilReady(page);
   await page.locator('#tut button.next').click();
   await page.waitForFunction(() => document.getElementById('tut').step === 3);
-  await page.evaluate(() => document.getElementById('tut').advance(1500));
+  const late = await page.evaluate(() => document.getElementById('tut').advance(3000));
   // The reader presses Back: from step 4 to the start of step 3.
   await page.locator('#tut button.back').click();
   await page.waitForFunction(() => { const t = document.getElementById('tut'); return t.step === 2 && t.dataset.state !== 'loading'; }, null, { timeout: 15000 });
@@ -215,7 +215,7 @@ test('Back replays the run (reader drags included) to the exact state the step b
     return { step: t.step, now: t.now, hashes: t.playgrounds.map((p) => p.state().trace_hash), groups: t.playgrounds.map((p) => p.state().groups), text: t.shadowRoot.querySelector('.count').textContent };
   });
   assert.equal(back.text, 'step 3 of 5');
-  assert.ok(back.now >= start.now && back.now < start.now + 200, `back at ${back.now}, step began at ${start.now}`);
+  assert.ok(back.now >= start.now && back.now < late, `back at ${back.now}: the step began at ${start.now}, Back was pressed at ${late}`);
   assert.deepEqual(back.groups, start.groups, 'the reader\'s drag was replayed');
   // restart step replays to exactly the recorded moment.
   const again = await page.evaluate(async () => {
@@ -342,8 +342,9 @@ test('compare.html: one drag partitions both clusters, in either diagram; both s
   assert.deepEqual(a, b);
   const r = await page.evaluate(() => {
     const c = document.getElementById('cmp');
-    for (let i = 0; i < 60 && !(c.playgrounds[1].state().consistency.stale_reads > 0); i++) c.advance(250);
-    c.advance(1000);
+    // Until Dynamo has a stale read and Raft's minority has seen an operation end (timeouts: 800 ms).
+    const minDone = () => c.playgrounds[0].state().sides.some((x) => x.side === Number(c.playgrounds[0].state().nodes[0].side) && x.availability != null);
+    for (let i = 0; i < 80 && !(c.playgrounds[1].state().consistency.stale_reads > 0 && minDone()); i++) c.advance(250);
     const f = c.playgrounds.map((p) => p.state());
     const rows = [...c.shadowRoot.querySelectorAll('.summary tbody tr')].map((tr) => ({ a: tr.cells[1].textContent, b: tr.cells[2].textContent, stale: tr.dataset.stale }));
     const cols = c.playgrounds.map((p) => p.shadowRoot.querySelectorAll('.score .col').length);
