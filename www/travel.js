@@ -42,6 +42,19 @@ export const TRAVEL_CSS = `
 .share-note button{position:absolute;right:4px;top:3px;padding:0 6px}
 `;
 
+let sheet = null; // one constructed sheet for every element on the page
+/** Add this file's CSS to a shadow root: a constructed stylesheet (allowed under a strict CSP, see host.js), else a <style>. */
+function adoptTravelStyles(root) {
+  try {
+    if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+      if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(TRAVEL_CSS); }
+      if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+      return;
+    }
+  } catch { /* fall back to a <style> element */ }
+  el('style', {}, root, TRAVEL_CSS);
+}
+
 function el(tag, attrs, parent, text) {
   const e = document.createElement(tag);
   for (const k in attrs) e.setAttribute(k, attrs[k]);
@@ -77,7 +90,7 @@ export class Travel {
   constructor(host) {
     this.host = host;
     const root = host.shadowRoot;
-    el('style', {}, root, TRAVEL_CSS);
+    adoptTravelStyles(root);
     const wrap = root.querySelector('.wrap');
     this.note = el('div', { class: 'share-note', role: 'alert', hidden: '' });
     this.noteText = el('span', {}, this.note);
