@@ -42,13 +42,18 @@ export const TRAVEL_CSS = `
 .share-note button{position:absolute;right:4px;top:3px;padding:0 6px}
 `;
 
-let sheet = null; // one constructed sheet for every element on the page
-/** Add this file's CSS to a shadow root: a constructed stylesheet (allowed under a strict CSP, see host.js), else a <style>. */
+/**
+ * Add this file's CSS to a shadow root: appended to the element's one constructed stylesheet
+ * (shared by every element, allowed under a strict CSP: see host.js), else as a <style>.
+ */
 function adoptTravelStyles(root) {
   try {
-    if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
-      if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(TRAVEL_CSS); }
-      if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    const sheet = root.adoptedStyleSheets?.[0];
+    if (sheet) {
+      if (!sheet.__travel) {
+        sheet.__travel = true;
+        for (const rule of TRAVEL_CSS.match(/[^{}]+\{[^{}]*\}/g)) sheet.insertRule(rule.trim(), sheet.cssRules.length);
+      }
       return;
     }
   } catch { /* fall back to a <style> element */ }
