@@ -97,7 +97,9 @@ function loadWasm(bundle) {
           : r.arrayBuffer().then((b) => WebAssembly.compile(b)); // a host with the wrong MIME type
       });
       compiled.catch(() => {}); // reported through init below
-      const m = await import(`./pkg/${bundle}/cap_playground.js`);
+      // A variable, not a template literal: a bundler must leave this import to run time.
+      const glue = `./pkg/${bundle}/cap_playground.js`;
+      const m = await import(glue);
       await m.default({ module_or_path: compiled });
       return m;
     })().catch((e) => { wasmP.delete(bundle); throw e; });
