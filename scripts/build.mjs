@@ -86,14 +86,18 @@ export async function bundleElement(dir) {
   fs.writeFileSync(entry, r.outputFiles[0].contents);
   for (const p of gone) fs.rmSync(p);
   const names = gone.map((p) => path.relative(dir, p).split(path.sep).join('/'));
-  for (const html of walk(dir).filter((p) => p.endsWith('.html'))) {
-    let text = fs.readFileSync(html, 'utf8');
+  const pkgDir = path.join(dir, 'pkg') + path.sep;
+  for (const file of walk(dir).filter((p) => /\.(html|m?js)$/.test(p) && !p.startsWith(pkgDir))) {
+    let text = fs.readFileSync(file, 'utf8');
     for (const n of names) {
-      const rel = path.relative(path.dirname(html), path.join(dir, n)).split(path.sep).join('/');
-      text = text.replace(new RegExp(`[ \\t]*<link rel="modulepreload" href="(\\./)?${rel.replace(/[.]/g, '\\.')}">\\n?`, 'g'), '');
-      if (text.includes(rel)) throw new Error(`${path.relative(dir, html)} still loads ${rel}, which is bundled into cap-playground.js`);
+      const rel = path.relative(path.dirname(file), path.join(dir, n)).split(path.sep).join('/');
+      const esc = rel.replace(/[.]/g, '\\.');
+      text = text.replace(new RegExp(`[ \\t]*<link rel="modulepreload" href="(\\./)?${esc}">\\n?`, 'g'), '');
+      if (new RegExp(`["'\`](\\./)?${esc}["'\`]`).test(text)) {
+        throw new Error(`${path.relative(dir, file)} still loads ${rel}, which is bundled into cap-playground.js`);
+      }
     }
-    fs.writeFileSync(html, text);
+    fs.writeFileSync(file, text);
   }
   return names;
 }
