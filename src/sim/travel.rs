@@ -312,15 +312,12 @@ impl TimeMachine {
     }
     /// Marks collected so far (scripted partitions up to where the run has been, then the rest).
     pub fn marks(&self) -> Vec<Mark> {
-        let mut all: Vec<Mark> = self
-            .scripted
-            .iter()
-            .filter(|m| m.at <= self.harvest.pos.at)
-            .cloned()
-            .chain(self.marks.iter().cloned())
-            .collect();
-        all.sort_by_key(|m| m.at);
-        all
+        let all: Vec<&Mark> =
+            self.scripted.iter().filter(|m| m.at <= self.harvest.pos.at).chain(self.marks.iter()).collect();
+        // The crate's one small sort (see protocol::sort) on (time, index): stable by construction.
+        let mut order: Vec<(Time, usize)> = all.iter().enumerate().map(|(i, m)| (m.at, i)).collect();
+        crate::protocol::sort::sort(&mut order);
+        order.into_iter().map(|(_, i)| all[i].clone()).collect()
     }
     /// The trace hash at the end of the recorded run, when known.
     pub fn end_hash(&self) -> Option<u64> {
