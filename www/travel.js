@@ -16,31 +16,32 @@ const OPEN_SLICE_MS = 20000;
 const KINDS = ['commit', 'leader', 'partition', 'heal', 'crash', 'restart', 'action', 'violation', 'stale', 'lost'];
 const KIND_WORD = { commit: 'commit', leader: 'leader elected', partition: 'partition', heal: 'heal', crash: 'crash', restart: 'restart', action: 'your action', violation: 'invariant violated', stale: 'stale read', lost: 'lost write' };
 
-export const TRAVEL_CSS = `
-.travel{margin:2px 0 4px;font-size:12.5px;color:var(--muted)}
-.tt-row{display:flex;align-items:center;gap:8px}
-.tt-track{position:relative;flex:1;min-width:0}
-.tt-range{width:100%;margin:0;padding:0;display:block;accent-color:var(--accent)}
-.tt-marks{display:block;width:100%;height:18px;cursor:pointer}
-.tt-marks path{fill:none;stroke-width:1.6}
-.tt-marks .k-commit{stroke:var(--ok);opacity:.55}.tt-marks .k-leader{stroke:var(--accent);stroke-width:2.4}
-.tt-marks .k-partition,.tt-marks .k-heal{stroke:var(--handle);stroke-width:2.4}.tt-marks .k-heal{stroke-dasharray:3 2}
-.tt-marks .k-crash,.tt-marks .k-restart{stroke:var(--muted);stroke-width:2}
-.tt-marks .k-action{stroke:var(--ink);stroke-width:2}
-.tt-marks .k-violation,.tt-marks .k-stale,.tt-marks .k-lost{stroke:var(--bad);stroke-width:2.6}
-.tt-marks .now{stroke:var(--ink);stroke-width:1;opacity:.6}
-.tt-time{font-variant-numeric:tabular-nums;min-width:10.5em;text-align:right}
-.tt-hover{min-height:1.3em;font-size:12px}
-.tt-past{border:1px dashed var(--handle);border-radius:6px;padding:2px 8px;margin-top:3px;color:var(--ink);display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center}
-.tt-past b{color:var(--handle)}
-.tt-past button,.share-row button{font-size:12px;padding:1px 8px}
-.share-row{display:flex;flex-wrap:wrap;align-items:center;gap:4px 8px;margin-top:3px}
-.share-url{flex:1;min-width:12em;font:11.5px ui-monospace,monospace}
-.share-out{font-weight:600}
-.share-note{border:2px solid var(--handle);border-radius:8px;padding:5px 28px 5px 8px;margin-bottom:6px;background:var(--panel);color:var(--ink);position:relative;font-size:13px}
-.share-note.bad{border-color:var(--bad)}
-.share-note button{position:absolute;right:4px;top:3px;padding:0 6px}
-`;
+// One string per line in the source, none in the built file (dist/ keeps template literals verbatim).
+export const TRAVEL_CSS = [
+  '.travel{margin:2px 0 4px;font-size:12.5px;color:var(--muted)}',
+  '.tt-row{display:flex;align-items:center;gap:8px}',
+  '.tt-track{position:relative;flex:1;min-width:0}',
+  '.tt-range{width:100%;margin:0;padding:0;display:block;accent-color:var(--accent)}',
+  '.tt-marks{display:block;width:100%;height:18px;cursor:pointer}',
+  '.tt-marks path{fill:none;stroke-width:1.6}',
+  '.tt-marks .k-commit{stroke:var(--ok);opacity:.55}.tt-marks .k-leader{stroke:var(--accent);stroke-width:2.4}',
+  '.tt-marks .k-partition,.tt-marks .k-heal{stroke:var(--handle);stroke-width:2.4}.tt-marks .k-heal{stroke-dasharray:3 2}',
+  '.tt-marks .k-crash,.tt-marks .k-restart{stroke:var(--muted);stroke-width:2}',
+  '.tt-marks .k-action{stroke:var(--ink);stroke-width:2}',
+  '.tt-marks .k-violation,.tt-marks .k-stale,.tt-marks .k-lost{stroke:var(--bad);stroke-width:2.6}',
+  '.tt-marks .now{stroke:var(--ink);stroke-width:1;opacity:.6}',
+  '.tt-time{font-variant-numeric:tabular-nums;min-width:10.5em;text-align:right}',
+  '.tt-hover{min-height:1.3em;font-size:12px}',
+  '.tt-past{border:1px dashed var(--handle);border-radius:6px;padding:2px 8px;margin-top:3px;color:var(--ink);display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center}',
+  '.tt-past b{color:var(--handle)}',
+  '.tt-past button,.share-row button{font-size:12px;padding:1px 8px}',
+  '.share-row{display:flex;flex-wrap:wrap;align-items:center;gap:4px 8px;margin-top:3px}',
+  '.share-url{flex:1;min-width:12em;font:11.5px ui-monospace,monospace}',
+  '.share-out{font-weight:600}',
+  '.share-note{border:2px solid var(--handle);border-radius:8px;padding:5px 28px 5px 8px;margin-bottom:6px;background:var(--panel);color:var(--ink);position:relative;font-size:13px}',
+  '.share-note.bad{border-color:var(--bad)}',
+  '.share-note button{position:absolute;right:4px;top:3px;padding:0 6px}',
+].join('');
 
 /**
  * Add this file's CSS to a shadow root: appended to the element's one constructed stylesheet

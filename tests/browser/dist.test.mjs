@@ -39,8 +39,8 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 //                after main's tutorials merge, counting only what a playground page loads (the one
 //                bundled module): 175.7 KB (paxos 173.5, zab 169.3, raft 166.2), JS + CSS + glue 35.8 KB
 //   2026-11-26, + time travel and share links (issue 9: src/sim/travel.rs + share.rs, the whole world
-//                Clone for checkpoints, www/travel.js): wasm +20.5 KB gzipped per bundle, JS + CSS +3.8 KB
-//                (measured before the size pass; after it: see the ratchets below)
+//                Clone for checkpoints, www/travel.js): largest page 199.4 KB (dynamo; paxos 197.9, zab
+//                193.6, raft 190.3: wasm +14 KB gzipped per bundle), JS + CSS + glue 39.9 KB (+4.1 KB)
 const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab'];
 const RATCHET_KB = 200; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
 const JS_RATCHET_KB = 40; // the shared JavaScript + CSS (minified) + the largest glue: the element's share
