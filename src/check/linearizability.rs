@@ -1274,7 +1274,8 @@ impl<M: Model> WitnessFinder<M> {
                 continue;
             };
             let before = search.steps;
-            let poll = search.run(model, (limit - self.steps).min(cap.saturating_sub(search.steps).max(1)));
+            // saturating: opening a probe (next_probe) may itself have spent steps past `limit`.
+            let poll = search.run(model, limit.saturating_sub(self.steps).min(cap.saturating_sub(search.steps).max(1)));
             self.steps += search.steps - before;
             let ok = match poll {
                 Poll::Done(ok) => ok,
