@@ -9,6 +9,7 @@ pub mod linearizability;
 pub mod paxos;
 pub mod porcupine;
 pub mod raft;
+pub mod twopc;
 pub mod zab;
 
 use crate::protocol::{NodeId, Protocol, Time};

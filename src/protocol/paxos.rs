@@ -406,6 +406,7 @@ fn decree_result(chosen: Option<&Cmd>, op: &ClientOp) -> ClientResult {
         ClientOp::Cas { .. } => {
             ClientResult::Unavailable { reason: "a chosen decree never changes (single-decree Paxos)".into() }
         }
+        ClientOp::Transfer { .. } => ClientResult::Aborted { reason: "multi-key transactions need 2pc".into() },
     }
 }
 
@@ -1160,6 +1161,7 @@ impl Node {
             kv,
             dynamo: None,
             zab: None,
+            twopc: None,
             paxos: Some(PaxosView {
                 roles,
                 phase: if self.backing_off { "backing off" } else { self.phase.name() },

@@ -1209,6 +1209,7 @@ impl Protocol for Zab {
                     })
                     .collect(),
             }),
+            twopc: None,
         }
     }
 
