@@ -87,6 +87,19 @@ impl Playground {
     pub fn with_defaults(protocol: &str, nodes: u32, seed: f64) -> Result<Playground, JsError> {
         let mut s = Scenario::default_for(protocol, nodes, seed_from(seed)?);
         s.workload = Some(crate::sim::scenario::Workload { interval_ms: 700, ..Default::default() });
+        if protocol == "2pc" {
+            // A bank: transfers between accounts A..D, and balance reads.
+            s.workload = Some(crate::sim::scenario::Workload {
+                interval_ms: 700,
+                read: 1,
+                write: 0,
+                cas: 0,
+                transfer: 3,
+                keys: 4,
+                max_value: 30,
+                start_ms: 500,
+            });
+        }
         s.until = u64::MAX / 4;
         AnySim::new(s).map(Playground::live).map_err(err)
     }

@@ -224,6 +224,18 @@ fn bhg_7_5_all_uncertain_cooperation_still_blocks() {
     assert_eq!((balance(&s, 1, "A"), balance(&s, 2, "B")), (Some(90), Some(110)));
 }
 
+/// Why 2PC must block (BHG §7.5): a participant that gives up and aborts on its own after voting
+/// Yes breaks atomicity — the checker catches it the moment n2 logs ABORTED for a committed txn.
+#[test]
+fn bhg_7_5_unsafe_abort_when_blocked_breaks_atomicity() {
+    let mut s = sim(&file(CRASH), serde_json::json!({"unsafe_abort_when_blocked": true}));
+    s.run_until(4500);
+    let v = s.violations();
+    assert!(v.iter().any(|v| v.invariant == "Atomicity" && v.detail.contains("t1")), "{v:?}");
+    let r = run_scenario(random_scenario("2pc", 1, &SweepOptions::default()), false).unwrap();
+    assert!(r.violation.is_none());
+}
+
 /// Seed §3.1.2 / presumed abort: a coordinator that crashes before deciding finds BEGIN without
 /// a decision on restart, logs ABORT and tells the participants, which release their locks.
 #[test]

@@ -10,6 +10,8 @@ import { W, H, halfPlane, clipLine, crossing, sideOf } from './gestures.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 export const NODE_R = 24;
+/** Protocol view modules (www/<bundle>-view.js), filled in when a page loads that bundle. */
+export const views = {};
 const TIMER_R = NODE_R + 4, TIMER_C = 2 * Math.PI * TIMER_R;
 
 function mk(tag, attrs, parent) {
@@ -219,6 +221,7 @@ export class Renderer {
     const sel = L.selected === id, drag = L.dragging === id;
     const k = r.k;
     const px = nd.paxos, dy = nd.dynamo;
+    if (nd.twopc && views.twopc) return views.twopc.twopcNode(r, nd, id, alive, sel, drag); // 2PC: twopc-view.js
     if (px || dy) {
       // Paxos / Dynamo: their own glyphs (views are new objects only when a frame was pulled).
       const badge = dy ? (opt.pref?.get(id) ?? '') : '';

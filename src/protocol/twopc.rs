@@ -90,6 +90,9 @@ pub struct TwoPcConfig {
     pub fail_percent: u32,
     /// A blocked participant also asks the other participants (BHG §7.5 cooperative termination).
     pub cooperative_termination: bool,
+    /// UNSAFE, for showing what the checker catches: a blocked participant gives up and aborts
+    /// on its own (the tempting "fix" for blocking, which breaks atomicity).
+    pub unsafe_abort_when_blocked: bool,
     /// The scenario's seed, for the `fail_percent` coin (set by the simulator, not the file).
     #[serde(skip)]
     pub seed: u64,
@@ -106,6 +109,7 @@ impl Default for TwoPcConfig {
             retry_ms: 200,
             fail_percent: 0,
             cooperative_termination: false,
+            unsafe_abort_when_blocked: false,
             seed: 0,
         }
     }
@@ -739,6 +743,11 @@ impl TwoPc {
                         out.send(*p, Msg::DecisionRequest { txn: *txn });
                     }
                 }
+            }
+        }
+        if self.config.unsafe_abort_when_blocked {
+            for txn in &newly {
+                self.finish(*txn, false, Vec::new(), out);
             }
         }
         for txn in newly {
