@@ -262,7 +262,10 @@ fn seed_3_1_2_coordinator_recovery_aborts_undecided() {
 #[test]
 fn seed_3_1_2_prepared_participant_recovers_and_asks() {
     let json = file(CRASH)
-        .replace(r#"{"at": 1100, "action": "cut", "from": "n0", "to": "n2"},"#, r#"{"at": 1100, "action": "crash", "node": 2},"#)
+        .replace(
+            r#"{"at": 1100, "action": "cut", "from": "n0", "to": "n2"},"#,
+            r#"{"at": 1100, "action": "crash", "node": 2},"#,
+        )
         .replace(r#"{"at": 1150, "action": "crash", "node": 0},"#, r#"{"at": 2500, "action": "restart", "node": 2},"#);
     let mut s = sim(&json, serde_json::json!({}));
     s.run_until(2400);
@@ -284,7 +287,10 @@ fn seed_3_1_2_prepared_participant_recovers_and_asks() {
 #[test]
 fn bhg_7_5_participant_crash_before_voting_aborts() {
     let json = file(CRASH)
-        .replace(r#"{"at": 1100, "action": "cut", "from": "n0", "to": "n2"},"#, r#"{"at": 1060, "action": "crash", "node": 2},"#)
+        .replace(
+            r#"{"at": 1100, "action": "cut", "from": "n0", "to": "n2"},"#,
+            r#"{"at": 1060, "action": "crash", "node": 2},"#,
+        )
         .replace(r#"{"at": 1150, "action": "crash", "node": 0},"#, r#"{"at": 1200, "action": "restart", "node": 2},"#);
     let mut s = sim(&json, serde_json::json!({"vote_timeout_ms": 400}));
     s.run_until(2000);

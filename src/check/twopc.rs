@@ -89,7 +89,10 @@ impl TwoPcChecker {
                     bad("Commit only if all voted Yes", format!("n{node} committed t{txn} without having prepared it"));
                 }
                 if commit && self.decided.get(txn) != Some(&true) {
-                    bad("Atomicity", format!("n{node} committed t{txn}, which the coordinator has not decided to commit"));
+                    bad(
+                        "Atomicity",
+                        format!("n{node} committed t{txn}, which the coordinator has not decided to commit"),
+                    );
                 }
                 if !commit && self.decided.get(txn) == Some(&true) {
                     bad("Atomicity", format!("n{node} aborted t{txn}, which the coordinator decided to commit"));

@@ -119,7 +119,9 @@ impl TwoPcConfig {
     /// Check the settings against the cluster size; the error says what is wrong.
     pub fn validate(&self, nodes: u32) -> Result<(), String> {
         if nodes < 2 {
-            return Err(format!("2pc needs a coordinator and at least one participant: nodes = {nodes}, accepted 2..=9"));
+            return Err(format!(
+                "2pc needs a coordinator and at least one participant: nodes = {nodes}, accepted 2..=9"
+            ));
         }
         if self.accounts > 26 {
             return Err(format!("config.accounts = {}: accepted 0..=26", self.accounts));
@@ -272,7 +274,13 @@ pub enum Msg {
     /// Coordinator → participant: here is your share; vote.
     Prepare { txn: TxnId, effects: Vec<Effect>, participants: Vec<NodeId> },
     /// Participant → coordinator: Yes (prepared, with what it read) or No (with why).
-    Vote { txn: TxnId, yes: bool, reads: Vec<(String, Option<Value>)>, reason: String, cas_current: Option<Option<Value>> },
+    Vote {
+        txn: TxnId,
+        yes: bool,
+        reads: Vec<(String, Option<Value>)>,
+        reason: String,
+        cas_current: Option<Option<Value>>,
+    },
     /// The outcome, from the coordinator or from a peer that knows it.
     Decision { txn: TxnId, commit: bool },
     /// Participant → coordinator: the commit is applied.
@@ -288,6 +296,9 @@ pub enum Timer {
     Tick,
     /// A participant's local work on a transaction is done: vote.
     Work(TxnId),
+    /// Right after a restart: act on what the log says (kept out of `start`, so that rebuilding
+    /// a crashed node's view from its log changes nothing).
+    Recover,
 }
 
 /// A transaction the coordinator is running.
@@ -347,6 +358,8 @@ pub struct TwoPc {
     recent: Vec<(TxnId, bool, Vec<String>, Time)>,
     committed: u64,
     aborted: u64,
+    /// Coordinator, after a restart: BEGINs without a decision, to abort.
+    undecided: Vec<(TxnId, Vec<NodeId>)>,
     blocked_txns: u64,
     blocked_ms: Time,
 }
@@ -481,12 +494,21 @@ impl TwoPc {
         };
         self.append(rec, out);
         self.decided.insert(txn, (commit, result.clone()));
+        if commit {
+            self.committed += 1;
+        } else {
+            self.aborted += 1;
+        }
         for p in &participants {
             out.send(*p, Msg::Decision { txn, commit });
         }
         out.reply(client, request, result.clone());
         let what = if commit { "COMMIT" } else { "ABORT" };
-        out.notice(if commit { "txn_commit" } else { "txn_abort" }, Some(txn), format!("n0 logged {what} t{txn}: {}", result.label()));
+        out.notice(
+            if commit { "txn_commit" } else { "txn_abort" },
+            Some(txn),
+            format!("n0 logged {what} t{txn}: {}", result.label()),
+        );
         if !commit {
             // Presumed abort: no acknowledgements needed.
             self.active.remove(&txn);
@@ -556,6 +578,37 @@ impl TwoPc {
         }
     }
 
+    /// Recovery (BHG §7.4; the seed's §3.1.2), right after a restart: the coordinator re-sends
+    /// COMMIT for decided transactions and aborts undecided ones; a participant in PREPARED asks.
+    fn recover(&mut self, out: &mut Outbox<Self>) {
+        let committing: Vec<(TxnId, Vec<NodeId>)> =
+            self.active.iter().filter(|(_, a)| a.committing).map(|(t, a)| (*t, a.participants.clone())).collect();
+        for (txn, participants) in committing {
+            for p in &participants {
+                out.send(*p, Msg::Decision { txn, commit: true });
+            }
+            out.notice("recovery", Some(txn), format!("n0 recovered: COMMIT t{txn} in its log, re-sends it"));
+        }
+        for (txn, participants) in std::mem::take(&mut self.undecided) {
+            if self.decided.contains_key(&txn) {
+                continue;
+            }
+            // Never decided: its votes were lost with the crash. Abort it (presumed abort).
+            let result = ClientResult::Aborted { reason: "the coordinator restarted before deciding".into() };
+            self.append(Record::Abort { txn, result: result.clone() }, out);
+            self.decided.insert(txn, (false, result));
+            self.aborted += 1;
+            for p in &participants {
+                out.send(*p, Msg::Decision { txn, commit: false });
+            }
+            out.notice("recovery", Some(txn), format!("n0 recovered: BEGIN t{txn} without a decision, aborts it"));
+        }
+        for txn in self.uncertain.keys().copied().collect::<Vec<_>>() {
+            out.send(COORDINATOR, Msg::DecisionRequest { txn });
+            out.notice("recovery", Some(txn), format!("n{} recovered in PREPARED for t{txn}: asks n0", self.id));
+        }
+    }
+
     // ---- participant -------------------------------------------------------------------------
 
     fn on_prepare(&mut self, txn: TxnId, effects: Vec<Effect>, participants: Vec<NodeId>, out: &mut Outbox<Self>) {
@@ -568,7 +621,10 @@ impl TwoPc {
         }
         if self.uncertain.contains_key(&txn) {
             // A duplicate PREPARE: repeat the Yes (reads are only needed once).
-            out.send(COORDINATOR, Msg::Vote { txn, yes: true, reads: vec![], reason: String::new(), cas_current: None });
+            out.send(
+                COORDINATOR,
+                Msg::Vote { txn, yes: true, reads: vec![], reason: String::new(), cas_current: None },
+            );
             return;
         }
         if self.working.contains_key(&txn) {
@@ -591,7 +647,10 @@ impl TwoPc {
 
     fn judge(&self, txn: TxnId, effects: &[Effect]) -> Verdict {
         if self.config.fail_percent > 0 && coin(self.config.seed, self.id, txn) < self.config.fail_percent {
-            return Verdict::No { reason: format!("n{} failed to prepare (simulated failure)", self.id), cas_current: None };
+            return Verdict::No {
+                reason: format!("n{} failed to prepare (simulated failure)", self.id),
+                cas_current: None,
+            };
         }
         let mut installs = Vec::new();
         let mut reads = Vec::new();
@@ -604,7 +663,10 @@ impl TwoPc {
                 }
                 Effect::Cas { key, from, to } => {
                     if cur != Some(*from) {
-                        return Verdict::No { reason: format!("cas {key}: holds {}", show(cur)), cas_current: Some(cur) };
+                        return Verdict::No {
+                            reason: format!("cas {key}: holds {}", show(cur)),
+                            cas_current: Some(cur),
+                        };
                     }
                     installs.push(Install { key: key.clone(), old: cur, new: *to, mint: true });
                 }
@@ -714,7 +776,11 @@ impl TwoPc {
             // Not voted yet (working, or never heard of it): abort unilaterally and say so.
             out.cancel_timer(Timer::Work(txn));
             self.finish(txn, false, Vec::new(), out);
-            out.notice("txn_aborted", Some(txn), format!("n{} aborted t{txn} before voting (asked by n{from})", self.id));
+            out.notice(
+                "txn_aborted",
+                Some(txn),
+                format!("n{} aborted t{txn} before voting (asked by n{from})", self.id),
+            );
             out.send(from, Msg::Decision { txn, commit: false });
         }
         // Uncertain too: it cannot help.
@@ -751,7 +817,11 @@ impl TwoPc {
             }
         }
         for txn in newly {
-            out.notice("blocked", Some(txn), format!("n{me} is blocked on t{txn}: voted Yes, holds its locks, no decision"));
+            out.notice(
+                "blocked",
+                Some(txn),
+                format!("n{me} is blocked on t{txn}: voted Yes, holds its locks, no decision"),
+            );
         }
     }
 }
@@ -767,7 +837,14 @@ impl Protocol for TwoPc {
     type Config = TwoPcConfig;
     const NAME: &'static str = "2pc";
 
-    fn start(id: NodeId, n: u32, config: &TwoPcConfig, durable: Option<Durable>, now: Time, out: &mut Outbox<Self>) -> Self {
+    fn start(
+        id: NodeId,
+        n: u32,
+        config: &TwoPcConfig,
+        durable: Option<Durable>,
+        now: Time,
+        out: &mut Outbox<Self>,
+    ) -> Self {
         let fresh = durable.is_none();
         let mut node = TwoPc {
             id,
@@ -785,6 +862,7 @@ impl Protocol for TwoPc {
             recent: Vec::new(),
             committed: 0,
             aborted: 0,
+            undecided: Vec::new(),
             blocked_txns: 0,
             blocked_ms: 0,
         };
@@ -808,9 +886,11 @@ impl Protocol for TwoPc {
                 }
                 Record::Commit { txn, result } => {
                     node.decided.insert(*txn, (true, result.clone()));
+                    node.committed += 1;
                 }
                 Record::Abort { txn, result } => {
                     node.decided.insert(*txn, (false, result.clone()));
+                    node.aborted += 1;
                     begun.remove(txn);
                 }
                 Record::End { txn } => {
@@ -822,11 +902,22 @@ impl Protocol for TwoPc {
                     }
                     node.uncertain.insert(
                         *txn,
-                        Uncertain { participants: participants.clone(), installs: installs.clone(), since: now, last_ask: now },
+                        Uncertain {
+                            participants: participants.clone(),
+                            installs: installs.clone(),
+                            since: now,
+                            last_ask: now,
+                        },
                     );
                 }
                 Record::Committed { txn } | Record::Aborted { txn } => {
-                    node.outcomes.insert(*txn, matches!(r, Record::Committed { .. }));
+                    let commit = matches!(r, Record::Committed { .. });
+                    node.outcomes.insert(*txn, commit);
+                    if commit {
+                        node.committed += 1;
+                    } else {
+                        node.aborted += 1;
+                    }
                     node.uncertain.remove(txn);
                     node.locks.retain(|_, t| t != txn);
                 }
@@ -834,46 +925,29 @@ impl Protocol for TwoPc {
         }
         for (txn, (participants, client, request)) in begun.iter() {
             let txn = *txn;
-            match node.decided.get(&txn) {
-                Some((true, _)) => {
-                    // Decided Commit, not all acknowledged: finish it.
-                    for p in participants {
-                        out.send(*p, Msg::Decision { txn, commit: true });
-                    }
-                    node.active.insert(
-                        txn,
-                        Active {
-                            participants: participants.clone(),
-                            effects: Vec::new(),
-                            client: *client,
-                            request: *request,
-                            op: None,
-                            started: now,
-                            votes: VecMap::new(),
-                            committing: true,
-                            acks: Vec::new(),
-                            last_send: now,
-                        },
-                    );
-                    out.notice("recovery", Some(txn), format!("n0 recovered: re-sends COMMIT t{txn}"));
-                }
-                _ => {
-                    // Never decided: abort it (its votes were lost with the crash).
-                    let result = ClientResult::Aborted { reason: "the coordinator restarted before deciding".into() };
-                    node.d.log.push(Record::Abort { txn, result: result.clone() });
-                    out.persist();
-                    node.decided.insert(txn, (false, result));
-                    for p in participants {
-                        out.send(*p, Msg::Decision { txn, commit: false });
-                    }
-                    out.notice("recovery", Some(txn), format!("n0 recovered: aborts undecided t{txn}"));
-                }
+            if let Some((true, _)) = node.decided.get(&txn) {
+                // Decided Commit, not all acknowledged: finish it (recovery re-sends COMMIT).
+                node.active.insert(
+                    txn,
+                    Active {
+                        participants: participants.clone(),
+                        effects: Vec::new(),
+                        client: *client,
+                        request: *request,
+                        op: None,
+                        started: now,
+                        votes: VecMap::new(),
+                        committing: true,
+                        acks: Vec::new(),
+                        last_send: now,
+                    },
+                );
+            } else {
+                node.undecided.push((txn, participants.clone()));
             }
         }
-        let asks: Vec<TxnId> = node.uncertain.keys().copied().collect();
-        for txn in asks {
-            out.send(COORDINATOR, Msg::DecisionRequest { txn });
-            out.notice("recovery", Some(txn), format!("n{id} recovered in PREPARED for t{txn}: asks n0"));
+        if !fresh {
+            out.set_timer(Timer::Recover, 0, 0);
         }
         out.set_timer(Timer::Tick, TICK_MS, TICK_MS);
         node
@@ -913,6 +987,7 @@ impl Protocol for TwoPc {
                 }
             }
             Timer::Work(txn) => self.on_work_done(now, txn, out),
+            Timer::Recover => self.recover(out),
         }
     }
 
@@ -1036,7 +1111,12 @@ impl Protocol for TwoPc {
             log: self.d.log[first..]
                 .iter()
                 .enumerate()
-                .map(|(k, r)| LogEntryView { index: (first + k) as u64 + 1, term: r.txn(), text: r.text(), committed: true })
+                .map(|(k, r)| LogEntryView {
+                    index: (first + k) as u64 + 1,
+                    term: r.txn(),
+                    text: r.text(),
+                    committed: true,
+                })
                 .collect(),
             peers: Vec::new(),
             votes: Vec::new(),
@@ -1051,7 +1131,8 @@ impl Protocol for TwoPc {
                 locks: self.locks.iter().map(|(k, t)| LockView { key: k.clone(), txn: *t }).collect(),
                 blocked: self.blocked(),
                 blocked_ms: self.blocked_ms + blocked_now,
-                blocked_txns: self.blocked_txns + self.uncertain.values().filter(|u| self.now - u.since >= timeout).count() as u64,
+                blocked_txns: self.blocked_txns
+                    + self.uncertain.values().filter(|u| self.now - u.since >= timeout).count() as u64,
                 committed: self.committed,
                 aborted: self.aborted,
                 minted: self.d.minted,
@@ -1063,9 +1144,11 @@ impl Protocol for TwoPc {
 
     fn msg_info(msg: &Msg) -> MsgInfo {
         let (kind, is_reply, detail) = match msg {
-            Msg::Prepare { txn, effects, .. } => {
-                ("Prepare", false, format!("t{txn}: {}", effects.iter().map(Effect::text).collect::<Vec<_>>().join(", ")))
-            }
+            Msg::Prepare { txn, effects, .. } => (
+                "Prepare",
+                false,
+                format!("t{txn}: {}", effects.iter().map(Effect::text).collect::<Vec<_>>().join(", ")),
+            ),
             Msg::Vote { txn, yes: true, .. } => ("VoteYes", true, format!("t{txn}: Yes (prepared)")),
             Msg::Vote { txn, reason, .. } => ("VoteNo", true, format!("t{txn}: No, {reason}")),
             Msg::Decision { txn, commit: true } => ("Commit", false, format!("t{txn}")),

@@ -212,6 +212,7 @@ impl AnySim {
         // 2PC's transfers are multi-key transactions the register checker cannot model; its
         // atomicity and conservation invariants judge the run instead (check::twopc).
         #[cfg(feature = "twopc")]
+        #[allow(irrefutable_let_patterns)] // a build with only the twopc feature
         if let AnySim::TwoPc(_) = self {
             return;
         }

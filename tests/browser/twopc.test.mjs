@@ -65,9 +65,9 @@ test('2PC: crash the coordinator mid-commit → participant shown BLOCKED holdin
   assert.equal(await metric(page, 'blocked'), '1');
   assert.equal(await metric(page, 'locks'), '1');
   // The node panel says so in words.
-  await page.evaluate(() => document.querySelector('cap-playground').shadowRoot.querySelector('[data-node-id=n2]').dispatchEvent(new MouseEvent('click', { bubbles: true })));
+  await page.locator('cap-playground [data-node-id=n2]').click();
   await advanceTo(page, 3100);
-  const panel = await page.evaluate(() => document.querySelector('cap-playground').shadowRoot.querySelector('.node-panel').textContent);
+  const panel = await page.evaluate(() => document.querySelector('cap-playground').shadowRoot.querySelector('.node-panel').innerText);
   assert.match(panel, /BLOCKED/);
   assert.match(panel, /B by t1/);
   await page.evaluate(() => document.querySelector('cap-playground').restart(0));
