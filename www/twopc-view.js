@@ -1,6 +1,6 @@
 /**
  * Two-phase commit's views, kept out of the shared files: the server glyph (C / P, balances,
- * 🔒 locked keys, ⛔ BLOCKED with its time, in colour and in words), the node panel's rows
+ * locked keys, BLOCKED with its time, in colour and in words), the node panel's rows
  * (transactions per state, locks, the decision log), and a side section with the counters
  * (committed / aborted / blocked, blocked time, locks held), every account's balance and the
  * cooperative-termination switch. All text goes in through textContent; nothing is parsed as HTML.
@@ -56,7 +56,7 @@ export function twopcNode(r, nd, id, alive, sel, drag) {
   T(r.term, coord ? `${tp.txns.length} active` : bal || '—');
   const b = blocked.reduce((m, t) => Math.max(m, t.blocked_ms), 0);
   const sub = !alive ? (coord ? 'down' : tp.txns.some((t) => t.state === 'prepared' || t.state === 'blocked') ? 'down, PREPARED logged' : 'down')
-    : blocked.length ? `⛔ BLOCKED ${secs(b)} 🔒${locks.join(',')}` : locks.length ? `🔒 ${locks.join(',')}` : '';
+    : blocked.length ? `BLOCKED ${secs(b)} · lock ${locks.join(',')}` : locks.length ? `lock ${locks.join(',')}` : '';
   T(r.sub, sub);
   A(r.sub, 'class', blocked.length && alive ? 'sub warn' : locks.length && alive ? 'sub lock' : 'sub');
   A(r.g, 'aria-label', `server n${id}: ${alive ? tp.role : 'crashed'}` + (coord ? '' : `, balances ${bal || 'none'}`) +
@@ -128,6 +128,7 @@ export class TwoPcPanel {
   update(f) {
     let committed = 0, aborted = 0, blocked = 0, everBlocked = 0, blockedMs = 0, locks = 0, coop = false;
     const bank = [], decisions = [];
+    let prepared = 0;
     for (const nd of f.nodes) {
       const tp = nd.twopc;
       if (!tp) continue;
@@ -138,6 +139,7 @@ export class TwoPcPanel {
       }
       if (nd.alive && tp.blocked) blocked++;
       everBlocked += tp.blocked_txns; blockedMs += tp.blocked_ms; locks += tp.locks.length;
+      for (const t of tp.txns) if (t.state === 'prepared' || t.state === 'blocked') prepared += t.delta;
       for (const [k, v] of Object.entries(nd.kv || {})) {
         const l = tp.locks.find((x) => x.key === k);
         bank.push({ k, v, n: nd.id, lock: l ? l.txn : null, blocked: nd.alive && tp.blocked && l });
@@ -147,7 +149,7 @@ export class TwoPcPanel {
     set('committed', committed); set('aborted', aborted); set('blocked', blocked, blocked > 0);
     set('blocked_txns', everBlocked); set('blocked_ms', secs(blockedMs), blockedMs > 0); set('locks', locks, locks > 0);
     bank.sort((a, b) => (a.k < b.k ? -1 : 1));
-    const sig = JSON.stringify(bank);
+    const sig = JSON.stringify(bank) + prepared;
     if (sig !== this._bank) {
       this._bank = sig;
       this.bank.replaceChildren();
@@ -156,10 +158,11 @@ export class TwoPcPanel {
       bank.forEach((x, i) => {
         const s = doc.createElement('span');
         s.className = x.blocked ? 'blocked' : x.lock != null ? 'lock' : '';
-        s.textContent = `${x.k} = ${x.v} (n${x.n})${x.lock != null ? ` 🔒t${x.lock}` : ''}${x.blocked ? ' BLOCKED' : ''}`;
+        s.textContent = `${x.k} = ${x.v} (n${x.n})${x.lock != null ? ` locked by t${x.lock}` : ''}${x.blocked ? ' BLOCKED' : ''}`;
         this.bank.append(...(i ? [doc.createTextNode(' · '), s] : [s]));
       });
-      this.bank.append(doc.createTextNode(`  — total ${total}`));
+      // Money a prepared transaction will move here on commit is not in the balances yet.
+      this.bank.append(doc.createTextNode(`  — total ${total}` + (prepared ? `, ${prepared > 0 ? '+' : ''}${prepared} held in prepared transactions` : '')));
     }
     T(this.log, `decision log (n0): ${decisions.join(' · ') || 'empty'}`);
     if (this.host.shadowRoot?.activeElement !== this.coop) this.coop.checked = coop;

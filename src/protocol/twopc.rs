@@ -1040,6 +1040,7 @@ impl Protocol for TwoPc {
                     ),
                     since: a.started,
                     blocked_ms: 0,
+                    delta: 0,
                 });
             }
         } else {
@@ -1051,6 +1052,7 @@ impl Protocol for TwoPc {
                     text: w.effects.iter().map(Effect::text).collect::<Vec<_>>().join(", "),
                     since: w.since,
                     blocked_ms: 0,
+                    delta: 0,
                 });
             }
             for (txn, u) in self.uncertain.iter() {
@@ -1066,6 +1068,7 @@ impl Protocol for TwoPc {
                     ),
                     since: u.since,
                     blocked_ms: if blocked { waited - timeout } else { 0 },
+                    delta: u.installs.iter().filter(|i| !i.mint).map(|i| i.new - i.old.unwrap_or(0)).sum(),
                 });
             }
         }
@@ -1077,6 +1080,7 @@ impl Protocol for TwoPc {
                 text: String::new(),
                 since: 0,
                 blocked_ms: *blocked,
+                delta: 0,
             });
         }
         let blocked_now: Time = txns.iter().filter(|t| t.state == "blocked").map(|t| t.blocked_ms).sum();
@@ -1205,6 +1209,9 @@ pub struct TxnView {
     pub since: Time,
     /// How long it has been (or was) blocked, ms.
     pub blocked_ms: Time,
+    /// Prepared here: the money this transaction will move into (+) or out of (−) the accounts
+    /// here on commit (writes excluded).
+    pub delta: Value,
 }
 
 /// A held lock.
