@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Tiny dependency-free static file server for www/ (or dist/).
 //
-//   node scripts/serve.mjs [DIR] [--port N] [--host H] [--prefix /sub/path/]   (PORT / HOST env also work)
+//   node scripts/serve.mjs [DIR] [--port N] [--host H] [--prefix /sub/path/] [--csp]   (PORT / HOST env also work)
+//   --csp sends STRICT_CSP with every response, to try the element under a strict policy.
 //
 // Correct MIME types (wasm streaming instantiation needs application/wasm), no caching,
 // index.html for directories, and no way out of DIR.
@@ -32,6 +33,9 @@ export const MIME = {
   '.toml': 'text/plain; charset=utf-8',
   '.ts': 'text/plain; charset=utf-8',
 };
+
+/** The policy the element and embed.html are tested under (tests/browser/embed.test.mjs). */
+export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 
 function send(res, status, body, headers = {}) {
   res.writeHead(status, {
@@ -101,9 +105,10 @@ export function staticHandler(root, prefix = '/') {
 /**
  * Start serving `root`. port 0 picks a free port. Resolves to { server, port, url, close() }.
  */
-export function startServer({ root = path.join(ROOT, 'www'), port = 0, host = '127.0.0.1', prefix = '/' } = {}) {
+export function startServer({ root = path.join(ROOT, 'www'), port = 0, host = '127.0.0.1', prefix = '/', csp = false } = {}) {
   return new Promise((resolve, reject) => {
-    const server = http.createServer(staticHandler(root, prefix));
+    const files = staticHandler(root, prefix);
+    const server = http.createServer(csp ? (req, res) => { res.setHeader('Content-Security-Policy', STRICT_CSP); files(req, res); } : files);
     server.on('error', reject);
     server.listen(port, host, () => {
       const actual = server.address().port;
@@ -127,6 +132,7 @@ export function parseArgs(argv) {
     if (a === '--port') opts.port = Number(argv[++i]);
     else if (a === '--host') opts.host = argv[++i];
     else if (a === '--prefix') opts.prefix = argv[++i];
+    else if (a === '--csp') opts.csp = true;
     else if (!a.startsWith('-')) opts.root = path.resolve(a);
   }
   return opts;

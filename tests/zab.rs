@@ -4,6 +4,7 @@
 
 use cap_playground::check::linearizability::{check_history, Verdict};
 use cap_playground::protocol::zab::{Phase, ServerState, Zab, ZabConfig};
+use cap_playground::protocol::Protocol;
 use cap_playground::sim::scenario::Scenario;
 use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::Sim;
@@ -133,6 +134,11 @@ fn sync_diff_for_a_follower_behind() {
     assert_eq!(n0.last_sync_kind(), Some("DIFF"));
     assert_eq!(sent(&sim, "TRUNC") + sent(&sim, "SNAP"), 0);
     assert_eq!(n0.history(), sim.node(2).unwrap().history());
+    // The leader's view (the node panel) says how each follower was brought in line.
+    let view = sim.node(2).unwrap().view().zab.expect("zab view");
+    let l0 = view.learners.iter().find(|l| l.id == 0).expect("n0 is a learner of n2");
+    assert_eq!((l0.stage, l0.sync), ("synced", Some("DIFF")));
+    assert_eq!(l0.acked, view.last_zxid, "n0 acknowledged everything the leader has");
 }
 
 /// Synchronisation, TRUNC: a proposal of an old epoch that no quorum committed is cut from the

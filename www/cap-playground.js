@@ -13,6 +13,8 @@
  *   speed      simulated ms per wall ms, 0.001..10                                default 0.1
  *   controls   "false" hides the control bar                                      default shown
  *   theme      "light" | "dark"                                                   default: prefers-color-scheme
+ *   The element fills its container's width; given a height (CSS, flex or grid), it fills that box
+ *   and scrolls inside (host.js). Its styles are a constructed stylesheet: it works under a strict CSP.
  *   paused     present → start paused (otherwise it plays while visible)
  *   A bad value shows a message inside the element saying what is accepted.
  *
@@ -21,7 +23,7 @@
  *                          pre_candidate|…|crashed) and data-side (index of its partition group,
  *                          "0" for all when healed). Focusable; arrow keys move it.
  *   [data-partition-line]  the partition line group (.hit = body, [data-handle="1"|"2"] = handles)
- *   [data-client-id="c0"]  each client glyph; also data-side
+ *   [data-client-id="c0"]  each client glyph; also data-side. Focusable; arrow keys move it.
  *   [data-msg-id]          each message in flight
  *   [data-action=…]        buttons: toggle (play/pause), step, heal, reset, crash, restart, timeout,
  *                          verdict, timeline, workload, export-porcupine, export-edn, …
@@ -34,6 +36,10 @@
  *   .ring, .pref           Dynamo: ring with tokens, the selected key's preference list (.ring-key)
  *   .diverge[data-divergent]  Dynamo: keys whose owners' digests disagree now; "converged in X ms"
  *   .nrw input             Dynamo: N / R / W sliders (.nrw-n/-r/-w), .nrw .q the quorum sentence
+ *   [data-state] [data-phase]  ZAB: on the node group, LOOKING|FOLLOWING|LEADING|CRASHED and
+ *                          ELECTION|DISCOVERY|SYNC|BROADCAST (data-role: leader|follower|candidate =
+ *                          LOOKING|crashed); .zphase = the phase pill, .zvote = the vote arrow,
+ *                          .term = last zxid "epoch:counter"; .zab-sync = the local / sync reads switch
  *
  * JS API (element methods)
  *   play(), pause(), paused (get), speed (get/set), advance(ms) → now, step() → bool,
@@ -67,6 +73,8 @@ import { CSS, HTML } from './styles.js';
 import { Renderer, T, A, roleWord, views } from './render.js';
 import { W, H, sideOf, attachDrag, spotsOnSide, clampPt, clamp } from './gestures.js';
 import { Timeline, liveWindow } from './timeline.js';
+import { adoptStyles, sizeObserver } from './host.js';
+import { zabPanel, zabReads, zabReadsNote } from './zab.js';
 
 export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft',
   'paxos-basic', 'paxos-dueling-proposers', 'multipaxos-leader-failover', 'multipaxos-minority-partition',
@@ -111,8 +119,15 @@ function loadWasm(bundle) {
   }
   return p;
 }
-// Start at module evaluation, not when the first element connects (first frame budget: 250 ms).
-loadWasm('raft').catch(() => { /* the element says what went wrong when it connects */ });
+// Start at module evaluation, not when the first element connects (first frame budget: 250 ms): the
+// bundles of the elements already in the page (a module script runs after parsing), Raft when there
+// are none yet; an element with a scenario names its protocol only in the file.
+{
+  const els = [...document.querySelectorAll('cap-playground')];
+  const want = new Set(els.filter((e) => !e.hasAttribute('scenario')).map((e) => BUNDLE_OF[(e.getAttribute('protocol') ?? 'raft').trim()]).filter(Boolean));
+  if (!els.length) want.add('raft');
+  for (const b of want) loadWasm(b).catch(() => { /* the element says what went wrong when it connects */ });
+}
 
 /** The protocol a scenario's JSON text names: a string, or null when the text is not JSON. */
 function scenarioProtocol(text) {
@@ -183,12 +198,12 @@ class Layout {
 }
 
 class CapPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'nodes', 'seed', 'scenario', 'speed'];
+  static observedAttributes = ['protocol', 'nodes', 'seed', 'scenario', 'speed', 'theme'];
 
   constructor() {
     super();
     const root = this.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${CSS}</style>${HTML}`;
+    root.innerHTML = adoptStyles(root, CSS) + HTML; // a constructed stylesheet: allowed under a strict CSP
     const found = new Map(); // the template is static: look each selector up once
     const $ = (s) => { let e = found.get(s); if (e === undefined) found.set(s, (e = root.querySelector(s))); return e; };
     this.$ = $;
@@ -220,11 +235,12 @@ class CapPlayground extends HTMLElement {
   // ---- lifecycle ---------------------------------------------------------------------------
   connectedCallback() {
     document.addEventListener('visibilitychange', this._onVis);
-    this._ro ??= new ResizeObserver((es) => {
-      const narrow = es[0].contentRect.width < 560;
+    const $ = this.$;
+    this._ro ??= sizeObserver(this, { wrap: $('.wrap'), bar: $('.bar'), svg: this.svg, status: $('.status'), probe: $('.probe') }, (narrow) => {
       if (narrow !== this._narrow) { this._narrow = narrow; if (!this._raf) this._draw(); }
     });
-    this._ro.observe(this);
+    this._ro.observe();
+    this._applyThemeAttr();
     if (!this._started) {
       this._started = true;
       this._paused = this.hasAttribute('paused');
@@ -238,6 +254,7 @@ class CapPlayground extends HTMLElement {
   }
   attributeChangedCallback(name, old, val) {
     if (name === 'speed') return this._applySpeedAttr();
+    if (name === 'theme') return this._applyThemeAttr();
     if (!this._started || old === val || this._rebuildQueued) return;
     this._rebuildQueued = true;
     queueMicrotask(() => { this._rebuildQueued = false; this._rebuild(); });
@@ -255,6 +272,12 @@ class CapPlayground extends HTMLElement {
     const x = Number(v);
     if (!Number.isFinite(x) || x <= 0) { this._say(`speed="${v}" ignored: use a number from 0.001 to 10`, true); return; }
     this.speed = x;
+  }
+
+  /** theme is CSS only (styles.js); a value it does not know is said, and the system's theme used. */
+  _applyThemeAttr() {
+    const v = this.getAttribute('theme');
+    if (v != null && !/^(light|dark|auto|)$/.test(v.trim())) this._say(`theme="${v}" ignored: use "light" or "dark" (or leave it out to follow the system)`, true);
   }
 
   /** Read the attributes, load wasm (and the scenario file), then create the run. */
@@ -367,6 +390,7 @@ class CapPlayground extends HTMLElement {
     this.$('.ringsvg').__sig = null;
     this._refresh();
     this.$('.wrap').dataset.proto = this.f.protocol;
+    this._caption();
     this._fillWorkload();
     this.$('.seed').value = String(this.f.seed);
     const sel = this.$('.client');
@@ -379,9 +403,26 @@ class CapPlayground extends HTMLElement {
     // Until the first run is drawn the box is laid out empty (content-visibility: hidden): no
     // layout of the bare template on the way to the first frame.
     this.$('.wrap').classList.remove('loading');
+    this._ro?.measure(); // the caption above the diagram may have changed: its room in a fixed-height box
     this._startLoop();
     // First frame = the first rAF callback after the first run exists (its DOM is drawn above).
     if (this.metrics.firstFrameMs == null && !this._raf) requestAnimationFrame(() => { this.metrics.firstFrameMs ??= performance.now(); });
+  }
+
+  /** The scenario's name and description over the diagram: text, never markup. */
+  _caption() {
+    const src = this._source, box = this.$('.scen');
+    let name = '', desc = '';
+    if (src.kind === 'json') {
+      let o = null;
+      try { o = JSON.parse(src.text); } catch { /* the run exists, so it parsed */ }
+      name = String(o?.name ?? src.name ?? '');
+      desc = typeof o?.description === 'string' ? o.description : '';
+    }
+    box.hidden = !name && !desc;
+    T(this.$('.scen-name'), name);
+    T(this.$('.scen-desc'), desc);
+    A(box, 'title', desc ? `${name}: ${desc}` : name);
   }
 
   _attrError(msg) {
@@ -949,6 +990,8 @@ class CapPlayground extends HTMLElement {
     $('.nrw-sloppy').checked = !!sc.config?.sloppy_quorum;
     $('.nrw-lww').checked = !!sc.config?.last_writer_wins;
     $('.px-backoff').checked = sc.config?.random_backoff !== false; // Paxos's default is on
+    $('.zab-sync').checked = !!sc.config?.sync_reads;
+    zabReadsNote(this);
     $('.wl-clients').value = String(sc.clients?.length ?? 2);
     $('.wl-read').value = String(w.read ?? 2); $('.wl-write').value = String(w.write ?? 2); $('.wl-cas').value = String(w.cas ?? 1);
     $('.wl-keys').value = String(w.keys ?? 1); $('.wl-interval').value = String(w.interval_ms ?? 300);
@@ -998,7 +1041,8 @@ class CapPlayground extends HTMLElement {
     if (!nd) { P.hidden = true; return; }
     P.hidden = false;
     const alive = nd.alive && nd.role;
-    const px = nd.paxos, dy = nd.dynamo, multi = f.protocol === 'multipaxos', tp = nd.twopc && views.twopc ? views.twopc.twopcPanel(nd, id, alive) : null;
+    const px = nd.paxos, dy = nd.dynamo, multi = f.protocol === 'multipaxos', zp = nd.zab ? zabPanel(nd, alive) : null;
+    const tp = nd.twopc && views.twopc ? views.twopc.twopcPanel(nd, id, alive) : null;
     const timer = nd.timer ? `fires at ${nd.timer[1]} ms` : '—';
     const lg = nd.log || [];
     let table = null;
@@ -1006,6 +1050,9 @@ class CapPlayground extends HTMLElement {
     if (tp) {
       T(this.$('.np-title'), tp.title);
       table = tp.table;
+    } else if (zp) {
+      T(this.$('.np-title'), zp.title);
+      table = zp.table;
     } else if (px) {
       const rw = [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(' · ');
       T(this.$('.np-title'), `n${id} — ${alive ? px.roles + (nd.role === 'leader' ? ' ★ leader' : '') : 'crashed'}, promised ${px.promised ? 'b' + px.promised : '—'}`);
@@ -1017,7 +1064,7 @@ class CapPlayground extends HTMLElement {
       for (const kv of dy.keys) kv.versions.forEach((v, i) => table.push([i ? '' : kv.key, String(v.value) + (v.acked ? '' : ' (not acked)'), clock(v.clock), i ? '' : String(kv.siblings)]));
     } else T(this.$('.np-title'), alive ? `n${id} — ${roleWord(nd.role)}, term ${nd.term}` : `n${id} — crashed`);
     const store = ['store', Object.entries(nd.kv || {}).map(([k, v]) => `${k}=${v}`).join(' ') || '—'];
-    const rows = tp ? tp.rows : px ? [
+    const rows = tp ? tp.rows : zp ? zp.rows : px ? [
       ['roles', px.roles.split('').join(' ') + ' = ' + [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(', ')],
       ['state', alive ? px.phase : 'crashed (promises and accepts are durable)'], ['own ballot', px.ballot ? 'b' + px.ballot : '—'],
       ['promised ballot', px.promised ? 'b' + px.promised : '—'],
@@ -1065,6 +1112,7 @@ class CapPlayground extends HTMLElement {
       tb.replaceChildren();
       (table || []).forEach((cells, i) => {
         const r = tb.insertRow();
+        if (cells.cls) r.className = cells.cls;
         for (const c of cells) { const e = document.createElement(i ? 'td' : 'th'); e.textContent = c; r.appendChild(e); }
       });
     }
@@ -1113,6 +1161,7 @@ class CapPlayground extends HTMLElement {
     }
     for (const c of ['sloppy', 'lww']) $('.nrw-' + c).addEventListener('change', () => this._nrwApply());
     $('.px-backoff').addEventListener('change', () => this._backoffApply());
+    $('.zab-sync').addEventListener('change', () => zabReads(this));
     $('.ring-key').addEventListener('change', () => { this._ringKey = $('.ring-key').value; if (this.f) { this._draw(); } });
     root.addEventListener('keydown', (ev) => this._key(ev));
     attachDrag(this.svg, {
@@ -1192,12 +1241,19 @@ class CapPlayground extends HTMLElement {
     const t = ev.composedPath()[0];
     const tag = t?.tagName;
     const nodeEl = t?.closest?.('[data-node-id]');
-    if (nodeEl && ev.key.startsWith('Arrow')) {
-      const id = +nodeEl.dataset.nodeId.slice(1), L = this.layout, d = ev.shiftKey ? 6 : 24;
-      const p = L.nodes[id];
+    const clientEl = !nodeEl && t?.closest?.('[data-client-id]');
+    if ((nodeEl || clientEl) && ev.key.startsWith('Arrow')) {
+      // The keyboard's drag: move the focused server (or client) and end like a drop.
+      const L = this.layout, d = ev.shiftKey ? 6 : 24;
       const dx = ev.key === 'ArrowLeft' ? -d : ev.key === 'ArrowRight' ? d : 0;
       const dy = ev.key === 'ArrowUp' ? -d : ev.key === 'ArrowDown' ? d : 0;
-      L.nodes[id] = clampPt({ x: p.x + dx, y: p.y + dy });
+      if (nodeEl) {
+        const id = +nodeEl.dataset.nodeId.slice(1), p = L.nodes[id];
+        L.nodes[id] = clampPt({ x: p.x + dx, y: p.y + dy });
+      } else {
+        const id = +clientEl.dataset.clientId.slice(1), p = L.clientPos(id);
+        L.free.set(id, clampPt({ x: p.x + dx, y: p.y + dy }, 14));
+      }
       ev.preventDefault();
       this._applySides();
       if (!this._raf) this._draw();

@@ -9,6 +9,20 @@ export function sideOf(l, p) {
   return (l.x2 - l.x1) * (p.y - l.y1) - (l.y2 - l.y1) * (p.x - l.x1) < 0 ? 0 : 1;
 }
 
+/**
+ * The side of the line point p is on, in words a screen reader can say: "left side" / "right side"
+ * for a mostly vertical line, "upper side" / "lower side" for a mostly horizontal one.
+ */
+export function sideWord(l, p) {
+  const dx = l.x2 - l.x1, dy = l.y2 - l.y1;
+  if (Math.abs(dy) >= Math.abs(dx)) {
+    const x = l.x1 + (dx * (p.y - l.y1)) / dy; // the line's x at p's height
+    return p.x < x ? 'left side' : 'right side';
+  }
+  const y = l.y1 + (dy * (p.x - l.x1)) / dx;
+  return p.y < y ? 'upper side' : 'lower side';
+}
+
 /** Clip the viewBox rectangle to one side of the line (Sutherland–Hodgman): polygon points. */
 export function halfPlane(l, side) {
   const rect = [[0, 0], [W, 0], [W, H], [0, H]];

@@ -6,7 +6,8 @@
 // numbers it was last drawn from and skips building strings when they did not change; the log
 // strip is drawn only on "slow" frames (~10 Hz, opt.slow) and only the rows that changed; cell
 // tooltips are written when the pointer is over a cell, not every frame.
-import { W, H, halfPlane, clipLine, crossing, sideOf } from './gestures.js';
+import { W, H, halfPlane, clipLine, crossing, sideOf, sideWord } from './gestures.js';
+import { zabNode, zabRole, zabCell, zabCellTitle } from './zab.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 export const NODE_R = 24;
@@ -14,7 +15,8 @@ export const NODE_R = 24;
 export const views = {};
 const TIMER_R = NODE_R + 4, TIMER_C = 2 * Math.PI * TIMER_R;
 
-function mk(tag, attrs, parent) {
+/** A new SVG element with attributes, appended to parent if given. */
+export function mk(tag, attrs, parent) {
   const e = document.createElementNS(NS, tag);
   for (const k in attrs) e.setAttribute(k, attrs[k]);
   if (parent) parent.appendChild(e);
@@ -43,6 +45,10 @@ const FAMILY = new Map([
   // Dynamo: reads orange, writes blue, hints pink, repair / anti-entropy green.
   ['Get', 'vote'], ['GetResponse', 'vote'], ['Put', 'append'], ['PutAck', 'append'], ['WriteAcked', 'append'],
   ['HintedHandoff', 'prevote'], ['HandoffAck', 'prevote'], ['MerkleDigest', 'snap'], ['MerkleDiff', 'snap'], ['ReadRepair', 'snap'],
+  // ZAB, by phase (the same colours as the phase pills): election, discovery, sync, broadcast.
+  ['NOTIFICATION', 'vote'], ['FOLLOWERINFO', 'prevote'], ['NEWEPOCH', 'prevote'], ['ACKEPOCH', 'prevote'],
+  ['DIFF', 'snap'], ['TRUNC', 'snap'], ['SNAP', 'snap'], ['NEWLEADER', 'snap'], ['UPTODATE', 'snap'],
+  ['PROPOSAL', 'append'], ['ACK', 'append'], ['COMMIT', 'append'], ['PING', 'append'], ['REQUEST', 'client'], ['SYNC', 'client'],
 ]);
 export function family(kind) {
   let f = FAMILY.get(kind);
@@ -217,16 +223,18 @@ export class Renderer {
     const p = L.nodes[id];
     if (r.k.px !== p.x || r.k.py !== p.y) { r.k.px = p.x; r.k.py = p.y; A(r.g, 'transform', `translate(${f1(p.x)},${f1(p.y)})`); }
     const alive = !!(nd.alive && nd.role);
-    const role = alive ? nd.role : 'crashed';
+    const zb = nd.zab;
+    const role = alive ? (zb ? zabRole(nd) : nd.role) : 'crashed';
     const sel = L.selected === id, drag = L.dragging === id;
     const k = r.k;
+    const sw = sideWord(L.line, p); // said in the label: the keyboard moves the node across the line
     const px = nd.paxos, dy = nd.dynamo;
     if (nd.twopc && views.twopc) return views.twopc.twopcNode(r, nd, id, alive, sel, drag); // 2PC: twopc-view.js
     if (px || dy) {
       // Paxos / Dynamo: their own glyphs (views are new objects only when a frame was pulled).
       const badge = dy ? (opt.pref?.get(id) ?? '') : '';
-      if (k.px === (px || dy) && k.alive === alive && k.side === nd.side && k.sel === sel && k.drag === drag && k.badge === badge && k.lead === nd.role) return;
-      k.px = px || dy; k.alive = alive; k.side = nd.side; k.sel = sel; k.drag = drag; k.badge = badge; k.lead = nd.role; k.role = null;
+      if (k.px === (px || dy) && k.alive === alive && k.side === nd.side && k.sel === sel && k.drag === drag && k.badge === badge && k.lead === nd.role && k.sw === sw) return;
+      k.px = px || dy; k.alive = alive; k.side = nd.side; k.sel = sel; k.drag = drag; k.badge = badge; k.lead = nd.role; k.role = null; k.sw = sw;
       A(r.timer, 'visibility', 'hidden');
       A(r.votes, 'visibility', 'hidden');
       A(r.g, 'data-role', role);
@@ -243,7 +251,7 @@ export class Renderer {
         T(r.sub, chosen ? '✓ chosen ' + chosen : lead ? '★ leader' : '');
         A(r.sub, 'class', chosen ? 'sub chosen' : lead ? 'sub lead' : 'sub');
         const rw = [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(', ');
-        A(r.g, 'aria-label', `server n${id}: ${alive ? rw + (lead ? ', leader' : '') : 'crashed'}, promised ballot ${px.promised ?? 'none'}` +
+        A(r.g, 'aria-label', `n${id}, ${alive ? rw + (lead ? ', leader' : '') : 'crashed'}, ${sw}, promised ballot ${px.promised ?? 'none'}` +
           (px.accepted ? `, accepted ${px.accepted}` : '') + (chosen ? `, chosen value ${chosen}` : ''));
         A(r.badge, 'visibility', 'hidden');
       } else {
@@ -255,7 +263,7 @@ export class Renderer {
         const sub = [sib > 1 ? `${sib} siblings` : '', hints ? `${hints} hint${hints === 1 ? '' : 's'}` : ''].filter(Boolean).join(' · ');
         T(r.sub, sub);
         A(r.sub, 'class', sib > 1 ? 'sub warn' : 'sub');
-        A(r.g, 'aria-label', `server n${id}: ${alive ? 'replica' : 'crashed'}, ${keys} keys, ${sib > 1 ? sib + ' siblings' : 'no siblings'}, ${hints} hints held` +
+        A(r.g, 'aria-label', `n${id}, ${alive ? 'replica' : 'crashed'}, ${sw}, ${keys} keys, ${sib > 1 ? sib + ' siblings' : 'no siblings'}, ${hints} hints held` +
           (badge ? `, ${String(badge)[0] === 'h' ? 'holds a hint for the selected key' : 'owner ' + badge + ' of the selected key'}` : ''));
         A(r.badge, 'visibility', badge ? 'visible' : 'hidden');
         A(r.badge, 'class', String(badge)[0] === 'h' ? 'badge hint' : 'badge');
@@ -263,15 +271,16 @@ export class Renderer {
       }
       return;
     }
-    if (k.role !== role || k.term !== nd.term || k.side !== nd.side || k.ci !== nd.commit_index || k.sel !== sel || k.drag !== drag) {
-      k.role = role; k.term = nd.term; k.side = nd.side; k.ci = nd.commit_index; k.sel = sel; k.drag = drag;
+    if (zb) zabNode(r, nd, L, role, alive, sel, drag, sw);
+    else if (k.role !== role || k.term !== nd.term || k.side !== nd.side || k.ci !== nd.commit_index || k.sel !== sel || k.drag !== drag || k.sw !== sw) {
+      k.role = role; k.term = nd.term; k.side = nd.side; k.ci = nd.commit_index; k.sel = sel; k.drag = drag; k.sw = sw;
       A(r.g, 'data-role', role);
       A(r.g, 'data-side', String(nd.side));
       A(r.g, 'class', `node ${role} t${alive ? nd.term % 6 : 0}${sel ? ' sel' : ''}${drag ? ' dragging' : ''}`);
       T(r.role, alive ? roleLetter(role) : '✕');
       T(r.term, alive ? 'T' + nd.term : 'down');
-      A(r.g, 'aria-label', alive ? `server n${id}: ${roleWord(role)}, term ${nd.term}, commit index ${nd.commit_index}`
-        : `server n${id}: crashed (durable state: term ${nd.term ?? '?'}, log to #${nd.last_index ?? 0})`);
+      A(r.g, 'aria-label', alive ? `n${id}, ${roleWord(role)}, term ${nd.term}, ${sw}, commit index ${nd.commit_index}`
+        : `n${id}, crashed, ${sw} (durable state: term ${nd.term ?? '?'}, log to #${nd.last_index ?? 0})`);
     }
     if (alive && nd.timer) {
       const [a, b] = nd.timer;
@@ -301,9 +310,10 @@ export class Renderer {
   client(c, f, t, L) {
     let r = this.clients.get(c.id);
     if (!r) {
-      const g = mk('g', { class: 'client', 'data-client-id': 'c' + c.id, role: 'img' }, this.g.clients);
+      const g = mk('g', { class: 'client', 'data-client-id': 'c' + c.id, tabindex: '0', role: 'button' }, this.g.clients);
       r = {
         g,
+        focus: mk('circle', { class: 'focus', r: '17' }, g),
         scr: mk('rect', { class: 'scr', x: '-9', y: '-9', width: '18', height: '12', rx: '2' }, g),
         base: mk('path', { class: 'base', d: 'M-12 6h24' }, g),
         cid: mk('text', { class: 'cid', y: '19' }, g),
@@ -319,14 +329,15 @@ export class Renderer {
     if (k.px !== p.x || k.py !== p.y) { k.px = p.x; k.py = p.y; A(r.g, 'transform', `translate(${f1(p.x)},${f1(p.y)})`); }
     const last = c.last;
     const fresh = !!last && t - last.at < 600, req = last ? last.request : -1, pend = !!c.pending;
-    if (k.req === req && k.fresh === fresh && k.pend === pend && k.side === c.side && k.node === c.node) return;
-    k.req = req; k.fresh = fresh; k.pend = pend; k.side = c.side; k.node = c.node;
+    const sw = sideWord(L.line, p);
+    if (k.req === req && k.fresh === fresh && k.pend === pend && k.side === c.side && k.node === c.node && k.sw === sw) return;
+    k.req = req; k.fresh = fresh; k.pend = pend; k.side = c.side; k.node = c.node; k.sw = sw;
     A(r.g, 'data-side', String(c.side));
     const mark = !last ? '' : last.outcome === 'ok' ? '✓' : last.outcome === 'fail' ? '✕' : '?';
     T(r.st, mark);
     A(r.st, 'class', `st ${last ? last.outcome : ''}${fresh ? ' fresh' : ''}`);
     T(r.pend, pend ? '…' : '');
-    A(r.g, 'aria-label', `client c${c.id} on n${c.node}` + (last ? `, last: ${last.label} ${last.outcome} ${last.result}` : '') + (pend ? ', waiting' : ''));
+    A(r.g, 'aria-label', `client c${c.id}, on n${c.node}, ${sw}` + (last ? `, last: ${last.label} ${last.outcome} ${last.result}` : '') + (pend ? ', waiting' : ''));
   }
 
   messages(f, t, L, opt) {
@@ -358,7 +369,7 @@ export class Renderer {
       if (m.lost_at != null && t >= m.lost_at) {
         lost = true;
         fr = (m.lost_at - m.sent) / dur;
-        op = Math.max(0, 1 - (t - m.lost_at) / 200);
+        op = opt.reduced ? 0.4 : Math.max(0, 1 - (t - m.lost_at) / 200); // reduced motion: no fade
         // A message sent into a cut dies at the line, where the reader sees the cut.
         const cp = crossing(line, a, b);
         if (cp) stop = Math.hypot(cp.x - a.x, cp.y - a.y) - 7;
@@ -423,15 +434,17 @@ export class Renderer {
       const alive = !!(nd.alive && nd.role);
       const log = nd.log || [];
       const first = log.length ? log[0].index : 0;
+      // ZAB: cells show the zxid (epoch:counter), so a row is redrawn when any zxid changed.
+      const key = nd.zab ? (k) => zabCell(nd, k) : (k) => log[k].term;
       // Redraw a row only when what it shows changed (no allocation when it did not).
       let same = row.lo === lo && row.alive === alive && row.role === nd.role && row.last === nd.last_index &&
         row.commit === nd.commit_index && row.snap === nd.snapshot_index && row.first === first && row.terms.length === log.length;
-      for (let k = 0; same && k < log.length; k++) same = row.terms[k] === log[k].term;
+      for (let k = 0; same && k < log.length; k++) same = row.terms[k] === key(k);
       if (same) continue;
       row.lo = lo; row.alive = alive; row.role = nd.role; row.last = nd.last_index; row.commit = nd.commit_index;
-      row.snap = nd.snapshot_index; row.first = first; row.terms = log.map((e) => e.term);
+      row.snap = nd.snapshot_index; row.first = first; row.terms = log.map((e, k) => key(k));
       A(row.g, 'class', alive ? 'row' : 'row down');
-      T(row.lbl, alive ? `n${i}${nd.role === 'leader' ? ' L' : ''}` : `n${i} ✕`);
+      T(row.lbl, alive ? `n${i}${nd.role === 'leader' || nd.role === 'leading' ? ' L' : ''}` : `n${i} ✕`);
       for (let c = 0; c < row.cells.length; c++) {
         const idx = lo + c, cell = row.cells[c];
         let cls = 'cell none', text = '';
@@ -439,7 +452,7 @@ export class Renderer {
           if (log.length && idx >= first) {
             const e = log[idx - first];
             cls = `cell t${e.term % 6}${e.committed ? '' : ' unc'}`;
-            text = String(e.term);
+            text = nd.zab ? zabCell(nd, idx - first) : String(e.term);
           } else if (idx <= (nd.snapshot_index ?? 0)) { cls = 'cell snap'; text = 'S'; }
           else { cls = 'cell snap'; text = '·'; }
         }
@@ -523,6 +536,7 @@ export class Renderer {
     const alive = nd.alive && nd.role;
     if (idx > (nd.last_index ?? 0)) return `#${idx}: empty`;
     if (log.length && idx >= first) {
+      if (nd.zab) return zabCellTitle(nd, idx - first, alive);
       const e = log[idx - first];
       return `#${e.index} term ${e.term}: ${e.text}${!alive ? ' (on disk; the commit index is not)' : e.committed ? ' (committed)' : ' (not committed)'}`;
     }

@@ -6,7 +6,7 @@ export const CSS = `
 :host{display:block;position:relative;font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;
  --bg:#fbfaf7;--ink:#1d232a;--muted:#5f6873;--faint:#c9ced4;--panel:#f0efea;--border:#d9d7cf;
  --sideA:rgba(0,114,178,.07);--sideB:rgba(230,159,0,.12);--cut:#2b2f36;--handle:#d55e00;--accent:#0072b2;
- --ok:#009e73;--bad:#d55e00;--unk:#8a6d00;
+ --ok:#00785a;--bad:#b34a00;--unk:#7a6000; /* Okabe–Ito green / vermillion / yellow, darkened to 4.5:1 as text on --panel */
  --t0:#d6e9f7;--t1:#fde3b0;--t2:#c7ebdd;--t3:#f3d3e4;--t4:#f6efa6;--t5:#d5dbe8;--down:#d8d8d8;
  --m-vote:#d55e00;--m-prevote:#cc79a7;--m-append:#0072b2;--m-snap:#009e73;--m-client:#e69f00;--m-other:#6b6b6b;
  color:var(--ink);color-scheme:light}
@@ -24,6 +24,10 @@ export const CSS = `
 .wrap{container-type:inline-size;background:var(--bg);border:1px solid var(--border);border-radius:10px;padding:8px;box-sizing:border-box}
 [hidden]{display:none!important}
 .wrap.loading{content-visibility:hidden;contain-intrinsic-size:auto 600px}
+.probe{float:left;width:0;height:100%}
+.wrap.fit{height:100%;overflow:auto;overscroll-behavior:contain}
+.scen{margin:0 2px 4px;font-size:13px;color:var(--muted);overflow:hidden;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical}
+.scen b{color:var(--ink);margin-right:6px}
 button,select,input{font:inherit;font-size:13px;color:var(--ink);background:var(--panel);border:1px solid var(--border);border-radius:6px;padding:3px 8px}
 button{cursor:pointer}button:hover:not(:disabled){border-color:var(--accent)}button:disabled{opacity:.45;cursor:default}
 :focus-visible{outline:2px solid var(--accent);outline-offset:2px}
@@ -73,12 +77,23 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .node.chosen .body{stroke:var(--ok);stroke-width:3.5}
 .node .badge circle{fill:var(--ink);stroke:var(--bg);stroke-width:1.5}.node .badge text{fill:var(--bg)!important;font-size:10px!important;font-weight:700;text-anchor:middle}
 .node .badge.hint circle{fill:var(--bg);stroke:var(--handle);stroke-width:2;stroke-dasharray:2 1.5}.node .badge.hint text{fill:var(--handle)!important}
+/* ZAB: phase pill (word + colour of that phase's messages), vote arrow, history rows in the panel. */
+.node .zphase rect{fill-opacity:.2;stroke-width:1.5;fill:var(--m-other);stroke:var(--m-other)}
+.node .zphase text{font-size:9.5px!important;font-weight:700;text-anchor:middle;letter-spacing:.03em}
+.node .zph-election rect{fill:var(--m-vote);stroke:var(--m-vote)}.node .zph-discovery rect{fill:var(--m-prevote);stroke:var(--m-prevote)}
+.node .zph-sync rect{fill:var(--m-snap);stroke:var(--m-snap)}.node .zph-broadcast rect{fill:var(--m-append);stroke:var(--m-append)}
+.node .zph-crashed rect{fill:none;stroke:var(--muted);stroke-dasharray:2 2}
+.node .sub.zlook{fill:var(--m-vote)!important}
+.node .zvote line{stroke:var(--m-vote);stroke-width:1.6;stroke-dasharray:5 3}.node .zvote path{fill:var(--m-vote)}
+.panel tr.zc td:last-child{color:var(--ok);font-weight:600}.panel tr.zu td{color:var(--muted)}.panel tr.zedge td{border-bottom:2px solid var(--ok)}
+.zab-reads{display:inline-flex;align-items:center;gap:4px}.zr-note{font-size:12.5px;font-weight:600}.zr-note.ok{color:var(--ok)}.zr-note.no{color:var(--bad)}
 .node .timer{fill:none;stroke:var(--muted);stroke-width:2.5;opacity:.8}
 .node .vote{fill:var(--bg);stroke:var(--ink);stroke-width:1.3}.node .vote.yes{fill:var(--ink)}
 .node .focus{fill:none;stroke:var(--accent);stroke-width:2.5;opacity:0}
 .node:focus-visible .focus,.node.sel .focus{opacity:1}
 .node.dragging{cursor:grabbing}
-.client{cursor:grab}
+.client{cursor:grab;outline:none}
+.client .focus{fill:none;stroke:var(--accent);stroke-width:2.5;opacity:0}.client:focus-visible .focus{opacity:1}
 .client .scr{fill:var(--panel);stroke:var(--ink);stroke-width:1.3}
 .client .base{stroke:var(--ink);stroke-width:2;stroke-linecap:round}
 .client .cid{font-size:10px!important;text-anchor:middle;fill:var(--muted)!important}
@@ -96,7 +111,7 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:var(--muted);margin:2px}
 .legend i{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:4px;vertical-align:-1px;border:2px solid currentColor;box-sizing:border-box}
 .legend i.f{background:currentColor}
-.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap[data-proto=dynamo] .logwrap{display:none!important}
+.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap:not([data-proto=zab]) .for-zab,.wrap[data-proto=dynamo] .logwrap{display:none!important}
 .nrw{display:inline-flex;flex-wrap:wrap;align-items:center;gap:4px 8px;font-size:13px;color:var(--muted);flex-basis:100%}
 .nrw label{display:inline-flex;align-items:center;gap:3px}.nrw input[type=range]{width:64px;padding:0}
 .nrw output{color:var(--ink);font-weight:600;min-width:1ch;font-variant-numeric:tabular-nums}
@@ -159,7 +174,7 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .tlsvg .op.stale text{fill:var(--bad)}
 .tl-sentence{margin:4px 2px 2px;font-size:13px;font-weight:600;color:var(--bad)}
 .tl-lines{margin:0 2px 2px;padding-left:1.2em;font:11.5px/1.45 ui-monospace,monospace;color:var(--ink)}
-.col.stalled{opacity:.55}
+.col.stalled{border-style:dashed;border-top-color:var(--muted);background:transparent} /* greyed out, still legible (no opacity) */
 .since{margin:4px 2px 0;font-size:12px;color:var(--muted)}
 .col span{display:block;color:var(--muted);font-variant-numeric:tabular-nums}
 .panel{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:6px 8px;font-size:12px;position:relative}
@@ -178,6 +193,7 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 `;
 
 export const HTML = `
+<div class="probe" aria-hidden="true"></div>
 <div class="wrap loading">
  <div class="attr-error" role="alert" hidden></div>
  <div class="banner" role="alert" hidden><b>The simulator stopped.</b> <span class="banner-msg"></span><button type="button" data-action="restart-sim">restart</button></div>
@@ -194,6 +210,7 @@ export const HTML = `
    <label>W <input class="nrw-w" type="range" min="1" max="5" step="1" aria-label="W: write quorum"><output class="o-w"></output></label>
    <label><input class="nrw-sloppy" type="checkbox"> sloppy quorum</label><label><input class="nrw-lww" type="checkbox"> last writer wins</label>
    <span class="q" aria-live="polite"></span></div>
+  <label class="zab-reads for-zab" title="ZooKeeper answers a read at the server the client is connected to (sequentially consistent, may be stale); with sync() first the read sees every write committed before it"><input class="zab-sync" type="checkbox"> sync before every read <span class="zr-note" aria-live="polite"></span></label>
   <label class="backoff for-paxos" title="Paxos Made Simple §2.4: a pre-empted proposer waits a random pause before retrying"><input class="px-backoff" type="checkbox"> random back-off (the dueling-proposers remedy)</label>
   <details class="more"><summary>seed, workload, client write &amp; export</summary>
    <div class="row"><label>seed <input class="seed" inputmode="numeric" aria-label="seed"></label>
@@ -219,7 +236,8 @@ export const HTML = `
  </div>
  <div class="main">
   <div class="stage">
-   <svg class="diagram" viewBox="0 0 640 400" role="group" aria-label="cluster diagram: drag nodes across the line to partition them">
+   <p class="scen" hidden><b class="scen-name"></b><span class="scen-desc"></span></p>
+   <svg class="diagram" viewBox="0 0 640 400" role="group" aria-label="cluster diagram: drag servers across the line to partition them, or Tab to a server and move it with the arrow keys">
     <g class="tints"><polygon class="tintA"/><polygon class="tintB"/></g>
     <g class="labels"><text class="sidelabel la"/><text class="sidelabel lb"/></g>
     <g class="links"></g><g class="msgs"></g>
@@ -238,16 +256,20 @@ export const HTML = `
     <p class="tl-sentence" hidden></p><ul class="tl-lines" hidden></ul>
    </section>
    <div class="legend" aria-hidden="true"><span><i class="f"></i>request</span><span><i></i>reply</span>
-    <span class="k-vote for-raft"><i class="f"></i>vote</span><span class="k-prevote for-raft"><i class="f"></i>pre-vote</span>
-    <span class="k-append for-raft"><i class="f"></i>append / heartbeat</span><span class="k-snap for-raft"><i class="f"></i>snapshot</span>
-    <span class="k-vote for-paxos"><i class="f"></i>Prepare / Promise</span><span class="k-append for-paxos"><i class="f"></i>Accept / Accepted / Heartbeat</span>
-    <span class="k-snap for-paxos"><i class="f"></i>Chosen</span><span class="k-other for-paxos"><i class="f"></i>Nack</span>
-    <span class="k-vote for-dynamo"><i class="f"></i>Get</span><span class="k-append for-dynamo"><i class="f"></i>Put / PutAck</span>
-    <span class="k-prevote for-dynamo"><i class="f"></i>HintedHandoff</span><span class="k-snap for-dynamo"><i class="f"></i>Merkle digest / read repair</span>
-    <span class="k-client"><i class="f"></i>client</span><span class="for-raft">L leader · C candidate · F follower · ✕ crashed · T = term</span>
+    <span class="for-raft"><i class="f k-vote"></i>vote</span><span class="for-raft"><i class="f k-prevote"></i>pre-vote</span>
+    <span class="for-raft"><i class="f k-append"></i>append / heartbeat</span><span class="for-raft"><i class="f k-snap"></i>snapshot</span>
+    <span class="for-paxos"><i class="f k-vote"></i>Prepare / Promise</span><span class="for-paxos"><i class="f k-append"></i>Accept / Accepted / Heartbeat</span>
+    <span class="for-paxos"><i class="f k-snap"></i>Chosen</span><span class="for-paxos"><i class="f k-other"></i>Nack</span>
+    <span class="for-dynamo"><i class="f k-vote"></i>Get</span><span class="for-dynamo"><i class="f k-append"></i>Put / PutAck</span>
+    <span class="for-dynamo"><i class="f k-prevote"></i>HintedHandoff</span><span class="for-dynamo"><i class="f k-snap"></i>Merkle digest / read repair</span>
+    <span><i class="f k-client"></i>client</span><span class="for-raft">L leader · C candidate · F follower · ✕ crashed · T = term</span>
     <span class="for-paxos">P proposer · A acceptor · L learner · ★ leader · b3.1 = ballot (round.proposer) · ✕ crashed</span>
+    <span class="k-vote for-zab"><i class="f"></i>NOTIFICATION (election)</span><span class="k-prevote for-zab"><i class="f"></i>FOLLOWERINFO / NEWEPOCH / ACKEPOCH (discovery)</span>
+    <span class="k-snap for-zab"><i class="f"></i>DIFF / TRUNC / SNAP / NEWLEADER / UPTODATE (sync)</span><span class="k-append for-zab"><i class="f"></i>PROPOSAL / ACK / COMMIT / PING (broadcast)</span>
+    <span class="for-zab">L leading · F following · ? looking (dashed arrow = its vote) · 2:5 = zxid epoch:counter · pill = phase · ✕ crashed</span>
     <span class="for-dynamo">numbered badge = owner of the selected key (1 = home) · h = holds a hint for it · ✕ crashed</span></div>
    <div class="logwrap"><h3 class="for-raft">logs (cells = entries, number = term; solid = committed)</h3>
+    <h3 class="for-zab">histories (cells = proposals labelled with their zxid epoch:counter; solid = committed prefix, dashed = accepted only)</h3>
     <h3 class="for-paxos">slots (solid = chosen · dashed = accepted, ballot below · dotted = proposed)</h3><svg class="log" viewBox="0 0 640 40" aria-label="logs of all nodes, aligned by index"></svg></div>
   </div>
   <div class="side">

@@ -315,6 +315,8 @@ struct Learner {
     /// Highest zxid it acknowledged.
     acked: Zxid,
     heard: Time,
+    /// How it was synchronised (`DIFF` / `TRUNC` / `SNAP`), for the view.
+    sync: Option<&'static str>,
 }
 
 /// One ZooKeeper server.
@@ -628,6 +630,7 @@ impl Zab {
         out.send(p, Msg::NewLeader { epoch: e });
         if let Some(l) = self.learners.get_mut(&p) {
             l.forwarding = true;
+            l.sync = Some(kind);
         }
     }
 
@@ -1208,6 +1211,23 @@ impl Protocol for Zab {
                         committed: first + k < self.committed,
                     })
                     .collect(),
+                learners: self
+                    .learners
+                    .iter()
+                    .map(|(p, l)| ZabLearnerView {
+                        id: *p,
+                        stage: if l.synced {
+                            "synced"
+                        } else if l.forwarding {
+                            "syncing"
+                        } else {
+                            "discovery"
+                        },
+                        sync: l.sync,
+                        last: l.last.text(),
+                        acked: l.acked.text(),
+                    })
+                    .collect(),
             }),
             twopc: None,
         }
@@ -1280,6 +1300,24 @@ pub struct ZabView {
     pub commit_zxid: String,
     /// The history's tail with the committed prefix marked.
     pub history: Vec<ZabTxnView>,
+    /// For a leader: each follower's synchronisation state (empty otherwise).
+    pub learners: Vec<ZabLearnerView>,
+}
+
+/// A leader's view of one follower (ZooKeeper's `LearnerHandler`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ZabLearnerView {
+    /// The follower.
+    pub id: NodeId,
+    /// `discovery` (FOLLOWERINFO heard, no sync sent yet), `syncing` (DIFF / TRUNC / SNAP and
+    /// NEWLEADER sent) or `synced` (NEWLEADER acknowledged: gets proposals and commits).
+    pub stage: &'static str,
+    /// How it was synchronised: `DIFF`, `TRUNC` or `SNAP`.
+    pub sync: Option<&'static str>,
+    /// The last zxid it reported at ACKEPOCH, `epoch:counter`.
+    pub last: String,
+    /// The highest zxid it acknowledged, `epoch:counter`.
+    pub acked: String,
 }
 
 /// A vote as shown during election.
