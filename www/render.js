@@ -229,7 +229,7 @@ export class Renderer {
     const k = r.k;
     const sw = sideWord(L.line, p); // said in the label: the keyboard moves the node across the line
     const px = nd.paxos, dy = nd.dynamo;
-    if (nd.twopc && views.twopc) return views.twopc.twopcNode(r, nd, id, alive, sel, drag); // 2PC: twopc-view.js
+    if (nd.twopc && views.twopc) return views.twopc.twopcNode(r, nd, id, alive, sel, drag, sw); // 2PC: twopc-view.js
     if (px || dy) {
       // Paxos / Dynamo: their own glyphs (views are new objects only when a frame was pulled).
       const badge = dy ? (opt.pref?.get(id) ?? '') : '';

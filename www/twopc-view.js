@@ -8,9 +8,9 @@
  * Stable hooks: a server group gets data-blocked="true|false" and data-locks="A,B"; the side
  * section is section.twopc with .tp-coop (the switch), .tp-metrics [data-metric=…] and .tp-bank.
  */
-const SVG = 'http://www.w3.org/2000/svg';
 const T = (e, v) => { if (e.textContent !== v) e.textContent = v; };
 const A = (e, k, v) => { if (e.getAttribute(k) !== v) e.setAttribute(k, v); };
+let sheet = null; // one constructed stylesheet for every 2PC element on the page
 const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
 export const TWOPC_CSS = `
@@ -33,10 +33,10 @@ section.twopc label{display:flex;gap:6px;align-items:center;margin-top:4px}
 `;
 
 /** Draw one server from its `twopc` view (r: the renderer's record for it). */
-export function twopcNode(r, nd, id, alive, sel, drag) {
+export function twopcNode(r, nd, id, alive, sel, drag, sw) {
   const tp = nd.twopc, k = r.k;
-  if (k.tp === tp && k.alive === alive && k.sel === sel && k.drag === drag && k.side === nd.side) return;
-  k.tp = tp; k.alive = alive; k.sel = sel; k.drag = drag; k.side = nd.side; k.role = null; k.px = null;
+  if (k.tp === tp && k.alive === alive && k.sel === sel && k.drag === drag && k.side === nd.side && k.sw === sw) return;
+  k.tp = tp; k.alive = alive; k.sel = sel; k.drag = drag; k.side = nd.side; k.sw = sw; k.role = null; k.px = null;
   const coord = tp.role === 'coordinator';
   const role = alive ? tp.role : 'crashed';
   const locks = tp.locks.map((l) => l.key);
@@ -59,7 +59,7 @@ export function twopcNode(r, nd, id, alive, sel, drag) {
     : blocked.length ? `BLOCKED ${secs(b)} · lock ${locks.join(',')}` : locks.length ? `lock ${locks.join(',')}` : '';
   T(r.sub, sub);
   A(r.sub, 'class', blocked.length && alive ? 'sub warn' : locks.length && alive ? 'sub lock' : 'sub');
-  A(r.g, 'aria-label', `server n${id}: ${alive ? tp.role : 'crashed'}` + (coord ? '' : `, balances ${bal || 'none'}`) +
+  A(r.g, 'aria-label', `n${id}, ${alive ? tp.role : 'crashed'}, ${sw}` + (coord ? '' : `, balances ${bal || 'none'}`) +
     (locks.length ? `, holds locks on ${locks.join(', ')}` : '') + (blocked.length && alive ? `, BLOCKED for ${secs(b)} waiting for the decision` : ''));
 }
 
@@ -89,9 +89,15 @@ export class TwoPcPanel {
   constructor(root, host) {
     this.host = host;
     const doc = root.ownerDocument || document;
-    const style = doc.createElement('style');
-    style.textContent = TWOPC_CSS;
-    root.appendChild(style);
+    // A constructed stylesheet: allowed under a strict CSP, unlike a <style> element (see host.js).
+    try {
+      if (!sheet) { sheet = new CSSStyleSheet(); sheet.replaceSync(TWOPC_CSS); }
+      if (!root.adoptedStyleSheets.includes(sheet)) root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+    } catch {
+      const style = doc.createElement('style');
+      style.textContent = TWOPC_CSS;
+      root.appendChild(style);
+    }
     const sec = (this.el = doc.createElement('section'));
     sec.className = 'twopc';
     sec.setAttribute('aria-label', 'two-phase commit');
