@@ -56,15 +56,36 @@ export function measureSizes(dir) {
 }
 
 /**
+ * The files a page with <cap-playground> loads besides a wasm bundle: cap-playground.js and what it
+ * imports statically, transitively (relative paths under dir). Pages of their own (tutorials,
+ * compare) load more, but a playground page never downloads them.
+ */
+export function elementFiles(dir, entry = 'cap-playground.js') {
+  const seen = new Set();
+  const visit = (rel) => {
+    if (seen.has(rel) || !fs.existsSync(path.join(dir, rel))) return;
+    seen.add(rel);
+    const src = fs.readFileSync(path.join(dir, rel), 'utf8');
+    // Static imports, and dynamic ones with a literal path (counted as if every page loaded them).
+    for (const m of src.matchAll(/\b(?:from|import)\s*\(?\s*["'](\.\.?\/[^"']+)["']/g)) {
+      visit(path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1])));
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+/**
  * What a page showing one protocol downloads, per wasm bundle (www/pkg/<bundle>/): the shared JS
- * and CSS (every .js/.mjs/.css outside pkg/ but the views) + that bundle's glue, wasm and view
- * (www/<bundle>-view.js, which the element imports only with that bundle). From measureSizes(dir):
+ * and CSS (`shared`: the element's files, elementFiles(dir); default every .js/.mjs/.css outside
+ * pkg/; never a protocol's view) + that bundle's glue, wasm and view (www/<bundle>-view.js, which
+ * the element imports only with that bundle). From measureSizes(dir):
  * [{ bundle, gz, raw, shared, glue, wasm }] sorted by bundle name.
  */
-export function pageSizes(m) {
+export function pageSizes(m, only = null) {
   // <bundle>-view.js (e.g. twopc-view.js) is imported with its bundle only: it belongs to that page.
   const mine = (f, bundle) => f.file.startsWith(`pkg/${bundle}/`) || f.file === `${bundle}-view.js`;
-  const shared = m.files.filter((f) => !f.file.startsWith('pkg/') && !/^[a-z]+-view\.js$/.test(f.file));
+  const shared = m.files.filter((f) => !f.file.startsWith('pkg/') && !/^[a-z]+-view\.js$/.test(f.file) && (!only || only.has(f.file)));
   const sum = (fs_, k = 'gz') => fs_.reduce((s, f) => s + f[k], 0);
   const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter(Boolean))].sort();
   return bundles.map((bundle) => {
@@ -91,7 +112,7 @@ export function sizes(dir, what) {
   }
   for (const [k, v] of Object.entries(byKind).sort()) console.log(`  ${pad('total ' + k, 34)} ${pad('', 10)} gz ${kb(v)}`);
   console.log(`  all files: ${m.gz} bytes = ${kb(m.gz)} gzipped (no page downloads them all: one bundle per protocol)`);
-  const pages = pageSizes(m);
+  const pages = pageSizes(m, elementFiles(dir));
   if (!pages.length) console.log(`  no wasm bundle under ${name}/pkg/ (npm run build)`);
   for (const p of pages) {
     const over = p.gz > BUDGET_BYTES;

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ROOT, startSession, waitForDiagram, watchPage } from './helpers.mjs';
+import { elementFiles } from '../../scripts/bench.mjs';
 
 const DIST = path.join(ROOT, 'dist');
 const PREFIX = '/some/blog/post/';
@@ -108,8 +109,10 @@ test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads
   const gzOf = (fs_) => fs_.reduce((sum, f) => sum + zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length, 0);
   // The old single bundle (pkg/cap_playground*) must not linger, nor unknown bundles.
   for (const f of files) assert.match(rel(f), new RegExp(`^(?!pkg/)|^pkg/(${BUNDLES.join('|')})/`), `stale file in dist/: ${rel(f)}`);
+  const element = elementFiles(DIST); // what a playground page loads (tutorial pages load more)
+  assert.ok(element.has('cap-playground.js') && element.has('render.js'), `element files: ${[...element]}`);
   // <bundle>-view.js is imported only with its bundle (see loadWasm in cap-playground.js).
-  const shared = files.filter((f) => !rel(f).startsWith('pkg/') && !/^[a-z]+-view\.js$/.test(rel(f)));
+  const shared = files.filter((f) => !rel(f).startsWith('pkg/') && element.has(rel(f)) && !/^[a-z]+-view\.js$/.test(rel(f)));
   const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bench.mjs'), '--no-build', '--sizes-only'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   for (const f of files) assert.ok(out.includes(rel(f)), `bench did not list ${f}`);
   let largest = 0;
