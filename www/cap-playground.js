@@ -672,35 +672,7 @@ class CapPlayground extends HTMLElement {
     if (this.layout.selected != null) this._nodePanel(f);
     if (this._selMsg != null) this._msgPanel(f);
     if (f.protocol === 'dynamo' && this._dyn) this._dynUi(f, this._dyn);
-    if ((f.protocol === '2pc' && views.twopc) || this._tp) this._twopcUi(f);
-  }
-
-  // ---- 2PC: counters, balances, decision log, cooperative termination (twopc-view.js) -------
-  _twopcUi(f) {
-    const on = f.protocol === '2pc';
-    if (on && !this._tp) {
-      if (!views.twopc) return;
-      this._tp = new views.twopc.TwoPcPanel(this.shadowRoot, this);
-      this.$('.side').insertBefore(this._tp.el, this.$('.cons'));
-    }
-    this._tp.el.hidden = !on;
-    if (!on) return;
-    this._tp.update(f);
-    // Transfers span accounts: no register checker applies; the 2PC invariants judge the run.
-    T(this.$('.v-sub'), f.violations?.length ? 'a 2PC invariant broke: see the status line'
-      : 'transfers span accounts: atomicity and conservation are checked by the 2PC invariants, after every event');
-  }
-  /** 2PC: flip cooperative termination live, keeping the rest of the run's settings. */
-  _twopcCoop(on, box) {
-    try {
-      const sc = JSON.parse(this.pg.scenarioJson());
-      this.configure({ ...(sc.config || {}), cooperative_termination: on });
-      this._say(on ? 'cooperative termination on: a blocked participant also asks the other participants'
-        : 'cooperative termination off: a blocked participant waits for the coordinator');
-    } catch (e) {
-      if (!this._poisoned) this._say(`configure: ${e.message || e}`, true);
-      box.checked = !on;
-    }
+    if ((f.protocol === '2pc' && views.twopc) || this._tp) views.twopc.ui(this, f); // twopc-view.js
   }
 
   // ---- Dynamo: ring, preference list, divergence, N / R / W ---------------------------------

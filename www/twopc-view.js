@@ -127,7 +127,7 @@ export class TwoPcPanel {
     this.coop.type = 'checkbox';
     this.coop.className = 'tp-coop';
     lab.append(this.coop, doc.createTextNode(' cooperative termination (blocked participants ask each other)'));
-    this.coop.addEventListener('change', () => host._twopcCoop(this.coop.checked, this.coop));
+    this.coop.addEventListener('change', () => coop(host, this.coop.checked, this.coop));
     sec.append(h, this.metrics, this.bank, lab, this.log);
   }
 
@@ -172,5 +172,33 @@ export class TwoPcPanel {
     }
     T(this.log, `decision log (n0): ${decisions.join(' · ') || 'empty'}`);
     if (this.host.shadowRoot?.activeElement !== this.coop) this.coop.checked = coop;
+  }
+}
+
+/** The element's per-frame hook for 2PC (called from cap-playground.js's _ui on slow frames). */
+export function ui(host, f) {
+  const on = f.protocol === '2pc';
+  if (on && !host._tp) {
+    host._tp = new TwoPcPanel(host.shadowRoot, host);
+    host.$('.side').insertBefore(host._tp.el, host.$('.cons'));
+  }
+  host._tp.el.hidden = !on;
+  if (!on) return;
+  host._tp.update(f);
+  // Transfers span accounts: no register checker applies; the 2PC invariants judge the run.
+  T(host.$('.v-sub'), f.violations?.length ? 'a 2PC invariant broke: see the status line'
+    : 'transfers span accounts: atomicity and conservation are checked by the 2PC invariants, after every event');
+}
+
+/** Flip cooperative termination live, keeping the rest of the run's settings. */
+function coop(host, on, box) {
+  try {
+    const sc = JSON.parse(host.pg.scenarioJson());
+    host.configure({ ...(sc.config || {}), cooperative_termination: on });
+    host._say(on ? 'cooperative termination on: a blocked participant also asks the other participants'
+      : 'cooperative termination off: a blocked participant waits for the coordinator');
+  } catch (e) {
+    if (!host._poisoned) host._say(`configure: ${e.message || e}`, true);
+    box.checked = !on;
   }
 }

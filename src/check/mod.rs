@@ -9,6 +9,7 @@ pub mod linearizability;
 pub mod paxos;
 pub mod porcupine;
 pub mod raft;
+#[cfg(feature = "twopc")]
 pub mod twopc;
 pub mod zab;
 

@@ -1325,6 +1325,7 @@ impl Protocol for Dynamo {
             kv: self.store.iter().filter_map(|(k, s)| s.winner().map(|v| (k.clone(), v.value))).collect(),
             paxos: None,
             zab: None,
+            #[cfg(feature = "twopc")]
             twopc: None,
             dynamo: Some(DynamoView {
                 tokens: self.ring.tokens_of(self.id),

@@ -24,6 +24,7 @@ pub mod dynamo;
 pub mod fnv;
 pub mod paxos;
 pub mod raft;
+#[cfg(feature = "twopc")]
 pub mod twopc;
 pub mod vecmap;
 pub mod zab;
@@ -399,6 +400,8 @@ pub struct NodeView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zab: Option<zab::ZabView>,
     /// Two-phase commit only: role, balances, per-transaction state, locks, blocking, the log.
+    /// (Only in builds with the `twopc` feature, so other bundles carry none of its code.)
+    #[cfg(feature = "twopc")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub twopc: Option<twopc::TwoPcView>,
 }

@@ -1161,6 +1161,7 @@ impl Node {
             kv,
             dynamo: None,
             zab: None,
+            #[cfg(feature = "twopc")]
             twopc: None,
             paxos: Some(PaxosView {
                 roles,

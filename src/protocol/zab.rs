@@ -1229,6 +1229,7 @@ impl Protocol for Zab {
                     })
                     .collect(),
             }),
+            #[cfg(feature = "twopc")]
             twopc: None,
         }
     }
