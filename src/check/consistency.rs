@@ -72,7 +72,9 @@ fn written_value(op: &ClientOp) -> Option<Value> {
     match op {
         ClientOp::Write { value, .. } => Some(*value),
         ClientOp::Cas { to, .. } => Some(*to),
-        ClientOp::Read { .. } | ClientOp::Transfer { .. } => None,
+        ClientOp::Read { .. } => None,
+        #[cfg(feature = "twopc")]
+        ClientOp::Transfer { .. } => None,
     }
 }
 
@@ -84,6 +86,7 @@ impl Consistency {
 
     /// An operation was invoked.
     pub fn on_invoke(&mut self, op: &Operation) {
+        #[cfg(feature = "twopc")]
         if let ClientOp::Transfer { from, to, .. } = &op.op {
             for k in [from, to] {
                 if !self.txn_keys.contains(k) {

@@ -378,6 +378,7 @@ pub fn register_op(op: &Operation) -> Option<ModelOp<RegInput, RegOutput>> {
         ClientOp::Write { key, value } => (key, RegOp::Write { value: *value }),
         ClientOp::Cas { key, from, to } => (key, RegOp::Cas { from: *from, to: *to }),
         // A multi-key transaction is not a register operation (2PC's own invariants judge it).
+        #[cfg(feature = "twopc")]
         ClientOp::Transfer { .. } => return None,
     };
     let completed = op.complete;

@@ -780,6 +780,7 @@ impl Dynamo {
             ClientOp::Read { key } => (key, Kind::Read),
             ClientOp::Write { key, value } => (key, Kind::Write(value)),
             ClientOp::Cas { key, from, to } => (key, Kind::Cas(from, to)),
+            #[cfg(feature = "twopc")]
             ClientOp::Transfer { .. } => {
                 // Refused before it gets here (scenario validation); never half-applied.
                 let reason = "multi-key transactions need 2pc".into();

@@ -56,7 +56,8 @@ pub enum ClientOp {
     /// Set `key` to `to` only if it currently holds `from`.
     Cas { key: String, from: Value, to: Value },
     /// A multi-key transaction (two-phase commit only): move `amount` from account `from` to
-    /// account `to`, atomically, or not at all.
+    /// account `to`, atomically, or not at all. (Only with the `twopc` feature.)
+    #[cfg(feature = "twopc")]
     Transfer { from: String, to: String, amount: Value },
 }
 
@@ -113,6 +114,7 @@ impl TryFrom<RawOp> for ClientOp {
             Some(Scalar::Text(t)) => Err(format!("operation '{f}' needs `{name}` to be a number, not \"{t}\"")),
             None => Err(format!("operation '{f}' needs `{name}`")),
         };
+        #[cfg(feature = "twopc")]
         let text = |v: &Option<Scalar>, name: &str| match v {
             Some(Scalar::Text(t)) if !t.is_empty() => Ok(t.clone()),
             Some(_) => Err(format!("operation '{f}' needs `{name}` to be an account name such as \"A\"")),
@@ -124,6 +126,7 @@ impl TryFrom<RawOp> for ClientOp {
             "read" => ClientOp::Read { key: key()? },
             "write" => ClientOp::Write { key: key()?, value: need(r.value, "value")? },
             "cas" => ClientOp::Cas { key: key()?, from: num(&r.from, "from")?, to: num(&r.to, "to")? },
+            #[cfg(feature = "twopc")]
             "transfer" => {
                 let (from, to, amount) = (text(&r.from, "from")?, text(&r.to, "to")?, need(r.amount, "amount")?);
                 if amount <= 0 {
@@ -140,6 +143,7 @@ impl TryFrom<RawOp> for ClientOp {
             ClientOp::Read { .. } => r.value.is_some() || r.from.is_some() || r.to.is_some() || r.amount.is_some(),
             ClientOp::Write { .. } => r.from.is_some() || r.to.is_some() || r.amount.is_some(),
             ClientOp::Cas { .. } => r.value.is_some() || r.amount.is_some(),
+            #[cfg(feature = "twopc")]
             ClientOp::Transfer { .. } => r.key.is_some() || r.value.is_some(),
         };
         if extra {
@@ -154,13 +158,17 @@ impl ClientOp {
     pub fn key(&self) -> &str {
         match self {
             ClientOp::Read { key } | ClientOp::Write { key, .. } | ClientOp::Cas { key, .. } => key,
+            #[cfg(feature = "twopc")]
             ClientOp::Transfer { from, .. } => from,
         }
     }
     /// True for an operation on more than one key (a transaction the register checkers do not
     /// model).
     pub fn is_multi_key(&self) -> bool {
-        matches!(self, ClientOp::Transfer { .. })
+        #[cfg(feature = "twopc")]
+        return matches!(self, ClientOp::Transfer { .. });
+        #[cfg(not(feature = "twopc"))]
+        false
     }
     /// True for operations that may change state (writes and compare-and-set).
     pub fn is_mutation(&self) -> bool {
@@ -172,6 +180,7 @@ impl ClientOp {
             ClientOp::Read { key } => format!("read {key}"),
             ClientOp::Write { key, value } => format!("write {key}={value}"),
             ClientOp::Cas { key, from, to } => format!("cas {key} {from}→{to}"),
+            #[cfg(feature = "twopc")]
             ClientOp::Transfer { from, to, amount } => format!("transfer {amount} {from}→{to}"),
         }
     }
@@ -240,6 +249,7 @@ impl KvStore {
                     ClientResult::CasFailed { current }
                 }
             }
+            #[cfg(feature = "twopc")]
             ClientOp::Transfer { from, to, amount } => match self.data.get(from).copied() {
                 Some(b) if b >= *amount => {
                     self.data.insert(from.clone(), b - amount);

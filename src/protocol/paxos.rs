@@ -406,6 +406,7 @@ fn decree_result(chosen: Option<&Cmd>, op: &ClientOp) -> ClientResult {
         ClientOp::Cas { .. } => {
             ClientResult::Unavailable { reason: "a chosen decree never changes (single-decree Paxos)".into() }
         }
+        #[cfg(feature = "twopc")]
         ClientOp::Transfer { .. } => ClientResult::Aborted { reason: "multi-key transactions need 2pc".into() },
     }
 }

@@ -628,10 +628,16 @@ impl<P: Protocol + Invariants> Sim<P> {
         let max = w.max_value.max(1);
         let op = if pick >= w.read + w.write + w.cas {
             // A transfer between two different accounts (keys >= 2 is validated).
-            let k = w.keys.max(2);
-            let a = self.rng.random_range(0..k);
-            let b = (a + self.rng.random_range(1..k)) % k;
-            ClientOp::Transfer { from: name(a), to: name(b), amount: self.rng.random_range(1..=max) }
+            #[cfg(feature = "twopc")]
+            {
+                let k = w.keys.max(2);
+                let a = self.rng.random_range(0..k);
+                let b = (a + self.rng.random_range(1..k)) % k;
+                ClientOp::Transfer { from: name(a), to: name(b), amount: self.rng.random_range(1..=max) }
+            }
+            // Transfers are accepted only in scenarios of protocol 2pc, which needs the feature.
+            #[cfg(not(feature = "twopc"))]
+            ClientOp::Read { key: key.clone() }
         } else if pick < w.read {
             ClientOp::Read { key }
         } else if pick < w.read + w.write {
