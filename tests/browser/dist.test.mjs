@@ -38,6 +38,9 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab', 'twopc'];
 const RATCHET_KB = 189; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
 const JS_RATCHET_KB = 40; // the shared JavaScript + CSS (minified) + the largest glue: the element's share
+// Pages with their own ratchet. 2pc also downloads its view (twopc-view.js, 3.2 KB gzipped) and the
+// largest glue; measured 2026-11-26: 194.0 KB (wasm 152.4 KB), JS + CSS + glue + view 41.6 KB.
+const RATCHET_OF = { twopc: 195 }, JS_RATCHET_OF = { twopc: 42 };
 
 const built = fs.existsSync(path.join(DIST, 'index.html'));
 let s;
@@ -123,9 +126,10 @@ test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads
     const m = new RegExp(`PAGE dist/ ${b}: (\\d+) bytes`).exec(out);
     assert.ok(m, `bench printed no dist/ page total for ${b}:\n${out}`);
     assert.equal(Number(m[1]), gz, `bench's ${b} page total differs from the gzipped shared JS/CSS + pkg/${b}/`);
-    assert.ok(gz <= RATCHET_KB * 1024, `a ${b} page is ${(gz / 1024).toFixed(1)} KB gzipped, over the ${RATCHET_KB} KB ${RATCHET_KB > BUDGET_KB ? 'ratchet' : 'budget'}`);
+    const cap = RATCHET_OF[b] ?? RATCHET_KB, jsCap = JS_RATCHET_OF[b] ?? JS_RATCHET_KB;
+    assert.ok(gz <= cap * 1024, `a ${b} page is ${(gz / 1024).toFixed(1)} KB gzipped, over the ${cap} KB ${cap > BUDGET_KB ? 'ratchet' : 'budget'}`);
     const js = gz - gzOf(own.filter((f) => f.endsWith('.wasm')));
-    assert.ok(js <= JS_RATCHET_KB * 1024, `a ${b} page's JS + CSS is ${(js / 1024).toFixed(1)} KB gzipped, over the ${JS_RATCHET_KB} KB ratchet`);
+    assert.ok(js <= jsCap * 1024, `a ${b} page's JS + CSS is ${(js / 1024).toFixed(1)} KB gzipped, over the ${jsCap} KB ratchet`);
     t.diagnostic(`dist/ ${b} page: ${(gz / 1024).toFixed(1)} KB gzipped (JS + CSS ${(js / 1024).toFixed(1)} KB, wasm ${((gz - js) / 1024).toFixed(1)} KB); budget ${BUDGET_KB} KB`);
     largest = Math.max(largest, gz);
   }
