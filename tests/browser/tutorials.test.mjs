@@ -382,7 +382,7 @@ test('<cap-compare> with a bad attribute says what is accepted', async () => {
     return { state: c.dataset.state, text: c.shadowRoot.querySelector('.err').textContent };
   });
   assert.equal(msg.state, 'error');
-  assert.match(msg.text, /left="paxoss" is not a protocol\. Accepted: raft, paxos, multipaxos, dynamo, zab\..*nodes="12" is not accepted: use a whole number from 2 to 9/);
+  assert.match(msg.text, /left="paxoss" is not a protocol\. Accepted: raft, paxos, multipaxos, dynamo, zab, 2pc\..*nodes="12" is not accepted: use a whole number from 2 to 9/);
   await page.close();
 });
 
