@@ -386,19 +386,21 @@ async function browserBench() {
       const wait = (ms) => new Promise((r) => setTimeout(r, ms));
       await wait(1000);
       const m = el.metrics, ring = m.frameTimes.length, times = [];
-      let seen = m.frameIndex, bytes = 0, msgs = 0, n = 0;
+      let seen = m.frameIndex, bytes = 0, light = 0, msgs = 0, n = 0;
       for (let t = 0; t < secs * 1000; t += 500) {
         await wait(500);
         for (; seen < m.frameIndex; seen++) if (m.frameIndex - seen <= ring) times.push(m.frameTimes[seen % ring]);
         const f = el.state();
         bytes += JSON.stringify(f).length; msgs += f.messages.length; n++;
+        // The light frame the loop pulls between full ones (~10 Hz), when the bundle has it.
+        light += el.pg?.lightFrameJson?.().length ?? 0;
       }
       el.pause();
-      return { times, bytes: bytes / n, msgs: msgs / n };
+      return { times, bytes: bytes / n, light: light / n, msgs: msgs / n };
     }, [HEAVY, 6]);
     console.log(`  frame cost, ${HEAVY.name}, speed 1 (element's own metrics, ${heavy.times.length} frames over 6 s): ` +
       `p50 ${pct(heavy.times, 50).toFixed(2)} ms, p95 ${pct(heavy.times, 95).toFixed(2)} ms, max ${Math.max(0, ...heavy.times).toFixed(2)} ms — budget p95 4 ms`);
-    console.log(`    frame JSON ${kb(heavy.bytes)} on average, ${heavy.msgs.toFixed(0)} messages in flight`);
+    console.log(`    frame JSON ${kb(heavy.bytes)} on average (light frame ${kb(heavy.light)}), ${heavy.msgs.toFixed(0)} messages in flight`);
 
     // rAF while paused: should be 0 (the element stops its loop when nothing moves).
     console.log(`  pause: ${await HOOKS.pause(page)}`);

@@ -153,6 +153,13 @@ impl Playground {
         to_json(&self.sim.frame())
     }
 
+    /// The frame the animation loop pulls between full ones, as JSON text: the same shape, with
+    /// node logs and stores, `ops` and `sides` left empty (only the ~10 Hz parts draw them).
+    #[wasm_bindgen(js_name = lightFrameJson)]
+    pub fn light_frame_json(&self) -> String {
+        to_json(&self.sim.light_frame())
+    }
+
     /// The client history (Jepsen-style operations), as JSON text.
     #[wasm_bindgen(js_name = historyJson)]
     pub fn history_json(&self) -> String {

@@ -108,9 +108,12 @@ function loadWasm(bundle) {
           : r.arrayBuffer().then((b) => WebAssembly.compile(b)); // a host with the wrong MIME type
       });
       compiled.catch(() => {}); // reported through init below
-      // A protocol's own drawing code (www/<bundle>-view.js) is fetched only by pages that show it.
+      // A protocol's own drawing code (www/<bundle>-view.js) is fetched only by pages that show it
+      // (a variable path, so a bundler leaves it to run time too).
       const view = VIEW_OF[bundle] ? import(VIEW_OF[bundle]).then((v) => { views[bundle] = v; }) : null;
-      const m = await import(`./pkg/${bundle}/cap_playground.js`);
+      // A variable, not a template literal: a bundler must leave this import to run time.
+      const glue = `./pkg/${bundle}/cap_playground.js`;
+      const m = await import(glue);
       await m.default({ module_or_path: compiled });
       await view;
       return m;
@@ -142,6 +145,18 @@ const isFatal = (e) => e instanceof WebAssembly.RuntimeError || /recursive use o
 
 /** The frame as a plain object (the wasm side hands over JSON text). */
 const frameOf = (pg) => JSON.parse(pg.frameJson());
+/**
+ * Between full frames the loop pulls a light one (no node logs and stores, no ops or per-side
+ * scoreboard: the bulk of a busy frame, drawn only ~10 times a second) and carries those over
+ * from the last full frame, so this.f keeps the whole shape.
+ */
+const lightFrameOf = (pg, prev) => {
+  const f = JSON.parse(pg.lightFrameJson());
+  f.ops = prev.ops;
+  f.sides = prev.sides;
+  f.nodes.forEach((nd, i) => { const p = prev.nodes[i]; if (p && nd.log) { nd.log = p.log; nd.kv = p.kv; } });
+  return f;
+};
 
 /** Equal arrays of arrays of strings (partition groups, cuts)? */
 function sameLists(a, b) {
@@ -511,7 +526,8 @@ class CapPlayground extends HTMLElement {
    * strip, scoreboard, status, panels); false only from the animation loop.
    */
   _refresh(slow = true) {
-    const f = this._sim(frameOf);
+    const prev = this.f;
+    const f = slow || !prev ? this._sim(frameOf) : this._sim((pg) => lightFrameOf(pg, prev));
     this.f = f;
     this.metrics.simTimeMs = f.now;
     const events = [];

@@ -186,7 +186,7 @@ impl InvariantChecker<Dynamo> for DynamoChecker {
             keys.extend(n.store().keys());
             keys.extend(n.hints().keys().map(|(_, k)| k));
         }
-        keys.sort();
+        crate::protocol::sort::sort(&mut keys);
         keys.dedup();
         for key in keys {
             let owners: Vec<&Dynamo> = ring.preference_list(key).into_iter().filter_map(alive).collect();

@@ -86,7 +86,7 @@ pub fn to_jepsen_edn(history: &[Operation]) -> String {
     let mut events: BTreeMap<(u64, u8, u64), String> = BTreeMap::new();
     let mut generation: BTreeMap<u32, u64> = BTreeMap::new();
     let mut ordered: Vec<&Operation> = history.iter().collect();
-    ordered.sort_by_key(|o| (o.invoke, o.id));
+    crate::protocol::sort::sort_by_key(&mut ordered, |o| (o.invoke, o.id));
     for op in ordered {
         let g = generation.entry(op.client).or_insert(0);
         let process = u64::from(op.client) + *g * stride;

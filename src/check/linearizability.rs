@@ -57,6 +57,7 @@
 //! so operations that merely touch are treated as concurrent (never a false alarm).
 
 use crate::check::history::{Operation, Outcome};
+use crate::protocol::sort;
 use crate::protocol::{ClientOp, ClientResult, Value};
 use serde::Serialize;
 use std::collections::hash_map::Entry;
@@ -747,7 +748,7 @@ impl<M: Model> Search<M> {
                 events.push((op.ret.max(op.call), 1, i as u32));
             }
         }
-        events.sort_unstable();
+        sort::sort(&mut events);
         let nodes = events.len() + 1;
         let mut next = vec![NIL; nodes];
         let mut prev = vec![NIL; nodes];
@@ -783,7 +784,7 @@ impl<M: Model> Search<M> {
         // them. (Ordering by return time was tried: better on some keys, much worse on others.)
         let mut by_rank: Vec<(bool, u64, usize)> =
             ops.iter().enumerate().map(|(i, o)| (o.output.is_none(), o.call, i)).collect();
-        by_rank.sort_unstable();
+        sort::sort(&mut by_rank);
         let mut rank = vec![0u32; n];
         for (r, &(_, _, i)) in by_rank.iter().enumerate() {
             rank[i] = r as u32;
@@ -1005,7 +1006,7 @@ impl<M: Model> Search<M> {
             }
             e = self.next[e as usize];
         }
-        self.cand[start..].sort_unstable();
+        sort::sort(&mut self.cand[start..]);
         self.levels.push((start as u32, start as u32));
         scanned
     }
@@ -1165,7 +1166,7 @@ impl<M: Model> WitnessFinder<M> {
     /// Start from a partition known to be non-linearizable.
     pub(crate) fn new(key: String, ops: Vec<ModelOp<M::Input, M::Output>>) -> Self {
         let mut rets: Vec<usize> = (0..ops.len()).filter(|&i| ops[i].output.is_some()).collect();
-        rets.sort_by_key(|&i| (ops[i].ret.max(ops[i].call), i));
+        sort::sort_by_key(&mut rets, |&i| (ops[i].ret.max(ops[i].call), i));
         let hi = rets.len().saturating_sub(1);
         WitnessFinder {
             key,
@@ -1387,7 +1388,7 @@ impl<M: Model> WitnessFinder<M> {
             let cut_len = others.len().saturating_sub(MAX_OPS - 1);
             others.drain(..cut_len);
             others.push(f);
-            others.sort_unstable();
+            sort::sort(&mut others);
             keep = others;
         }
         // Describe the operations as they really were (not as relaxed for the cut).
@@ -1396,7 +1397,7 @@ impl<M: Model> WitnessFinder<M> {
         let failing_pos = keep.iter().position(|&p| p == self.failing).unwrap_or(0);
         let failing_op = originals.get(failing_pos).map(|o| o.id).unwrap_or(0);
         let mut order: Vec<usize> = (0..originals.len()).collect();
-        order.sort_by_key(|&i| (originals[i].call, originals[i].id));
+        sort::sort_by_key(&mut order, |&i| (originals[i].call, originals[i].id));
         let lines = order
             .iter()
             .map(|&i| {

@@ -200,7 +200,7 @@ impl Ring {
         let mut tokens: Vec<(u32, NodeId)> = (0..nodes)
             .flat_map(|n| (0..vnodes).map(move |v| (ring_hash(&[b'n', n as u8, b'#', v as u8, (v >> 8) as u8]), n)))
             .collect();
-        tokens.sort_unstable();
+        crate::protocol::sort::sort(&mut tokens);
         let walks = (0..tokens.len())
             .map(|start| {
                 let mut walk: Vec<NodeId> = Vec::new();

@@ -24,6 +24,7 @@ pub mod dynamo;
 pub mod fnv;
 pub mod paxos;
 pub mod raft;
+pub mod sort;
 #[cfg(feature = "twopc")]
 pub mod twopc;
 pub mod vecmap;

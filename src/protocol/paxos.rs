@@ -217,7 +217,7 @@ fn members(list: &Option<Vec<NodeId>>, n: u32) -> Vec<NodeId> {
         Some(l) => l.iter().copied().filter(|x| *x < n).collect(),
         None => (0..n).collect(),
     };
-    v.sort_unstable();
+    crate::protocol::sort::sort(&mut v);
     v.dedup();
     v
 }

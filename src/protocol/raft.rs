@@ -505,7 +505,7 @@ impl Raft {
     fn maybe_commit(&mut self, out: &mut Outbox<Self>) {
         let mut matches: Vec<u64> = self.progress.values().map(|p| p.match_index).collect();
         matches.push(self.last_index());
-        matches.sort_unstable();
+        crate::protocol::sort::sort(&mut matches);
         // The highest index stored on a majority: the quorum-th largest match.
         let n = matches[matches.len() - self.quorum()];
         if n > self.commit_index && self.term_at(n) == Some(self.current_term) {

@@ -690,7 +690,7 @@ impl Zab {
         if acks.len() < self.quorum() {
             return;
         }
-        acks.sort_unstable_by(|a, b| b.cmp(a));
+        crate::protocol::sort::sort_by(&mut acks, |a, b| b.cmp(a));
         let z = acks[self.quorum() - 1];
         let k = self.upto(z);
         if k > self.committed {

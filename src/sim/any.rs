@@ -195,6 +195,10 @@ impl AnySim {
     pub fn frame(&self) -> Frame {
         each!(self, s => s.frame())
     }
+    /// The animation loop's light snapshot (see `Sim::light_frame`).
+    pub fn light_frame(&self) -> Frame {
+        each!(self, s => s.light_frame())
+    }
     /// Hash of the trace so far.
     pub fn trace_hash(&self) -> u64 {
         each!(self, s => s.trace_hash())

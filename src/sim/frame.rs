@@ -136,6 +136,18 @@ const FRAME_NOTICES: usize = 30;
 impl<P: Protocol + Invariants> Sim<P> {
     /// The snapshot the renderer draws.
     pub fn frame(&self) -> Frame {
+        self.frame_with(true)
+    }
+
+    /// The animation loop's frame between full ones (the element pulls a full frame ~10 times a
+    /// second): the same shape, but without what only the slow parts draw — node logs and stores,
+    /// the operations of the timeline and the per-side scoreboard, which are the bulk of a busy
+    /// frame (and `sides` scans the history) — left empty for the element to carry over.
+    pub fn light_frame(&self) -> Frame {
+        self.frame_with(false)
+    }
+
+    fn frame_with(&self, full: bool) -> Frame {
         let now = self.now();
         let nodes = self
             .nodes
@@ -152,7 +164,13 @@ impl<P: Protocol + Invariants> Sim<P> {
                     id,
                     alive: node.is_some(),
                     side: self.net.group(Member::Node(id)),
-                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)),
+                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)).map(|mut v| {
+                        if !full {
+                            v.log = Vec::new();
+                            v.kv = VecMap::new();
+                        }
+                        v
+                    }),
                     timer,
                     restarts: slot.restarts,
                 }
@@ -180,10 +198,10 @@ impl<P: Protocol + Invariants> Sim<P> {
             cuts: self.net.cuts.keys().map(|(a, b)| [a.to_string(), b.to_string()]).collect(),
             clients,
             notices: self.notices().iter().rev().take(FRAME_NOTICES).rev().cloned().collect(),
-            sides: self.side_stats(),
+            sides: if full { self.side_stats() } else { Vec::new() },
             sides_since: self.net.changed_at,
             consistency: self.consistency().report(),
-            ops: self.history().iter().rev().take(FRAME_OPS).rev().cloned().collect(),
+            ops: if full { self.history().iter().rev().take(FRAME_OPS).rev().cloned().collect() } else { Vec::new() },
             counters: self.counters().clone(),
             violations: self.violations().to_vec(),
             trace_hash: format!("{:016x}", self.trace_hash()),
@@ -221,7 +239,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             .map(|(mut s, mut lat)| {
                 let done = s.ok + s.failed + s.unknown;
                 s.availability = (done > 0).then(|| 100.0 * s.ok as f64 / done as f64);
-                lat.sort_unstable();
+                crate::protocol::sort::sort(&mut lat);
                 s.p50 = percentile(&lat, 50);
                 s.p99 = percentile(&lat, 99);
                 s
