@@ -63,12 +63,15 @@ pub enum ClientOp {
 }
 
 /// A field that is a number for some operations and a key for others (`from` is a value in
-/// `cas` and an account in `transfer`).
+/// `cas` and an account in `transfer`). Only with the `twopc` feature: its own `deserialize_any`
+/// instantiation would cost every other bundle wasm size.
+#[cfg(feature = "twopc")]
 enum Scalar {
     Int(Value),
     Text(String),
 }
 
+#[cfg(feature = "twopc")]
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
         struct V;
@@ -99,10 +102,16 @@ struct RawOp {
     f: String,
     key: Option<String>,
     value: Option<Value>,
-    from: Option<Scalar>,
-    to: Option<Scalar>,
+    from: Option<FromTo>,
+    to: Option<FromTo>,
+    #[cfg(feature = "twopc")]
     amount: Option<Value>,
 }
+
+#[cfg(feature = "twopc")]
+type FromTo = Scalar;
+#[cfg(not(feature = "twopc"))]
+type FromTo = Value;
 
 impl TryFrom<RawOp> for ClientOp {
     type Error = String;
@@ -110,11 +119,14 @@ impl TryFrom<RawOp> for ClientOp {
         const SHAPES: &str =
             "read: key; write: key, value; cas: key, from, to; transfer: from, to, amount (accounts, 2pc only)";
         let f = r.f.as_str();
+        #[cfg(feature = "twopc")]
         let num = |v: &Option<Scalar>, name: &str| match v {
             Some(Scalar::Int(n)) => Ok(*n),
             Some(Scalar::Text(t)) => Err(format!("operation '{f}' needs `{name}` to be a number, not \"{t}\"")),
             None => Err(format!("operation '{f}' needs `{name}`")),
         };
+        #[cfg(not(feature = "twopc"))]
+        let num = |v: &Option<Value>, name: &str| v.ok_or(format!("operation '{f}' needs `{name}`"));
         #[cfg(feature = "twopc")]
         let text = |v: &Option<Scalar>, name: &str| match v {
             Some(Scalar::Text(t)) if !t.is_empty() => Ok(t.clone()),
@@ -140,10 +152,14 @@ impl TryFrom<RawOp> for ClientOp {
             }
             other => return Err(format!("unknown operation '{other}': accepted read, write, cas, transfer")),
         };
+        #[cfg(feature = "twopc")]
+        let amount = r.amount.is_some();
+        #[cfg(not(feature = "twopc"))]
+        let amount = false;
         let extra = match &op {
-            ClientOp::Read { .. } => r.value.is_some() || r.from.is_some() || r.to.is_some() || r.amount.is_some(),
-            ClientOp::Write { .. } => r.from.is_some() || r.to.is_some() || r.amount.is_some(),
-            ClientOp::Cas { .. } => r.value.is_some() || r.amount.is_some(),
+            ClientOp::Read { .. } => r.value.is_some() || r.from.is_some() || r.to.is_some() || amount,
+            ClientOp::Write { .. } => r.from.is_some() || r.to.is_some() || amount,
+            ClientOp::Cas { .. } => r.value.is_some() || amount,
             #[cfg(feature = "twopc")]
             ClientOp::Transfer { .. } => r.key.is_some() || r.value.is_some(),
         };
