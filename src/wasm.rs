@@ -87,6 +87,7 @@ impl Playground {
     pub fn with_defaults(protocol: &str, nodes: u32, seed: f64) -> Result<Playground, JsError> {
         let mut s = Scenario::default_for(protocol, nodes, seed_from(seed)?);
         s.workload = Some(crate::sim::scenario::Workload { interval_ms: 700, ..Default::default() });
+        #[cfg(feature = "twopc")]
         if protocol == "2pc" {
             // A bank: transfers between accounts A..D, and balance reads.
             s.workload = Some(crate::sim::scenario::Workload {

@@ -221,7 +221,8 @@ pub enum ClientResult {
     /// was known never to happen). Definitely not applied.
     Unavailable { reason: String },
     /// A transaction was aborted (a participant voted No, or the coordinator gave up on a vote):
-    /// definitely not applied; the client does not retry it.
+    /// definitely not applied; the client does not retry it. (Only with the `twopc` feature.)
+    #[cfg(feature = "twopc")]
     Aborted { reason: String },
 }
 
@@ -236,6 +237,7 @@ impl ClientResult {
             ClientResult::Redirect { leader: Some(l) } => format!("redirect to n{l}"),
             ClientResult::Redirect { leader: None } => "no leader known".into(),
             ClientResult::Unavailable { reason } => format!("unavailable: {reason}"),
+            #[cfg(feature = "twopc")]
             ClientResult::Aborted { reason } => format!("aborted: {reason}"),
         }
     }

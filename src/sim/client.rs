@@ -127,9 +127,9 @@ impl Client {
                 ClientStep::RetryLater { request, attempt: p.attempt }
             }
             ClientResult::Unavailable { .. } => ClientStep::RetryLater { request, attempt: p.attempt },
-            ClientResult::CasFailed { .. } | ClientResult::Aborted { .. } => {
-                self.finish(Outcome::Fail, Some(result), from)
-            }
+            ClientResult::CasFailed { .. } => self.finish(Outcome::Fail, Some(result), from),
+            #[cfg(feature = "twopc")]
+            ClientResult::Aborted { .. } => self.finish(Outcome::Fail, Some(result), from),
             ok => self.finish(Outcome::Ok, Some(ok), from),
         }
     }
@@ -173,6 +173,7 @@ impl Client {
             Some(ClientResult::CasFailed { current }) => {
                 format!("failed, was {}", current.map(|v| v.to_string()).unwrap_or("nil".into()))
             }
+            #[cfg(feature = "twopc")]
             Some(ClientResult::Aborted { reason }) => format!("aborted: {reason}"),
             Some(_) => "ok".into(),
             None => "timed out".into(),
