@@ -78,15 +78,18 @@ export function elementFiles(dir, entry = 'cap-playground.js') {
 /**
  * What a page showing one protocol downloads, per wasm bundle (www/pkg/<bundle>/): the shared JS
  * and CSS (`shared`: the element's files, elementFiles(dir); default every .js/.mjs/.css outside
- * pkg/) + that bundle's glue and wasm. From measureSizes(dir):
+ * pkg/; never a protocol's view) + that bundle's glue, wasm and view (www/<bundle>-view.js, which
+ * the element imports only with that bundle). From measureSizes(dir):
  * [{ bundle, gz, raw, shared, glue, wasm }] sorted by bundle name.
  */
 export function pageSizes(m, only = null) {
-  const shared = m.files.filter((f) => !f.file.startsWith('pkg/') && (!only || only.has(f.file)));
+  // <bundle>-view.js (e.g. twopc-view.js) is imported with its bundle only: it belongs to that page.
+  const mine = (f, bundle) => f.file.startsWith(`pkg/${bundle}/`) || f.file === `${bundle}-view.js`;
+  const shared = m.files.filter((f) => !f.file.startsWith('pkg/') && !/^[a-z]+-view\.js$/.test(f.file) && (!only || only.has(f.file)));
   const sum = (fs_, k = 'gz') => fs_.reduce((s, f) => s + f[k], 0);
   const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter(Boolean))].sort();
   return bundles.map((bundle) => {
-    const own = m.files.filter((f) => f.file.startsWith(`pkg/${bundle}/`));
+    const own = m.files.filter((f) => mine(f, bundle));
     const glue = own.filter((f) => !f.file.endsWith('.wasm')), wasm = own.filter((f) => f.file.endsWith('.wasm'));
     return { bundle, gz: sum(shared) + sum(own), raw: sum(shared, 'raw') + sum(own, 'raw'), shared: sum(shared), glue: sum(glue), wasm: sum(wasm) };
   });

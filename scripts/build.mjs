@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Release build of the wasm bundles, one per protocol feature (raft, paxos = paxos + multipaxos,
-// dynamo, zab), so a page downloads only the protocol it shows:
+// dynamo, zab, twopc), so a page downloads only the protocol it shows:
 //   cargo build --profile wasm-release --target wasm32-unknown-unknown --lib --no-default-features --features <b>
 //   wasm-bindgen --target web --out-dir www/pkg/<b>
 //   wasm-opt -Oz (npm `binaryen`; never Debian's /usr/bin/wasm-opt, see docs/toolchain.md trap 1)
@@ -103,7 +103,7 @@ export async function bundleElement(dir) {
 }
 
 /** The wasm bundles: one per cargo feature, each carrying only its protocol(s). */
-export const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab'];
+export const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab', 'twopc'];
 
 /** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */
 async function buildBundle(bundle, { opt, buildHash }) {

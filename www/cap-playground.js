@@ -4,7 +4,7 @@
  * STABLE CONTRACT (tests, the bench and embedding pages rely on it; change it only on purpose)
  *
  * Attributes
- *   protocol   one of PROTOCOLS (raft, paxos, multipaxos, dynamo, zab)                  default "raft"
+ *   protocol   one of PROTOCOLS (raft, paxos, multipaxos, dynamo, zab, 2pc)                  default "raft"
  *   nodes      number of servers, 1..9                                            default 5
  *   seed       whole number 0..2^53-1, or "random"                                default: scenario's / 1
  *   scenario   a file name from scenarios/ (e.g. "raft-minority-partition", resolved against this
@@ -75,7 +75,7 @@
  * Never innerHTML with data: the static template is in styles.js; everything else is textContent.
  */
 import { CSS, HTML } from './styles.js';
-import { Renderer, T, A, roleWord } from './render.js';
+import { Renderer, T, A, roleWord, views } from './render.js';
 import { W, H, sideOf, attachDrag, spotsOnSide, clampPt, clamp } from './gestures.js';
 import { Timeline, liveWindow } from './timeline.js';
 import { Travel, shareKey } from './travel.js';
@@ -85,15 +85,18 @@ import { zabPanel, zabReads, zabReadsNote } from './zab.js';
 export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft',
   'paxos-basic', 'paxos-dueling-proposers', 'multipaxos-leader-failover', 'multipaxos-minority-partition',
   'dynamo-partition-both-sides-write', 'dynamo-strict-quorum', 'dynamo-hinted-handoff', 'dynamo-lww-lost-write',
-  'zab-election', 'zab-follower-behind-diff', 'zab-truncate-uncommitted', 'zab-stale-local-read'];
+  'zab-election', 'zab-follower-behind-diff', 'zab-truncate-uncommitted', 'zab-stale-local-read',
+  '2pc-happy', '2pc-participant-votes-no', '2pc-coordinator-crash', '2pc-partition-during-prepare'];
 const DEFAULT_SPEED = 0.1;
 const DEFAULT_LINE = { x1: 470, y1: 388, x2: 470, y2: 12 }; // bottom → top: side A (0) is the left
 
 /** Every protocol the element accepts; each lives in one wasm bundle (www/pkg/<bundle>/). */
-export const PROTOCOLS = ['raft', 'paxos', 'multipaxos', 'dynamo', 'zab'];
+export const PROTOCOLS = ['raft', 'paxos', 'multipaxos', 'dynamo', 'zab', '2pc'];
 /** protocol → the wasm bundle carrying it (one cargo feature per bundle). */
-export const BUNDLE_OF = { raft: 'raft', paxos: 'paxos', multipaxos: 'paxos', dynamo: 'dynamo', zab: 'zab' };
+export const BUNDLE_OF = { raft: 'raft', paxos: 'paxos', multipaxos: 'paxos', dynamo: 'dynamo', zab: 'zab', '2pc': 'twopc' };
 
+/** bundle → its view module, loaded with the bundle (counted on that bundle's page only). */
+const VIEW_OF = { twopc: './twopc-view.js' };
 const wasmP = new Map();
 /**
  * A bundle's wasm module, initialised once per page and shared by every element. The .wasm is
@@ -111,10 +114,14 @@ function loadWasm(bundle) {
           : r.arrayBuffer().then((b) => WebAssembly.compile(b)); // a host with the wrong MIME type
       });
       compiled.catch(() => {}); // reported through init below
+      // A protocol's own drawing code (www/<bundle>-view.js) is fetched only by pages that show it
+      // (a variable path, so a bundler leaves it to run time too).
+      const view = VIEW_OF[bundle] ? import(VIEW_OF[bundle]).then((v) => { views[bundle] = v; }) : null;
       // A variable, not a template literal: a bundler must leave this import to run time.
       const glue = `./pkg/${bundle}/cap_playground.js`;
       const m = await import(glue);
       await m.default({ module_or_path: compiled });
+      await view;
       return m;
     })().catch((e) => { wasmP.delete(bundle); throw e; });
     wasmP.set(bundle, p);
@@ -697,6 +704,7 @@ class CapPlayground extends HTMLElement {
     if (this.layout.selected != null) this._nodePanel(f);
     if (this._selMsg != null) this._msgPanel(f);
     if (f.protocol === 'dynamo' && this._dyn) this._dynUi(f, this._dyn);
+    if ((f.protocol === '2pc' && views.twopc) || this._tp) views.twopc.ui(this, f); // twopc-view.js
   }
 
   // ---- Dynamo: ring, preference list, divergence, N / R / W ---------------------------------
@@ -1038,11 +1046,15 @@ class CapPlayground extends HTMLElement {
     P.hidden = false;
     const alive = nd.alive && nd.role;
     const px = nd.paxos, dy = nd.dynamo, multi = f.protocol === 'multipaxos', zp = nd.zab ? zabPanel(nd, alive) : null;
+    const tp = nd.twopc && views.twopc ? views.twopc.twopcPanel(nd, id, alive) : null;
     const timer = nd.timer ? `fires at ${nd.timer[1]} ms` : '—';
     const lg = nd.log || [];
     let table = null;
     const clock = (c) => `[${Object.entries(c || {}).map(([k, v]) => `${k}:${v}`).join(', ')}]`;
-    if (zp) {
+    if (tp) {
+      T(this.$('.np-title'), tp.title);
+      table = tp.table;
+    } else if (zp) {
       T(this.$('.np-title'), zp.title);
       table = zp.table;
     } else if (px) {
@@ -1056,7 +1068,7 @@ class CapPlayground extends HTMLElement {
       for (const kv of dy.keys) kv.versions.forEach((v, i) => table.push([i ? '' : kv.key, String(v.value) + (v.acked ? '' : ' (not acked)'), clock(v.clock), i ? '' : String(kv.siblings)]));
     } else T(this.$('.np-title'), alive ? `n${id} — ${roleWord(nd.role)}, term ${nd.term}` : `n${id} — crashed`);
     const store = ['store', Object.entries(nd.kv || {}).map(([k, v]) => `${k}=${v}`).join(' ') || '—'];
-    const rows = zp ? zp.rows : px ? [
+    const rows = tp ? tp.rows : zp ? zp.rows : px ? [
       ['roles', px.roles.split('').join(' ') + ' = ' + [...px.roles].map((c) => ({ P: 'proposer', A: 'acceptor', L: 'learner' })[c]).filter(Boolean).join(', ')],
       ['state', alive ? px.phase : 'crashed (promises and accepts are durable)'], ['own ballot', px.ballot ? 'b' + px.ballot : '—'],
       ['promised ballot', px.promised ? 'b' + px.promised : '—'],

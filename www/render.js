@@ -11,6 +11,8 @@ import { zabNode, zabRole, zabCell, zabCellTitle } from './zab.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 export const NODE_R = 24;
+/** Protocol view modules (www/<bundle>-view.js), filled in when a page loads that bundle. */
+export const views = {};
 const TIMER_R = NODE_R + 4, TIMER_C = 2 * Math.PI * TIMER_R;
 
 /** A new SVG element with attributes, appended to parent if given. */
@@ -227,6 +229,7 @@ export class Renderer {
     const k = r.k;
     const sw = sideWord(L.line, p); // said in the label: the keyboard moves the node across the line
     const px = nd.paxos, dy = nd.dynamo;
+    if (nd.twopc && views.twopc) return views.twopc.twopcNode(r, nd, id, alive, sel, drag, sw); // 2PC: twopc-view.js
     if (px || dy) {
       // Paxos / Dynamo: their own glyphs (views are new objects only when a frame was pulled).
       const badge = dy ? (opt.pref?.get(id) ?? '') : '';

@@ -150,9 +150,10 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
                     "no-election-restriction" => "unsafe_no_election_restriction",
                     "local-reads" => "unsafe_local_reads",
                     "forget-on-crash" => "unsafe_forget_on_crash",
+                    "abort-when-blocked" => "unsafe_abort_when_blocked",
                     other => {
                         return Err(format!(
-                            "--unsafe '{other}': accepted no-election-restriction, local-reads (raft), forget-on-crash (paxos, multipaxos)"
+                            "--unsafe '{other}': accepted no-election-restriction, local-reads (raft), forget-on-crash (paxos, multipaxos), abort-when-blocked (2pc)"
                         ))
                     }
                 };

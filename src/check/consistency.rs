@@ -64,6 +64,8 @@ pub struct Consistency {
     lost_writes: u64,
     fed: u64,
     capped: bool,
+    /// Keys moved by multi-key transactions: their reads are not judged by the register rules.
+    txn_keys: Vec<String>,
 }
 
 fn written_value(op: &ClientOp) -> Option<Value> {
@@ -71,6 +73,8 @@ fn written_value(op: &ClientOp) -> Option<Value> {
         ClientOp::Write { value, .. } => Some(*value),
         ClientOp::Cas { to, .. } => Some(*to),
         ClientOp::Read { .. } => None,
+        #[cfg(feature = "twopc")]
+        ClientOp::Transfer { .. } => None,
     }
 }
 
@@ -82,6 +86,14 @@ impl Consistency {
 
     /// An operation was invoked.
     pub fn on_invoke(&mut self, op: &Operation) {
+        #[cfg(feature = "twopc")]
+        if let ClientOp::Transfer { from, to, .. } = &op.op {
+            for k in [from, to] {
+                if !self.txn_keys.contains(k) {
+                    self.txn_keys.push(k.clone());
+                }
+            }
+        }
         if let Some(value) = written_value(&op.op) {
             let recs = self.writes.get_or_insert_with(op.op.key().to_string(), Vec::new);
             if recs.len() >= WRITES_PER_KEY {
@@ -111,7 +123,7 @@ impl Consistency {
                 }
             }
         } else if let (Some(Outcome::Ok), Some(ClientResult::ReadOk { value })) = (op.outcome, &op.result) {
-            if self.is_stale(key, *value, op.invoke) {
+            if !self.txn_keys.iter().any(|k| k == key) && self.is_stale(key, *value, op.invoke) {
                 self.stale_reads += 1;
                 if self.stale_ids.len() >= STALE_IDS {
                     self.stale_ids.remove(0);

@@ -95,6 +95,8 @@ pub fn to_jepsen_edn(history: &[Operation]) -> String {
             ClientOp::Read { .. } => ("read", "nil".to_string()),
             ClientOp::Write { value, .. } => ("write", value.to_string()),
             ClientOp::Cas { from, to, .. } => ("cas", format!("[{from} {to}]")),
+            #[cfg(feature = "twopc")]
+            ClientOp::Transfer { to, amount, .. } => ("transfer", format!("[{} {amount}]", edn_str(to))),
         };
         let ns = |ms: u64| ms.saturating_mul(1_000_000);
         events.insert(

@@ -9,6 +9,8 @@ pub mod linearizability;
 pub mod paxos;
 pub mod porcupine;
 pub mod raft;
+#[cfg(feature = "twopc")]
+pub mod twopc;
 pub mod zab;
 
 use crate::protocol::{NodeId, Protocol, Time};

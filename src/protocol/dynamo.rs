@@ -780,6 +780,12 @@ impl Dynamo {
             ClientOp::Read { key } => (key, Kind::Read),
             ClientOp::Write { key, value } => (key, Kind::Write(value)),
             ClientOp::Cas { key, from, to } => (key, Kind::Cas(from, to)),
+            #[cfg(feature = "twopc")]
+            ClientOp::Transfer { .. } => {
+                // Refused before it gets here (scenario validation); never half-applied.
+                let reason = "multi-key transactions need 2pc".into();
+                return out.reply(client, request, ClientResult::Aborted { reason });
+            }
         };
         self.seq += 1;
         out.persist();
@@ -1320,6 +1326,8 @@ impl Protocol for Dynamo {
             kv: self.store.iter().filter_map(|(k, s)| s.winner().map(|v| (k.clone(), v.value))).collect(),
             paxos: None,
             zab: None,
+            #[cfg(feature = "twopc")]
+            twopc: None,
             dynamo: Some(DynamoView {
                 tokens: self.ring.tokens_of(self.id),
                 keys,

@@ -25,6 +25,8 @@ pub mod fnv;
 pub mod paxos;
 pub mod raft;
 pub mod sort;
+#[cfg(feature = "twopc")]
+pub mod twopc;
 pub mod vecmap;
 pub mod zab;
 
@@ -54,6 +56,42 @@ pub enum ClientOp {
     Write { key: String, value: Value },
     /// Set `key` to `to` only if it currently holds `from`.
     Cas { key: String, from: Value, to: Value },
+    /// A multi-key transaction (two-phase commit only): move `amount` from account `from` to
+    /// account `to`, atomically, or not at all. (Only with the `twopc` feature.)
+    #[cfg(feature = "twopc")]
+    Transfer { from: String, to: String, amount: Value },
+}
+
+/// A field that is a number for some operations and a key for others (`from` is a value in
+/// `cas` and an account in `transfer`). Only with the `twopc` feature: its own `deserialize_any`
+/// instantiation would cost every other bundle wasm size.
+#[cfg(feature = "twopc")]
+enum Scalar {
+    Int(Value),
+    Text(String),
+}
+
+#[cfg(feature = "twopc")]
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a whole number or a key")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(n))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Scalar, E> {
+                i64::try_from(n).map(Scalar::Int).map_err(|_| E::custom(format!("{n} is too large")))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(s.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// The flat JSON shape of a [`ClientOp`]. Parsing through a plain struct rather than serde's
@@ -62,43 +100,92 @@ pub enum ClientOp {
 #[serde(deny_unknown_fields)]
 struct RawOp {
     f: String,
-    key: String,
+    key: Option<String>,
     value: Option<Value>,
-    from: Option<Value>,
-    to: Option<Value>,
+    from: Option<FromTo>,
+    to: Option<FromTo>,
+    #[cfg(feature = "twopc")]
+    amount: Option<Value>,
 }
+
+#[cfg(feature = "twopc")]
+type FromTo = Scalar;
+#[cfg(not(feature = "twopc"))]
+type FromTo = Value;
 
 impl TryFrom<RawOp> for ClientOp {
     type Error = String;
     fn try_from(r: RawOp) -> Result<ClientOp, String> {
-        let need = |v: Option<Value>, name: &str| v.ok_or(format!("operation '{}' needs `{name}`", r.f));
-        let op = match r.f.as_str() {
-            "read" => ClientOp::Read { key: r.key.clone() },
-            "write" => ClientOp::Write { key: r.key.clone(), value: need(r.value, "value")? },
-            "cas" => ClientOp::Cas { key: r.key.clone(), from: need(r.from, "from")?, to: need(r.to, "to")? },
-            other => return Err(format!("unknown operation '{other}': accepted read, write, cas")),
+        const SHAPES: &str =
+            "read: key; write: key, value; cas: key, from, to; transfer: from, to, amount (accounts, 2pc only)";
+        let f = r.f.as_str();
+        #[cfg(feature = "twopc")]
+        let num = |v: &Option<Scalar>, name: &str| match v {
+            Some(Scalar::Int(n)) => Ok(*n),
+            Some(Scalar::Text(t)) => Err(format!("operation '{f}' needs `{name}` to be a number, not \"{t}\"")),
+            None => Err(format!("operation '{f}' needs `{name}`")),
         };
+        #[cfg(not(feature = "twopc"))]
+        let num = |v: &Option<Value>, name: &str| v.ok_or(format!("operation '{f}' needs `{name}`"));
+        #[cfg(feature = "twopc")]
+        let text = |v: &Option<Scalar>, name: &str| match v {
+            Some(Scalar::Text(t)) if !t.is_empty() => Ok(t.clone()),
+            Some(_) => Err(format!("operation '{f}' needs `{name}` to be an account name such as \"A\"")),
+            None => Err(format!("operation '{f}' needs `{name}`")),
+        };
+        let need = |v: Option<Value>, name: &str| v.ok_or(format!("operation '{f}' needs `{name}`"));
+        let key = || r.key.clone().ok_or(format!("operation '{f}' needs `key`"));
+        let op = match f {
+            "read" => ClientOp::Read { key: key()? },
+            "write" => ClientOp::Write { key: key()?, value: need(r.value, "value")? },
+            "cas" => ClientOp::Cas { key: key()?, from: num(&r.from, "from")?, to: num(&r.to, "to")? },
+            #[cfg(feature = "twopc")]
+            "transfer" => {
+                let (from, to, amount) = (text(&r.from, "from")?, text(&r.to, "to")?, need(r.amount, "amount")?);
+                if amount <= 0 {
+                    return Err(format!("transfer amount {amount} must be a positive whole number"));
+                }
+                if from == to {
+                    return Err(format!("transfer from {from} to itself: `from` and `to` must differ"));
+                }
+                ClientOp::Transfer { from, to, amount }
+            }
+            other => return Err(format!("unknown operation '{other}': accepted read, write, cas, transfer")),
+        };
+        #[cfg(feature = "twopc")]
+        let amount = r.amount.is_some();
+        #[cfg(not(feature = "twopc"))]
+        let amount = false;
         let extra = match &op {
-            ClientOp::Read { .. } => r.value.is_some() || r.from.is_some() || r.to.is_some(),
-            ClientOp::Write { .. } => r.from.is_some() || r.to.is_some(),
-            ClientOp::Cas { .. } => r.value.is_some(),
+            ClientOp::Read { .. } => r.value.is_some() || r.from.is_some() || r.to.is_some() || amount,
+            ClientOp::Write { .. } => r.from.is_some() || r.to.is_some() || amount,
+            ClientOp::Cas { .. } => r.value.is_some() || amount,
+            #[cfg(feature = "twopc")]
+            ClientOp::Transfer { .. } => r.key.is_some() || r.value.is_some(),
         };
         if extra {
-            return Err(format!(
-                "operation '{}' given a field it does not take (read: key; write: key, value; cas: key, from, to)",
-                r.f
-            ));
+            return Err(format!("operation '{f}' given a field it does not take ({SHAPES})"));
         }
         Ok(op)
     }
 }
 
 impl ClientOp {
-    /// The key this operation touches.
+    /// The key this operation touches (a transfer: the account it debits).
     pub fn key(&self) -> &str {
         match self {
             ClientOp::Read { key } | ClientOp::Write { key, .. } | ClientOp::Cas { key, .. } => key,
+            #[cfg(feature = "twopc")]
+            ClientOp::Transfer { from, .. } => from,
         }
+    }
+    /// True for an operation on more than one key (a transaction the register checkers do not
+    /// model).
+    pub fn is_multi_key(&self) -> bool {
+        #[cfg(feature = "twopc")]
+        return matches!(self, ClientOp::Transfer { .. });
+        #[cfg(not(feature = "twopc"))]
+        false
     }
     /// True for operations that may change state (writes and compare-and-set).
     pub fn is_mutation(&self) -> bool {
@@ -110,6 +197,8 @@ impl ClientOp {
             ClientOp::Read { key } => format!("read {key}"),
             ClientOp::Write { key, value } => format!("write {key}={value}"),
             ClientOp::Cas { key, from, to } => format!("cas {key} {from}→{to}"),
+            #[cfg(feature = "twopc")]
+            ClientOp::Transfer { from, to, amount } => format!("transfer {amount} {from}→{to}"),
         }
     }
 }
@@ -131,6 +220,10 @@ pub enum ClientResult {
     /// The node refused the request and did not apply it (e.g. lost leadership before commit
     /// was known never to happen). Definitely not applied.
     Unavailable { reason: String },
+    /// A transaction was aborted (a participant voted No, or the coordinator gave up on a vote):
+    /// definitely not applied; the client does not retry it. (Only with the `twopc` feature.)
+    #[cfg(feature = "twopc")]
+    Aborted { reason: String },
 }
 
 impl ClientResult {
@@ -144,6 +237,8 @@ impl ClientResult {
             ClientResult::Redirect { leader: Some(l) } => format!("redirect to n{l}"),
             ClientResult::Redirect { leader: None } => "no leader known".into(),
             ClientResult::Unavailable { reason } => format!("unavailable: {reason}"),
+            #[cfg(feature = "twopc")]
+            ClientResult::Aborted { reason } => format!("aborted: {reason}"),
         }
     }
 }
@@ -173,6 +268,15 @@ impl KvStore {
                     ClientResult::CasFailed { current }
                 }
             }
+            #[cfg(feature = "twopc")]
+            ClientOp::Transfer { from, to, amount } => match self.data.get(from).copied() {
+                Some(b) if b >= *amount => {
+                    self.data.insert(from.clone(), b - amount);
+                    *self.data.get_or_insert_with(to.clone(), || 0) += amount;
+                    ClientResult::WriteOk
+                }
+                b => ClientResult::Aborted { reason: format!("insufficient funds: {from} holds {}", b.unwrap_or(0)) },
+            },
         }
     }
 }
@@ -325,6 +429,11 @@ pub struct NodeView {
     /// ZAB only: phase, server state, vote, epochs and the history with its committed prefix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zab: Option<zab::ZabView>,
+    /// Two-phase commit only: role, balances, per-transaction state, locks, blocking, the log.
+    /// (Only in builds with the `twopc` feature, so other bundles carry none of its code.)
+    #[cfg(feature = "twopc")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub twopc: Option<twopc::TwoPcView>,
 }
 
 impl NodeView {

@@ -406,6 +406,8 @@ fn decree_result(chosen: Option<&Cmd>, op: &ClientOp) -> ClientResult {
         ClientOp::Cas { .. } => {
             ClientResult::Unavailable { reason: "a chosen decree never changes (single-decree Paxos)".into() }
         }
+        #[cfg(feature = "twopc")]
+        ClientOp::Transfer { .. } => ClientResult::Aborted { reason: "multi-key transactions need 2pc".into() },
     }
 }
 
@@ -1160,6 +1162,8 @@ impl Node {
             kv,
             dynamo: None,
             zab: None,
+            #[cfg(feature = "twopc")]
+            twopc: None,
             paxos: Some(PaxosView {
                 roles,
                 phase: if self.backing_off { "backing off" } else { self.phase.name() },

@@ -1072,6 +1072,8 @@ impl Protocol for Raft {
             dynamo: None,
             paxos: None,
             zab: None,
+            #[cfg(feature = "twopc")]
+            twopc: None,
         }
     }
 

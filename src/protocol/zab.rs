@@ -1229,6 +1229,8 @@ impl Protocol for Zab {
                     })
                     .collect(),
             }),
+            #[cfg(feature = "twopc")]
+            twopc: None,
         }
     }
 

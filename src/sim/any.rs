@@ -12,11 +12,13 @@ use crate::protocol::dynamo::{Dynamo, DynamoConfig};
 use crate::protocol::paxos::{MultiPaxos, Paxos, PaxosConfig};
 #[cfg(feature = "raft")]
 use crate::protocol::raft::{Raft, RaftConfig};
+#[cfg(feature = "twopc")]
+use crate::protocol::twopc::{TwoPc, TwoPcConfig};
 #[cfg(feature = "zab")]
 use crate::protocol::zab::{Zab, ZabConfig};
 
-#[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab")))]
-compile_error!("enable at least one protocol feature: raft, paxos, dynamo or zab");
+#[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab", feature = "twopc")))]
+compile_error!("enable at least one protocol feature: raft, paxos, dynamo, zab or twopc");
 use crate::protocol::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, NodeView, Time};
 use serde::Serialize;
@@ -39,6 +41,9 @@ pub enum AnySim {
     /// ZooKeeper's ZAB.
     #[cfg(feature = "zab")]
     Zab(Box<Sim<Zab>>),
+    /// Two-phase commit.
+    #[cfg(feature = "twopc")]
+    TwoPc(Box<Sim<TwoPc>>),
 }
 
 macro_rules! each {
@@ -54,6 +59,8 @@ macro_rules! each {
             AnySim::MultiPaxos($s) => $body,
             #[cfg(feature = "zab")]
             AnySim::Zab($s) => $body,
+            #[cfg(feature = "twopc")]
+            AnySim::TwoPc($s) => $body,
         }
     };
 }
@@ -140,6 +147,14 @@ impl AnySim {
                 config.validate()?;
                 Ok(AnySim::Zab(Box::new(Sim::new(scenario, config))))
             }
+            #[cfg(feature = "twopc")]
+            "2pc" => {
+                let mut config: TwoPcConfig = parse_config(&scenario.config)?;
+                config.validate(scenario.nodes)?;
+                // The `fail_percent` coin is seeded by the run's seed, never by OS entropy.
+                config.seed = scenario.seed;
+                Ok(AnySim::TwoPc(Box::new(Sim::new(scenario, config))))
+            }
             other => Err(format!("unknown protocol '{other}': accepted protocols are {}", PROTOCOLS.join(", "))),
         }
     }
@@ -199,6 +214,13 @@ impl AnySim {
     }
     /// Turn on the live linearizability verdict (before the run starts).
     pub fn enable_live_check(&mut self) {
+        // 2PC's transfers are multi-key transactions the register checker cannot model; its
+        // atomicity and conservation invariants judge the run instead (check::twopc).
+        #[cfg(feature = "twopc")]
+        #[allow(irrefutable_let_patterns)] // a build with only the twopc feature
+        if let AnySim::TwoPc(_) = self {
+            return;
+        }
         each!(self, s => s.enable_live_check())
     }
     /// Spend one frame's allowance on the live verdict.
@@ -227,6 +249,10 @@ impl AnySim {
             // histories are expected linearizable (tests/zab.rs checks that over seeds).
             #[cfg(feature = "zab")]
             AnySim::Zab(_) => false,
+            // Strict two-phase locking makes single-key operations linearizable, but transfers
+            // span keys: the register model does not apply. check::twopc judges atomicity.
+            #[cfg(feature = "twopc")]
+            AnySim::TwoPc(_) => false,
         }
     }
     /// End of run: stop the workload, heal, wait the protocol's quiet time and check its

@@ -128,6 +128,8 @@ impl Client {
             }
             ClientResult::Unavailable { .. } => ClientStep::RetryLater { request, attempt: p.attempt },
             ClientResult::CasFailed { .. } => self.finish(Outcome::Fail, Some(result), from),
+            #[cfg(feature = "twopc")]
+            ClientResult::Aborted { .. } => self.finish(Outcome::Fail, Some(result), from),
             ok => self.finish(Outcome::Ok, Some(ok), from),
         }
     }
@@ -171,6 +173,8 @@ impl Client {
             Some(ClientResult::CasFailed { current }) => {
                 format!("failed, was {}", current.map(|v| v.to_string()).unwrap_or("nil".into()))
             }
+            #[cfg(feature = "twopc")]
+            Some(ClientResult::Aborted { reason }) => format!("aborted: {reason}"),
             Some(_) => "ok".into(),
             None => "timed out".into(),
         };

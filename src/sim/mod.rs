@@ -639,11 +639,24 @@ impl<P: Protocol + Invariants> Sim<P> {
         if self.quiet || self.clients[c as usize].busy() {
             return;
         }
-        let total = w.read + w.write + w.cas;
+        let total = w.read + w.write + w.cas + w.transfer;
         let pick = self.rng.random_range(0..total);
-        let key = scenario::key_name(self.rng.random_range(0..w.keys));
+        let name = if w.transfer > 0 { scenario::account_name } else { scenario::key_name };
+        let key = name(self.rng.random_range(0..w.keys));
         let max = w.max_value.max(1);
-        let op = if pick < w.read {
+        let op = if pick >= w.read + w.write + w.cas {
+            // A transfer between two different accounts (keys >= 2 is validated).
+            #[cfg(feature = "twopc")]
+            {
+                let k = w.keys.max(2);
+                let a = self.rng.random_range(0..k);
+                let b = (a + self.rng.random_range(1..k)) % k;
+                ClientOp::Transfer { from: name(a), to: name(b), amount: self.rng.random_range(1..=max) }
+            }
+            // Transfers are accepted only in scenarios of protocol 2pc, which needs the feature.
+            #[cfg(not(feature = "twopc"))]
+            ClientOp::Read { key: key.clone() }
+        } else if pick < w.read {
             ClientOp::Read { key }
         } else if pick < w.read + w.write {
             ClientOp::Write { key, value: self.rng.random_range(1..=max) }

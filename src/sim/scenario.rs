@@ -17,6 +17,8 @@ pub const PROTOCOLS: &[&str] = &[
     "dynamo",
     #[cfg(feature = "zab")]
     "zab",
+    #[cfg(feature = "twopc")]
+    "2pc",
 ];
 
 /// A complete, reproducible run description.
@@ -114,6 +116,9 @@ pub struct Workload {
     pub write: u32,
     /// Relative weight of compare-and-set.
     pub cas: u32,
+    /// Relative weight of transfers between two accounts (2PC only; with transfers every
+    /// workload key is a bank account `A`, `B`, …).
+    pub transfer: u32,
     /// Number of keys (`x`, `y`, `z`, then `k3`, …).
     pub keys: u32,
     /// Largest value written.
@@ -124,7 +129,7 @@ pub struct Workload {
 
 impl Default for Workload {
     fn default() -> Self {
-        Workload { interval_ms: 300, read: 2, write: 2, cas: 1, keys: 1, max_value: 9, start_ms: 500 }
+        Workload { interval_ms: 300, read: 2, write: 2, cas: 1, transfer: 0, keys: 1, max_value: 9, start_ms: 500 }
     }
 }
 
@@ -135,6 +140,15 @@ pub fn key_name(i: u32) -> String {
         1 => "y".into(),
         2 => "z".into(),
         i => format!("k{i}"),
+    }
+}
+
+/// Name of bank account number `i`: `A`, `B`, … `Z`, then `A26`, ….
+pub fn account_name(i: u32) -> String {
+    if i < 26 {
+        char::from(b'A' + i as u8).to_string()
+    } else {
+        format!("A{i}")
     }
 }
 
@@ -414,8 +428,14 @@ impl Scenario {
             }
         }
         if let Some(w) = &self.workload {
-            if w.read + w.write + w.cas == 0 {
-                return Err("workload: read, write and cas weights are all 0".into());
+            if w.read + w.write + w.cas + w.transfer == 0 {
+                return Err("workload: read, write, cas and transfer weights are all 0".into());
+            }
+            if w.transfer > 0 && self.protocol != "2pc" {
+                return Err(format!("workload.transfer: transfers are multi-key transactions, only protocol 2pc runs them (this scenario is {})", self.protocol));
+            }
+            if w.transfer > 0 && w.keys < 2 {
+                return Err("workload.keys must be at least 2 when the workload has transfers".into());
             }
             if w.keys == 0 || w.keys > 26 {
                 return Err(format!("workload.keys = {}: accepted 1..=26", w.keys));
@@ -477,7 +497,16 @@ impl Scenario {
             Action::Crash { node } | Action::Restart { node } | Action::Timeout { node } => {
                 self.check_node(*node, "node")
             }
-            Action::Client { client, .. } => self.check_client(*client, "client"),
+            Action::Client { client, op } => {
+                if op.is_multi_key() && self.protocol != "2pc" {
+                    return Err(format!(
+                        "operation '{}' is a multi-key transaction: only protocol 2pc runs it ({} takes read, write, cas)",
+                        op.label(),
+                        self.protocol
+                    ));
+                }
+                self.check_client(*client, "client")
+            }
             Action::MoveClient { client, node } => {
                 self.check_client(*client, "client")?;
                 self.check_node(*node, "node")

@@ -38,6 +38,20 @@ const MAX_END_MS: Time = 100 * 3_600_000;
 pub fn playground_default(protocol: &str, nodes: u32, seed: u64) -> Scenario {
     let mut s = Scenario::default_for(protocol, nodes, seed);
     s.workload = Some(Workload { interval_ms: 700, ..Default::default() });
+    #[cfg(feature = "twopc")]
+    if protocol == "2pc" {
+        // A bank: transfers between accounts A..D, and balance reads.
+        s.workload = Some(Workload {
+            interval_ms: 700,
+            read: 1,
+            write: 0,
+            cas: 0,
+            transfer: 3,
+            keys: 4,
+            max_value: 30,
+            start_ms: 500,
+        });
+    }
     s.until = u64::MAX / 4;
     s
 }
@@ -290,6 +304,13 @@ fn write_action(w: &mut Writer, a: &Action) {
                     w.i(*from);
                     w.i(*to);
                 }
+                #[cfg(feature = "twopc")]
+                ClientOp::Transfer { from, to, amount } => {
+                    w.u(3);
+                    w.s(from);
+                    w.s(to);
+                    w.i(*amount);
+                }
             }
         }
         Action::DropNext { from, to } => {
@@ -341,7 +362,9 @@ fn read_action(r: &mut Reader) -> Result<Action, String> {
                 0 => ClientOp::Read { key: r.s()? },
                 1 => ClientOp::Write { key: r.s()?, value: r.i()? },
                 2 => ClientOp::Cas { key: r.s()?, from: r.i()?, to: r.i()? },
-                f => return Err(format!("{} has an unknown operation code {f}: 0 read, 1 write, 2 cas", r.what)),
+                #[cfg(feature = "twopc")]
+                3 => ClientOp::Transfer { from: r.s()?, to: r.s()?, amount: r.i()? },
+                f => return Err(format!("{} has an unknown operation code {f}: 0 read, 1 write, 2 cas, 3 transfer (2pc)", r.what)),
             };
             Action::Client { client, op }
         }

@@ -79,6 +79,15 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenar
         config.insert("finalize_wait_ms".into(), [20u64, 50, 100][rng.random_range(0..3usize)].into());
         config.insert("snap_threshold".into(), [2u64, 8, 32][rng.random_range(0..3usize)].into());
     }
+    if protocol == "2pc" {
+        config.insert("fail_percent".into(), [0u32, 0, 10, 30][rng.random_range(0..4usize)].into());
+        config.insert("cooperative_termination".into(), rng.random_bool(0.5).into());
+        let lo: Time = rng.random_range(5..=30);
+        config.insert("work_ms".into(), serde_json::json!([lo, lo + rng.random_range(0..=60)]));
+        config.insert("vote_timeout_ms".into(), [200u64, 400, 800][rng.random_range(0..3usize)].into());
+        config.insert("decision_timeout_ms".into(), [100u64, 300][rng.random_range(0..2usize)].into());
+        config.insert("retry_ms".into(), [50u64, 150][rng.random_range(0..2usize)].into());
+    }
     for (k, v) in &opts.config_overrides {
         config.insert(k.clone(), v.clone());
     }
@@ -179,7 +188,12 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenar
         config: serde_json::value::to_raw_value(&config).ok(),
         network,
         clients,
-        workload: Some(Workload { interval_ms: 120, read: 2, write: 2, cas: 1, keys: 2, max_value: 5, start_ms: 200 }),
+        workload: Some(if protocol == "2pc" {
+            // Transfers between the bank's accounts, with reads, writes and cas on them too.
+            Workload { interval_ms: 120, read: 2, write: 1, cas: 1, transfer: 4, keys: 4, max_value: 60, start_ms: 200 }
+        } else {
+            Workload { interval_ms: 120, read: 2, write: 2, cas: 1, transfer: 0, keys: 2, max_value: 5, start_ms: 200 }
+        }),
         steps,
         until,
         history_limit: 100_000,

@@ -194,6 +194,8 @@ pub fn describe(a: &Action) -> String {
             ClientOp::Read { key } => format!("c{client}: read {key}"),
             ClientOp::Write { key, value } => format!("c{client}: write {key}={value}"),
             ClientOp::Cas { key, from, to } => format!("c{client}: cas {key} {from}→{to}"),
+            #[cfg(feature = "twopc")]
+            ClientOp::Transfer { from, to, amount } => format!("c{client}: transfer {amount} {from}→{to}"),
         },
         Action::DropNext { from, to } => format!("drop the next {from} → {to}"),
         Action::DuplicateNext { from, to } => format!("duplicate the next {from} → {to}"),
