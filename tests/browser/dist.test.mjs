@@ -42,12 +42,14 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 //                Clone for checkpoints, www/travel.js): largest page 199.4 KB (dynamo; paxos 197.9, zab
 //                193.6, raft 190.3: wasm +14 KB gzipped per bundle), JS + CSS + glue 39.9 KB (+4.1 KB)
 //   2026-11-26, + 2PC: its bundle (pkg/twopc/) and its view (twopc-view.js), which the element imports
-//                only with that bundle, so it counts on the 2pc page alone; the other pages are unchanged
+//                only with that bundle, so it counts on the 2pc page alone. Measured after merging 2PC
+//                with time travel: dynamo 200.3 KB (paxos 198.7, zab 194.4, raft 191.1), JS + CSS +
+//                glue 40.1 KB; the 2pc page 206.7 KB (wasm 163.4, its glue + view 5.9 KB)
 const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab', 'twopc'];
-const RATCHET_KB = 200; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
-const JS_RATCHET_KB = 40; // the shared JavaScript + CSS (minified) + the largest glue: the element's share
+const RATCHET_KB = 201; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
+const JS_RATCHET_KB = 41; // the shared JavaScript + CSS (minified) + the largest glue: the element's share
 // Pages with their own ratchet: 2pc also downloads its view (twopc-view.js, 3.2 KB gzipped).
-const RATCHET_OF = { twopc: 210 }, JS_RATCHET_OF = { twopc: 44 };
+const RATCHET_OF = { twopc: 207 }, JS_RATCHET_OF = { twopc: 44 };
 
 const built = fs.existsSync(path.join(DIST, 'index.html'));
 let s;
