@@ -998,6 +998,7 @@ class CapPlayground extends HTMLElement {
     zabReadsNote(this);
     $('.wl-clients').value = String(sc.clients?.length ?? 2);
     $('.wl-read').value = String(w.read ?? 2); $('.wl-write').value = String(w.write ?? 2); $('.wl-cas').value = String(w.cas ?? 1);
+    $('.wl-transfer').value = String(w.transfer ?? 0);
     $('.wl-keys').value = String(w.keys ?? 1); $('.wl-interval').value = String(w.interval_ms ?? 300);
     $('.wl-timeout').value = String(sc.clients?.[0]?.timeout_ms ?? 1000);
   }
@@ -1011,13 +1012,17 @@ class CapPlayground extends HTMLElement {
       return v;
     };
     const n = num('.wl-clients', 1, 6, 'clients'), read = num('.wl-read', 0, 99, 'read weight'), write = num('.wl-write', 0, 99, 'write weight');
-    const cas = num('.wl-cas', 0, 99, 'cas weight'), keys = num('.wl-keys', 1, 3, 'keys');
+    // 2PC's keys are bank accounts (a transfer needs two); the register protocols' checker stays
+    // quick with up to three keys.
+    const bank = f.protocol === '2pc';
+    const cas = num('.wl-cas', 0, 99, 'cas weight'), keys = bank ? num('.wl-keys', 2, 9, 'accounts') : num('.wl-keys', 1, 3, 'keys');
+    const transfer = bank ? num('.wl-transfer', 0, 99, 'transfer weight') : 0;
     const interval = num('.wl-interval', 10, 10000, 'interval ms'), timeout = num('.wl-timeout', 50, 60000, 'timeout ms');
-    if (read + write + cas === 0) throw new Error('workload: give at least one of read / write / cas a weight above 0');
+    if (read + write + cas + transfer === 0) throw new Error(`workload: give at least one of read / write / cas${bank ? ' / transfer' : ''} a weight above 0`);
     const sc = JSON.parse(this._sim((pg) => pg.scenarioJson()));
     const nodes = sc.nodes;
     sc.clients = Array.from({ length: n }, (_, i) => ({ node: f.clients[i]?.node ?? (n === 1 ? 0 : Math.round((i * (nodes - 1)) / (n - 1))), timeout_ms: timeout }));
-    sc.workload = { ...(sc.workload || { max_value: 9, start_ms: 500 }), interval_ms: interval, read, write, cas, keys };
+    sc.workload = { ...(sc.workload || { max_value: 9, start_ms: 500 }), interval_ms: interval, read, write, cas, transfer, keys };
     sc.steps = [];
     if (f.groups.length > 1) {
       const groups = f.groups.map((g) => g.filter((m) => m[0] === 'n'));

@@ -111,7 +111,7 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:var(--muted);margin:2px}
 .legend i{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:4px;vertical-align:-1px;border:2px solid currentColor;box-sizing:border-box}
 .legend i.f{background:currentColor}
-.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap:not([data-proto=zab]) .for-zab,.wrap[data-proto=dynamo] .logwrap{display:none!important}
+.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap:not([data-proto=zab]) .for-zab,.wrap:not([data-proto="2pc"]) .for-2pc,.wrap[data-proto=dynamo] .logwrap{display:none!important}
 .nrw{display:inline-flex;flex-wrap:wrap;align-items:center;gap:4px 8px;font-size:13px;color:var(--muted);flex-basis:100%}
 .nrw label{display:inline-flex;align-items:center;gap:3px}.nrw input[type=range]{width:64px;padding:0}
 .nrw output{color:var(--ink);font-weight:600;min-width:1ch;font-variant-numeric:tabular-nums}
@@ -224,7 +224,8 @@ export const HTML = `
     <label>read <input class="n wl-read" type="number" min="0" max="99" aria-label="read weight"></label>
     <label>write <input class="n wl-write" type="number" min="0" max="99" aria-label="write weight"></label>
     <label>cas <input class="n wl-cas" type="number" min="0" max="99" aria-label="compare-and-set weight"></label>
-    <label>keys <input class="n wl-keys" type="number" min="1" max="3" aria-label="keys (1 to 3)"></label>
+    <label class="for-2pc">transfer <input class="n wl-transfer" type="number" min="0" max="99" aria-label="transfer weight (2PC transactions between two accounts)"></label>
+    <label>keys <input class="n wl-keys" type="number" min="1" max="9" aria-label="keys (1 to 3; 2PC accounts 2 to 9)"></label>
     <label>every <input class="n wl-interval" type="number" min="10" max="10000" step="10" aria-label="pause between operations, ms"> ms</label>
     <label>timeout <input class="n wl-timeout" type="number" min="50" max="60000" step="50" aria-label="client timeout, ms"> ms</label>
     <button type="button" data-action="workload">apply</button>

@@ -109,3 +109,38 @@ test('protocol="nope" lists 2pc among the accepted protocols', async () => {
   assert.match(msg ?? '', /Accepted protocols: .*\b2pc\b/);
   s.assertNoErrors(page);
 });
+
+test('2PC: the workload panel shows a transfer weight and accounts, and applying it keeps transfers flowing', async () => {
+  const page = await open();
+  await page.evaluate(async () => {
+    const el = document.querySelector('cap-playground');
+    el.setAttribute('protocol', '2pc'); el.setAttribute('nodes', '4');
+    await new Promise((r) => setTimeout(r, 0));
+    await el.ready; el.pause();
+  });
+  await page.waitForFunction(() => document.querySelector('cap-playground').state()?.protocol === '2pc', null, { timeout: 15000 });
+  await page.locator('cap-playground details.more summary').click();
+  const transfer = page.locator('cap-playground .wl-transfer');
+  assert.equal(await transfer.isVisible(), true, 'the transfer weight is shown for 2pc');
+  assert.equal(await transfer.inputValue(), '3', 'filled from the default bank workload');
+  assert.equal(await page.locator('cap-playground .wl-keys').inputValue(), '4', 'four accounts A..D');
+  const set = async (cls, v) => page.locator(`cap-playground .${cls}`).fill(String(v));
+  await set('wl-read', 0); await set('wl-transfer', 5); await set('wl-keys', 3); await set('wl-interval', 200);
+  await page.locator('cap-playground [data-action="workload"]').click();
+  const f = await page.evaluate(() => { const el = document.querySelector('cap-playground'); el.advance(6000); return el.state(); });
+  assert.equal(f.protocol, '2pc');
+  const ops = f.ops.filter((o) => o.invoke > 0);
+  assert.ok(ops.length > 5 && ops.every((o) => o.op.f === 'transfer'), JSON.stringify(ops.map((o) => o.op.f)));
+  const accounts = new Set(ops.flatMap((o) => [o.op.from, o.op.to]));
+  assert.ok([...accounts].every((a) => ['A', 'B', 'C'].includes(a)), `accounts used: ${[...accounts]}`);
+  assert.ok(Number(await metric(page, 'committed')) > 0, 'some transfers committed');
+  // One account cannot carry a transfer: refused with a message, not applied.
+  await set('wl-keys', 1);
+  await page.locator('cap-playground [data-action="workload"]').click();
+  assert.match(await page.locator('cap-playground .status').textContent(), /accounts "1" is not accepted: use a whole number from 2 to 9/);
+  // Register protocols do not show it.
+  await page.evaluate(async () => { const el = document.querySelector('cap-playground'); el.setAttribute('protocol', 'raft'); });
+  await page.waitForFunction(() => document.querySelector('cap-playground').state()?.protocol === 'raft', null, { timeout: 15000 });
+  assert.equal(await transfer.isVisible(), false, 'no transfer weight for raft');
+  s.assertNoErrors(page);
+});
