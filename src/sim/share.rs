@@ -364,7 +364,12 @@ fn read_action(r: &mut Reader) -> Result<Action, String> {
                 2 => ClientOp::Cas { key: r.s()?, from: r.i()?, to: r.i()? },
                 #[cfg(feature = "twopc")]
                 3 => ClientOp::Transfer { from: r.s()?, to: r.s()?, amount: r.i()? },
-                f => return Err(format!("{} has an unknown operation code {f}: 0 read, 1 write, 2 cas, 3 transfer (2pc)", r.what)),
+                f => {
+                    return Err(format!(
+                        "{} has an unknown operation code {f}: 0 read, 1 write, 2 cas, 3 transfer (2pc)",
+                        r.what
+                    ))
+                }
             };
             Action::Client { client, op }
         }
