@@ -145,3 +145,19 @@ export async function waitForDiagram(page, { selector = 'cap-playground', minNod
   );
   return handle.jsonValue();
 }
+
+/** Open `/` in session `s`, wait for the diagram (at least `minNodes`), and pause the element. */
+export async function openPausedDefault(s, { minNodes = 3, timeout = 15000 } = {}) {
+  const page = await s.open('/');
+  await waitForDiagram(page, { minNodes, timeout });
+  await page.evaluate(async () => { const el = document.querySelector('cap-playground'); await el.ready; el.pause(); });
+  return page;
+}
+
+/** Load scenarios/<name>.json (optionally edited with `edit`'s fields) into the element, paused at t = 0. */
+export const loadLibraryScenario = (page, name, edit = {}) => page.evaluate(async ({ name, edit }) => {
+  const el = document.querySelector('cap-playground');
+  const sc = await (await fetch(`./scenarios/${name}.json`)).json();
+  await el.loadScenario({ ...sc, ...edit });
+  el.pause();
+}, { name, edit });

@@ -3,25 +3,14 @@
 // divergence counter and the N / R / W sliders. Simulated time only (pause + advance).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSession, waitForDiagram } from './helpers.mjs';
+import { startSession, openPausedDefault, loadLibraryScenario } from './helpers.mjs';
 
 let s;
 before(async () => { s = await startSession(); });
 after(async () => { await s?.close(); });
 
-async function open() {
-  const page = await s.open('/');
-  await waitForDiagram(page, { minNodes: 5, timeout: 15000 });
-  await page.evaluate(async () => { const el = document.querySelector('cap-playground'); await el.ready; el.pause(); });
-  return page;
-}
-/** Load scenarios/<name>.json (optionally edited), paused at t = 0. */
-const load = (page, name, edit = {}) => page.evaluate(async ({ name, edit }) => {
-  const el = document.querySelector('cap-playground');
-  const sc = await (await fetch(`./scenarios/${name}.json`)).json();
-  await el.loadScenario({ ...sc, ...edit });
-  el.pause();
-}, { name, edit });
+const open = () => openPausedDefault(s, { minNodes: 5 });
+const load = loadLibraryScenario;
 const advance = (page, ms) => page.evaluate((ms) => { const el = document.querySelector('cap-playground'); for (let t = 0; t < ms; t += 100) el.advance(100); return el.state().now; }, ms);
 
 test('Paxos: role badges (P / A / L) and ballots on the nodes; the chosen value is highlighted and never changes', async () => {

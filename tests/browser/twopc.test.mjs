@@ -3,25 +3,14 @@
 // completes the transaction and the lock clears. Simulated time only (pause + advance).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSession, waitForDiagram } from './helpers.mjs';
+import { startSession, openPausedDefault, loadLibraryScenario } from './helpers.mjs';
 
 let s;
 before(async () => { s = await startSession(); });
 after(async () => { await s?.close(); });
 
-async function open() {
-  const page = await s.open('/');
-  await waitForDiagram(page, { minNodes: 3, timeout: 15000 });
-  await page.evaluate(async () => { const el = document.querySelector('cap-playground'); await el.ready; el.pause(); });
-  return page;
-}
-/** Load scenarios/<name>.json (optionally edited), paused at t = 0. */
-const load = (page, name, edit = {}) => page.evaluate(async ({ name, edit }) => {
-  const el = document.querySelector('cap-playground');
-  const sc = await (await fetch(`./scenarios/${name}.json`)).json();
-  await el.loadScenario({ ...sc, ...edit });
-  el.pause();
-}, { name, edit });
+const open = () => openPausedDefault(s, { minNodes: 3 });
+const load = loadLibraryScenario;
 /** Advance simulated time to `until` ms in 100 ms steps, letting a frame render at the end. */
 const advanceTo = async (page, until) => {
   await page.evaluate((until) => { const el = document.querySelector('cap-playground'); while (el.state().now < until) el.advance(100); }, until);
