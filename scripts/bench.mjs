@@ -435,6 +435,21 @@ async function browserBench() {
     console.log(`  after ${simSeconds} s simulated at ${speed}x (${m.frames} frames, ${elapsed(t)} wall): ` +
       `wasm memory ${kb(m.wasm)}, JS heap ${kb(m.heap)}` +
       (sim === null ? ' (element reports no sim time: check the speed hook)' : `, element sim time ${(sim / 1000).toFixed(0)} s`));
+    // Time travel after the hour: seeks to moments spread over the run (each restores the
+    // checkpoint before it and replays up to `spacing` of simulated time). Timed with Date.now
+    // in node: the page's clock is fake.
+    const seeks = [];
+    const end = await long.evaluate(() => document.querySelector('cap-playground').state().now);
+    for (let i = 1; i <= 12; i++) {
+      const to = Math.floor((end * i) / 13) + 997 * i; // off the checkpoint grid
+      const t1 = process.hrtime.bigint();
+      await long.evaluate((to) => document.querySelector('cap-playground').seek(to), to);
+      seeks.push(Number(process.hrtime.bigint() - t1) / 1e6);
+    }
+    const tl = await long.evaluate(() => JSON.parse(document.querySelector('cap-playground').pg.timelineJson(1 << 30)));
+    console.log(`  seek after the hour (${seeks.length} seeks, ${tl.checkpoints} checkpoints ${tl.spacing / 1000} s apart): ` +
+      `median ${pct(seeks, 50).toFixed(0)} ms, max ${Math.max(...seeks).toFixed(0)} ms; ` +
+      `wasm memory then ${kb(await long.evaluate(() => window.__capBench.wasmBytes()))}`);
     await long.close();
   } catch (err) {
     console.log(`  browser bench failed: ${err.message.split('\n')[0]}`);

@@ -6,7 +6,7 @@
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::{Action, Member, Scenario, PROTOCOLS};
 use cap_playground::sim::share::{self, playground_default};
-use cap_playground::sim::travel::{TimeMachine, MAX_CHECKPOINTS};
+use cap_playground::sim::travel::{TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -265,6 +265,12 @@ fn checkpoints_stay_bounded_over_an_hour() {
         tm.advance(167);
         tm.check_consistency();
         max_cp = max_cp.max(tm.checkpoint_count());
+        assert!(
+            tm.checkpoint_bytes() <= CHECKPOINT_BYTES,
+            "checkpoints hold {} bytes at {} ms",
+            tm.checkpoint_bytes(),
+            tm.now()
+        );
         if tm.now() % 60_000 < 167 {
             peak = peak.max(LIVE.load(Ordering::Relaxed).saturating_sub(before));
         }
@@ -272,15 +278,19 @@ fn checkpoints_stay_bounded_over_an_hour() {
     peak = peak.max(LIVE.load(Ordering::Relaxed).saturating_sub(before));
     let spacing = tm.spacing();
     println!(
-        "one simulated hour: {} checkpoints (at most {} held), spacing {} s, peak live heap {:.1} MB",
+        "one simulated hour: {} checkpoints (at most {} held, {:.1} MB estimated), spacing {} s, peak live heap {:.1} MB",
         tm.checkpoint_count(),
         max_cp,
+        tm.checkpoint_bytes() as f64 / 1e6,
         spacing / 1000,
         peak as f64 / 1e6
     );
     assert!(max_cp <= MAX_CHECKPOINTS + 1, "{max_cp} checkpoints held");
-    assert_eq!(spacing, 128_000, "an hour fits 32 checkpoints 128 s apart");
-    assert!(peak < 64 << 20, "peak live heap {peak} bytes: the bound is 64 MB");
+    // A seek replays at most `spacing`: bounded even an hour in (heavy traffic: 1000+ ops a minute).
+    assert!(spacing <= 512_000, "checkpoints {spacing} ms apart after an hour");
+    // The playground's budget is 32 MB of wasm memory after an hour (README); this is the native
+    // heap (64-bit: larger than wasm's), world and checkpoints together.
+    assert!(peak < 32 << 20, "peak live heap {peak} bytes: the bound is 32 MB");
     // Far back, after many thinnings: still exactly the straight run.
     tm.seek(1_000_000);
     let mut straight = AnySim::new(scenario).unwrap();

@@ -168,6 +168,15 @@ impl Consistency {
         })
     }
 
+    /// Operations held by the live checker (they dominate its memory).
+    pub fn live_ops(&self) -> u64 {
+        if self.live.is_some() {
+            self.fed
+        } else {
+            0
+        }
+    }
+
     /// Spend this frame's search allowance on the live verdict.
     pub fn check(&mut self) {
         if let Some(live) = &mut self.live {

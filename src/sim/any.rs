@@ -212,6 +212,10 @@ impl AnySim {
     pub fn history(&self) -> &[Operation] {
         each!(self, s => s.history())
     }
+    /// A deterministic estimate of the bytes a copy of this world holds (see [`Sim::approx_bytes`]).
+    pub fn approx_bytes(&self) -> usize {
+        each!(self, s => s.approx_bytes())
+    }
     /// Turn on the live linearizability verdict (before the run starts).
     pub fn enable_live_check(&mut self) {
         // 2PC's transfers are multi-key transactions the register checker cannot model; its

@@ -18,11 +18,13 @@
 //! ```
 //!
 //! **Checkpoints** are taken at multiples of `spacing` simulated ms. There are never more than
-//! [`MAX_CHECKPOINTS`]: when one more is due, `spacing` doubles and every checkpoint that is not
-//! a multiple of the new spacing is dropped (about half of them). So memory is at most
-//! `MAX_CHECKPOINTS + 1` copies of the world whatever the length of the run, and a seek replays
-//! at most `spacing` = [`FIRST_SPACING_MS`] · 2^k simulated ms, the smallest such that the run
-//! fits in `MAX_CHECKPOINTS · spacing` (an hour: 128 s).
+//! [`MAX_CHECKPOINTS`], and together they never hold more than [`CHECKPOINT_BYTES`] (by the
+//! world's own deterministic estimate, [`AnySim::approx_bytes`]: copies grow with the client
+//! history): when one more is due, `spacing` doubles and every checkpoint that is not a multiple
+//! of the new spacing is dropped (about half of them), as often as needed. So time travel costs
+//! a bounded amount of memory whatever the length of the run (the one-hour budget of the
+//! playground is 32 MB of wasm memory in all), and a seek replays at most `spacing` =
+//! [`FIRST_SPACING_MS`] · 2^k simulated ms (an hour of the default run: 256 s).
 //!
 //! **Marks** for the timeline are collected the first time the run passes a moment: leaders
 //! elected, partitions and heals, crashes and restarts, commits (at most one a second, or when
@@ -36,6 +38,8 @@ use serde::Serialize;
 
 /// Checkpoints kept at most (plus the one at t = 0 before the first thinning).
 pub const MAX_CHECKPOINTS: usize = 32;
+/// Estimated bytes all checkpoints may hold together (see [`AnySim::approx_bytes`]).
+pub const CHECKPOINT_BYTES: usize = 16 << 20;
 /// Spacing of checkpoints until the first thinning (simulated ms).
 pub const FIRST_SPACING_MS: Time = 2_000;
 /// Marks kept at most.
@@ -91,6 +95,8 @@ pub struct Mark {
 struct Checkpoint {
     pos: Position,
     applied: usize,
+    /// `sim.approx_bytes()`, counted against [`CHECKPOINT_BYTES`].
+    bytes: usize,
     sim: AnySim,
 }
 
@@ -221,7 +227,7 @@ impl TimeMachine {
             .collect();
         let pos = Position { at: sim.now(), events: sim.events() };
         let mut tm = TimeMachine {
-            checkpoints: vec![Checkpoint { pos, applied: 0, sim: sim.clone() }],
+            checkpoints: vec![Checkpoint { pos, applied: 0, bytes: sim.approx_bytes(), sim: sim.clone() }],
             end_hash: Some(sim.trace_hash()),
             sim,
             actions: Vec::new(),
@@ -303,6 +309,10 @@ impl TimeMachine {
     /// Checkpoints held now.
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()
+    }
+    /// Estimated bytes the checkpoints hold (bounded by [`CHECKPOINT_BYTES`]).
+    pub fn checkpoint_bytes(&self) -> usize {
+        self.checkpoints.iter().map(|c| c.bytes).sum()
     }
     /// Current checkpoint spacing (ms).
     pub fn spacing(&self) -> Time {
@@ -481,8 +491,13 @@ impl TimeMachine {
             self.collect_marks(pos);
         }
         if pos.at % self.spacing == 0 && self.checkpoints.last().is_none_or(|c| c.pos.at < pos.at) {
-            self.checkpoints.push(Checkpoint { pos, applied: self.applied, sim: self.sim.clone() });
-            if self.checkpoints.len() > MAX_CHECKPOINTS {
+            let bytes = self.sim.approx_bytes();
+            self.checkpoints.push(Checkpoint { pos, applied: self.applied, bytes, sim: self.sim.clone() });
+            // Thin until both bounds hold (the one at t = 0 always stays: it is small).
+            while self.checkpoints.len() > MAX_CHECKPOINTS || self.checkpoint_bytes() > CHECKPOINT_BYTES {
+                if self.checkpoints.len() <= 1 {
+                    break;
+                }
                 self.spacing *= 2;
                 let s = self.spacing;
                 self.checkpoints.retain(|c| c.pos.at % s == 0);
