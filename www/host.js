@@ -41,11 +41,14 @@ export const NARROW_PX = 560;
 export const MIN_DIAGRAM_PX = 120;
 
 /**
- * Observe the element's box. `parts`: { wrap, bar, svg, status, probe } from the shadow root;
- * onNarrow(narrow) is called when the width crosses NARROW_PX. Returns { observe(), disconnect() }.
+ * Observe the element's box. `parts`: { wrap, bar, svg, probe, below, watch } from the shadow root
+ * (`below`: what sits under the diagram in a fixed-height box — the time slider, the status line;
+ * `watch`: more boxes whose size changes the diagram's room — the caption above it). onNarrow(narrow)
+ * is called when the width crosses NARROW_PX. Returns { observe(), disconnect() }. Measuring only
+ * in the ResizeObserver callback (after layout) keeps it from forcing a layout of its own.
  */
 export function sizeObserver(host, parts, onNarrow) {
-  const { wrap, bar, svg, status, probe } = parts;
+  const { wrap, bar, svg, probe, below = [], watch = [] } = parts;
   let narrow = null, fit = null, maxH = '';
   const measure = () => {
     const w = host.clientWidth;
@@ -59,14 +62,14 @@ export function sizeObserver(host, parts, onNarrow) {
     let want = '';
     if (f) {
       const top = svg.getBoundingClientRect().top - wrap.getBoundingClientRect().top + wrap.scrollTop;
-      const below = (status?.offsetHeight || 0) + 10; // the status line under the diagram + the wrap's padding
-      want = `${Math.max(MIN_DIAGRAM_PX, Math.floor(wrap.clientHeight - top - below))}px`;
+      const under = below.reduce((h, e) => h + (e?.offsetHeight || 0), 10); // + the wrap's padding
+      want = `${Math.max(MIN_DIAGRAM_PX, Math.floor(wrap.clientHeight - top - under))}px`;
     }
     if (want !== maxH) { maxH = want; svg.style.maxHeight = want; }
   };
   const ro = new ResizeObserver(measure);
   return {
-    observe() { ro.observe(host); ro.observe(bar); },
+    observe() { for (const e of [host, bar, ...below, ...watch]) if (e) ro.observe(e); },
     disconnect() { ro.disconnect(); },
     measure,
   };
