@@ -80,7 +80,6 @@ import { W, H, sideOf, attachDrag, spotsOnSide, clampPt, clamp } from './gesture
 import { Timeline, liveWindow } from './timeline.js';
 import { Travel, shareKey } from './travel.js';
 import { adoptStyles, sizeObserver } from './host.js';
-import { zabPanel, zabReads, zabReadsNote } from './zab.js';
 
 export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft',
   'paxos-basic', 'paxos-dueling-proposers', 'multipaxos-leader-failover', 'multipaxos-minority-partition',
@@ -96,7 +95,7 @@ export const PROTOCOLS = ['raft', 'paxos', 'multipaxos', 'dynamo', 'zab', '2pc']
 export const BUNDLE_OF = { raft: 'raft', paxos: 'paxos', multipaxos: 'paxos', dynamo: 'dynamo', zab: 'zab', '2pc': 'twopc' };
 
 /** bundle → its view module, loaded with the bundle (counted on that bundle's page only). */
-const VIEW_OF = { twopc: './twopc-view.js' };
+const VIEW_OF = { twopc: './twopc-view.js', zab: './zab-view.js' };
 const wasmP = new Map();
 /**
  * A bundle's wasm module, initialised once per page and shared by every element. The .wasm is
@@ -258,7 +257,7 @@ class CapPlayground extends HTMLElement {
   connectedCallback() {
     document.addEventListener('visibilitychange', this._onVis);
     const $ = this.$;
-    this._ro ??= sizeObserver(this, { wrap: $('.wrap'), bar: $('.bar'), svg: this.svg, status: $('.status'), probe: $('.probe') }, (narrow) => {
+    this._ro ??= sizeObserver(this, { wrap: $('.wrap'), bar: $('.bar'), svg: this.svg, probe: $('.probe'), below: [this.travel.box, $('.status')], watch: [$('.scen')] }, (narrow) => {
       if (narrow !== this._narrow) { this._narrow = narrow; if (!this._raf) this._draw(); }
     });
     this._ro.observe();
@@ -433,7 +432,6 @@ class CapPlayground extends HTMLElement {
     // Until the first run is drawn the box is laid out empty (content-visibility: hidden): no
     // layout of the bare template on the way to the first frame.
     this.$('.wrap').classList.remove('loading');
-    this._ro?.measure(); // the caption above the diagram may have changed: its room in a fixed-height box
     this._startLoop();
     // First frame = the first rAF callback after the first run exists (its DOM is drawn above).
     if (this.metrics.firstFrameMs == null && !this._raf) requestAnimationFrame(() => { this.metrics.firstFrameMs ??= performance.now(); });
@@ -995,7 +993,7 @@ class CapPlayground extends HTMLElement {
     $('.nrw-lww').checked = !!sc.config?.last_writer_wins;
     $('.px-backoff').checked = sc.config?.random_backoff !== false; // Paxos's default is on
     $('.zab-sync').checked = !!sc.config?.sync_reads;
-    zabReadsNote(this);
+    views.zab?.zabReadsNote(this);
     $('.wl-clients').value = String(sc.clients?.length ?? 2);
     $('.wl-read').value = String(w.read ?? 2); $('.wl-write').value = String(w.write ?? 2); $('.wl-cas').value = String(w.cas ?? 1);
     $('.wl-transfer').value = String(w.transfer ?? 0);
@@ -1050,7 +1048,7 @@ class CapPlayground extends HTMLElement {
     if (!nd) { P.hidden = true; return; }
     P.hidden = false;
     const alive = nd.alive && nd.role;
-    const px = nd.paxos, dy = nd.dynamo, multi = f.protocol === 'multipaxos', zp = nd.zab ? zabPanel(nd, alive) : null;
+    const px = nd.paxos, dy = nd.dynamo, multi = f.protocol === 'multipaxos', zp = nd.zab ? views.zab.zabPanel(nd, alive) : null;
     const tp = nd.twopc && views.twopc ? views.twopc.twopcPanel(nd, id, alive) : null;
     const timer = nd.timer ? `fires at ${nd.timer[1]} ms` : '—';
     const lg = nd.log || [];
@@ -1170,7 +1168,7 @@ class CapPlayground extends HTMLElement {
     }
     for (const c of ['sloppy', 'lww']) $('.nrw-' + c).addEventListener('change', () => this._nrwApply());
     $('.px-backoff').addEventListener('change', () => this._backoffApply());
-    $('.zab-sync').addEventListener('change', () => zabReads(this));
+    $('.zab-sync').addEventListener('change', () => views.zab?.zabReads(this));
     $('.ring-key').addEventListener('change', () => { this._ringKey = $('.ring-key').value; if (this.f) { this._draw(); } });
     root.addEventListener('keydown', (ev) => this._key(ev));
     attachDrag(this.svg, {
@@ -1437,3 +1435,6 @@ class CapPlayground extends HTMLElement {
 
 if (!customElements.get('cap-playground')) customElements.define('cap-playground', CapPlayground);
 export { CapPlayground };
+// For the protocol views loaded with their bundle (zab-view.js): the drawing helpers, from this
+// module so that dist/ (where render.js is bundled in) serves them from the same instance.
+export { A, T, mk, NODE_R } from './render.js';

@@ -7,7 +7,6 @@
 // strip is drawn only on "slow" frames (~10 Hz, opt.slow) and only the rows that changed; cell
 // tooltips are written when the pointer is over a cell, not every frame.
 import { W, H, halfPlane, clipLine, crossing, sideOf, sideWord } from './gestures.js';
-import { zabNode, zabRole, zabCell, zabCellTitle } from './zab.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 export const NODE_R = 24;
@@ -224,7 +223,7 @@ export class Renderer {
     if (r.k.px !== p.x || r.k.py !== p.y) { r.k.px = p.x; r.k.py = p.y; A(r.g, 'transform', `translate(${f1(p.x)},${f1(p.y)})`); }
     const alive = !!(nd.alive && nd.role);
     const zb = nd.zab;
-    const role = alive ? (zb ? zabRole(nd) : nd.role) : 'crashed';
+    const role = alive ? (zb ? views.zab.zabRole(nd) : nd.role) : 'crashed';
     const sel = L.selected === id, drag = L.dragging === id;
     const k = r.k;
     const sw = sideWord(L.line, p); // said in the label: the keyboard moves the node across the line
@@ -271,7 +270,7 @@ export class Renderer {
       }
       return;
     }
-    if (zb) zabNode(r, nd, L, role, alive, sel, drag, sw);
+    if (zb) views.zab.zabNode(r, nd, L, role, alive, sel, drag, sw);
     else if (k.role !== role || k.term !== nd.term || k.side !== nd.side || k.ci !== nd.commit_index || k.sel !== sel || k.drag !== drag || k.sw !== sw) {
       k.role = role; k.term = nd.term; k.side = nd.side; k.ci = nd.commit_index; k.sel = sel; k.drag = drag; k.sw = sw;
       A(r.g, 'data-role', role);
@@ -435,7 +434,7 @@ export class Renderer {
       const log = nd.log || [];
       const first = log.length ? log[0].index : 0;
       // ZAB: cells show the zxid (epoch:counter), so a row is redrawn when any zxid changed.
-      const key = nd.zab ? (k) => zabCell(nd, k) : (k) => log[k].term;
+      const key = nd.zab ? (k) => views.zab.zabCell(nd, k) : (k) => log[k].term;
       // Redraw a row only when what it shows changed (no allocation when it did not).
       let same = row.lo === lo && row.alive === alive && row.role === nd.role && row.last === nd.last_index &&
         row.commit === nd.commit_index && row.snap === nd.snapshot_index && row.first === first && row.terms.length === log.length;
@@ -452,7 +451,7 @@ export class Renderer {
           if (log.length && idx >= first) {
             const e = log[idx - first];
             cls = `cell t${e.term % 6}${e.committed ? '' : ' unc'}`;
-            text = nd.zab ? zabCell(nd, idx - first) : String(e.term);
+            text = nd.zab ? views.zab.zabCell(nd, idx - first) : String(e.term);
           } else if (idx <= (nd.snapshot_index ?? 0)) { cls = 'cell snap'; text = 'S'; }
           else { cls = 'cell snap'; text = '·'; }
         }
@@ -536,7 +535,7 @@ export class Renderer {
     const alive = nd.alive && nd.role;
     if (idx > (nd.last_index ?? 0)) return `#${idx}: empty`;
     if (log.length && idx >= first) {
-      if (nd.zab) return zabCellTitle(nd, idx - first, alive);
+      if (nd.zab) return views.zab.zabCellTitle(nd, idx - first, alive);
       const e = log[idx - first];
       return `#${e.index} term ${e.term}: ${e.text}${!alive ? ' (on disk; the commit index is not)' : e.committed ? ' (committed)' : ' (not committed)'}`;
     }

@@ -3,7 +3,7 @@
 // setAttribute. Palette: Okabe–Ito (survives deuteranopia); every colour is doubled by text or shape.
 
 export const CSS = `
-:host{display:block;position:relative;font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;
+:host{display:block;position:relative;font:14px/1.4 system-ui,sans-serif;
  --bg:#fbfaf7;--ink:#1d232a;--muted:#5f6873;--faint:#c9ced4;--panel:#f0efea;--border:#d9d7cf;
  --sideA:rgba(0,114,178,.07);--sideB:rgba(230,159,0,.12);--cut:#2b2f36;--handle:#d55e00;--accent:#0072b2;
  --ok:#00785a;--bad:#b34a00;--unk:#7a6000; /* Okabe–Ito green / vermillion / yellow, darkened to 4.5:1 as text on --panel */

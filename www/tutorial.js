@@ -30,7 +30,7 @@ import { PROTOCOLS } from './cap-playground.js';
 import { parseTutorial, describeWait, CONTROLS } from './tutorial-spec.js';
 
 const STYLE = `
-:host{display:block;position:relative;font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;
+:host{display:block;position:relative;font:15px/1.5 system-ui,sans-serif;
  --ink:#1d232a;--muted:#5f6873;--panel:#f4f2ec;--border:#d9d7cf;--accent:#0072b2;--hl:#d55e00;--ok:#009e73;--bad:#d55e00;color:var(--ink)}
 @media (prefers-color-scheme:dark){:host(:not([theme=light])){--ink:#e8eaed;--muted:#a3abb5;--panel:#1f252c;--border:#333b45;--accent:#56b4e9;--hl:#ff8f4d;--ok:#3fcf9f;--bad:#ff8f4d}}
 :host([theme=dark]){--ink:#e8eaed;--muted:#a3abb5;--panel:#1f252c;--border:#333b45;--accent:#56b4e9;--hl:#ff8f4d;--ok:#3fcf9f;--bad:#ff8f4d}

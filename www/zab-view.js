@@ -8,10 +8,11 @@
 //    LEADING e2        ← server state; while LOOKING "LOOKING, votes n4 (1:3)" and a dashed arrow
 //                         to the voted-for server, dots on the rim = peers that agree with the vote
 //
-// render.js calls zabNode() / zabCell() / zabCellTitle(); cap-playground.js calls zabPanel() and
-// zabReads(). The import of render.js's helpers is a cycle (render.js imports this module); it is
-// safe because nothing here runs at module evaluation.
-import { A, T, NODE_R, mk } from './render.js';
+// Loaded with the ZAB wasm bundle only (like twopc-view.js): render.js calls zabNode() / zabCell() /
+// zabCellTitle() and cap-playground.js calls zabPanel() and zabReads() through `views.zab`, which
+// is set before the first ZAB frame exists. The drawing helpers come from the element's module
+// (in dist/ render.js is bundled into it), the same module instance the page already runs.
+import { A, T, NODE_R, mk } from './cap-playground.js';
 
 /** The frame's ZooKeeper states, as the element's data-role vocabulary (stable contract). */
 const ROLE = { leading: 'leader', following: 'follower', looking: 'candidate' };
