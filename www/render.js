@@ -283,7 +283,9 @@ export class Renderer {
     }
     if (alive && nd.timer) {
       const [a, b] = nd.timer;
-      const left = b > a ? Math.max(0, Math.min(1, (b - t) / (b - a))) : 0;
+      let left = b > a ? Math.max(0, Math.min(1, (b - t) / (b - a))) : 0;
+      // Reduced motion: the arc steps down in quarters instead of draining smoothly.
+      if (opt.reduced) left = Math.ceil(left * 4) / 4;
       const off = Math.round(TIMER_C * (1 - left) * 10) / 10;
       A(r.timer, 'visibility', 'visible');
       if (r.k.off !== off) { r.k.off = off; r.timer.setAttribute('stroke-dashoffset', String(off)); }

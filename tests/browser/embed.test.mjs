@@ -287,7 +287,7 @@ test('light and dark themes: prefers-color-scheme by default, the theme attribut
   }
 });
 
-test('prefers-reduced-motion: messages are drawn still (no flight, no fade) and nothing has a transition', async () => {
+test('prefers-reduced-motion: messages are drawn still (no flight, no fade), timer arcs step in quarters, nothing has a transition', async () => {
   const positions = async (reducedMotion) => {
     const page = await open(www.url('embed.html?seed=4&paused'), { reducedMotion });
     await waitForDiagram(page, { minNodes: 5, timeout: 15000 });
@@ -295,8 +295,10 @@ test('prefers-reduced-motion: messages are drawn still (no flight, no fade) and 
       await el.ready;
       const sr = el.shadowRoot;
       const seen = new Map(); // message id → the positions it was drawn at
+      const arcs = new Set(); // election-timer arcs: the distinct lengths drawn
       for (let i = 0; i < 400; i++) {
         el.advance(2);
+        for (const c of sr.querySelectorAll('.node .timer')) if (c.getAttribute('visibility') === 'visible') arcs.add(c.getAttribute('stroke-dashoffset'));
         for (const g of sr.querySelectorAll('[data-msg-id]')) {
           const m = g.transform.baseVal.numberOfItems ? g.transform.baseVal.getItem(0).matrix : null;
           const k = g.dataset.msgId, p = `${m?.e},${m?.f},${g.getAttribute('opacity') ?? 1}`;
@@ -306,17 +308,19 @@ test('prefers-reduced-motion: messages are drawn still (no flight, no fade) and 
       }
       const moving = [...seen.values()].filter((s) => s.size > 1).length;
       const animated = [...sr.querySelectorAll('*')].filter((e) => { const cs = getComputedStyle(e); return parseFloat(cs.transitionDuration) > 0 || cs.animationName !== 'none'; }).length;
-      return { messages: seen.size, moving, animated };
+      return { messages: seen.size, moving, animated, arcs: arcs.size };
     });
     await page.done();
     return r;
   };
   const normal = await positions('no-preference');
   assert.ok(normal.messages > 5 && normal.moving > 0, `control: messages should fly without the preference: ${JSON.stringify(normal)}`);
+  assert.ok(normal.arcs > 20, `control: timer arcs should drain smoothly without the preference: ${JSON.stringify(normal)}`);
   const reduced = await positions('reduce');
   assert.ok(reduced.messages > 5, `no messages drawn: ${JSON.stringify(reduced)}`);
   assert.equal(reduced.moving, 0, 'a message moved or faded under prefers-reduced-motion');
   assert.equal(reduced.animated, 0, 'elements with a CSS transition or animation');
+  assert.ok(reduced.arcs >= 2 && reduced.arcs <= 5, `timer arcs drawn at ${reduced.arcs} lengths: quarters expected (at most 5)`);
 });
 
 const QUORUM = {
