@@ -482,6 +482,12 @@ pub trait Protocol: Sized + Clone {
     fn timeout_timer(&self) -> Option<Self::Timer>;
     /// Renderer/CLI view of this node.
     fn view(&self) -> NodeView;
+    /// A deterministic estimate of the heap bytes this node holds in what grows with a run (logs,
+    /// accepted values, decisions), for time travel's checkpoint budget (`Sim::approx_bytes`);
+    /// 0 for state that stays small.
+    fn approx_bytes(&self) -> usize {
+        0
+    }
     /// Renderer view of a message.
     fn msg_info(msg: &Self::Msg) -> MsgInfo;
 }

@@ -412,6 +412,13 @@ fn decree_result(chosen: Option<&Cmd>, op: &ClientOp) -> ClientResult {
 }
 
 impl Node {
+    /// Estimated heap bytes of what grows with the run: accepted values and the learned log
+    /// (Multi-Paxos keeps every slot: no log compaction yet), for time travel's checkpoint budget
+    /// (calibrated with examples/memprobe.rs, with the checker's share).
+    fn approx_bytes(&self) -> usize {
+        (self.accepted.len() + self.learned.len() + self.proposals.len() + self.pending.len()) * 120
+    }
+
     fn start(multi: bool, id: NodeId, n: u32, config: &PaxosConfig, durable: Option<Durable>, out: &mut Out) -> Node {
         let d = match durable {
             Some(d) if !config.unsafe_forget_on_crash => d,
@@ -1320,6 +1327,9 @@ impl Protocol for Paxos {
     fn timeout_timer(&self) -> Option<Timer> {
         (self.is_proposer() && self.chosen().is_none()).then_some(Timer::Retry)
     }
+    fn approx_bytes(&self) -> usize {
+        self.0.approx_bytes()
+    }
     fn view(&self) -> NodeView {
         self.0.view()
     }
@@ -1381,6 +1391,9 @@ impl Protocol for MultiPaxos {
     }
     fn timeout_timer(&self) -> Option<Timer> {
         (self.is_proposer() && self.phase() != Phase::Leading).then_some(Timer::Leader)
+    }
+    fn approx_bytes(&self) -> usize {
+        self.0.approx_bytes()
     }
     fn view(&self) -> NodeView {
         self.0.view()

@@ -1042,6 +1042,10 @@ impl Protocol for Raft {
         (self.role != Role::Leader).then_some(Timer::Election)
     }
 
+    fn approx_bytes(&self) -> usize {
+        // Snapshots (§7) keep the log short; the state machine holds a few keys.
+        self.log.len() * 96
+    }
     fn view(&self) -> NodeView {
         let first = self.last_index().saturating_sub(NodeView::LOG_TAIL as u64).max(self.snapshot.last_index) + 1;
         NodeView {

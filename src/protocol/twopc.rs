@@ -1018,6 +1018,12 @@ impl Protocol for TwoPc {
         Some(Timer::Tick)
     }
 
+    fn approx_bytes(&self) -> usize {
+        // The durable log only grows (BHG ch. 7 keeps it for recovery), and so do the decisions
+        // and outcomes remembered for re-sent requests (calibrated with examples/memprobe.rs, with
+        // the checker's share).
+        self.d.log.len() * 140 + (self.decided.len() + self.outcomes.len() + self.by_request.len()) * 32
+    }
     fn view(&self) -> NodeView {
         let first = self.d.log.len().saturating_sub(NodeView::LOG_TAIL);
         let mut txns: Vec<TxnView> = Vec::new();

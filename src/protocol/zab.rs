@@ -1147,6 +1147,11 @@ impl Protocol for Zab {
         Some(if self.state == ServerState::Looking { Timer::Notify } else { Timer::GiveUp })
     }
 
+    fn approx_bytes(&self) -> usize {
+        // The history is never truncated: one transaction per write (calibrated with
+        // examples/memprobe.rs, with the checker's share).
+        self.history.len() * 110
+    }
     fn view(&self) -> NodeView {
         let first = self.history.len().saturating_sub(NodeView::LOG_TAIL);
         let looking = self.state == ServerState::Looking;

@@ -285,16 +285,18 @@ impl<P: Protocol + Invariants> Sim<P> {
         &self.counters
     }
     /// A deterministic estimate of the bytes a copy of this world holds (time travel budgets its
-    /// checkpoints with it): what grows with a run is the client history and the live checker's
-    /// copy of it. Calibrated against a counting allocator on a 64-bit host (examples/memprobe.rs).
+    /// checkpoints with it): what grows with a run is the client history, the live checker's copy
+    /// of it and the protocol's own logs ([`Protocol::approx_bytes`]). Calibrated against a counting allocator on a 64-bit host (examples/memprobe.rs).
     pub fn approx_bytes(&self) -> usize {
         const BASE: usize = 64 * 1024;
         const PER_OP: usize = 130;
         const PER_LIVE_OP: usize = 250;
         const PER_MESSAGE: usize = 256;
+        let nodes: usize = self.nodes.iter().filter_map(|s| s.node.as_ref()).map(P::approx_bytes).sum();
         BASE + self.history.len() * PER_OP
             + self.consistency.live_ops() as usize * PER_LIVE_OP
             + self.in_flight.len() * PER_MESSAGE
+            + nodes
     }
     /// Turn on the live linearizability verdict (call before the run starts).
     pub fn enable_live_check(&mut self) {

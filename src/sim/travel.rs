@@ -18,10 +18,12 @@
 //! ```
 //!
 //! **Checkpoints** are taken at multiples of `spacing` simulated ms. There are never more than
-//! [`MAX_CHECKPOINTS`], and together they never hold more than [`CHECKPOINT_BYTES`] (by the
-//! world's own deterministic estimate, [`AnySim::approx_bytes`]: copies grow with the client
-//! history): when one more is due, `spacing` doubles and every checkpoint that is not a multiple
-//! of the new spacing is dropped (about half of them), as often as needed. So time travel costs
+//! [`MAX_CHECKPOINTS`], and together they never hold more than [`CHECKPOINT_BYTES`], nor more
+//! than [`TRAVEL_BYTES`] with the world itself (by the world's own deterministic estimate,
+//! [`AnySim::approx_bytes`]: copies grow with the client history and the protocol's logs): when
+//! one more is due and would not fit, `spacing` doubles and every checkpoint that is not a
+//! multiple of the new spacing is dropped (about half of them), as often as needed, before the
+//! copy is made. So time travel costs
 //! a bounded amount of memory whatever the length of the run (the one-hour budget of the
 //! playground is 32 MB of wasm memory in all), and a seek replays at most `spacing` =
 //! [`FIRST_SPACING_MS`] · 2^k simulated ms (an hour of the default run: 256 s).
@@ -40,6 +42,14 @@ use serde::Serialize;
 pub const MAX_CHECKPOINTS: usize = 32;
 /// Estimated bytes all checkpoints may hold together (see [`AnySim::approx_bytes`]).
 pub const CHECKPOINT_BYTES: usize = 16 << 20;
+/// Estimated bytes the world and its checkpoints may hold together: a world that keeps growing
+/// (Multi-Paxos keeps every slot, 2PC every log record) leaves less room for copies of itself.
+pub const TRAVEL_BYTES: usize = 24 << 20;
+
+/// Room for checkpoints next to a world of `world` estimated bytes.
+fn checkpoint_room(world: usize) -> usize {
+    CHECKPOINT_BYTES.min(TRAVEL_BYTES.saturating_sub(world))
+}
 /// Spacing of checkpoints until the first thinning (simulated ms).
 pub const FIRST_SPACING_MS: Time = 2_000;
 /// Marks kept at most.
@@ -310,7 +320,7 @@ impl TimeMachine {
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()
     }
-    /// Estimated bytes the checkpoints hold (bounded by [`CHECKPOINT_BYTES`]).
+    /// Estimated bytes the checkpoints hold (bounded by [`CHECKPOINT_BYTES`] and [`TRAVEL_BYTES`]).
     pub fn checkpoint_bytes(&self) -> usize {
         self.checkpoints.iter().map(|c| c.bytes).sum()
     }
@@ -491,16 +501,19 @@ impl TimeMachine {
             self.collect_marks(pos);
         }
         if pos.at % self.spacing == 0 && self.checkpoints.last().is_none_or(|c| c.pos.at < pos.at) {
+            // Thin before copying, so that the bounds hold at every moment (a copy of a long run
+            // can be megabytes). The one at t = 0 always stays: it is small.
             let bytes = self.sim.approx_bytes();
-            self.checkpoints.push(Checkpoint { pos, applied: self.applied, bytes, sim: self.sim.clone() });
-            // Thin until both bounds hold (the one at t = 0 always stays: it is small).
-            while self.checkpoints.len() > MAX_CHECKPOINTS || self.checkpoint_bytes() > CHECKPOINT_BYTES {
-                if self.checkpoints.len() <= 1 {
-                    break;
-                }
+            let room = checkpoint_room(bytes);
+            while self.checkpoints.len() > 1
+                && (self.checkpoints.len() >= MAX_CHECKPOINTS || self.checkpoint_bytes() + bytes > room)
+            {
                 self.spacing *= 2;
                 let s = self.spacing;
                 self.checkpoints.retain(|c| c.pos.at % s == 0);
+            }
+            if pos.at % self.spacing == 0 && self.checkpoint_bytes() + bytes <= room {
+                self.checkpoints.push(Checkpoint { pos, applied: self.applied, bytes, sim: self.sim.clone() });
             }
         }
         if let Some((p, hash)) = self.expect {
