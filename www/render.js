@@ -48,6 +48,9 @@ const FAMILY = new Map([
   ['NOTIFICATION', 'vote'], ['FOLLOWERINFO', 'prevote'], ['NEWEPOCH', 'prevote'], ['ACKEPOCH', 'prevote'],
   ['DIFF', 'snap'], ['TRUNC', 'snap'], ['SNAP', 'snap'], ['NEWLEADER', 'snap'], ['UPTODATE', 'snap'],
   ['PROPOSAL', 'append'], ['ACK', 'append'], ['COMMIT', 'append'], ['PING', 'append'], ['REQUEST', 'client'], ['SYNC', 'client'],
+  // 2PC, by phase (BHG ch. 7): voting, decision, the termination protocol.
+  ['Prepare', 'vote'], ['VoteYes', 'vote'], ['VoteNo', 'vote'], ['Commit', 'append'], ['Abort', 'append'], ['Ack', 'append'],
+  ['DecisionRequest', 'prevote'],
 ]);
 export function family(kind) {
   let f = FAMILY.get(kind);

@@ -268,6 +268,9 @@ export const HTML = `
     <span class="k-vote for-zab"><i class="f"></i>NOTIFICATION (election)</span><span class="k-prevote for-zab"><i class="f"></i>FOLLOWERINFO / NEWEPOCH / ACKEPOCH (discovery)</span>
     <span class="k-snap for-zab"><i class="f"></i>DIFF / TRUNC / SNAP / NEWLEADER / UPTODATE (sync)</span><span class="k-append for-zab"><i class="f"></i>PROPOSAL / ACK / COMMIT / PING (broadcast)</span>
     <span class="for-zab">L leading · F following · ? looking (dashed arrow = its vote) · 2:5 = zxid epoch:counter · pill = phase · ✕ crashed</span>
+    <span class="k-vote for-2pc"><i class="f"></i>Prepare / VoteYes / VoteNo (phase 1: voting)</span><span class="k-append for-2pc"><i class="f"></i>Commit / Abort / Ack (phase 2: decision)</span>
+    <span class="k-prevote for-2pc"><i class="f"></i>DecisionRequest (termination: an uncertain participant asks)</span>
+    <span class="for-2pc">C coordinator · P participant · A12 = account A holds 12 · BLOCKED = prepared, waiting for the decision · lock = keys held · ✕ crashed</span>
     <span class="for-dynamo">numbered badge = owner of the selected key (1 = home) · h = holds a hint for it · ✕ crashed</span></div>
    <div class="logwrap"><h3 class="for-raft">logs (cells = entries, number = term; solid = committed)</h3>
     <h3 class="for-zab">histories (cells = proposals labelled with their zxid epoch:counter; solid = committed prefix, dashed = accepted only)</h3>

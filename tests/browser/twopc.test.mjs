@@ -133,3 +133,35 @@ test('2PC: the workload panel shows a transfer weight and accounts, and applying
   assert.equal(await transfer.isVisible(), false, 'no transfer weight for raft');
   s.assertNoErrors(page);
 });
+
+test('2PC: messages are coloured by phase (voting, decision, termination) and the legend says so', async () => {
+  const page = await open();
+  await load(page, '2pc-happy');
+  // Step through the run, recording each message's kind and the colour family its dot is drawn in.
+  const seen = await page.evaluate(async () => {
+    const el = document.querySelector('cap-playground'), sr = el.shadowRoot, out = {};
+    const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    for (let t = 0; t < 800; t += 10) {
+      el.advance(10);
+      await frame();
+      for (const m of el.state().messages) {
+        const g = sr.querySelector(`[data-msg-id="${m.id}"]`);
+        const fam = g && /\bk-(\w+)/.exec(g.getAttribute('class'))?.[1];
+        if (fam) out[m.kind] = fam;
+      }
+    }
+    const legend = [...sr.querySelectorAll('.legend span')].filter((e) => e.offsetParent !== null).map((e) => e.textContent);
+    return { out, legend };
+  });
+  assert.equal(seen.out.Prepare, 'vote', JSON.stringify(seen.out));
+  assert.equal(seen.out.VoteYes, 'vote', JSON.stringify(seen.out));
+  assert.equal(seen.out.Commit, 'append', JSON.stringify(seen.out));
+  assert.equal(seen.out.Ack, 'append', JSON.stringify(seen.out));
+  const legend = seen.legend.join(' | ');
+  assert.match(legend, /Prepare \/ VoteYes \/ VoteNo \(phase 1/);
+  assert.match(legend, /Commit \/ Abort \/ Ack \(phase 2/);
+  assert.match(legend, /DecisionRequest \(termination/);
+  assert.match(legend, /C coordinator · P participant/);
+  assert.doesNotMatch(legend, /L leader · C candidate/, 'the Raft legend is hidden on a 2PC page');
+  s.assertNoErrors(page);
+});
