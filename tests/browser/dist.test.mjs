@@ -49,9 +49,10 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 //                35.5 KB (-2.0 KB), largest page dynamo 198.5 KB (paxos 196.9, raft 189.4); the zab page
 //                195.3 KB (its view 2.7 KB gzipped, its own ratchet now); 2pc 204.9 KB. After the
 //                checkpoint size estimates (Protocol::approx_bytes): raft 189.5, dynamo 198.6, zab 195.7,
-//                2pc 205.0 KB
+//                2pc 205.0 KB. + the 2PC legend (JS + CSS +0.2 KB) and VecMap's quarter growth (+0.2 KB
+//                wasm): dynamo 199.0 KB, raft 189.9, zab 196.1, 2pc 205.5
 const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab', 'twopc'];
-const RATCHET_KB = 199; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
+const RATCHET_KB = 200; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
 const JS_RATCHET_KB = 39; // the shared JavaScript + CSS (minified) + the largest glue: the element's share
 // Pages with their own ratchet: 2pc and zab also download their views (twopc-view.js 3.2 KB,
 // zab-view.js 2.7 KB gzipped).
