@@ -111,7 +111,7 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:var(--muted);margin:2px}
 .legend i{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:4px;vertical-align:-1px;border:2px solid currentColor;box-sizing:border-box}
 .legend i.f{background:currentColor}
-.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap:not([data-proto=zab]) .for-zab,.wrap:not([data-proto="2pc"]) .for-2pc,.wrap[data-proto=dynamo] .logwrap{display:none!important}
+.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap:not([data-proto=zab]) .for-zab,.wrap:not([data-proto="2pc"]) .for-2pc,.wrap[data-proto=dynamo] .logwrap,.wrap[data-proto="2pc"] .logwrap{display:none!important}
 .nrw{display:inline-flex;flex-wrap:wrap;align-items:center;gap:4px 8px;font-size:13px;color:var(--muted);flex-basis:100%}
 .nrw label{display:inline-flex;align-items:center;gap:3px}.nrw input[type=range]{width:64px;padding:0}
 .nrw output{color:var(--ink);font-weight:600;min-width:1ch;font-variant-numeric:tabular-nums}

@@ -134,7 +134,7 @@ test('2PC: the workload panel shows a transfer weight and accounts, and applying
   s.assertNoErrors(page);
 });
 
-test('2PC: messages are coloured by phase (voting, decision, termination) and the legend says so', async () => {
+test('2PC: messages are coloured by phase (voting, decision, termination), the legend says so, no empty log strip', async () => {
   const page = await open();
   await load(page, '2pc-happy');
   // Step through the run, recording each message's kind and the colour family its dot is drawn in.
@@ -151,7 +151,7 @@ test('2PC: messages are coloured by phase (voting, decision, termination) and th
       }
     }
     const legend = [...sr.querySelectorAll('.legend span')].filter((e) => e.offsetParent !== null).map((e) => e.textContent);
-    return { out, legend };
+    return { out, legend, logShown: sr.querySelector('.logwrap').offsetParent !== null };
   });
   assert.equal(seen.out.Prepare, 'vote', JSON.stringify(seen.out));
   assert.equal(seen.out.VoteYes, 'vote', JSON.stringify(seen.out));
@@ -163,5 +163,6 @@ test('2PC: messages are coloured by phase (voting, decision, termination) and th
   assert.match(legend, /DecisionRequest \(termination/);
   assert.match(legend, /C coordinator · P participant/);
   assert.doesNotMatch(legend, /L leader · C candidate/, 'the Raft legend is hidden on a 2PC page');
+  assert.equal(seen.logShown, false, 'the log strip (empty for 2PC: its log is in the node panel) is hidden');
   s.assertNoErrors(page);
 });
