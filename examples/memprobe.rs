@@ -7,25 +7,10 @@
 
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::travel::TimeMachine;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Relaxed);
-        System.dealloc(p, l)
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+#[path = "../tests/common/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::live;
 
 fn main() {
     let protocol = std::env::args().nth(1).unwrap_or_else(|| "raft".into());
@@ -37,14 +22,14 @@ fn main() {
         tm.advance(167);
         tm.check_consistency();
         if tm.now() % 300_000 < 167 {
-            let before = LIVE.load(Relaxed);
+            let before = live();
             let copy = (*tm).clone();
-            let one = LIVE.load(Relaxed) - before;
+            let one = live() - before;
             drop(copy);
             println!(
                 "t={:>4} s  heap {:5.1} MB  checkpoints {:2} ({:4.1} MB est.) {:3} s apart  one copy {:.2} MB, estimate {:.2} MB  ({} ops)",
                 tm.now() / 1000,
-                LIVE.load(Relaxed) as f64 / 1e6,
+                live() as f64 / 1e6,
                 tm.checkpoint_count(),
                 tm.checkpoint_bytes() as f64 / 1e6,
                 tm.spacing() / 1000,

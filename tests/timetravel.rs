@@ -7,29 +7,9 @@ use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::{Action, Member, Scenario, PROTOCOLS};
 use cap_playground::sim::share::{self, playground_default};
 use cap_playground::sim::travel::{TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Counts live heap bytes, so the checkpoint memory bound is measured, not guessed.
-struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        LIVE.fetch_add(l.size(), Ordering::Relaxed);
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        LIVE.fetch_add(n, Ordering::Relaxed);
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        System.realloc(p, l, n)
-    }
-}
-#[global_allocator]
-static ALLOC: Counting = Counting;
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
+use counting_alloc::live;
 
 /// The tests of this file run one at a time, so the heap measured is the hour-long run's alone.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
@@ -254,7 +234,7 @@ fn checkpoints_stay_bounded_over_an_hour() {
     let _serial = serial();
     let text = std::fs::read_to_string("www/scenarios/bench-raft.json").unwrap();
     let scenario = Scenario::from_json(&text).unwrap();
-    let before = LIVE.load(Ordering::Relaxed);
+    let before = live();
     let mut sim = AnySim::new(scenario.clone()).unwrap();
     sim.enable_live_check();
     let mut tm = TimeMachine::new(sim);
@@ -272,10 +252,10 @@ fn checkpoints_stay_bounded_over_an_hour() {
             tm.now()
         );
         if tm.now() % 60_000 < 167 {
-            peak = peak.max(LIVE.load(Ordering::Relaxed).saturating_sub(before));
+            peak = peak.max(live().saturating_sub(before));
         }
     }
-    peak = peak.max(LIVE.load(Ordering::Relaxed).saturating_sub(before));
+    peak = peak.max(live().saturating_sub(before));
     let spacing = tm.spacing();
     println!(
         "one simulated hour: {} checkpoints (at most {} held, {:.1} MB estimated), spacing {} s, peak live heap {:.1} MB",

@@ -26,7 +26,7 @@
 //! copy is made. So time travel costs
 //! a bounded amount of memory whatever the length of the run (the one-hour budget of the
 //! playground is 32 MB of wasm memory in all), and a seek replays at most `spacing` =
-//! [`FIRST_SPACING_MS`] · 2^k simulated ms (an hour of the default run: 256 s).
+//! [`FIRST_SPACING_MS`] · 2^k simulated ms (an hour of the default run: 512 s).
 //!
 //! **Marks** for the timeline are collected the first time the run passes a moment: leaders
 //! elected, partitions and heals, crashes and restarts, commits (at most one a second, or when
