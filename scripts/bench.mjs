@@ -163,7 +163,7 @@ async function nativeBench() {
 
 // ---------------------------------------------------------------------------------------------
 // 3b. the checker in wasm (node) beside native and Porcupine (Go)
-const PORCUPINE = path.resolve(ROOT, '..', 'shared', 'bench-data', 'porcupine');
+const PORCUPINE = path.join(ROOT, 'tests', 'data', 'porcupine');
 const BENCH_WASM_DIR = path.join(ROOT, 'target', 'bench-wasm');
 
 /** `cap check-bench` output → Map file → ms. */

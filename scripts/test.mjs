@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm test: every suite, output streamed live, in this order:
-//   1. cargo test                                            (native unit + integration tests)
+//   1. cargo test                                            (native unit + integration tests),
+//      run from a copy of the repository alone in an empty temporary folder, so a test that
+//      reads anything outside the repository (e.g. ../shared) fails here as on a fresh clone
 //   2. cargo test --target wasm32-unknown-unknown --test wasm (wasm-bindgen-test-runner, in node)
 //   3. release wasm build (scripts/build.mjs)
 //   4. node --test tests/browser/                            (Playwright E2E) — LAST, so the
@@ -10,8 +12,10 @@
 //
 //   node scripts/test.mjs [--no-native] [--no-wasm] [--no-browser]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { ROOT, log, run, elapsed, isMain } from './lib.mjs';
+import crypto from 'node:crypto';
+import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
 import { setup, CHROMEDRIVER, CHROMIUM } from './setup.mjs';
 import { build } from './build.mjs';
 
@@ -33,8 +37,11 @@ export async function main(argv = []) {
 
   if (!skip('native')) {
     const t = Date.now();
-    log(tag, 'cargo test (native)');
-    if (await run('cargo', ['test'], { env }) !== 0) failed.push('cargo test');
+    const copy = isolatedCopy();
+    log(tag, `cargo test (native), from a copy of the repository alone in ${path.dirname(copy)}`);
+    // The copy builds into its own target dir under ours: dependencies compile once and stay.
+    const isoEnv = { ...env, CARGO_TARGET_DIR: path.join(ROOT, 'target', 'isolated') };
+    if (await run('cargo', ['test', '--no-fail-fast'], { env: isoEnv, cwd: copy }) !== 0) failed.push('cargo test');
     log(tag, `native tests: ${failed.includes('cargo test') ? 'FAILED' : 'ok'} (${elapsed(t)})`);
   }
 
@@ -82,6 +89,49 @@ export async function main(argv = []) {
     return 1;
   }
   return 0;
+}
+
+/**
+ * Copy the repository's files (tracked, plus untracked ones git does not ignore) into an empty
+ * temporary folder with nothing beside it, as a person's fresh clone would be. Timestamps are
+ * kept so cargo rebuilds only what changed since the last run. Returns the copy's path.
+ */
+export function isolatedCopy() {
+  const key = crypto.createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
+  const parent = path.join(os.tmpdir(), `cap-playground-isolated-${key}`);
+  const dest = path.join(parent, 'repo');
+  const listed = capture('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
+  if (listed.code !== 0) throw new Error(`git ls-files failed: ${listed.stderr.trim()}`);
+  const files = listed.stdout.split('\0').filter((f) => f && fs.existsSync(path.join(ROOT, f)));
+  const wanted = new Set(files);
+  // Keep the parent empty but for the copy; remove files the repository no longer has.
+  fs.mkdirSync(dest, { recursive: true });
+  for (const entry of fs.readdirSync(parent)) if (entry !== 'repo') fs.rmSync(path.join(parent, entry), { recursive: true, force: true });
+  const walk = (dir, rel = '') => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(dir, e.name), r);
+      else if (!wanted.has(r)) fs.rmSync(path.join(dir, e.name), { force: true });
+    }
+  };
+  walk(dest);
+  for (const f of files) {
+    const from = path.join(ROOT, f);
+    const to = path.join(dest, f);
+    const st = fs.statSync(from);
+    if (!st.isFile()) continue;
+    let same = false;
+    try {
+      const t = fs.statSync(to);
+      same = t.size === st.size && t.mtimeMs === st.mtimeMs;
+    } catch { /* not copied yet */ }
+    if (same) continue;
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(from, to);
+    fs.utimesSync(to, st.atime, st.mtime);
+    fs.chmodSync(to, st.mode);
+  }
+  return dest;
 }
 
 if (isMain(import.meta.url)) {

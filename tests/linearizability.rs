@@ -1,6 +1,6 @@
 //! Linearizability checker: hand-made histories (Herlihy & Wing 1990's definition; the register
 //! examples are Porcupine's, from MIT 6.824's 2017 quiz) and every labelled history of
-//! Porcupine's test data (`shared/bench-data/porcupine`, see its README).
+//! Porcupine's test data (`tests/data/porcupine`, see its README and LICENSE).
 
 use cap_playground::check::export::{to_jepsen_edn, to_porcupine_json};
 use cap_playground::check::history::{Operation, Outcome};
@@ -360,11 +360,11 @@ fn kv_parser_rules() {
 }
 
 fn data_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-data/porcupine");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine");
     if !dir.join("verdicts.tsv").is_file() {
         // Deliberately a failure, not a skip: these 108 histories are the checker's reference.
         panic!(
-            "Porcupine test data not found at {} (expected shared/ beside the repository, with bench-data/porcupine/verdicts.tsv)",
+            "Porcupine test data not found at {} (it ships in the repository: tests/data/porcupine/verdicts.tsv)",
             dir.display()
         );
     }

@@ -252,7 +252,7 @@ fn cmd_check(args: &[String]) -> Result<u8, String> {
 
 /// `cap check-bench [DIR]`: the checker's time on every Porcupine history, beside Porcupine's.
 fn cmd_check_bench(args: &[String]) -> Result<u8, String> {
-    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-data/porcupine");
+    let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine");
     let dir = args.first().map(PathBuf::from).unwrap_or(default);
     let verdicts = std::fs::read_to_string(dir.join("verdicts.tsv"))
         .map_err(|e| format!("cannot read {}: {e}", dir.join("verdicts.tsv").display()))?;

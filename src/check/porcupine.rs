@@ -1,7 +1,7 @@
 //! External histories: parsers for the two formats of Porcupine's labelled test data, the
 //! string key-value model they need, `cap check FILE`, and the benchmark over the data set.
 //!
-//! Formats (see `shared/bench-data/porcupine/README.md`):
+//! Formats (see `tests/data/porcupine/README.md`):
 //! - **Jepsen etcd logs** — `INFO  jepsen.util - <process>  :<type>  :<f>  <value>` per line,
 //!   fields separated by tabs or runs of spaces; one compare-and-set register, initially nil.
 //!   `:fail :cas` is an observation (the value was not FROM), `:fail :read` constrains nothing,
