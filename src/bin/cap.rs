@@ -4,6 +4,7 @@
 //! cap run FILE                      run a scenario, print the final state as JSON
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
+//! cap elections [--seeds N]         Raft's election time with one up-to-date survivor
 //! cap check FILE                    is this Jepsen / Porcupine history linearizable?
 //! cap check-bench [DIR]             the checker's time on Porcupine's histories
 //! ```
@@ -22,6 +23,7 @@ const USAGE: &str = "usage:
   cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
   cap bench [FILE]
+  cap elections [--seeds N] [--start S] [--scenario NODES on|off SEED]
   cap check FILE [--budget N]
   cap check-bench [DIR]";
 
@@ -31,16 +33,19 @@ fn main() -> ExitCode {
         Some("run") => cmd_run(&args[1..]),
         Some("sweep") => cmd_sweep(&args[1..]),
         Some("bench") => cmd_bench(&args[1..]),
+        Some("elections") => cmd_elections(&args[1..]),
         Some("check") => cmd_check(&args[1..]),
         Some("check-bench") => cmd_check_bench(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(0)
         }
-        Some(other) => {
-            Err(format!("unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench"))
+        Some(other) => Err(format!(
+            "unknown command '{other}': accepted commands are run, sweep, bench, elections, check, check-bench"
+        )),
+        None => {
+            Err("no command given: accepted commands are run, sweep, bench, elections, check, check-bench".to_string())
         }
-        None => Err("no command given: accepted commands are run, sweep, bench, check, check-bench".to_string()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -243,6 +248,91 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
     println!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
     println!("violations: {}", sim.violations().len());
     Ok(if sim.violations().is_empty() { 0 } else { 1 })
+}
+
+/// `cap elections`: the election-time distribution of `sim::elections`' scenario ("one
+/// up-to-date server of N") over seeds, for 3 and 5 servers, with and without PreVote; or, with
+/// `--scenario`, one seed's scenario file (for `cap run`).
+fn cmd_elections(args: &[String]) -> Result<u8, String> {
+    use cap_playground::sim::elections::{measure, scenario, Distribution, LIMIT_MS};
+    let (mut seeds, mut start) = (300u64, 1u64);
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--seeds" => {
+                seeds = value_of(args, &mut i, "--seeds")?.parse().map_err(|_| "--seeds needs a whole number")?
+            }
+            "--start" => {
+                start = value_of(args, &mut i, "--start")?.parse().map_err(|_| "--start needs a whole number")?
+            }
+            "--scenario" => {
+                let usage = "--scenario needs NODES (3 or 5), PREVOTE (on or off) and SEED";
+                let nodes: u32 = value_of(args, &mut i, "--scenario")?.parse().map_err(|_| usage)?;
+                let pre_vote = match value_of(args, &mut i, "--scenario")? {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(usage.into()),
+                };
+                let seed: u64 = value_of(args, &mut i, "--scenario")?.parse().map_err(|_| usage)?;
+                if !(3..=9).contains(&nodes) {
+                    return Err(usage.into());
+                }
+                let (s, ..) = scenario(nodes, pre_vote, seed).ok_or(format!("seed {seed}: no first leader"))?;
+                println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
+                return Ok(0);
+            }
+            other => return Err(format!("elections: unknown option '{other}'; {USAGE}")),
+        }
+        i += 1;
+    }
+    if seeds == 0 {
+        return Err("--seeds must be at least 1".into());
+    }
+    println!(
+        "Raft: time from the leader's crash to a new leader, one up-to-date survivor (seeds {start}..{}):",
+        start + seeds - 1
+    );
+    println!(
+        "{:<7} {:<9} {:>6} {:>10} {:>8} {:>8} {:>10} {:>9}",
+        "nodes", "PreVote", "runs", "median ms", "p99 ms", "max ms", "no leader", "wall s"
+    );
+    let mut odd = 0;
+    for nodes in [3u32, 5] {
+        for pre_vote in [false, true] {
+            let t0 = Instant::now();
+            let mut runs = Vec::new();
+            for seed in start..start + seeds {
+                match measure(nodes, pre_vote, seed) {
+                    Ok(r) => {
+                        if r.winner.is_some_and(|w| w != r.up_to_date) {
+                            odd += 1;
+                            eprintln!(
+                                "seed {seed}: n{} won, not the up-to-date n{}",
+                                r.winner.unwrap_or(0),
+                                r.up_to_date
+                            );
+                        }
+                        runs.push(r)
+                    }
+                    Err(e) => eprintln!("skipped: {e}"),
+                }
+            }
+            let d = Distribution::of(&runs);
+            println!(
+                "{:<7} {:<9} {:>6} {:>10} {:>8} {:>8} {:>10} {:>9.1}",
+                nodes,
+                if pre_vote { "on" } else { "off" },
+                d.runs,
+                d.median,
+                d.p99,
+                d.max,
+                d.no_leader,
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+    println!("(a run with no leader within {} s counts as {} s; `cap elections --scenario 3 off SEED` prints a run's scenario)", LIMIT_MS / 1000, LIMIT_MS / 1000);
+    Ok(if odd == 0 { 0 } else { 1 })
 }
 
 fn cmd_check(args: &[String]) -> Result<u8, String> {

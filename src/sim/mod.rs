@@ -10,6 +10,8 @@
 
 pub mod any;
 pub mod client;
+#[cfg(all(feature = "raft", not(target_arch = "wasm32")))]
+pub mod elections;
 pub mod frame;
 pub mod scenario;
 pub mod share;
