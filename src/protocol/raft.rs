@@ -362,6 +362,12 @@ impl Raft {
 
     /// §5.1: "If RPC request or response contains term T > currentTerm: set currentTerm = T,
     /// convert to follower."
+    ///
+    /// This does not restart the election timer (Figure 2, Followers: only AppendEntries from
+    /// the current leader or a granted vote do; their handlers restart it). A candidate keeps the
+    /// timer its campaign armed, a follower keeps its running timer, so a stale candidate's
+    /// refused RequestVote cannot postpone an up-to-date server's election. Only a leader, which
+    /// has no election timer, arms one as it steps down.
     fn become_follower(&mut self, term: u64, leader: Option<NodeId>, out: &mut Outbox<Self>) {
         let was_leader = self.role == Role::Leader;
         if term > self.current_term {
@@ -386,8 +392,8 @@ impl Raft {
             for r in std::mem::take(&mut self.pending_reads) {
                 out.reply(r.client, r.request, ClientResult::Redirect { leader });
             }
+            self.reset_election_timer(out);
         }
-        self.reset_election_timer(out);
     }
 
     /// Election timeout: start a PreVote round or a real election (§5.2).
@@ -660,9 +666,9 @@ impl Raft {
             if new_leader {
                 out.notice("follows", Some(term), format!("n{} follows leader n{} in term {}", self.id, from, term));
             }
-        } else {
-            self.reset_election_timer(out);
         }
+        // Figure 2: AppendEntries from the current leader restarts the election timer.
+        self.reset_election_timer(out);
         self.last_leader_contact = Some(now);
         // Entries at or below our snapshot are committed, and so identical to the leader's.
         if prev_log_index < self.snapshot.last_index {
@@ -793,9 +799,9 @@ impl Raft {
         }
         if self.role != Role::Follower || self.leader != Some(from) {
             self.become_follower(term, Some(from), out);
-        } else {
-            self.reset_election_timer(out);
         }
+        // Figure 13 (§7): InstallSnapshot comes from the current leader, like AppendEntries.
+        self.reset_election_timer(out);
         self.last_leader_contact = Some(now);
         let idx = snapshot.last_index;
         if idx > self.commit_index {
