@@ -142,6 +142,38 @@ fn s5_4_1_without_the_restriction_the_unsafe_switch_grants_the_vote() {
 
 // ----------------------------------------------------------- §5.3 Log replication
 
+/// §5.4.1 switched off (test only): a leader can be elected without entries a follower has
+/// already compacted into its snapshot (committed, so §5.4's Leader Completeness is broken). The
+/// follower then reports a match beyond the end of the leader's log; the leader must carry on —
+/// the invariant checker reports the violation — and not panic (a `clamp` whose lower bound
+/// exceeded its upper bound aborted `cap run` here).
+#[test]
+fn s5_4_1_without_the_restriction_a_leader_behind_a_followers_snapshot_does_not_panic() {
+    use cap_playground::protocol::raft::{Durable, Snapshot};
+    let config = RaftConfig { unsafe_no_election_restriction: true, ..RaftConfig::default() };
+    let compacted = Durable {
+        current_term: 1,
+        voted_for: None,
+        log: vec![],
+        snapshot: Snapshot { last_index: 5, last_term: 1, ..Default::default() },
+    };
+    let mut m =
+        Manual::with(3, config, vec![Some(durable(1, None, log_of(&[1]))), Some(compacted.clone()), Some(compacted)]);
+    m.timeout(0);
+    m.deliver_all();
+    assert_eq!(m.leaders(), vec![0], "the switch lets the stale n0 win");
+    for _ in 0..3 {
+        m.heartbeat(0);
+        m.deliver_all();
+    }
+    let last = m.node(0).last_index();
+    assert!(last < 5, "n0 still lacks the committed entries");
+    for peer in [1, 2] {
+        let matched = m.node(0).match_index(peer).unwrap();
+        assert!(matched <= last, "n0 believes n{peer} matches {matched}, past its own last index {last}");
+    }
+}
+
 #[test]
 fn figure_7_every_follower_log_ends_identical_to_the_leaders() {
     // Figure 7: the leader (top) in term 8 and followers (a)–(f).

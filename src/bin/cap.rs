@@ -14,14 +14,14 @@
 use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::PROTOCOLS;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions, UNSAFE_SWITCHES};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 const USAGE: &str = "usage:
   cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
-  cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
+  cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--keep-going] [--out DIR] [--quiet]
   cap bench [FILE]
   cap elections [--seeds N] [--start S] [--scenario NODES on|off SEED]
   cap check FILE [--budget N]
@@ -136,6 +136,8 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     let mut start: u64 = 1;
     let mut out = PathBuf::from(".");
     let mut quiet = false;
+    let mut keep_going = false;
+    let mut switches = Vec::new();
     let mut opts = SweepOptions::default();
     let mut i = 0;
     while i < args.len() {
@@ -149,20 +151,16 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
             }
             "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
             "--quiet" => quiet = true,
+            "--keep-going" => keep_going = true,
             "--unsafe" => {
-                let switch = value_of(args, &mut i, "--unsafe")?;
-                let key = match switch {
-                    "no-election-restriction" => "unsafe_no_election_restriction",
-                    "local-reads" => "unsafe_local_reads",
-                    "forget-on-crash" => "unsafe_forget_on_crash",
-                    "abort-when-blocked" => "unsafe_abort_when_blocked",
-                    other => {
-                        return Err(format!(
-                            "--unsafe '{other}': accepted no-election-restriction, local-reads (raft), forget-on-crash (paxos, multipaxos), abort-when-blocked (2pc)"
-                        ))
-                    }
-                };
-                opts.config_overrides.insert(key.into(), true.into());
+                let name = value_of(args, &mut i, "--unsafe")?;
+                let switch = UNSAFE_SWITCHES.iter().find(|s| s.name == name).ok_or_else(|| {
+                    let accepted: Vec<String> =
+                        UNSAFE_SWITCHES.iter().map(|s| format!("{} ({})", s.name, s.protocols.join(", "))).collect();
+                    format!("--unsafe '{name}': accepted {}", accepted.join(", "))
+                })?;
+                switches.push(*switch);
+                opts.config_overrides.insert(switch.key.into(), true.into());
             }
             other => return Err(format!("sweep: unknown option '{other}'; {USAGE}")),
         }
@@ -173,8 +171,13 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     if !PROTOCOLS.contains(&protocol.as_str()) {
         return Err(format!("unknown protocol '{protocol}': accepted protocols are {}", PROTOCOLS.join(", ")));
     }
+    if let Some(s) = switches.iter().find(|s| !s.protocols.contains(&protocol.as_str())) {
+        return Err(format!("--unsafe {} breaks {} only, not {protocol}", s.name, s.protocols.join(" and ")));
+    }
     let t0 = Instant::now();
     let (mut events, mut ops, mut sim_ms, mut unknown) = (0u64, 0u64, 0u64, 0u64);
+    // With --keep-going: how many seeds violated an invariant, and the first of them.
+    let (mut violating, mut first) = (0u64, None);
     for seed in start..start + seeds {
         let scenario = random_scenario(&protocol, seed, &opts);
         sim_ms += scenario.until;
@@ -183,17 +186,36 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
         ops += r.ops;
         unknown += r.check_unknown as u64;
         if let Some((what, detail, at)) = &r.violation {
-            std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
-            let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
-            let text = serde_json::to_string_pretty(&r.scenario).map_err(|e| e.to_string())?;
-            std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
-            println!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
-            println!("reproduce with: cap run {}", path.display());
-            return Ok(1);
+            violating += 1;
+            if first.is_none() {
+                first = Some(seed);
+                std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
+                let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
+                let text = serde_json::to_string_pretty(&r.scenario).map_err(|e| e.to_string())?;
+                std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+                println!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
+                println!("reproduce with: cap run {}", path.display());
+            } else if !quiet {
+                println!("VIOLATION seed {seed} at {at} ms: {what}");
+            }
+            if !keep_going {
+                return Ok(1);
+            }
         }
         if !quiet && (seed - start + 1) % 1000 == 0 {
             eprintln!("  {} seeds ok ({:.1} s)", seed - start + 1, t0.elapsed().as_secs_f64());
         }
+    }
+    if let Some(first) = first {
+        let unsafe_text: Vec<&str> = switches.iter().map(|s| s.name).collect();
+        println!(
+            "{protocol}{}{}: {seeds} seeds ({start}..{}) run to the end, {violating} with a violation (first: seed {first}), no panic, {:.1} s",
+            if unsafe_text.is_empty() { "" } else { " --unsafe " },
+            unsafe_text.join(" --unsafe "),
+            start + seeds - 1,
+            t0.elapsed().as_secs_f64()
+        );
+        return Ok(1);
     }
     // An eventually consistent store (Dynamo) does not promise linearizability: not checked.
     let promises = AnySim::new(random_scenario(&protocol, start, &opts))?.promises_linearizability();

@@ -753,6 +753,12 @@ impl Raft {
         };
         pr.recent_active = true;
         pr.acked_seq = pr.acked_seq.max(seq);
+        // A follower answers with what it holds, which is never beyond this leader's log in a
+        // correct run (its snapshot holds committed entries, which every leader has, §5.4).
+        // Without the election restriction a leader can lack them: never believe a peer matches
+        // past the end of our own log, so nextIndex and matchIndex stay within it (the checker
+        // reports the broken invariant; this node must not panic on it).
+        let match_index = match_index.min(last);
         if success {
             if match_index > pr.match_index {
                 pr.match_index = match_index;
@@ -776,8 +782,11 @@ impl Raft {
                     next = i + 1;
                 }
             }
-            let pr = self.progress.get_mut(&from).expect("peer exists");
-            let new_next = next.clamp(pr.match_index + 1, last + 1);
+            let Some(pr) = self.progress.get_mut(&from) else {
+                return;
+            };
+            // Not `clamp`: its bounds are only ordered while matchIndex ≤ the last index.
+            let new_next = next.max(pr.match_index + 1).min(last + 1);
             if new_next < pr.next_index {
                 pr.next_index = new_next;
                 self.send_append(from, out);
@@ -933,9 +942,11 @@ impl Protocol for Raft {
             Msg::InstallSnapshot { term, snapshot, .. } => self.handle_install_snapshot(now, from, term, snapshot, out),
             Msg::InstallSnapshotResponse { term, last_index } => {
                 if term == self.current_term && self.role == Role::Leader {
+                    let last = self.last_index();
                     if let Some(pr) = self.progress.get_mut(&from) {
                         pr.recent_active = true;
-                        pr.match_index = pr.match_index.max(last_index);
+                        // As in handle_append_response: never past our own log.
+                        pr.match_index = pr.match_index.max(last_index.min(last));
                         pr.next_index = pr.match_index + 1;
                     }
                     self.maybe_commit(out);
