@@ -579,15 +579,67 @@ fn s7_install_snapshot_brings_a_far_behind_follower_up_to_date() {
     }
     assert!(m.node(0).snapshot().last_index > 1, "the leader discarded the entries n2 needs");
     m.restart(2, d);
+    // The snapshot the leader sent while n2 was down is overdue: n2's answer to a heartbeat
+    // makes the leader send it again (see the next test).
+    m.now += 1_000;
     m.heartbeat(0);
-    let sent_snapshot = m.wire.iter().any(|(_, t, msg)| *t == 2 && matches!(msg, Msg::InstallSnapshot { .. }));
-    assert!(sent_snapshot);
     m.deliver_all();
+    let sent_snapshot = m.sent.iter().any(|(_, t, k)| *t == 2 && *k == "InstallSnapshot");
+    assert!(sent_snapshot);
     m.heartbeat(0);
     m.deliver_all();
     assert_eq!(m.node(2).state_machine().kv.data.get("x"), Some(&10));
     assert_eq!(m.node(2).commit_index(), m.node(0).commit_index());
     assert_eq!(m.node(2).last_index(), m.node(0).last_index());
+}
+
+/// §7 says the leader "uses a new RPC called InstallSnapshot to send snapshots to followers that
+/// are too far behind"; it does not say how often. Sent on every heartbeat, a whole snapshot
+/// went out 126 times for 6 replies in one run. As etcd's leader does (tracker/progress.go,
+/// `StateSnapshot`: the peer is paused until the snapshot's outcome is known), it is sent once
+/// per need, then only heartbeats until the reply; it is sent again only when a follower that
+/// answers heartbeats still lacks it after a retry timeout (the snapshot or its reply was lost).
+#[test]
+fn s7_install_snapshot_is_sent_once_per_need_not_on_every_heartbeat() {
+    let config = RaftConfig { snapshot_threshold: 3, ..RaftConfig::default() };
+    let mut m = Manual::with(3, config, vec![None, None, None]);
+    m.timeout(0);
+    m.deliver_all();
+    let d = m.crash(2);
+    for v in 1..=10 {
+        m.client(0, 1, v as u64, write(v));
+        m.deliver_all();
+        m.heartbeat(0);
+        m.deliver_all();
+    }
+    assert!(m.node(0).snapshot().last_index > 1, "the leader discarded the entries n2 needs");
+    // Twenty heartbeats and ten writes while n2 was down: one snapshot, sent when first needed.
+    assert_eq!(m.sent_count(0, 2, "InstallSnapshot"), 1, "sent once while n2 could not answer");
+    m.restart(2, d);
+    for _ in 0..5 {
+        m.heartbeat(0);
+        m.deliver_all();
+    }
+    assert_eq!(m.sent_count(0, 2, "InstallSnapshot"), 1, "not resent within the retry timeout");
+    assert!(m.sent_count(0, 2, "AppendEntries") > 20, "heartbeats keep n2 hearing its leader");
+    assert!(m.node(2).commit_index() < m.node(0).commit_index(), "n2 still lacks the snapshot");
+    // n2 answers heartbeats and still lacks it an election timeout later: the snapshot was lost.
+    m.now += 300;
+    m.heartbeat(0);
+    m.deliver_all();
+    assert_eq!(m.sent_count(0, 2, "InstallSnapshot"), 2, "sent again, once, when overdue");
+    assert_eq!(m.sent_count(2, 0, "InstallSnapshotResponse"), 1);
+    assert_eq!(m.node(2).state_machine().kv.data.get("x"), Some(&10));
+    // Caught up: AppendEntries from here on, however long it runs.
+    for v in 11..=20 {
+        m.now += 100;
+        m.client(0, 1, v as u64, write(v));
+        m.deliver_all();
+        m.heartbeat(0);
+        m.deliver_all();
+    }
+    assert_eq!(m.sent_count(0, 2, "InstallSnapshot"), 2, "no snapshot for a follower that keeps up");
+    assert_eq!(m.node(2).commit_index(), m.node(0).commit_index());
 }
 
 // ------------------------------------------- Thesis §9.6: PreVote and CheckQuorum
