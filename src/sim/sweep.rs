@@ -110,6 +110,10 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenar
         let e: Time = [100u64, 150, 200][rng.random_range(0..3usize)];
         config.insert("election_timeout_ms".into(), serde_json::json!([e, 2 * e]));
         config.insert("heartbeat_ms".into(), [30u64, 50][rng.random_range(0..2usize)].into());
+        if protocol == "multipaxos" {
+            // Short retention: lagging replicas catch up from snapshots within an 8 s run.
+            config.insert("retain_slots".into(), [4u64, 24, 256][rng.random_range(0..3usize)].into());
+        }
     } else if protocol == "zab" {
         config.insert("sync_reads".into(), rng.random_bool(0.5).into());
         let tick: Time = [30u64, 50][rng.random_range(0..2usize)];
