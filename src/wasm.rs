@@ -113,13 +113,13 @@ impl Playground {
     /// The client history in Porcupine's JSON format (for its visualiser).
     #[wasm_bindgen(js_name = exportPorcupine)]
     pub fn export_porcupine(&self) -> String {
-        crate::check::export::to_porcupine_json(self.sim.history())
+        crate::check::formats::export::to_porcupine_json(self.sim.history())
     }
 
     /// The client history as Jepsen EDN (for Knossos).
     #[wasm_bindgen(js_name = exportEdn)]
     pub fn export_edn(&self) -> String {
-        crate::check::export::to_jepsen_edn(self.sim.history())
+        crate::check::formats::export::to_jepsen_edn(self.sim.history())
     }
 
     /// Process exactly one event; returns false when nothing is scheduled.
@@ -229,7 +229,7 @@ impl Playground {
 #[cfg(feature = "checker-bench")]
 #[wasm_bindgen]
 pub struct ExternalHistory {
-    history: crate::check::porcupine::ExternalHistory,
+    history: crate::check::formats::ExternalHistory,
 }
 
 #[cfg(feature = "checker-bench")]
@@ -238,7 +238,7 @@ impl ExternalHistory {
     /// Parse a Jepsen etcd log or a Porcupine kv log.
     #[wasm_bindgen(constructor)]
     pub fn new(text: &str) -> Result<ExternalHistory, JsError> {
-        crate::check::porcupine::parse_history(text).map(|history| ExternalHistory { history }).map_err(err)
+        crate::check::formats::parse_history(text).map(|history| ExternalHistory { history }).map_err(err)
     }
 
     /// 1 linearizable, 0 not, -1 unknown (budget exhausted).

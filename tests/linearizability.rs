@@ -2,13 +2,14 @@
 //! examples are Porcupine's, from MIT 6.824's 2017 quiz) and every labelled history of
 //! Porcupine's test data (`tests/data/porcupine`, see its README and LICENSE).
 
-use cap_playground::check::export::{to_jepsen_edn, to_porcupine_json};
+use cap_playground::check::cli::run_check_command;
+use cap_playground::check::formats::export::{to_jepsen_edn, to_porcupine_json};
+use cap_playground::check::formats::{parse_history, parse_jepsen, parse_kv, ExternalHistory};
 use cap_playground::check::history::{Operation, Outcome};
 use cap_playground::check::linearizability::{
     check_history, check_ops, is_linearizable, CheckResult, Clock, LiveChecker, LiveVerdict, Model, ModelOp, RegInput,
     RegOp, RegOutput, RegisterModel, Transition, Verdict,
 };
-use cap_playground::check::porcupine::{parse_history, parse_jepsen, parse_kv, run_check_command, ExternalHistory};
 use cap_playground::protocol::{ClientOp, ClientResult};
 use std::path::PathBuf;
 

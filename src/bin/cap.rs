@@ -81,8 +81,11 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     sim.run_until(until);
     // Histories for Porcupine's visualiser and for Knossos.
     for (path, text) in [
-        (&porcupine, porcupine.as_ref().map(|_| cap_playground::check::export::to_porcupine_json(sim.history()))),
-        (&edn, edn.as_ref().map(|_| cap_playground::check::export::to_jepsen_edn(sim.history()))),
+        (
+            &porcupine,
+            porcupine.as_ref().map(|_| cap_playground::check::formats::export::to_porcupine_json(sim.history())),
+        ),
+        (&edn, edn.as_ref().map(|_| cap_playground::check::formats::export::to_jepsen_edn(sim.history()))),
     ] {
         if let (Some(path), Some(text)) = (path, text) {
             std::fs::write(path, text).map_err(|e| format!("cannot write '{path}': {e}"))?;
@@ -247,7 +250,7 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
 
 fn cmd_check(args: &[String]) -> Result<u8, String> {
     // Prints its own errors (one line, with the line number) and returns 2 on bad input.
-    Ok(cap_playground::check::porcupine::run_check_command(args) as u8)
+    Ok(cap_playground::check::cli::run_check_command(args) as u8)
 }
 
 /// `cap check-bench [DIR]`: the checker's time on every Porcupine history, beside Porcupine's.
@@ -264,7 +267,7 @@ fn cmd_check_bench(args: &[String]) -> Result<u8, String> {
             reference.insert(f[0].to_string(), (f[2] == "true", f[3].parse::<f64>().unwrap_or(f64::NAN)));
         }
     }
-    let rows = cap_playground::check::porcupine::bench_porcupine(&dir);
+    let rows = cap_playground::check::cli::bench_porcupine(&dir);
     let (mut ours, mut theirs, mut wrong) = (0.0, 0.0, 0);
     println!("{:<24} {:>10} {:>14}  verdict", "file", "cap ms", "porcupine ms");
     for (file, ms, lin) in &rows {

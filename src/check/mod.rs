@@ -1,13 +1,14 @@
 //! Checkers that read runs and never steer them: client histories, linearizability, and the
 //! per-protocol invariants checked after every simulator event.
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
 pub mod consistency;
 pub mod dynamo;
-pub mod export;
+pub mod formats;
 pub mod history;
 pub mod linearizability;
 pub mod paxos;
-pub mod porcupine;
 pub mod raft;
 #[cfg(feature = "twopc")]
 pub mod twopc;
