@@ -23,7 +23,8 @@ const USAGE: &str = "usage:
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
   cap bench [FILE]
   cap check FILE [--budget N]
-  cap check-bench [DIR]";
+  cap check-bench [DIR]
+  cap gen-history --ops N [--stale-read] [--clients C] [--seed S]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Some("bench") => cmd_bench(&args[1..]),
         Some("check") => cmd_check(&args[1..]),
         Some("check-bench") => cmd_check_bench(&args[1..]),
+        Some("gen-history") => cmd_gen_history(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(0)
@@ -287,4 +289,32 @@ fn cmd_check_bench(args: &[String]) -> Result<u8, String> {
     }
     println!("total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts", rows.len());
     Ok(if wrong == 0 && !rows.is_empty() { 0 } else { 1 })
+}
+
+/// `cap gen-history`: a deterministic single-register history as a Jepsen etcd log on stdout.
+fn cmd_gen_history(args: &[String]) -> Result<u8, String> {
+    use cap_playground::check::synthetic::{register_history, to_jepsen_log, SyntheticSpec};
+    let mut spec = SyntheticSpec::default();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--ops" => spec.ops = value_of(args, &mut i, "--ops")?.parse().map_err(|_| "--ops needs a whole number")?,
+            "--clients" => {
+                spec.clients =
+                    value_of(args, &mut i, "--clients")?.parse().map_err(|_| "--clients needs a whole number")?
+            }
+            "--seed" => {
+                spec.seed = value_of(args, &mut i, "--seed")?.parse().map_err(|_| "--seed needs a whole number")?
+            }
+            "--stale-read" => spec.stale_read = true,
+            other => {
+                return Err(format!(
+                    "gen-history: unknown option '{other}': accepted --ops N, --stale-read, --clients C, --seed S"
+                ))
+            }
+        }
+        i += 1;
+    }
+    print!("{}", to_jepsen_log(&register_history(&spec)));
+    Ok(0)
 }

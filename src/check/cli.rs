@@ -68,7 +68,7 @@ pub fn run_check_command(args: &[String]) -> i32 {
     let shape = format!("{}, {} ops, {} keys", history.format_name(), result.ops, result.keys);
     match &result.verdict {
         Verdict::Linearizable => println!("linearizable ({shape}) in {ms:.3} ms"),
-        Verdict::Unknown => println!("unknown: search budget of {budget} steps exhausted ({shape}) after {ms:.3} ms"),
+        Verdict::Unknown { reason, .. } => println!("unknown: {reason} ({shape}) after {ms:.3} ms"),
         Verdict::NotLinearizable { witness } => {
             println!("not linearizable ({shape}) in {ms:.3} ms, witness included");
             println!("  {}", witness.sentence);

@@ -10,6 +10,7 @@ pub mod history;
 pub mod linearizability;
 pub mod paxos;
 pub mod raft;
+pub mod synthetic;
 #[cfg(feature = "twopc")]
 pub mod twopc;
 pub mod zab;

@@ -65,14 +65,14 @@ impl ExternalHistory {
     /// Full check with a witness on violation.
     pub fn check(&self, budget: u64) -> CheckResult {
         match self {
-            ExternalHistory::Etcd(v) => check_ops(&RegisterModel, v.clone(), budget, Clock::Line),
+            ExternalHistory::Etcd(v) => check_ops(&RegisterModel::NIL, v.clone(), budget, Clock::Line),
             ExternalHistory::Kv(v) => check_ops(&KvModel, v.clone(), budget, Clock::Line),
         }
     }
     /// Verdict only (`None` = budget exhausted).
     pub fn verdict(&self, budget: u64) -> Option<bool> {
         match self {
-            ExternalHistory::Etcd(v) => is_linearizable(&RegisterModel, v.clone(), budget),
+            ExternalHistory::Etcd(v) => is_linearizable(&RegisterModel::NIL, v.clone(), budget),
             ExternalHistory::Kv(v) => is_linearizable(&KvModel, v.clone(), budget),
         }
     }

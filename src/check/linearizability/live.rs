@@ -4,7 +4,7 @@
 use super::model::{register_op, Clock, ModelOp, RegInput, RegOutput, RegisterModel};
 use super::search::{Poll, Search};
 use super::witness::WitnessFinder;
-use super::{Witness, LIVE_RESERVE_ENTRIES, LIVE_STEPS_PER_CALL, SLICE};
+use super::{show_bytes, Limit, Witness, LIVE_RESERVE_ENTRIES, LIVE_STEPS_PER_CALL, SLICE};
 use crate::check::history::Operation;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -19,14 +19,25 @@ use std::collections::{BTreeMap, HashMap};
 pub enum LiveVerdict {
     /// Every key checked so far has a valid order (some may still be queued; see `busy`).
     LinearizableSoFar,
-    /// A violation: final, since completing more operations can only add constraints.
+    /// A violation: final, since completing more operations can only add constraints (the
+    /// search that found it is exact, so it is a proof).
     Violation {
-        /// The evidence (refined over later calls until `minimal`).
-        witness: Witness,
+        /// The evidence, once found, shrunk and verified (`None` while that work is under way:
+        /// an unverified witness is never shown).
+        witness: Option<Witness>,
     },
     /// Some key's search exceeded its allowance; it is retried when that key changes.
-    Unknown,
+    Unknown {
+        /// Which allowance.
+        limit: Limit,
+        /// The reason in words.
+        reason: String,
+    },
 }
+
+/// Bytes one live search (or witness probe) may hold: the page's wasm memory never shrinks,
+/// so this bounds what the live verdict can ever add to it.
+pub const LIVE_MAX_MEMORY: usize = 8 << 20;
 
 /// What [`LiveChecker::check`] reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -45,7 +56,7 @@ pub struct LiveStatus {
 enum KeyStatus {
     Unchecked,
     Ok,
-    Unknown,
+    Unknown(Limit),
 }
 
 struct LiveKey {
@@ -95,7 +106,8 @@ pub struct LiveChecker {
     key_of: HashMap<u64, String>,
     seen: usize,
     unsettled: Vec<usize>,
-    violation: Option<(Witness, Option<WitnessFinder<RegisterModel>>)>,
+    /// A violation found: its witness once built, and the finder while it is at work.
+    violation: Option<(Option<Witness>, Option<WitnessFinder<RegisterModel>>)>,
     witness_budget: u64,
     cursor: usize,
     steps: u64,
@@ -192,12 +204,12 @@ impl LiveChecker {
             if let Some((_, finder)) = &mut self.violation {
                 if let Some(f) = finder {
                     let before = f.steps;
-                    let done = f.run(&RegisterModel, left, self.witness_budget, Clock::Millis);
+                    let done = f.run(&RegisterModel::NIL, left, self.witness_budget, Clock::Millis);
                     let used = f.steps - before;
                     self.steps += used;
                     left = left.saturating_sub(used.max(1));
                     if let Some(w) = done {
-                        self.violation = Some((w, None));
+                        self.violation = Some((Some(w), None));
                     }
                     continue;
                 }
@@ -219,7 +231,7 @@ impl LiveChecker {
                 k.snapshot = k.ops.iter().filter_map(register_op).collect();
                 k.dirty = false;
                 let cost = k.snapshot.len() as u64;
-                k.search = Some(Search::new(&RegisterModel, k.snapshot.clone()));
+                k.search = Some(Search::with_limit(&RegisterModel::NIL, k.snapshot.clone(), LIVE_MAX_MEMORY));
                 self.steps += cost;
                 left = left.saturating_sub(cost);
                 if left == 0 {
@@ -231,7 +243,7 @@ impl LiveChecker {
             };
             let give = left.min(SLICE);
             let before = search.steps;
-            let poll = search.run(&RegisterModel, give);
+            let poll = search.run(&RegisterModel::NIL, give);
             let used = search.steps - before;
             self.steps += used;
             left = left.saturating_sub(used.max(1));
@@ -241,11 +253,14 @@ impl LiveChecker {
                     k.status = KeyStatus::Ok;
                 }
                 Poll::Done(false) => {
+                    let frontier = search.frontier_op();
                     k.search = None;
-                    let mut finder = WitnessFinder::new(key.clone(), k.snapshot.clone());
-                    let provisional = finder.finish(&RegisterModel, Clock::Millis);
-                    let finder = WitnessFinder::new(key.clone(), k.snapshot.clone());
-                    self.violation = Some((provisional, Some(finder)));
+                    let finder = WitnessFinder::new(key.clone(), k.snapshot.clone(), frontier, LIVE_MAX_MEMORY);
+                    self.violation = Some((None, Some(finder)));
+                }
+                Poll::OutOfMemory => {
+                    k.search = None;
+                    k.status = KeyStatus::Unknown(Limit::Memory);
                 }
                 Poll::Paused => {
                     if !search.reserved {
@@ -258,7 +273,7 @@ impl LiveChecker {
                     }
                     if search.steps >= self.max_steps_per_snapshot {
                         k.search = None;
-                        k.status = KeyStatus::Unknown;
+                        k.status = KeyStatus::Unknown(Limit::Steps);
                     }
                 }
             }
@@ -274,8 +289,22 @@ impl LiveChecker {
         };
         let verdict = if let Some((w, _)) = &self.violation {
             LiveVerdict::Violation { witness: w.clone() }
-        } else if self.keys.values().any(|k| k.status == KeyStatus::Unknown) {
-            LiveVerdict::Unknown
+        } else if let Some((key, limit)) = self.keys.iter().find_map(|(key, k)| match k.status {
+            KeyStatus::Unknown(limit) => Some((key, limit)),
+            _ => None,
+        }) {
+            let on = if key.is_empty() { String::new() } else { format!(" on key {key}") };
+            let reason = match limit {
+                Limit::Steps => format!(
+                    "the search{on} ran out of its {} steps; it is retried when that key changes",
+                    self.max_steps_per_snapshot
+                ),
+                Limit::Memory => format!(
+                    "the search{on} reached its memory budget ({}); it is retried when that key changes",
+                    show_bytes(LIVE_MAX_MEMORY)
+                ),
+            };
+            LiveVerdict::Unknown { limit, reason }
         } else {
             LiveVerdict::LinearizableSoFar
         };

@@ -79,11 +79,16 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use witness::WitnessFinder;
 
+pub use witness::verify_witness;
+
 // ---------------------------------------------------------------------------------------------
 // Results
 // ---------------------------------------------------------------------------------------------
 
-/// A small set of operations that cannot be ordered, and why.
+/// A set of operations that cannot be ordered, and why: a proof. Checked alone — every other
+/// operation of its key *relaxed* (a read's result ignored, an update given an unknown outcome:
+/// it may take effect at any point after its invocation, or not at all) — it is not
+/// linearizable, so no behaviour of the other operations can excuse it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Witness {
     /// The key (partition) the violation is on.
@@ -93,13 +98,34 @@ pub struct Witness {
     pub failing_op: u64,
     /// Ids of the operations of the witness (including `failing_op`), in invocation order.
     pub ops: Vec<u64>,
-    /// One line per witness operation: description, outcome and interval.
+    /// One line per witness operation (all of them, in the order of `ops`): description,
+    /// outcome and interval. Displays show the first [`WITNESS_LINES_SHOWN`] and say so.
     pub lines: Vec<String>,
     /// A sentence for the reader.
     pub sentence: String,
-    /// True when shrinking finished: relaxing any one other listed operation (letting it take
-    /// effect at any time after its invocation, or not at all) makes the rest orderable.
+    /// True when shrinking finished: relaxing any one listed operation besides the failing one
+    /// makes the rest orderable.
     pub minimal: bool,
+    /// True when an exact search re-checked the witness, with every other operation of its key
+    /// relaxed, just before it was reported (and found it not linearizable).
+    pub verified: bool,
+    /// Other operations of the key that the verification relaxed.
+    pub relaxed: usize,
+    /// How the witness was found and reduced, in words.
+    pub reduction: String,
+}
+
+/// Lines of a witness that displays show before saying how many more there are.
+pub const WITNESS_LINES_SHOWN: usize = 12;
+
+/// Which budget stopped a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// The step budget (time).
+    Steps,
+    /// The memory budget.
+    Memory,
 }
 
 /// The checker's answer.
@@ -113,8 +139,13 @@ pub enum Verdict {
         /// The evidence.
         witness: Witness,
     },
-    /// The step budget ran out before an answer.
-    Unknown,
+    /// A budget ran out before an answer.
+    Unknown {
+        /// Which one.
+        limit: Limit,
+        /// The reason in words, with the budget.
+        reason: String,
+    },
 }
 
 /// A verdict plus what it cost.
@@ -128,6 +159,8 @@ pub struct CheckResult {
     pub keys: usize,
     /// Operations that constrain the search (after dropping failed writes and unknown reads).
     pub ops: usize,
+    /// The most bytes the searches held at once (accounted as [`Limits::memory`] counts them).
+    pub peak_bytes: usize,
 }
 
 impl CheckResult {
@@ -137,8 +170,46 @@ impl CheckResult {
     }
 }
 
-/// A default budget for one-off checks: about a second of native search.
+/// A default step budget for one-off checks: about a second of native search.
 pub const DEFAULT_BUDGET: u64 = 20_000_000;
+
+/// The default memory budget: 1 GiB natively; 256 MiB in wasm, whose linear memory a tab
+/// shares with the page and never gives back.
+#[cfg(not(target_arch = "wasm32"))]
+pub const DEFAULT_MAX_MEMORY: usize = 1 << 30;
+/// The default memory budget: 1 GiB natively; 256 MiB in wasm, whose linear memory a tab
+/// shares with the page and never gives back.
+#[cfg(target_arch = "wasm32")]
+pub const DEFAULT_MAX_MEMORY: usize = 256 << 20;
+
+/// The budgets of one check: search steps (time) and accounted bytes (memory). Each applies to
+/// the verdict and, separately, to building its witness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Search steps.
+    pub steps: u64,
+    /// Bytes the searches may hold at once (memo, states, operations, stacks).
+    pub memory: usize,
+}
+
+impl Limits {
+    /// `steps` search steps and the default memory budget.
+    pub fn steps(steps: u64) -> Self {
+        Limits { steps, memory: DEFAULT_MAX_MEMORY }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::steps(DEFAULT_BUDGET)
+    }
+}
+
+impl From<u64> for Limits {
+    fn from(steps: u64) -> Self {
+        Limits::steps(steps)
+    }
+}
 
 /// Memo entries a live search reserves up front once it outlives its first slice.
 const LIVE_RESERVE_ENTRIES: u64 = 4_096;
@@ -147,46 +218,76 @@ const LIVE_RESERVE_ENTRIES: u64 = 4_096;
 /// ~50 ns/step, leaving room for wasm's slower steps inside a 2 ms frame allowance.
 pub const LIVE_STEPS_PER_CALL: u64 = 10_000;
 
-/// Check one of our histories against the register model, key by key, within `budget` steps
-/// (the witness search, when there is a violation, has its own `budget`).
-pub fn check_history(history: &[Operation], budget: u64) -> CheckResult {
-    check_ops(&RegisterModel, register_ops(history), budget, Clock::Millis)
+/// Check one of our histories against the register model, key by key, within `limits` (a step
+/// count alone means the default memory budget); a witness, when there is a violation, has
+/// budgets of its own of the same size.
+pub fn check_history(history: &[Operation], limits: impl Into<Limits>) -> CheckResult {
+    check_ops(&RegisterModel::NIL, register_ops(history), limits, Clock::Millis)
+}
+
+fn unknown(limit: Limit, limits: &Limits, what: &str) -> Verdict {
+    let reason = match limit {
+        Limit::Steps => format!("{what} ran out of its step budget ({} steps)", limits.steps),
+        Limit::Memory => format!("{what} reached its memory budget ({})", show_bytes(limits.memory)),
+    };
+    Verdict::Unknown { limit, reason }
+}
+
+/// `512 MB`, `1.0 GB`, `640 KB`.
+pub fn show_bytes(b: usize) -> String {
+    let b = b as f64;
+    if b >= 1e9 {
+        format!("{:.1} GB", b / 1e9)
+    } else if b >= 1e6 {
+        format!("{:.0} MB", b / 1e6)
+    } else {
+        format!("{:.0} KB", b / 1e3)
+    }
 }
 
 /// Check any model's operations: partition by key, search every key (round-robin so one hard
-/// key cannot starve an easy violation elsewhere), and on a violation build a witness.
+/// key cannot starve an easy violation elsewhere), and on a violation build and verify a
+/// witness.
 pub fn check_ops<M: Model>(
     model: &M,
     ops: Vec<ModelOp<M::Input, M::Output>>,
-    budget: u64,
+    limits: impl Into<Limits>,
     clock: Clock,
 ) -> CheckResult {
+    let limits = limits.into();
     let n_ops = ops.len();
     let parts = partition(model, ops);
     let keys = parts.len();
-    let (outcome, mut steps) = run_partitions(model, &parts, budget);
-    let verdict = match outcome {
+    let run = run_partitions(model, &parts, &limits);
+    let mut steps = run.steps;
+    let mut peak_bytes = run.peak_bytes;
+    let verdict = match run.outcome {
         PartOutcome::AllOk => Verdict::Linearizable,
-        PartOutcome::Unknown => Verdict::Unknown,
-        PartOutcome::Violation(i) => {
-            let (key, kops) = &parts[i];
-            let mut finder = WitnessFinder::new(key.clone(), kops.clone());
-            let w = finder.run(model, budget, budget, clock);
+        PartOutcome::Unknown(limit) => unknown(limit, &limits, "the search"),
+        PartOutcome::Violation { part, frontier } => {
+            let (key, kops) = &parts[part];
+            let mut finder = WitnessFinder::new(key.clone(), kops.clone(), frontier, limits.memory);
+            let w = finder.run(model, limits.steps, limits.steps, clock);
             steps += finder.steps;
+            peak_bytes = peak_bytes.max(finder.peak_bytes);
             Verdict::NotLinearizable { witness: w.unwrap_or_else(|| finder.finish(model, clock)) }
         }
     };
-    CheckResult { verdict, steps, keys, ops: n_ops }
+    CheckResult { verdict, steps, keys, ops: n_ops, peak_bytes }
 }
 
-/// Verdict only, without a witness: `Some(true)` linearizable, `Some(false)` not, `None` budget
-/// exhausted. This is what the benchmark times (as Porcupine's `CheckOperations` does).
-pub fn is_linearizable<M: Model>(model: &M, ops: Vec<ModelOp<M::Input, M::Output>>, budget: u64) -> Option<bool> {
+/// Verdict only, without a witness: `Some(true)` linearizable, `Some(false)` not, `None` a
+/// budget ran out. This is what the benchmark times (as Porcupine's `CheckOperations` does).
+pub fn is_linearizable<M: Model>(
+    model: &M,
+    ops: Vec<ModelOp<M::Input, M::Output>>,
+    limits: impl Into<Limits>,
+) -> Option<bool> {
     let parts = partition(model, ops);
-    match run_partitions(model, &parts, budget).0 {
+    match run_partitions(model, &parts, &limits.into()).outcome {
         PartOutcome::AllOk => Some(true),
-        PartOutcome::Violation(_) => Some(false),
-        PartOutcome::Unknown => None,
+        PartOutcome::Violation { .. } => Some(false),
+        PartOutcome::Unknown(_) => None,
     }
 }
 
@@ -207,39 +308,75 @@ pub fn partition<M: Model>(model: &M, ops: Vec<ModelOp<M::Input, M::Output>>) ->
 
 enum PartOutcome {
     AllOk,
-    Violation(usize),
-    Unknown,
+    /// Partition `part` is not linearizable; `frontier` is the deepest return its search
+    /// reached (an index into the partition's operations).
+    Violation {
+        part: usize,
+        frontier: Option<usize>,
+    },
+    Unknown(Limit),
+}
+
+struct PartsRun {
+    outcome: PartOutcome,
+    steps: u64,
+    peak_bytes: usize,
 }
 
 /// Steps a partition runs before the next one gets its turn.
 const SLICE: u64 = 1 << 14;
 
-fn run_partitions<M: Model>(model: &M, parts: &[(String, OpsOf<M>)], budget: u64) -> (PartOutcome, u64) {
+fn run_partitions<M: Model>(model: &M, parts: &[(String, OpsOf<M>)], limits: &Limits) -> PartsRun {
     let mut searches: Vec<Option<Search<M>>> = Vec::with_capacity(parts.len());
+    let mut held: Vec<usize> = Vec::with_capacity(parts.len());
     let mut used: u64 = 0;
+    let mut total = 0usize;
+    let mut peak = 0usize;
     for (_, ops) in parts {
         used = used.saturating_add(ops.len() as u64); // building is work too
-        searches.push(Some(Search::new(model, ops.clone())));
+        let s = Search::with_limit(model, ops.clone(), limits.memory);
+        total += s.bytes();
+        held.push(s.bytes());
+        searches.push(Some(s));
+    }
+    peak = peak.max(total);
+    let done = |outcome, used, peak| PartsRun { outcome, steps: used, peak_bytes: peak };
+    if total > limits.memory {
+        return done(PartOutcome::Unknown(Limit::Memory), used, peak);
     }
     loop {
         let mut open = false;
         for (i, slot) in searches.iter_mut().enumerate() {
             let Some(search) = slot else { continue };
-            let give = SLICE.min(budget.saturating_sub(used));
+            let give = SLICE.min(limits.steps.saturating_sub(used));
             if give == 0 {
-                return (PartOutcome::Unknown, used);
+                return done(PartOutcome::Unknown(Limit::Steps), used, peak);
             }
+            // This search may grow into what the others leave free.
+            search.set_memory_limit(limits.memory.saturating_sub(total - held[i]));
             let before = search.steps;
             let poll = search.run(model, give);
             used += search.steps - before;
+            let now = search.bytes();
+            total = total - held[i] + now;
+            held[i] = now;
+            peak = peak.max(total);
             match poll {
-                Poll::Done(true) => *slot = None,
-                Poll::Done(false) => return (PartOutcome::Violation(i), used),
+                Poll::Done(true) => {
+                    total -= held[i];
+                    held[i] = 0;
+                    *slot = None;
+                }
+                Poll::Done(false) => {
+                    let frontier = search.frontier_op();
+                    return done(PartOutcome::Violation { part: i, frontier }, used, peak);
+                }
                 Poll::Paused => open = true,
+                Poll::OutOfMemory => return done(PartOutcome::Unknown(Limit::Memory), used, peak),
             }
         }
         if !open {
-            return (PartOutcome::AllOk, used);
+            return done(PartOutcome::AllOk, used, peak);
         }
     }
 }

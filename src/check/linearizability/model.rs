@@ -52,10 +52,27 @@ pub trait Model {
     }
     /// A short human description, e.g. `read x → 1` or `write x = 2`.
     fn describe(&self, input: &Self::Input, output: Option<&Self::Output>) -> String;
-    /// A model-specific sentence explaining why the `failing` operation of a (small) witness
-    /// cannot be placed; `None` falls back to a generic sentence.
+    /// A model-specific sentence explaining why the `failing` operation of a witness cannot be
+    /// placed; `None` falls back to a generic sentence. The witness has been verified (it cannot
+    /// be ordered with every other operation relaxed), so the sentence may rely on that, but
+    /// every fact it states about the listed operations must be true.
     fn explain(&self, _failing: usize, _ops: &[&ModelOp<Self::Input, Self::Output>], _clock: Clock) -> Option<String> {
         None
+    }
+    /// Bytes a state takes, for the memory budget; the same on every platform (so the point
+    /// where a budget stops a search is too). The default suits small fixed-size states.
+    fn state_bytes(&self, _state: &Self::State) -> usize {
+        16
+    }
+    /// Of the `relaxed` operations (all with unknown outcome), keep those that can matter next
+    /// to the `definite` ones. It must be exact: the history with the kept ones is linearizable
+    /// if and only if the history with all of them is. Witness probes relax most of a history,
+    /// and this keeps them small. The default keeps everything.
+    fn prune_relaxed(&self, _definite: &[&ModelOp<Self::Input, Self::Output>], relaxed: OpsOf<Self>) -> OpsOf<Self>
+    where
+        Self: Sized,
+    {
+        relaxed
     }
 }
 
@@ -146,9 +163,19 @@ pub enum RegOutput {
     CasFailed,
 }
 
-/// A register per key holding `Option<i64>` (`None` until written), with read/write/cas.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct RegisterModel;
+/// A register per key holding `Option<i64>` (`None`, "nil", until written, unless `initial`
+/// says otherwise), with read/write/cas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RegisterModel {
+    /// Every register's value before any write (Knossos's `(cas-register 0)` starts at 0; our
+    /// simulator's and Jepsen's etcd registers at nil).
+    pub initial: Option<Value>,
+}
+
+impl RegisterModel {
+    /// Registers that start as nil (never written).
+    pub const NIL: RegisterModel = RegisterModel { initial: None };
+}
 
 fn show_value(v: Option<Value>) -> String {
     match v {
@@ -165,13 +192,22 @@ fn key_prefix(key: &str) -> String {
     }
 }
 
+/// `x` for a key, `the register` for the single register of a Jepsen log (never an empty hole).
+fn register_name(key: &str) -> String {
+    if key.is_empty() {
+        "the register".to_string()
+    } else {
+        key.to_string()
+    }
+}
+
 impl Model for RegisterModel {
     type State = Option<Value>;
     type Input = RegInput;
     type Output = RegOutput;
 
     fn init(&self) -> Option<Value> {
-        None
+        self.initial
     }
 
     fn step(&self, state: &Option<Value>, input: &RegInput, output: Option<&RegOutput>) -> Transition<Option<Value>> {
@@ -228,6 +264,7 @@ impl Model for RegisterModel {
         match (input.op, output) {
             (RegOp::Read, Some(RegOutput::Read(v))) => format!("read{k} → {}", show_value(*v)),
             (RegOp::Read, _) => format!("read{k}"),
+            (RegOp::Write { value }, _) if k.is_empty() => format!("write {value}"),
             (RegOp::Write { value }, _) => format!("write{k} = {value}"),
             (RegOp::Cas { from, to }, Some(RegOutput::CasOk)) => {
                 format!("cas{k} {from}→{to} (succeeded)")
@@ -241,6 +278,55 @@ impl Model for RegisterModel {
 
     fn explain(&self, failing: usize, ops: &[&ModelOp<RegInput, RegOutput>], clock: Clock) -> Option<String> {
         explain_register(self, failing, ops, clock)
+    }
+
+    /// Relaxed writes are interchangeable but for their invocation time when they write the
+    /// same value, or two values nothing in the probe can tell apart (no definite read, no
+    /// compare-and-set compares with either). Between two consecutive operations that look at
+    /// the value, only the last of a run of writes matters, so a class is needed at most once
+    /// per such operation: keeping its earliest-invoked `k` members (`k` = the definite
+    /// operations plus the relaxed compare-and-sets) keeps every order possible (an earlier
+    /// invocation only allows more placements). Compare-and-sets are all kept.
+    fn prune_relaxed(&self, definite: &[&ModelOp<RegInput, RegOutput>], relaxed: OpsOf<Self>) -> OpsOf<Self> {
+        use std::collections::BTreeMap;
+        // Values some operation can tell apart from the others.
+        let mut seen: Vec<Value> = Vec::new();
+        for o in definite {
+            match (o.input.op, o.output) {
+                (RegOp::Read, Some(RegOutput::Read(Some(v)))) => seen.push(v),
+                (RegOp::Cas { from, .. }, _) => seen.push(from),
+                _ => {}
+            }
+        }
+        let mut cas = 0usize;
+        for o in &relaxed {
+            if let RegOp::Cas { from, .. } = o.input.op {
+                seen.push(from);
+                cas += 1;
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        let k = definite.len() + cas;
+        // Class of a write: its value if some operation looks at it, else "any other value".
+        let mut by_class: BTreeMap<Option<Value>, Vec<(u64, usize)>> = BTreeMap::new();
+        let mut keep = vec![false; relaxed.len()];
+        for (i, o) in relaxed.iter().enumerate() {
+            match o.input.op {
+                RegOp::Write { value } => {
+                    let class = seen.binary_search(&value).ok().map(|_| value);
+                    by_class.entry(class).or_default().push((o.call, i));
+                }
+                _ => keep[i] = true,
+            }
+        }
+        for (_, mut members) in by_class {
+            members.sort_unstable();
+            for &(_, i) in members.iter().take(k) {
+                keep[i] = true;
+            }
+        }
+        relaxed.into_iter().zip(keep).filter(|(_, k)| *k).map(|(o, _)| o).collect()
     }
 }
 
@@ -262,7 +348,7 @@ fn explain_register(
     clock: Clock,
 ) -> Option<String> {
     let b = ops.get(failing)?;
-    let k = key_prefix(&b.input.key);
+    let name = register_name(&b.input.key);
     let what = model.describe(&b.input, b.output.as_ref());
     // What the failing operation needed the register to hold.
     let needed: Option<Value> = match (b.input.op, b.output?) {
@@ -277,7 +363,11 @@ fn explain_register(
     let when = format!("invoked at {}, returned at {}", clock.at(b.call), clock.at(b.ret));
     if others.is_empty() {
         if let Some(v) = needed {
-            return Some(format!("{what} ({when}), but no write of {v} to{k} was invoked before it returned."));
+            // Verified alone with everything else relaxed: no operation that may have taken
+            // effect could have set the value before this one returned.
+            return Some(format!(
+                "{what} ({when}), but no operation invoked before it returned could have set {name} to {v}."
+            ));
         }
         return None;
     }
@@ -300,7 +390,7 @@ fn explain_register(
             format!("{what} ({when}), but {wdesc} had been acknowledged at {} before it began", clock.at(w.ret));
         if let Some(last) = writers_of_needed.iter().max_by_key(|w| w.ret) {
             s.push_str(&format!(
-                ", and the last write of {} had finished at {}, before {wdesc} started",
+                ", and the last write of {} to {name} had finished at {}, before {wdesc} started",
                 show_value(needed),
                 clock.at(last.ret)
             ));
@@ -420,6 +510,10 @@ impl Model for KvModel {
 
     fn read_only(&self, input: &KvInput, _output: &KvOutput) -> bool {
         input.op == KvOp::Get
+    }
+
+    fn state_bytes(&self, state: &String) -> usize {
+        24 + state.len()
     }
 
     fn blind(&self, input: &KvInput) -> bool {

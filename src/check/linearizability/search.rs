@@ -1,5 +1,28 @@
 //! The resumable Wing–Gong–Lowe search over one partition (see the parent module's docs for the
 //! algorithm and our additions to it), with its memo of visited configurations.
+//!
+//! # The memo, compactly and exactly
+//!
+//! Lowe's memo keeps every visited configuration: the set of linearised operations and the model
+//! state. Stored as a bitset of the whole partition (as Porcupine does), one entry costs n/8
+//! bytes, and a search that visits a configuration per operation needs n²/8 bytes: 1.25 GB for
+//! a 100,000-operation register. But a configuration's set has a shape: the operations are
+//! numbered in invocation order, and every *definite* operation below the first one not yet
+//! linearised (`lo`) is linearised, while those above it that are linearised were all invoked
+//! before `lo` returned — a window as wide as the history's concurrency. An entry therefore
+//! stores `lo`, the highest definite operation linearised, the bitset words of the window
+//! between them, and the list of unknown-outcome operations used; a few dozen bytes. It is
+//! exact (entries are compared in full, never by hash alone), so a verdict of "not
+//! linearizable" is still a proof, and the dominance rule (fewer unknowns used is at least as
+//! good) still applies: an entry whose unknowns are all used in the current configuration, with
+//! the same state and definite part, prunes it.
+//!
+//! # Memory
+//!
+//! [`Search::bytes`] counts what the search holds (operations, event list, memo, states, stack)
+//! with fixed sizes per element, so the count, and the step at which a memory limit stops a
+//! search, is the same natively and in wasm. A search stops with [`Poll::OutOfMemory`] *before*
+//! a memo insertion would grow its tables past the limit.
 
 use super::model::{Model, ModelOp, Transition};
 use crate::protocol::sort;
@@ -103,19 +126,37 @@ pub(crate) enum Poll {
     Done(bool),
     /// The step allowance ran out; call `run` again to continue.
     Paused,
+    /// The memory limit would be exceeded: the search stops for good (no answer).
+    OutOfMemory,
 }
 
 #[derive(Clone, Copy)]
 struct Frame {
     node: u32,
     prev_state: u32,
+    /// `max_def` before this frame (restored on backtrack).
+    prev_max_def: u32,
     forced: bool,
 }
+
+/// Accounted bytes per operation (the op itself and its per-op arrays) and per event node.
+const BYTES_PER_OP: usize = 96;
+const BYTES_PER_NODE: usize = 12;
+/// Accounted bytes per slot of a hash table keyed by u64 with a u32 value (key, value, control
+/// byte, and the 1/8 of slots hashbrown keeps empty).
+const BYTES_PER_TABLE_SLOT: usize = 20;
+/// Words of an entry's header in the memo arena: next, state, lo, max_def, window words, unknowns.
+const ENTRY_HEADER: usize = 6;
+/// How often (in steps) `run` re-counts its bytes, beside the check before each memo insertion.
+const MEMORY_CHECK_EVERY: u64 = 1 << 10;
 
 /// A resumable Wing–Gong–Lowe search over one partition.
 #[derive(Clone)]
 pub(crate) struct Search<M: Model> {
+    /// The operations in invocation order (ties: the caller's order).
     ops: Vec<ModelOp<M::Input, M::Output>>,
+    /// For each of `ops`, its index in the caller's vector.
+    orig: Vec<u32>,
     /// Definite and read-only: linearised at once when legal (see module docs).
     pure_op: Vec<bool>,
     /// Blind writes: never linearised right after an unknown-outcome operation (see `try_node`).
@@ -133,19 +174,28 @@ pub(crate) struct Search<M: Model> {
     unk_mask: Vec<u64>,
     zkey: Vec<u64>,
     zob: u64,
+    /// The first definite operation not linearised (`n` when all are).
+    lo: u32,
+    /// The highest definite operation linearised (`NIL` when none).
+    max_def: u32,
+    /// Unknown-outcome operations linearised on the current path, in the order they were.
+    unk_used: Vec<u32>,
     // Interned model states: the search and memo work on small ids.
     states: Vec<M::State>,
+    /// Accounted bytes of the interned states (`Model::state_bytes`).
+    state_bytes: usize,
     /// State hash → first state id with that hash; `state_chain` links ids with equal hashes.
     /// (Keyed by the stored hash so growing the table never rehashes the states themselves.)
     state_index: HashMap<u64, u32, IdBuild>,
     state_chain: Vec<u32>,
     state: u32,
     stack: Vec<Frame>,
-    // Memo of visited (linearised set, state): hash → chain of entries in flat arrays.
+    /// Memo: key (definite set's hash mixed with the state) → offset of the newest entry of its
+    /// chain in `arena` (see the module docs for an entry's layout).
     cache: HashMap<u64, u32, IdBuild>,
-    c_state: Vec<u32>,
-    c_next: Vec<u32>,
-    c_bits: Vec<u64>,
+    arena: Vec<u32>,
+    /// Memo entries stored.
+    pub(crate) entries: u64,
     n_definite: usize,
     lin_definite: usize,
     cur: u32,
@@ -156,16 +206,33 @@ pub(crate) struct Search<M: Model> {
     cand: Vec<(u32, u32)>,
     /// Per branching configuration: (start of its slice in `cand`, next position to try).
     levels: Vec<(u32, u32)>,
+    /// The deepest first pending return seen (a node; 0 = none): every definite operation
+    /// returning before it was linearised together, in some configuration.
+    front: u32,
     /// Steps used so far.
     pub(crate) steps: u64,
     result: Option<bool>,
+    /// Accounted bytes of the fixed structures (operations, event list, bitsets).
+    fixed_bytes: usize,
+    /// Stop (OutOfMemory) rather than grow past this many accounted bytes.
+    memory_limit: usize,
+    out_of_memory: bool,
     /// True once `reserve` was called.
     pub(crate) reserved: bool,
 }
 
 impl<M: Model> Search<M> {
-    /// Build the event list for one partition's operations.
-    pub(crate) fn new(model: &M, ops: Vec<ModelOp<M::Input, M::Output>>) -> Self {
+    /// Build the event list; the search stops with [`Poll::OutOfMemory`] rather than account
+    /// more than `memory_limit` bytes.
+    pub(crate) fn with_limit(model: &M, ops: Vec<ModelOp<M::Input, M::Output>>, memory_limit: usize) -> Self {
+        // Invocation order (ties: the caller's), so that a configuration's linearised set is a
+        // prefix plus a window (see the module docs).
+        let mut order: Vec<(u64, u32)> = ops.iter().enumerate().map(|(i, o)| (o.call, i as u32)).collect();
+        sort::sort(&mut order);
+        let orig: Vec<u32> = order.iter().map(|&(_, i)| i).collect();
+        let mut slots: Vec<Option<ModelOp<M::Input, M::Output>>> = ops.into_iter().map(Some).collect();
+        let ops: Vec<ModelOp<M::Input, M::Output>> =
+            orig.iter().filter_map(|&i| slots.get_mut(i as usize).and_then(Option::take)).collect();
         let n = ops.len();
         // Events sorted by (time, call before return, op index): deterministic, and touching
         // intervals count as concurrent.
@@ -203,6 +270,7 @@ impl<M: Model> Search<M> {
                 }
             }
         }
+        drop(last_of_class);
         let pure_op: Vec<bool> =
             ops.iter().map(|o| o.output.as_ref().map(|out| model.read_only(&o.input, out)).unwrap_or(false)).collect();
         let blind_op: Vec<bool> = ops.iter().map(|o| model.blind(&o.input)).collect();
@@ -231,17 +299,20 @@ impl<M: Model> Search<M> {
                 }
             })
             .collect();
-        let mut unk_mask = vec![0u64; n.div_ceil(64).max(1)];
+        let words = n.div_ceil(64).max(1);
+        let mut unk_mask = vec![0u64; words];
         for (i, o) in ops.iter().enumerate() {
             if o.output.is_none() {
                 unk_mask[i >> 6] |= 1u64 << (i & 63);
             }
         }
         let init = model.init();
+        let state_bytes = model.state_bytes(&init);
         let mut state_index: HashMap<u64, u32, IdBuild> = HashMap::default();
         state_index.insert(fx_hash(&init), 0);
-        let words = n.div_ceil(64).max(1);
-        Search {
+        let fixed_bytes = n * BYTES_PER_OP + nodes * BYTES_PER_NODE + words * 16;
+        let mut search = Search {
+            orig,
             pure_op,
             blind_op,
             class_prev,
@@ -253,15 +324,18 @@ impl<M: Model> Search<M> {
             unk_mask,
             zkey,
             zob: 0,
+            lo: 0,
+            max_def: NIL,
+            unk_used: Vec::new(),
             states: vec![init],
+            state_bytes,
             state_index,
             state_chain: vec![NIL],
             state: 0,
             stack: Vec::new(),
             cache: HashMap::default(),
-            c_state: Vec::new(),
-            c_next: Vec::new(),
-            c_bits: Vec::new(),
+            arena: Vec::new(),
+            entries: 0,
             n_definite,
             lin_definite: 0,
             cur: HEAD,
@@ -269,26 +343,54 @@ impl<M: Model> Search<M> {
             rank,
             cand: Vec::new(),
             levels: Vec::new(),
+            front: 0,
             steps: 0,
             result: if n_definite == 0 { Some(true) } else { None },
+            fixed_bytes,
+            memory_limit,
+            out_of_memory: false,
             reserved: false,
             ops,
-        }
-        .started()
-    }
-
-    fn started(mut self) -> Self {
-        self.cur = self.next[HEAD as usize];
-        self
+        };
+        search.lo = search.next_lo(0);
+        search.cur = search.next[HEAD as usize];
+        search
     }
 
     /// Pre-allocate the memo for `entries` entries, so that growing it never stalls a frame.
     pub(crate) fn reserve(&mut self, entries: usize) {
         self.reserved = true;
         self.cache.reserve(entries);
-        self.c_state.reserve(entries);
-        self.c_next.reserve(entries);
-        self.c_bits.reserve(entries.saturating_mul(self.bits.len()));
+        self.arena.reserve(entries.saturating_mul(ENTRY_HEADER + 2));
+    }
+
+    /// Change the memory limit (the search stops before accounting more than this).
+    pub(crate) fn set_memory_limit(&mut self, bytes: usize) {
+        self.memory_limit = bytes;
+    }
+
+    /// Accounted bytes held by this search (see the module docs).
+    pub(crate) fn bytes(&self) -> usize {
+        self.fixed_bytes
+            + self.arena.capacity() * 4
+            + self.cache.capacity() * BYTES_PER_TABLE_SLOT
+            + self.state_index.capacity() * BYTES_PER_TABLE_SLOT
+            + self.state_bytes
+            + self.state_chain.capacity() * 4
+            + self.stack.capacity() * 16
+            + self.cand.capacity() * 8
+            + self.levels.capacity() * 8
+            + self.unk_used.capacity() * 4
+    }
+
+    /// The caller's index of the operation whose return was the deepest first pending return
+    /// the search reached: every cut of the history before that return is linearizable.
+    pub(crate) fn frontier_op(&self) -> Option<usize> {
+        if self.front == 0 {
+            return None;
+        }
+        let op = (self.node_op[self.front as usize] & !RET) as usize;
+        self.orig.get(op).map(|&i| i as usize)
     }
 
     #[inline]
@@ -301,7 +403,28 @@ impl<M: Model> Search<M> {
         self.bits[(op >> 6) as usize] ^= 1u64 << (op & 63);
     }
 
-    fn intern(&mut self, s: M::State) -> u32 {
+    /// The first definite operation at or after `from` that is not linearised (`n` if none).
+    fn next_lo(&self, from: u32) -> u32 {
+        let n = self.ops.len() as u32;
+        let mut w = (from >> 6) as usize;
+        if w >= self.bits.len() {
+            return n;
+        }
+        // Definite and not linearised; bits below `from` masked off.
+        let mut word = !self.bits[w] & !self.unk_mask[w] & (!0u64 << (from & 63));
+        loop {
+            if word != 0 {
+                return ((w as u32) << 6 | word.trailing_zeros()).min(n);
+            }
+            w += 1;
+            if w >= self.bits.len() {
+                return n;
+            }
+            word = !self.bits[w] & !self.unk_mask[w];
+        }
+    }
+
+    fn intern(&mut self, model: &M, s: M::State) -> u32 {
         let h = fx_hash(&s);
         let new_id = self.states.len() as u32;
         match self.state_index.entry(h) {
@@ -321,52 +444,95 @@ impl<M: Model> Search<M> {
                 e.insert(new_id);
             }
         }
+        self.state_bytes += model.state_bytes(&s);
         self.states.push(s);
         new_id
     }
 
-    /// Insert (current bits, state) into the memo; false when it was already there — or when
-    /// a visited configuration *dominates* it: same state, same definite operations placed,
-    /// and a subset of the unknown-outcome ones used. Having used fewer unknowns leaves more
-    /// options, so if that one failed, this one fails too (Knossos-style pruning of `info`).
-    fn memo_insert(&mut self, hash: u64, state: u32) -> bool {
-        let words = self.bits.len();
+    /// The window of definite operations above `lo` up to `max_def`, as bitset words (definite
+    /// bits only): with `lo`, it is the exact definite part of the linearised set.
+    fn window(&self, lo: u32, max_def: u32) -> std::ops::Range<usize> {
+        if max_def == NIL || max_def < lo {
+            return 0..0;
+        }
+        (lo >> 6) as usize..(max_def >> 6) as usize + 1
+    }
+
+    /// Insert the current configuration (bits already include the new operation; `lo`,
+    /// `max_def` and `unk_used` are the new configuration's) into the memo. `Some(false)` when
+    /// it was there already — or when a visited configuration *dominates* it: same state, same
+    /// definite operations placed, and a subset of the unknown-outcome ones used. Having used
+    /// fewer unknowns leaves more options, so if that one failed, this one fails too
+    /// (Knossos-style pruning of `info`). `None` when storing it would exceed the memory limit.
+    fn memo_insert(&mut self, hash: u64, state: u32, lo: u32, max_def: u32) -> Option<bool> {
         let key = hash ^ (u64::from(state) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let new_idx = self.c_state.len() as u32;
-        let chain = match self.cache.entry(key) {
-            Entry::Occupied(mut e) => {
-                let mut i = *e.get();
-                // Newest entries first; a bounded walk keeps every step O(1) (missing a match
-                // only costs re-exploration, never soundness).
-                let mut walk = 0;
-                while i != NIL && walk < 24 {
-                    walk += 1;
-                    let iu = i as usize;
-                    if self.c_state[iu] == state {
-                        let seen = &self.c_bits[iu * words..(iu + 1) * words];
-                        let dominated = seen.iter().zip(&self.bits).zip(&self.unk_mask).all(|((&old, &cur), &unk)| {
-                            // Definite parts equal, and old's unknowns ⊆ current unknowns.
-                            (old ^ cur) & !unk == 0 && old & unk & !cur == 0
-                        });
-                        if dominated {
-                            return false;
+        let win = self.window(lo, max_def);
+        let nwords = win.len();
+        let head = self.cache.get(&key).copied();
+        if let Some(mut i) = head {
+            // Newest entries first; a bounded walk keeps every step O(1) (missing a match only
+            // costs re-exploration, never soundness).
+            let mut walk = 0;
+            while i != NIL && walk < 24 {
+                walk += 1;
+                let e = i as usize;
+                let a = &self.arena;
+                if a[e + 1] == state && a[e + 2] == lo && a[e + 3] == max_def && a[e + 4] as usize == nwords {
+                    let words = &a[e + ENTRY_HEADER..e + ENTRY_HEADER + 2 * nwords];
+                    let same_definite = win.clone().zip(words.chunks_exact(2)).all(|(w, pair)| {
+                        let stored = u64::from(pair[0]) | (u64::from(pair[1]) << 32);
+                        stored == self.bits[w] & !self.unk_mask[w]
+                    });
+                    if same_definite {
+                        let nu = a[e + 5] as usize;
+                        let us = &a[e + ENTRY_HEADER + 2 * nwords..e + ENTRY_HEADER + 2 * nwords + nu];
+                        if us.iter().all(|&u| self.bit(u)) {
+                            return Some(false);
                         }
                     }
-                    i = self.c_next[iu];
                 }
-                let old = *e.get();
-                e.insert(new_idx);
-                old
+                i = a[e];
             }
-            Entry::Vacant(e) => {
-                e.insert(new_idx);
-                NIL
-            }
-        };
-        self.c_state.push(state);
-        self.c_next.push(chain);
-        self.c_bits.extend_from_slice(&self.bits);
-        true
+        }
+        let len = ENTRY_HEADER + 2 * nwords + self.unk_used.len();
+        if !self.fits(len, head.is_none()) {
+            self.out_of_memory = true;
+            return None;
+        }
+        let at = self.arena.len() as u32;
+        self.arena.extend_from_slice(&[
+            head.unwrap_or(NIL),
+            state,
+            lo,
+            max_def,
+            nwords as u32,
+            self.unk_used.len() as u32,
+        ]);
+        for w in win {
+            let word = self.bits[w] & !self.unk_mask[w];
+            self.arena.push(word as u32);
+            self.arena.push((word >> 32) as u32);
+        }
+        self.arena.extend_from_slice(&self.unk_used);
+        self.cache.insert(key, at);
+        self.entries += 1;
+        Some(true)
+    }
+
+    /// Would storing an entry of `len` words (and, if `new_key`, a table slot) stay within the
+    /// memory limit, counting the doubling of whichever table or arena it would grow?
+    fn fits(&self, len: usize, new_key: bool) -> bool {
+        if self.memory_limit == usize::MAX {
+            return true;
+        }
+        let mut extra = 0usize;
+        if self.arena.len() + len > self.arena.capacity() {
+            extra += self.arena.capacity().max(len) * 4;
+        }
+        if new_key && self.cache.len() >= self.cache.capacity() {
+            extra += self.cache.capacity().max(4) * BYTES_PER_TABLE_SLOT;
+        }
+        self.bytes().saturating_add(extra) <= self.memory_limit
     }
 
     #[inline]
@@ -399,8 +565,12 @@ impl<M: Model> Search<M> {
             self.flip(op);
             self.zob ^= self.zkey[op as usize];
             self.state = f.prev_state;
+            self.max_def = f.prev_max_def;
             if r != NIL {
                 self.lin_definite -= 1;
+                self.lo = self.lo.min(op);
+            } else {
+                self.unk_used.pop();
             }
             if !f.forced {
                 // Back at the configuration that chose this frame: its level has the next
@@ -422,6 +592,7 @@ impl<M: Model> Search<M> {
         while e != NIL {
             let tag = self.node_op[e as usize];
             if tag & RET != 0 {
+                self.front = self.front.max(e);
                 break;
             }
             scanned += 1;
@@ -441,7 +612,7 @@ impl<M: Model> Search<M> {
 
     /// Make `e` (a call node) the next linearised operation if legal and not memoised; returns
     /// `Some(true)` when it was linearised, `Some(false)` when skipped, `None` when a forced
-    /// move hit the memo (the configuration fails).
+    /// move hit the memo (the configuration fails). Sets `out_of_memory` when the memo is full.
     #[inline]
     fn try_node(&mut self, model: &M, e: u32) -> Option<bool> {
         let op = self.node_op[e as usize] as usize;
@@ -460,21 +631,41 @@ impl<M: Model> Search<M> {
         let new_state = match model.step(&self.states[self.state as usize], &o.input, o.output.as_ref()) {
             Transition::Illegal => return Some(false),
             Transition::Unchanged => self.state,
-            Transition::Next(s) => self.intern(s),
+            Transition::Next(s) => self.intern(model, s),
         };
         if !definite && new_state == self.state {
             // Taking effect without changing anything is the same as not yet taking effect.
             return Some(false);
         }
-        self.flip(op as u32);
+        let op32 = op as u32;
+        self.flip(op32);
+        let (new_lo, new_max) = if definite {
+            let lo = if op32 == self.lo { self.next_lo(op32 + 1) } else { self.lo };
+            (lo, if self.max_def == NIL { op32 } else { self.max_def.max(op32) })
+        } else {
+            self.unk_used.push(op32);
+            (self.lo, self.max_def)
+        };
         let hash = self.zob ^ self.zkey[op];
-        if !self.memo_insert(hash, new_state) {
-            self.flip(op as u32);
-            return if pure { None } else { Some(false) };
+        match self.memo_insert(hash, new_state, new_lo, new_max) {
+            Some(true) => {}
+            outcome => {
+                self.flip(op32);
+                if !definite {
+                    self.unk_used.pop();
+                }
+                return match outcome {
+                    None => Some(false), // out of memory: `run` stops at once
+                    _ if pure => None,
+                    _ => Some(false),
+                };
+            }
         }
-        self.stack.push(Frame { node: e, prev_state: self.state, forced: pure });
+        self.stack.push(Frame { node: e, prev_state: self.state, prev_max_def: self.max_def, forced: pure });
         self.state = new_state;
         self.zob = hash;
+        self.lo = new_lo;
+        self.max_def = new_max;
         self.unlink(e);
         if definite {
             let r = self.ret_node[op];
@@ -489,9 +680,20 @@ impl<M: Model> Search<M> {
         if let Some(r) = self.result {
             return Poll::Done(r);
         }
+        if self.out_of_memory {
+            return Poll::OutOfMemory;
+        }
         let limit = self.steps.saturating_add(budget);
         while self.steps < limit {
             self.steps += 1;
+            if self.out_of_memory
+                || (self.steps % MEMORY_CHECK_EVERY == 0
+                    && self.memory_limit != usize::MAX
+                    && self.bytes() > self.memory_limit)
+            {
+                self.out_of_memory = true;
+                return Poll::OutOfMemory;
+            }
             if self.pure_phase {
                 // Pure phase: linearise any legal read-only operation at once (forced move).
                 let e = self.cur;
@@ -549,6 +751,9 @@ impl<M: Model> Search<M> {
                 self.pure_phase = true;
                 self.cur = self.next[HEAD as usize];
             }
+        }
+        if self.out_of_memory {
+            return Poll::OutOfMemory;
         }
         Poll::Paused
     }
