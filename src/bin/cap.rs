@@ -4,7 +4,8 @@
 //! cap run FILE                      run a scenario, print the final state as JSON
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
-//! cap check FILE                    is this Jepsen / Porcupine history linearizable?
+//! cap check FILE                    is this Jepsen / Porcupine / Knossos history linearizable?
+//! cap gen-history --ops N           a generated single-register history (benchmarks)
 //! cap check-bench [DIR]             the checker's time on Porcupine's histories
 //! ```
 //! Exit codes: 0 ok, 1 an invariant was violated (or a history that must be linearizable is
@@ -14,15 +15,22 @@ use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUD
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::PROTOCOLS;
 use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// `println!` that ends the process quietly (exit 0) when stdout is closed (`cap … | head`).
+macro_rules! say {
+    ($($t:tt)*) => { cap_playground::check::cli::say(format_args!($($t)*)) };
+}
 
 const USAGE: &str = "usage:
   cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
   cap bench [FILE]
-  cap check FILE [--budget N]
+  cap check FILE [--budget STEPS] [--max-memory SIZE] [--model register|cas-register] [--initial N|nil]
+                 [--new-process-on-reuse] [--full-witness] [--stats]
   cap check-bench [DIR]
   cap gen-history --ops N [--stale-read] [--clients C] [--seed S]";
 
@@ -36,13 +44,13 @@ fn main() -> ExitCode {
         Some("check-bench") => cmd_check_bench(&args[1..]),
         Some("gen-history") => cmd_gen_history(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
-            println!("{USAGE}");
+            say!("{USAGE}");
             Ok(0)
         }
         Some(other) => {
-            Err(format!("unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench"))
+            Err(format!("unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench, gen-history, fuzz-check"))
         }
-        None => Err("no command given: accepted commands are run, sweep, bench, check, check-bench".to_string()),
+        None => Err("no command given: accepted commands are run, sweep, bench, check, check-bench, gen-history, fuzz-check".to_string()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -105,7 +113,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         None => serde_json::json!({"verdict": "not_checked", "reason": "the history was windowed (history_limit)"}),
     };
     let text = if compact { serde_json::to_string(&doc) } else { serde_json::to_string_pretty(&doc) };
-    println!("{}", text.map_err(|e| e.to_string())?);
+    say!("{}", text.map_err(|e| e.to_string())?);
     if let Some(v) = report.violations.first() {
         eprintln!(
             "cap: {} violation(s); first at {} ms: {}: {} (seed {}, scenario {file})",
@@ -187,8 +195,8 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
             let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
             let text = serde_json::to_string_pretty(&r.scenario).map_err(|e| e.to_string())?;
             std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
-            println!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
-            println!("reproduce with: cap run {}", path.display());
+            say!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
+            say!("reproduce with: cap run {}", path.display());
             return Ok(1);
         }
         if !quiet && (seed - start + 1) % 1000 == 0 {
@@ -202,7 +210,7 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     } else {
         "linearizability not promised (not checked)".to_string()
     };
-    println!(
+    say!(
         "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, {lin}, {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
         start + seeds - 1,
         sim_ms as f64 / 1000.0,
@@ -211,10 +219,7 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     Ok(0)
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
-}
+use cap_playground::check::cli::peak_rss_kib;
 
 fn cmd_bench(args: &[String]) -> Result<u8, String> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/bench-raft.json");
@@ -225,7 +230,7 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
     let rss0 = peak_rss_kib();
     // Run in slices to report memory as the run grows.
     let slices = 6;
-    println!(
+    say!(
         "bench: {} ({} nodes, {} clients, {} simulated s)",
         sim.scenario().name,
         sim.scenario().nodes,
@@ -234,7 +239,7 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
     );
     for k in 1..=slices {
         sim.run_until(until * k / slices);
-        println!(
+        say!(
             "  t = {:>5} s  events {:>9}  history {:>6} ops  peak RSS {} KiB",
             sim.now() / 1000,
             sim.events(),
@@ -243,10 +248,10 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
         );
     }
     let wall = t0.elapsed().as_secs_f64();
-    println!("simulated seconds per wall second: {:.0}", until as f64 / 1000.0 / wall);
-    println!("events per wall second: {:.0}", sim.events() as f64 / wall);
-    println!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
-    println!("violations: {}", sim.violations().len());
+    say!("simulated seconds per wall second: {:.0}", until as f64 / 1000.0 / wall);
+    say!("events per wall second: {:.0}", sim.events() as f64 / wall);
+    say!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
+    say!("violations: {}", sim.violations().len());
     Ok(if sim.violations().is_empty() { 0 } else { 1 })
 }
 
@@ -256,39 +261,78 @@ fn cmd_check(args: &[String]) -> Result<u8, String> {
 }
 
 /// `cap check-bench [DIR]`: the checker's time on every Porcupine history, beside Porcupine's.
+/// Every file needs a verdict in `verdicts.tsv` and every verdict a file: one missing either
+/// way is reported (MISSING) and fails the command, as does a wrong verdict.
 fn cmd_check_bench(args: &[String]) -> Result<u8, String> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine");
     let dir = args.first().map(PathBuf::from).unwrap_or(default);
     let verdicts = std::fs::read_to_string(dir.join("verdicts.tsv"))
         .map_err(|e| format!("cannot read {}: {e}", dir.join("verdicts.tsv").display()))?;
-    let mut reference = std::collections::BTreeMap::new();
-    for line in verdicts.lines().skip(1) {
-        let f: Vec<&str> = line.split('\t').collect();
-        // `NA` marks the empty etcd_095 history, which has no verdict: any answer is accepted.
-        if f.len() >= 4 && f[2] != "NA" {
-            reference.insert(f[0].to_string(), (f[2] == "true", f[3].parse::<f64>().unwrap_or(f64::NAN)));
+    // file → (expected verdict, None for `NA`: the empty etcd_095, which has none; Go ms)
+    let mut reference: BTreeMap<String, (Option<bool>, f64)> = BTreeMap::new();
+    for (n, line) in verdicts.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
         }
+        let f: Vec<&str> = line.split('\t').collect();
+        let expect = match f.get(2).copied() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some("NA") => None,
+            _ => {
+                return Err(format!(
+                    "{} line {}: expected FILE, OPS, true|false|NA, GO_MS separated by tabs",
+                    dir.join("verdicts.tsv").display(),
+                    n + 1
+                ))
+            }
+        };
+        reference.insert(f[0].to_string(), (expect, f.get(3).and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN)));
     }
     let rows = cap_playground::check::cli::bench_porcupine(&dir);
-    let (mut ours, mut theirs, mut wrong) = (0.0, 0.0, 0);
-    println!("{:<24} {:>10} {:>14}  verdict", "file", "cap ms", "porcupine ms");
+    let (mut ours, mut theirs, mut wrong, mut missing, mut failed) = (0.0, 0.0, 0, 0, 0);
+    say!("{:<24} {:>10} {:>14}  verdict", "file", "cap ms", "porcupine ms");
     for (file, ms, lin) in &rows {
-        let (expect, go) = reference.get(file).copied().unwrap_or((*lin, f64::NAN));
-        if expect != *lin {
-            wrong += 1;
-        }
+        let (expect, go) = match reference.get(file) {
+            Some(&(e, go)) => (Some(e), go),
+            None => (None, f64::NAN),
+        };
+        let note = match (lin, expect) {
+            (Err(e), _) => {
+                failed += 1;
+                format!("  FAILED: {e}")
+            }
+            (Ok(_), None) => {
+                missing += 1;
+                "  MISSING from verdicts.tsv".to_string()
+            }
+            (Ok(l), Some(Some(e))) if *l != e => {
+                wrong += 1;
+                "  WRONG".to_string()
+            }
+            (Ok(_), Some(None)) => "  (no labelled verdict: NA)".to_string(),
+            _ => String::new(),
+        };
         ours += ms;
         if go.is_finite() {
             theirs += go;
         }
-        println!(
-            "{file:<24} {ms:>10.3} {go:>14.3}  {}{}",
-            if *lin { "linearizable" } else { "not linearizable" },
-            if expect != *lin { "  WRONG" } else { "" }
-        );
+        let shown = match lin {
+            Ok(true) => "linearizable",
+            Ok(false) => "not linearizable",
+            Err(_) => "-",
+        };
+        say!("{file:<24} {ms:>10.3} {go:>14.3}  {shown}{note}");
     }
-    println!("total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts", rows.len());
-    Ok(if wrong == 0 && !rows.is_empty() { 0 } else { 1 })
+    for file in reference.keys().filter(|f| !rows.iter().any(|(r, _, _)| r == *f)) {
+        missing += 1;
+        say!("{file:<24} MISSING: listed in verdicts.tsv, no such file");
+    }
+    say!(
+        "total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts, {missing} missing, {failed} failed",
+        rows.len()
+    );
+    Ok(if wrong == 0 && missing == 0 && failed == 0 && !rows.is_empty() { 0 } else { 1 })
 }
 
 /// `cap gen-history`: a deterministic single-register history as a Jepsen etcd log on stdout.
@@ -315,6 +359,11 @@ fn cmd_gen_history(args: &[String]) -> Result<u8, String> {
         }
         i += 1;
     }
-    print!("{}", to_jepsen_log(&register_history(&spec)));
+    {
+        use std::io::Write;
+        if std::io::stdout().lock().write_all(to_jepsen_log(&register_history(&spec)).as_bytes()).is_err() {
+            return Ok(0); // a closed pipe: nothing more to say
+        }
+    }
     Ok(0)
 }

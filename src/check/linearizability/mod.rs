@@ -233,15 +233,15 @@ fn unknown(limit: Limit, limits: &Limits, what: &str) -> Verdict {
     Verdict::Unknown { limit, reason }
 }
 
-/// `512 MB`, `1.0 GB`, `640 KB`.
+/// `512 MiB`, `1.0 GiB`, `640 KiB`.
 pub fn show_bytes(b: usize) -> String {
     let b = b as f64;
-    if b >= 1e9 {
-        format!("{:.1} GB", b / 1e9)
-    } else if b >= 1e6 {
-        format!("{:.0} MB", b / 1e6)
+    if b >= (1u64 << 30) as f64 {
+        format!("{:.1} GiB", b / (1u64 << 30) as f64)
+    } else if b >= (1u64 << 20) as f64 {
+        format!("{:.1} MiB", b / (1u64 << 20) as f64)
     } else {
-        format!("{:.0} KB", b / 1e3)
+        format!("{:.0} KiB", b / 1024.0)
     }
 }
 
