@@ -92,6 +92,8 @@ const DEFAULT_LINE = { x1: 470, y1: 388, x2: 470, y2: 12 }; // bottom → top: s
 /** Every protocol the element accepts; each lives in one wasm bundle (www/pkg/<bundle>/). */
 export const PROTOCOLS = ['raft', 'paxos', 'multipaxos', 'dynamo', 'zab', '2pc'];
 /** protocol → the wasm bundle carrying it (one cargo feature per bundle). */
+/** Witness lines shown before the list says how many more there are (as `cap check`). */
+const WITNESS_LINES_SHOWN = 12;
 export const BUNDLE_OF = { raft: 'raft', paxos: 'paxos', multipaxos: 'paxos', dynamo: 'dynamo', zab: 'zab', '2pc': 'twopc' };
 
 /** bundle → its view module, loaded with the bundle (counted on that bundle's page only). */
@@ -901,8 +903,8 @@ class CapPlayground extends HTMLElement {
     const c = f.consistency || {}, { verdict } = this._verdict(f), n = c.checked_ops ?? 0;
     const b = this.$('.verdict');
     const [cls, big, sub] = verdict === 'linearizable_so_far' ? ['ok', '✓ linearizable so far', `checked ${n} ops${c.capped ? ` (first ${n} ops; later ones not checked)` : ''}`]
-      : verdict === 'violation' ? ['bad', '✕ violation: not linearizable', 'click to see the operations that cannot be ordered']
-      : verdict === 'unknown' ? ['unk', '? unknown', `the checker ran out of budget on ${n} ops`]
+      : verdict === 'violation' ? ['bad', '✕ violation: not linearizable', this._verdict(f).witness ? 'click to see the operations that cannot be ordered' : 'finding and checking the operations that cannot be ordered…']
+      : verdict === 'unknown' ? ['unk', '? unknown', f.consistency?.live?.verdict?.reason ?? `the checker ran out of budget on ${n} ops`]
       : ['none', 'consistency not checked', 'no live checker for this run'];
     A(b, 'class', `verdict ${cls}`);
     A(b, 'data-verdict', verdict || '');
@@ -975,11 +977,15 @@ class CapPlayground extends HTMLElement {
     sen.hidden = ul.hidden = !w;
     if (w) {
       T(sen, `✕ ${w.sentence}`);
-      const sig = w.lines.join('\n') + w.minimal;
+      const sig = w.lines.join('\n') + w.reduction;
       if (ul.__sig !== sig) {
         ul.__sig = sig;
-        ul.replaceChildren(...w.lines.map((l) => { const li = document.createElement('li'); li.textContent = l; return li; }));
-        if (!w.minimal) { const li = document.createElement('li'); li.textContent = '(not shrunk to a minimal set)'; ul.append(li); }
+        // A long witness is shortened for display, and says so (the full list is in state()).
+        const li = (t) => { const e = document.createElement('li'); e.textContent = t; return e; };
+        const shown = w.lines.slice(0, WITNESS_LINES_SHOWN);
+        ul.replaceChildren(...shown.map(li));
+        if (shown.length < w.lines.length) ul.append(li(`… shortened for display: ${shown.length} of the witness's ${w.lines.length} operations shown`));
+        ul.append(li(w.reduction));
       }
     }
   }

@@ -6,6 +6,7 @@
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
 //! cap check FILE                    is this Jepsen / Porcupine / Knossos history linearizable?
 //! cap gen-history --ops N           a generated single-register history (benchmarks)
+//! cap fuzz-check --cases N          mutated corpus histories through the parsers and the checker
 //! cap check-bench [DIR]             the checker's time on Porcupine's histories
 //! ```
 //! Exit codes: 0 ok, 1 an invariant was violated (or a history that must be linearizable is
@@ -32,7 +33,8 @@ const USAGE: &str = "usage:
   cap check FILE [--budget STEPS] [--max-memory SIZE] [--model register|cas-register] [--initial N|nil]
                  [--new-process-on-reuse] [--full-witness] [--stats]
   cap check-bench [DIR]
-  cap gen-history --ops N [--stale-read] [--clients C] [--seed S]";
+  cap gen-history --ops N [--stale-read] [--clients C] [--seed S]
+  cap fuzz-check [--cases N] [--seed S] [--out DIR]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Some("check") => cmd_check(&args[1..]),
         Some("check-bench") => cmd_check_bench(&args[1..]),
         Some("gen-history") => cmd_gen_history(&args[1..]),
+        Some("fuzz-check") => cmd_fuzz_check(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             say!("{USAGE}");
             Ok(0)
@@ -366,4 +369,68 @@ fn cmd_gen_history(args: &[String]) -> Result<u8, String> {
         }
     }
     Ok(0)
+}
+
+/// `cap fuzz-check`: mutated corpus histories (Porcupine's, from the repository) through every
+/// parser and the checker. A case that fails is written to DIR (default `tests/data/fuzz`) as a
+/// regression file; a panic aborts `cap` (release builds abort on panic), so the case about to
+/// run is written to DIR/current-case.txt first and removed when the run ends cleanly.
+fn cmd_fuzz_check(args: &[String]) -> Result<u8, String> {
+    use cap_playground::check::fuzz::{builtin_corpus, mutate, run_case, FuzzTotals};
+    let (mut cases, mut seed) = (10_000u64, 1u64);
+    let mut out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--cases" => {
+                cases = value_of(args, &mut i, "--cases")?.parse().map_err(|_| "--cases needs a whole number")?
+            }
+            "--seed" => seed = value_of(args, &mut i, "--seed")?.parse().map_err(|_| "--seed needs a whole number")?,
+            "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
+            other => {
+                return Err(format!("fuzz-check: unknown option '{other}': accepted --cases N, --seed S, --out DIR"))
+            }
+        }
+        i += 1;
+    }
+    let mut corpus = builtin_corpus();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine");
+    for sub in ["jepsen", "kv"] {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(data.join(sub))
+            .map_err(|e| format!("cannot read {}: {e}", data.join(sub).display()))?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for p in names {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            if name.ends_with(".log") || name.ends_with(".txt") {
+                let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                corpus.push((name, text));
+            }
+        }
+    }
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let current = out.join("current-case.txt");
+    let t0 = Instant::now();
+    let mut totals = FuzzTotals::default();
+    let mut findings = 0u64;
+    for case in 0..cases {
+        let input = mutate(seed, case, &corpus);
+        std::fs::write(&current, &input).map_err(|e| format!("cannot write {}: {e}", current.display()))?;
+        let outcome = run_case(&input);
+        if let Some(problem) = &outcome.problem {
+            findings += 1;
+            let path = out.join(format!("seed{seed}-case{case}.txt"));
+            std::fs::write(&path, &input).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            say!("FINDING seed {seed} case {case}: {problem} (input: {})", path.display());
+        }
+        totals.add(&outcome);
+        if (case + 1) % 5_000 == 0 {
+            eprintln!("  {} cases ({:.1} s)", case + 1, t0.elapsed().as_secs_f64());
+        }
+    }
+    let _ = std::fs::remove_file(&current);
+    say!("fuzz-check seed {seed}: {totals}; {findings} findings; {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(if findings == 0 { 0 } else { 1 })
 }

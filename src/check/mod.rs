@@ -6,6 +6,7 @@ pub mod cli;
 pub mod consistency;
 pub mod dynamo;
 pub mod formats;
+pub mod fuzz;
 pub mod history;
 pub mod linearizability;
 pub mod paxos;

@@ -233,16 +233,19 @@ fn unknown(limit: Limit, limits: &Limits, what: &str) -> Verdict {
     Verdict::Unknown { limit, reason }
 }
 
-/// `512 MiB`, `1.0 GiB`, `640 KiB`.
+/// `512.0 MiB`, `1.0 GiB`, `640 KiB` (integer arithmetic: float formatting would add kilobytes
+/// of code to every wasm bundle).
 pub fn show_bytes(b: usize) -> String {
-    let b = b as f64;
-    if b >= (1u64 << 30) as f64 {
-        format!("{:.1} GiB", b / (1u64 << 30) as f64)
-    } else if b >= (1u64 << 20) as f64 {
-        format!("{:.1} MiB", b / (1u64 << 20) as f64)
+    let b = b as u64;
+    let (unit, name) = if b >= 1 << 30 {
+        (1u64 << 30, "GiB")
+    } else if b >= 1 << 20 {
+        (1 << 20, "MiB")
     } else {
-        format!("{:.0} KiB", b / 1024.0)
-    }
+        return format!("{} KiB", b.div_ceil(1024));
+    };
+    let tenths = (b * 10 + unit / 2) / unit;
+    format!("{}.{} {name}", tenths / 10, tenths % 10)
 }
 
 /// Check any model's operations: partition by key, search every key (round-robin so one hard

@@ -3,6 +3,7 @@
 //! compare-and-set register) with its sentences, and Porcupine's string key-value map.
 
 use crate::check::history::{Operation, Outcome};
+use crate::protocol::sort;
 use crate::protocol::{ClientOp, ClientResult, Value};
 use serde::Serialize;
 use std::hash::Hash;
@@ -288,7 +289,6 @@ impl Model for RegisterModel {
     /// operations plus the relaxed compare-and-sets) keeps every order possible (an earlier
     /// invocation only allows more placements). Compare-and-sets are all kept.
     fn prune_relaxed(&self, definite: &[&ModelOp<RegInput, RegOutput>], relaxed: OpsOf<Self>) -> OpsOf<Self> {
-        use std::collections::BTreeMap;
         // Values some operation can tell apart from the others.
         let mut seen: Vec<Value> = Vec::new();
         for o in definite {
@@ -305,24 +305,26 @@ impl Model for RegisterModel {
                 cas += 1;
             }
         }
-        seen.sort_unstable();
-        seen.dedup();
+        sort::sort(&mut seen);
         let k = definite.len() + cas;
-        // Class of a write: its value if some operation looks at it, else "any other value".
-        let mut by_class: BTreeMap<Option<Value>, Vec<(u64, usize)>> = BTreeMap::new();
+        // Writes by (class, invocation, position): the class is the value if some operation
+        // looks at it, else "any other value" (None).
+        let mut writes: Vec<(Option<Value>, u64, usize)> = Vec::new();
         let mut keep = vec![false; relaxed.len()];
         for (i, o) in relaxed.iter().enumerate() {
             match o.input.op {
                 RegOp::Write { value } => {
                     let class = seen.binary_search(&value).ok().map(|_| value);
-                    by_class.entry(class).or_default().push((o.call, i));
+                    writes.push((class, o.call, i));
                 }
                 _ => keep[i] = true,
             }
         }
-        for (_, mut members) in by_class {
-            members.sort_unstable();
-            for &(_, i) in members.iter().take(k) {
+        sort::sort(&mut writes);
+        let mut run = 0usize;
+        for (j, &(class, _, i)) in writes.iter().enumerate() {
+            run = if j > 0 && writes[j - 1].0 == class { run + 1 } else { 0 };
+            if run < k {
                 keep[i] = true;
             }
         }
