@@ -61,7 +61,9 @@ const lightFrameOf = (pg, prev) => {
     const p = prev.nodes[i];
     if (!p) return;
     if (nd.log) { nd.log = p.log; nd.kv = p.kv; }
-    if (p.durable && nd.durable?.log) { nd.durable.log = p.durable.log; nd.durable.kv = p.durable.kv; }
+    // The persisted copy (nodes[].durable), when a light frame leaves it out or strips it the same way.
+    if (p.durable && !nd.durable) nd.durable = p.durable;
+    else if (p.durable && nd.durable.log) { nd.durable.log = p.durable.log; nd.durable.kv = p.durable.kv; }
   });
   return f;
 };

@@ -4,8 +4,8 @@
 //
 //   default export { name, mount(host) → instance }     mount: once, when the element is created
 //   instance (every member optional):
-//     reset()                 a new run exists (host.f is its first frame, host.pg the simulator,
-//                             host.view its protocol's view)
+//     reset(scenario)         a new run exists (its scenario object; host.pg is the simulator,
+//                             host.view its protocol's view; its first frame follows)
 //     frame(f, t, slow)       a frame was drawn: f the frame, t the render time (simulated ms);
 //                             slow = one of the ~10 Hz frames: do DOM work only then
 //     notice(nt, prev)        a simulator notice (crashed, leader_elected, …) arrived; prev = the
