@@ -128,6 +128,7 @@ export default {
     const badge = c.vi.pref?.get(id) ?? '';
     if (k.dy === dy && k.alive === alive && k.side === nd.side && k.sel === c.sel && k.drag === c.drag && k.badge === badge && k.sw === c.sw) return false;
     k.dy = dy; k.alive = alive; k.side = nd.side; k.sel = c.sel; k.drag = c.drag; k.badge = badge; k.sw = c.sw;
+    const was = r.sub.__t + !!r.badge.__c?.visibility?.startsWith('v');
     A(r.g, 'data-role', role);
     A(r.g, 'data-side', String(nd.side));
     const keys = dy.keys.length, sib = dy.keys.reduce((m, kv) => Math.max(m, kv.siblings), 0), hints = dy.hints.length;
@@ -142,7 +143,7 @@ export default {
     A(r.badge, 'visibility', badge ? 'visible' : 'hidden');
     A(r.badge, 'class', String(badge)[0] === 'h' ? 'badge hint' : 'badge');
     T(r.btxt, String(badge));
-    return true;
+    return r.sub.__t + !!r.badge.__c?.visibility?.startsWith('v') !== was; // the label under it, the badge: the glyph's size
   },
 
   panel: {

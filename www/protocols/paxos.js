@@ -80,6 +80,7 @@ export default {
     // Views are new objects only when a frame was pulled.
     if (k.px === px && k.alive === alive && k.side === nd.side && k.sel === c.sel && k.drag === c.drag && k.lead === nd.role && k.sw === c.sw) return false;
     k.px = px; k.alive = alive; k.side = nd.side; k.sel = c.sel; k.drag = c.drag; k.lead = nd.role; k.sw = c.sw;
+    const was = r.sub.__t;
     A(r.g, 'data-role', role);
     A(r.g, 'data-side', String(nd.side));
     const bal = px.promised ?? px.ballot, round = bal ? parseInt(bal, 10) || 0 : 0, chosen = c.f.protocol === 'paxos' ? px.chosen : null;
@@ -93,7 +94,7 @@ export default {
     A(r.sub, 'class', chosen ? 'sub chosen' : lead ? 'sub lead' : 'sub');
     A(r.g, 'aria-label', `n${c.id}, ${alive ? roleWords(px.roles, ', ') + (lead ? ', leader' : '') : 'crashed'}, ${c.sw}, promised ballot ${px.promised ?? 'none'}` +
       (px.accepted ? `, accepted ${px.accepted}` : '') + (chosen ? `, chosen value ${chosen}` : ''));
-    return true;
+    return r.sub.__t !== was; // the label under it: the glyph's size
   },
 
   panel: {

@@ -31,11 +31,9 @@ export default {
   stripTitle: 'logs (cells = entries, number = term; solid = committed)',
 
   glyph(r, nd, c) {
-    const role = c.alive ? nd.role : 'crashed', k = r.k;
-    let changed = false;
+    const role = c.alive ? nd.role : 'crashed', k = r.k, dots = r.dots.length;
     if (k.role !== role || k.term !== nd.term || k.side !== nd.side || k.ci !== nd.commit_index || k.sel !== c.sel || k.drag !== c.drag || k.sw !== c.sw) {
       k.role = role; k.term = nd.term; k.side = nd.side; k.ci = nd.commit_index; k.sel = c.sel; k.drag = c.drag; k.sw = c.sw;
-      changed = true;
       A(r.g, 'data-role', role);
       A(r.g, 'data-side', String(nd.side));
       A(r.g, 'class', `node ${role} t${c.alive ? nd.term % 6 : 0}${c.sel ? ' sel' : ''}${c.drag ? ' dragging' : ''}`);
@@ -46,7 +44,8 @@ export default {
     }
     timerArc(r, nd, c.t, c.alive, c.opt.reduced);
     voteDots(r, nd, c, c.alive && (role === 'candidate' || role === 'pre_candidate'));
-    return changed;
+    // Its size changes only when the vote dots are first drawn (the letter and term stay in the circle).
+    return r.dots.length !== dots;
   },
 
   panel: {

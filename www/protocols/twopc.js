@@ -119,6 +119,7 @@ export default {
     const tp = nd.twopc, k = r.k, alive = c.alive, id = c.id;
     if (k.tp === tp && k.alive === alive && k.sel === c.sel && k.drag === c.drag && k.side === nd.side && k.sw === c.sw) return false;
     k.tp = tp; k.alive = alive; k.sel = c.sel; k.drag = c.drag; k.side = nd.side; k.sw = c.sw;
+    const was = r.sub.__fit;
     const coord = tp.role === 'coordinator';
     const role = alive ? tp.role : 'crashed';
     const locks = tp.locks.map((l) => l.key);
@@ -139,7 +140,7 @@ export default {
     A(r.sub, 'class', blocked.length && alive ? 'sub warn' : locks.length && alive ? 'sub lock' : 'sub');
     A(r.g, 'aria-label', `n${id}, ${alive ? tp.role : 'crashed'}, ${c.sw}` + (coord ? '' : `, balances ${bal || 'none'}`) +
       (locks.length ? `, holds locks on ${locks.join(', ')}` : '') + (blocked.length && alive ? `, BLOCKED for ${secs(b)} waiting for the decision` : ''));
-    return true;
+    return r.sub.__fit !== was; // the label under it: the glyph's size
   },
 
   panel: {

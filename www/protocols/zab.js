@@ -71,7 +71,7 @@ export default {
    * state / vote line and the vote arrow; the timer arc, and vote dots while LOOKING.
    */
   glyph(r, nd, c) {
-    const z = nd.zab, id = c.id, k = r.k, alive = c.alive;
+    const z = nd.zab, id = c.id, k = r.k, alive = c.alive, dots = r.dots.length;
     const role = alive ? ROLE[nd.role] || nd.role : 'crashed';
     let e = r.zab;
     if (!e) {
@@ -104,8 +104,9 @@ export default {
     timerArc(r, nd, c.t, alive, c.opt.reduced);
     voteDots(r, nd, c, alive && role === 'candidate');
     // The rest only when a new frame was pulled (views are new objects then) or the selection changed.
-    if (k.zv === z && k.alive === alive && k.side === nd.side && k.sel === c.sel && k.drag === c.drag && k.sw === c.sw) return false;
+    if (k.zv === z && k.alive === alive && k.side === nd.side && k.sel === c.sel && k.drag === c.drag && k.sw === c.sw) return r.dots.length !== dots;
     k.zv = z; k.alive = alive; k.side = nd.side; k.sel = c.sel; k.drag = c.drag; k.sw = c.sw;
+    const was = `${r.sub.__fit}|${e.txt.__t}`;
     A(r.g, 'data-role', role);
     A(r.g, 'data-side', String(nd.side));
     A(r.g, 'data-state', alive ? z.state : 'CRASHED');
@@ -125,7 +126,8 @@ export default {
         (z.state === 'FOLLOWING' && nd.leader != null ? `, follows n${nd.leader}` : '') + (z.state === 'LEADING' ? `, epoch ${z.epoch}${z.established ? ' established' : ' not yet established'}` : '') +
         `; currentEpoch ${z.current_epoch}, acceptedEpoch ${z.accepted_epoch}, last zxid ${z.last_zxid}, committed to ${z.commit_zxid}`
       : `n${id}, crashed, ${c.sw} (durable: currentEpoch ${z.current_epoch}, acceptedEpoch ${z.accepted_epoch}, history to ${z.last_zxid})`);
-    return true;
+    // The glyph's size: the state line, the pill, the vote dots.
+    return `${r.sub.__fit}|${e.txt.__t}` !== was || r.dots.length !== dots;
   },
 
   panel: {
