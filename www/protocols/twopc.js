@@ -170,7 +170,7 @@ export default {
       return [['role', coord ? 'coordinator: logs BEGIN, forces COMMIT before sending it, ABORT, END' : 'participant: locks, forces PREPARED, votes'],
         ['committed / aborted', `${tp.committed} / ${tp.aborted}`], ['cooperative termination', tp.cooperative_termination ? 'on' : 'off']];
     },
-    lost: 'its locks (a restart takes them again from its PREPARED records) and the transactions in progress',
+    lost: 'locks and transactions in progress (its log brings them back)',
     table: (nd) => [['txn', 'state', 'keys', 'detail'],
       ...nd.twopc.txns.map((t) => ['t' + t.id, t.state === 'blocked' ? `BLOCKED ${secs(t.blocked_ms)}` : t.state, t.keys.join(',') || '—',
         t.text || (t.blocked_ms ? `was blocked ${secs(t.blocked_ms)}` : '')])],

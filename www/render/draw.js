@@ -47,7 +47,8 @@ export const storeText = (kv) => Object.entries(kv || {}).map(([k, v]) => `${k}=
 
 /**
  * Write `text` into the SVG <text> element `e`, at most `max` characters a line: one line when it
- * fits, else two lines broken at a space (the second `lineH` units lower), else cut with "…".
+ * fits, else two lines (the second `lineH` units lower) broken after a " · " or ", " when one
+ * gives two lines that fit, else at the last space that does, else cut with "…".
  * textContent stays the whole text when it is wrapped (the first line keeps its trailing space);
  * returns true when the text had to be cut (the caller puts the full text in the tooltip).
  */
@@ -56,8 +57,16 @@ export function fitText(e, text, max, lineH = 12) {
   e.__fit = text; e.__fitMax = max; e.__t = undefined;
   let lines = [text];
   if (text.length > max) {
-    // The last space that leaves a first line of at most `max` characters.
-    const i = text.lastIndexOf(' ', max);
+    // After a separator (the most even split), else after the last space that fits.
+    let i = -1;
+    for (const sep of [' · ', ', ']) {
+      for (let j = text.indexOf(sep); j >= 0; j = text.indexOf(sep, j + 1)) {
+        const at = j + sep.length - 1, a = at + 1, b = text.length - a;
+        if (a <= max && b <= max && (i < 0 || Math.abs(a - b) < Math.abs(2 * (i + 1) - text.length))) i = at;
+      }
+      if (i >= 0) break;
+    }
+    if (i < 0) i = text.lastIndexOf(' ', max);
     lines = i > 0 ? [text.slice(0, i + 1), text.slice(i + 1)] : [text.slice(0, max - 1) + '…'];
     if (lines[1] && lines[1].length > max) lines[1] = lines[1].slice(0, max - 1) + '…';
   }
