@@ -8,7 +8,7 @@ use cap_playground::core::history::Outcome;
 use cap_playground::core::vecmap::VecMap;
 use cap_playground::protocol::paxos::{Cmd, Durable, Msg, MultiPaxos, Paxos, PaxosConfig, Phase, Roles, Timer, DECREE};
 use cap_playground::protocol::{ClientId, ClientOp, ClientResult, NodeId, Outbox, Output, Protocol, RequestId, Time};
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 use cap_playground::sim::scenario::Scenario;
 use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::{NodeSlot, Sim};

@@ -3,7 +3,7 @@
 
 use cap_playground::core::history::Outcome;
 use cap_playground::protocol::raft::Raft;
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 use cap_playground::sim::scenario::{Action, Member, Scenario};
 use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::Sim;

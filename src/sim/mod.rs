@@ -8,7 +8,6 @@
 //! iteration order could leak into behaviour, so a scenario and seed give the same trace —
 //! and the same [`Sim::trace_hash`] — natively and in wasm.
 
-pub mod any;
 pub mod client;
 pub mod frame;
 pub mod scenario;

@@ -222,7 +222,7 @@ pub struct SeedReport {
 /// `linearizable` is set and the protocol promises it, the client history's linearizability.
 pub fn run_scenario(scenario: Scenario, linearizable: bool) -> Result<SeedReport, String> {
     use crate::check::linearizability::{check_history, Verdict};
-    let mut sim = super::any::AnySim::new(scenario.clone())?;
+    let mut sim = crate::registry::any::AnySim::new(scenario.clone())?;
     sim.run_until(scenario.until);
     // End-state invariants (Dynamo's convergence) after a quiet time; a no-op for Raft.
     sim.settle();

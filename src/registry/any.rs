@@ -2,9 +2,6 @@
 //! simulator itself is generic ([`Sim<P>`]); this enum is the only place that lists protocols,
 //! so the CLI and the wasm layer stay protocol-neutral.
 
-use super::frame::Frame;
-use super::scenario::{Action, Scenario, PROTOCOLS};
-use super::{Sim, Violation};
 use crate::core::history::Operation;
 #[cfg(feature = "dynamo")]
 use crate::protocol::dynamo::{Dynamo, DynamoConfig};
@@ -16,6 +13,9 @@ use crate::protocol::raft::{Raft, RaftConfig};
 use crate::protocol::twopc::{TwoPc, TwoPcConfig};
 #[cfg(feature = "zab")]
 use crate::protocol::zab::{Zab, ZabConfig};
+use crate::sim::frame::Frame;
+use crate::sim::scenario::{Action, Scenario, PROTOCOLS};
+use crate::sim::{Sim, Violation};
 
 #[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab", feature = "twopc")))]
 compile_error!("enable at least one protocol feature: raft, paxos, dynamo, zab or twopc");
@@ -278,7 +278,7 @@ impl AnySim {
         each!(self, s => s.expire_lost())
     }
     /// Recent semantic events, newest last.
-    pub fn notices(&self) -> &std::collections::VecDeque<super::TimedNotice> {
+    pub fn notices(&self) -> &std::collections::VecDeque<crate::sim::TimedNotice> {
         each!(self, s => s.notices())
     }
     /// Stale reads so far.

@@ -1,0 +1,3 @@
+//! The protocols this build knows, and the one handle that runs any of them ([`any::AnySim`]).
+
+pub mod any;
