@@ -56,12 +56,13 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 //                shared JS + CSS fell from 35.7 to 29.8 KB (Paxos's slots, Dynamo's ring and N/R/W left
 //                it), each page adds its view (raft 3.0, paxos 3.1, twopc 3.2, dynamo 4.5, zab 5.2 KB):
 //                raft 186.9 KB (was 189.9), paxos 194.7 (197.5), dynamo 197.6 (199.0), zab 192.7 (196.1),
-//                twopc 199.5 (205.5); JS + CSS per page 35.5 to 37.7 KB
+//                twopc 199.5 (205.5); JS + CSS per page 35.5 to 37.7 KB. After main's layered Rust folders
+//                (wasm +0.2 KB): dynamo 198.0, paxos 195.0, raft 187.3, zab 193.0, twopc 199.8 KB
 const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
-const RATCHET_KB = 198; // per bundle: shared JS + CSS + the bundle's glue, view and wasm (the largest page, rounded up)
+const RATCHET_KB = 199; // per bundle: shared JS + CSS + the bundle's glue, view and wasm (the largest page, rounded up)
 const JS_RATCHET_KB = 38; // the shared JavaScript + CSS (minified) + a bundle's glue and view: the element's share
 // Pages with their own ratchet (their wasm is the largest, or the smallest).
-const RATCHET_OF = { twopc: 200, zab: 193 }, JS_RATCHET_OF = { twopc: 36, zab: 38 };
+const RATCHET_OF = { twopc: 201, zab: 194 }, JS_RATCHET_OF = { twopc: 37, zab: 39 };
 
 const built = fs.existsSync(path.join(DIST, 'index.html'));
 let s;
@@ -80,12 +81,13 @@ function needDist(t) {
 test(`dist/ served under ${PREFIX} renders the playground with no errors, fetching only the raft wasm, once`, async (t) => {
   if (!needDist(t)) return;
   const page = await s.context.newPage();
-  const outside = [], wasm = [], pkg = [], warnings = [];
+  const outside = [], wasm = [], pkg = [], views = [], warnings = [];
   page.on('request', (req) => {
     const u = new URL(req.url());
     if (/^https?:$/.test(u.protocol) && !u.pathname.startsWith(PREFIX)) outside.push(req.url());
     if (u.pathname.endsWith('.wasm')) wasm.push(req.url());
     if (u.pathname.includes('/pkg/')) pkg.push(u.pathname);
+    if (u.pathname.startsWith(`${PREFIX}protocols/`)) views.push(u.pathname.slice(PREFIX.length));
   });
   page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
   watchPage(page);
@@ -105,6 +107,8 @@ test(`dist/ served under ${PREFIX} renders the playground with no errors, fetchi
   assert.deepEqual(outside, [], 'requests outside the sub-path');
   assert.equal(wasm.length, 1, `the wasm was requested ${wasm.length} times: ${wasm.join(', ')}`);
   assert.ok(pkg.length && pkg.every((p) => p.startsWith(`${PREFIX}pkg/raft/`)), `the Raft page downloaded other bundles: ${pkg.join(', ')}`);
+  // Protocol views come with their bundle only: the Raft page loads Raft's, once, and no other.
+  assert.deepEqual(views, ['protocols/raft.js'], `protocol views the Raft page downloaded: ${views.join(', ')}`);
   assert.deepEqual(warnings, [], 'console warnings');
   s.assertNoErrors(page);
   await page.close();
