@@ -3,16 +3,19 @@
 //! last-writer-wins losing writes, sloppy quorum and hinted handoff, read repair and
 //! anti-entropy, a seed sweep, and the CAP contrast with Raft on the same partition.
 
-use cap_playground::check::history::{Operation, Outcome};
+use cap_playground::check::consistency::Consistency;
+use cap_playground::core::history::{Operation, Outcome};
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::dynamo::{Dynamo, DynamoConfig, Msg, Ring};
 use cap_playground::protocol::{ClientOp, ClientResult, NodeId, Outbox, Output, Protocol};
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
-fn dynamo(text: &str) -> Sim<Dynamo> {
+fn dynamo(text: &str) -> Sim<Dynamo, Consistency> {
     let s = Scenario::from_json(text).unwrap_or_else(|e| panic!("{e}"));
     let config: DynamoConfig = serde_json::from_str(s.config.as_ref().map(|c| c.get()).unwrap_or("{}")).unwrap();
     config.validate().unwrap();
@@ -30,7 +33,7 @@ fn availability(history: &[Operation], c: u32, from: u64, to: u64) -> (usize, us
     (ops.iter().filter(|o| o.outcome == Some(Outcome::Ok)).count(), ops.len())
 }
 
-fn assert_clean(sim: &Sim<Dynamo>) {
+fn assert_clean(sim: &Sim<Dynamo, Consistency>) {
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }
 
@@ -168,7 +171,7 @@ fn s4_5_a_read_waits_for_r_responses_and_merges_them() {
 }
 
 /// Both sides of a 2|3 partition write `x` once each; then heal.
-fn both_sides_write(lww: bool) -> Sim<Dynamo> {
+fn both_sides_write(lww: bool) -> Sim<Dynamo, Consistency> {
     let mut sim = dynamo(&format!(
         r#"{{"protocol":"dynamo","nodes":5,"seed":7,
             "config":{{"last_writer_wins":{lww},"anti_entropy_ms":200}},
@@ -183,7 +186,7 @@ fn both_sides_write(lww: bool) -> Sim<Dynamo> {
     sim
 }
 
-fn owner_versions(sim: &Sim<Dynamo>, key: &str) -> Vec<Vec<i64>> {
+fn owner_versions(sim: &Sim<Dynamo, Consistency>, key: &str) -> Vec<Vec<i64>> {
     let ring = sim.node(0).unwrap().ring().clone();
     ring.preference_list(key)
         .into_iter()
@@ -225,7 +228,7 @@ fn s6_last_writer_wins_silently_loses_one_and_the_lost_write_counter_shows_it() 
         assert_eq!(v, vec![2], "one version survives: the later timestamp");
     }
     assert_eq!(sim.consistency().report().lost_writes, 1, "x=1 was acknowledged and silently lost");
-    let lost: Vec<_> = sim.notices().iter().filter(|n| n.notice.kind == "write_lost").collect();
+    let lost: Vec<_> = sim.notices().iter().filter(|n| n.notice.kind == NoticeKind::WriteLost).collect();
     assert_eq!(lost.len(), 1, "counted once cluster-wide");
     assert!(lost[0].notice.text.contains("x=1"), "{}", lost[0].notice.text);
     // With vector clocks the same run keeps N siblings; LWW loses siblings - 1 writes.
@@ -251,7 +254,7 @@ fn s6_lww_counts_only_concurrent_overwrites_not_causal_ones() {
 }
 
 /// The shared partition for the availability tests: {n0, n1, c0} | {n2, n3, n4, c1}.
-fn partitioned(config: &str, seed: u64) -> Sim<Dynamo> {
+fn partitioned(config: &str, seed: u64) -> Sim<Dynamo, Consistency> {
     let mut sim = dynamo(&format!(
         r#"{{"protocol":"dynamo","nodes":5,"seed":{seed},"config":{config},
             "clients":[{{"node":0,"timeout_ms":800}},{{"node":3,"timeout_ms":800}}],
@@ -312,7 +315,7 @@ fn s4_6_hinted_handoff_hands_the_data_back_after_the_heal() {
     sim.run_until(5_000);
     assert_eq!(sim.node(3).unwrap().versions("x").iter().map(|v| v.value).collect::<Vec<_>>(), vec![6]);
     assert!(sim.node(holders[0]).unwrap().hints().is_empty(), "the hint was deleted once handed over");
-    assert!(sim.notices().iter().all(|n| n.notice.kind != "write_abandoned"));
+    assert!(sim.notices().iter().all(|n| n.notice.kind != NoticeKind::WriteAbandoned));
     assert_clean(&sim);
     // Without handoff (and nothing else to repair), n3 never learns x.
     let mut sim = dynamo(&text.replace("HH", "false"));

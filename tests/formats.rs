@@ -7,7 +7,7 @@ use cap_playground::check::formats::edn::read_all;
 use cap_playground::check::formats::export::to_jepsen_edn;
 use cap_playground::check::formats::{parse_history, parse_jepsen, ExternalHistory, ParseOptions, RegisterKind};
 use cap_playground::check::linearizability::{check_history, Verdict};
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 
 fn opts() -> ParseOptions {
     ParseOptions::default()

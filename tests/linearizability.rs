@@ -5,11 +5,11 @@
 use cap_playground::check::cli::run_check_command;
 use cap_playground::check::formats::export::{to_jepsen_edn, to_porcupine_json};
 use cap_playground::check::formats::{parse_history, parse_jepsen, parse_kv, ExternalHistory, ParseOptions};
-use cap_playground::check::history::{Operation, Outcome};
 use cap_playground::check::linearizability::{
     check_history, check_ops, is_linearizable, CheckResult, Clock, Limit, LiveChecker, LiveVerdict, Model, ModelOp,
     RegInput, RegOp, RegOutput, RegisterModel, Transition, Verdict,
 };
+use cap_playground::core::history::{Operation, Outcome};
 use cap_playground::protocol::{ClientOp, ClientResult};
 use std::path::PathBuf;
 

@@ -3,20 +3,23 @@
 //! fires it) with the invariant checker run after every step; the rest run scenario files and
 //! seed sweeps through the simulator.
 
-use cap_playground::check::history::Outcome;
-use cap_playground::check::{InvariantChecker, Invariants};
+use cap_playground::core::history::Outcome;
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::paxos::{Cmd, Durable, Msg, MultiPaxos, Paxos, PaxosConfig, Phase, Roles, Timer, DECREE};
-use cap_playground::protocol::vecmap::VecMap;
-use cap_playground::protocol::{ClientId, ClientOp, ClientResult, NodeId, Outbox, Output, Protocol, RequestId, Time};
-use cap_playground::sim::any::AnySim;
+use cap_playground::protocol::{
+    ClientId, ClientOp, ClientResult, InvariantChecker, Invariants, NodeId, Outbox, Output, Protocol, RequestId,
+    Server, Time,
+};
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
-use cap_playground::sim::{NodeSlot, Sim};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use cap_playground::sim::Sim;
 use std::path::Path;
 
 /// A hand-driven cluster with the invariant checker watching every step.
 struct Hand<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig> + Invariants> {
-    slots: Vec<NodeSlot<P>>,
+    slots: Vec<Server<P>>,
     config: PaxosConfig,
     wire: Vec<(NodeId, NodeId, Msg)>,
     replies: Vec<(ClientId, RequestId, ClientResult)>,
@@ -39,7 +42,7 @@ impl<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConf
         for i in 0..n {
             let mut out = Outbox::new();
             let node = P::start(i, n, &h.config, None, 0, &mut out);
-            h.slots.push(NodeSlot { node: Some(node), durable: None, timers: VecMap::new(), restarts: 0 });
+            h.slots.push(Server::running(node));
             h.absorb(i, &mut out);
         }
         h
@@ -330,7 +333,9 @@ fn s3_multipaxos_leader_failover_fills_gaps_with_no_ops_and_applies_in_slot_orde
     assert_eq!(reference[1].1.text(), "x=2", "slot 2 kept the value n1 had accepted");
     assert!(reference.iter().skip(2).any(|(_, c)| c.text() == "x=1"), "c0's re-sent write landed later");
     assert!(
-        sim.notices().iter().any(|n| n.notice.kind == "leader_elected" && n.notice.text.contains("1 no-op gap")),
+        sim.notices()
+            .iter()
+            .any(|n| n.notice.kind == NoticeKind::LeaderElected && n.notice.text.contains("1 no-op gap")),
         "the new leader reported the gap"
     );
     for i in 0..5 {

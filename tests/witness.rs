@@ -13,7 +13,7 @@ use cap_playground::check::linearizability::{
     check_history, is_linearizable, partition, register_ops, KvModel, LiveVerdict, Model, ModelOp, RegisterModel,
     Verdict, Witness,
 };
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use std::path::PathBuf;
 

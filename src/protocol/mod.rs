@@ -21,19 +21,16 @@
 //! one scoreboard serve Raft, Paxos, ZAB, 2PC and Dynamo alike.
 
 pub mod dynamo;
-pub mod fnv;
 pub mod paxos;
 pub mod raft;
-pub mod sort;
 #[cfg(feature = "twopc")]
 pub mod twopc;
-pub mod vecmap;
 pub mod zab;
 
+use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 use std::hash::Hash;
-use vecmap::VecMap;
 
 /// Simulated time in integer milliseconds.
 pub type Time = u64;
@@ -281,16 +278,7 @@ impl KvStore {
     }
 }
 
-/// Something worth showing the reader, e.g. "n2 became leader in term 4".
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Notice {
-    /// Machine-readable kind: `leader_elected`, `stepped_down`, `committed`, `snapshot`, ….
-    pub kind: String,
-    /// The protocol's term / epoch / ballot round the notice refers to, when it has one.
-    pub term: Option<u64>,
-    /// One sentence for the reader.
-    pub text: String,
-}
+pub use crate::core::notice::{Notice, NoticeKind};
 
 /// One command a node leaves for the simulator.
 #[derive(Clone, Debug)]
@@ -347,8 +335,8 @@ impl<P: Protocol> Outbox<P> {
         self.items.push(Output::Reply { client, request, result });
     }
     /// Emit a semantic event.
-    pub fn notice(&mut self, kind: &str, term: Option<u64>, text: String) {
-        self.items.push(Output::Notice(Notice { kind: kind.to_string(), term, text }));
+    pub fn notice(&mut self, kind: NoticeKind, term: Option<u64>, text: String) {
+        self.items.push(Output::Notice(Notice { kind, term, text }));
     }
     /// Take everything queued so far.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Output<P>> {
@@ -490,4 +478,46 @@ pub trait Protocol: Sized + Clone {
     }
     /// Renderer view of a message.
     fn msg_info(msg: &Self::Msg) -> MsgInfo;
+}
+
+/// One server as the world holds it and the invariant checkers read it: the running state
+/// machine, and what a crash leaves of it.
+#[derive(Clone, Debug)]
+pub struct Server<P: Protocol> {
+    /// The running state machine; `None` while crashed.
+    pub node: Option<P>,
+    /// The durable state a restart starts from (captured when the node crashed).
+    pub durable: Option<P::Durable>,
+}
+
+impl<P: Protocol> Server<P> {
+    /// A running node with nothing persisted yet.
+    pub fn running(node: P) -> Self {
+        Server { node: Some(node), durable: None }
+    }
+}
+
+/// Safety invariants of a protocol, checked by the simulator after every event that touched a
+/// node. The checker (in the protocol's `invariants.rs`) keeps whatever memory it needs (e.g.
+/// which leader it saw in each term).
+pub trait Invariants: Protocol {
+    /// The checker's state.
+    type Checker: InvariantChecker<Self>;
+}
+
+/// A stateful checker for protocol `P`: it reads the servers, never changes them.
+pub trait InvariantChecker<P: Protocol>: Default + Clone {
+    /// Quiet time (ms) a run needs at its end before [`InvariantChecker::at_rest`] can judge it:
+    /// workload stopped, network healed (see `Sim::settle`). 0: no end-of-run invariants.
+    const SETTLE_MS: Time = 0;
+    /// Check after an event at node `touched`; returns `(invariant name, what was seen)` pairs.
+    fn check(&mut self, now: Time, touched: NodeId, nodes: &[Server<P>]) -> Vec<(String, String)>;
+    /// End-of-run invariants (e.g. Dynamo's convergence), checked once after the quiet time.
+    fn at_rest(&mut self, _now: Time, _nodes: &[Server<P>]) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// Node `id` crashed.
+    fn on_crash(&mut self, _id: NodeId) {}
+    /// Node `id` restarted from its durable state.
+    fn on_restart(&mut self, _id: NodeId) {}
 }

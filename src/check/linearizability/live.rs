@@ -5,7 +5,7 @@ use super::model::{register_op, Clock, ModelOp, RegInput, RegOutput, RegisterMod
 use super::search::{Poll, Search};
 use super::witness::WitnessFinder;
 use super::{show_bytes, Limit, Witness, LIVE_RESERVE_ENTRIES, LIVE_STEPS_PER_CALL, SLICE};
-use crate::check::history::Operation;
+use crate::core::history::Operation;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 

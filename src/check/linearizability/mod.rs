@@ -73,7 +73,7 @@ pub use model::{
     RegOutput, RegisterModel, Transition,
 };
 
-use crate::check::history::Operation;
+use crate::core::history::Operation;
 use search::{Poll, Search};
 use serde::Serialize;
 use std::collections::BTreeMap;

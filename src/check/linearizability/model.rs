@@ -2,8 +2,8 @@
 //! operations with their real-time intervals, our register per key (also Jepsen's etcd
 //! compare-and-set register) with its sentences, and Porcupine's string key-value map.
 
-use crate::check::history::{Operation, Outcome};
-use crate::protocol::sort;
+use crate::core::history::{Operation, Outcome};
+use crate::core::sort;
 use crate::protocol::{ClientOp, ClientResult, Value};
 use serde::Serialize;
 use std::hash::Hash;

@@ -25,7 +25,7 @@
 //! a memo insertion would grow its tables past the limit.
 
 use super::model::{Model, ModelOp, Transition};
-use crate::protocol::sort;
+use crate::core::sort;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};

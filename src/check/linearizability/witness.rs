@@ -31,7 +31,7 @@
 use super::model::{Clock, Model, ModelOp, OpsOf};
 use super::search::{Poll, Search};
 use super::{show_bytes, Limits, Witness};
-use crate::protocol::sort;
+use crate::core::sort;
 
 /// A cut of a history: (index in the partition, possibly relaxed copy of the operation).
 type Cut<M> = Vec<(usize, ModelOp<<M as Model>::Input, <M as Model>::Output>)>;
