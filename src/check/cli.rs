@@ -1,4 +1,5 @@
-//! The native commands over the checker that read files: `cap check FILE` and the benchmark
+//! The native commands over the checker that read files (they compile everywhere, but only the
+//! native `cap` calls them; the wasm bundles never link them): `cap check FILE` and the benchmark
 //! over Porcupine's labelled histories (the parsers themselves, in [`formats`](super::formats),
 //! never touch the file system). Output goes through [`say`]: when stdout is closed
 //! (`cap check … | head`), the process ends quietly (exit 0) instead of panicking.

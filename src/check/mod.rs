@@ -2,7 +2,6 @@
 //! consistency column the simulator feeds through its `Observer` trait, and the history formats.
 //! (Each protocol's invariants live in its own folder, `protocol/<name>/invariants.rs`.)
 
-#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod consistency;
 pub mod formats;
