@@ -37,7 +37,7 @@ use super::{
 use serde::{Deserialize, Serialize};
 
 /// Raft settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RaftConfig {
     /// Election timeout range in ms; each arm draws uniformly from it (§5.2).
@@ -141,7 +141,7 @@ pub struct Snapshot {
 }
 
 /// Durable state (Figure 2): survives a crash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// Latest term this server has seen.
     pub current_term: u64,
@@ -236,7 +236,7 @@ impl Role {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Progress {
     next_index: u64,
     match_index: u64,
@@ -246,7 +246,7 @@ struct Progress {
     recent_active: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct PendingRead {
     client: ClientId,
     request: RequestId,
@@ -255,8 +255,8 @@ struct PendingRead {
     seq: u64,
 }
 
-/// One Raft server.
-#[derive(Clone, Debug)]
+/// One Raft server (`Hash`: the explorer fingerprints whole nodes).
+#[derive(Clone, Debug, Hash)]
 pub struct Raft {
     id: NodeId,
     n: u32,
@@ -579,6 +579,15 @@ impl Raft {
         last_log_term > self.last_term() || (last_log_term == self.last_term() && last_log_index >= self.last_index())
     }
 
+    /// A current leader was heard from now. Only the lease (CheckQuorum, PreVote) reads the time,
+    /// so without them none is kept: a node's state then does not depend on when it last heard,
+    /// only on what it heard (the explorer identifies states that differ only in that).
+    fn heard_leader(&mut self, now: Time) {
+        if self.config.check_quorum || self.config.pre_vote {
+            self.last_leader_contact = Some(now);
+        }
+    }
+
     /// Within an election timeout of hearing from a leader (thesis §4.2.3, §9.6).
     fn in_lease(&self, now: Time) -> bool {
         // A leader is its own lease; a follower's lasts an election timeout past contact.
@@ -663,7 +672,7 @@ impl Raft {
         } else {
             self.reset_election_timer(out);
         }
-        self.last_leader_contact = Some(now);
+        self.heard_leader(now);
         // Entries at or below our snapshot are committed, and so identical to the leader's.
         if prev_log_index < self.snapshot.last_index {
             let skip = (self.snapshot.last_index - prev_log_index) as usize;
@@ -796,7 +805,7 @@ impl Raft {
         } else {
             self.reset_election_timer(out);
         }
-        self.last_leader_contact = Some(now);
+        self.heard_leader(now);
         let idx = snapshot.last_index;
         if idx > self.commit_index {
             // §7: keep log entries following the snapshot if our log has its last entry;

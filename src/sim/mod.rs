@@ -10,6 +10,7 @@
 
 pub mod any;
 pub mod client;
+pub mod explicit;
 pub mod frame;
 pub mod scenario;
 pub mod share;
@@ -200,6 +201,8 @@ pub struct Sim<P: Protocol + Invariants> {
     outbox: Outbox<P>,
     /// Set by [`Sim::settle`]: the workload draws no more operations.
     quiet: bool,
+    /// `"schedule": "explicit"`: the deliveries and timers held for the steps (see [`explicit`]).
+    held: Option<explicit::Held>,
 }
 
 impl<P: Protocol + Invariants> Sim<P> {
@@ -232,6 +235,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             consistency: Consistency::default(),
             outbox: Outbox::new(),
             quiet: false,
+            held: explicit::Held::for_scenario(&scenario),
             scenario,
         };
         for i in 0..sim.scenario.steps.len() {
@@ -328,6 +332,12 @@ impl<P: Protocol + Invariants> Sim<P> {
     }
 
     fn schedule(&mut self, time: Time, event: Event<P::Timer>) {
+        // An explicit schedule holds deliveries and timers until a step releases them.
+        if let Some(held) = self.held.as_mut() {
+            if !held.hold(&event) {
+                return;
+            }
+        }
         self.seq += 1;
         self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
     }
@@ -346,7 +356,13 @@ impl<P: Protocol + Invariants> Sim<P> {
         };
         self.now = self.now.max(s.time);
         self.counters.events += 1;
-        let touched = match s.event {
+        self.run_event(s.event);
+        true
+    }
+
+    /// Carry out one event now, then check the invariants at the node it touched.
+    fn run_event(&mut self, event: Event<P::Timer>) {
+        let touched = match event {
             Event::Deliver(id) => self.deliver(id),
             Event::Timer { node, timer, generation } => self.fire_timer(node, timer, generation),
             Event::ClientTimeout { client, request } => {
@@ -377,7 +393,6 @@ impl<P: Protocol + Invariants> Sim<P> {
         if let Some(node) = touched {
             self.check_invariants(node);
         }
-        true
     }
 
     /// Run events up to and including time `t`, then set the clock to `t`.
@@ -781,6 +796,9 @@ impl<P: Protocol + Invariants> Sim<P> {
                 // Nodes restarting later start with the new settings.
                 self.config = config;
             }
+            Action::Deliver { id } => self.deliver_held(id)?,
+            Action::FireTimer { node, timer } => self.fire_held_timer(node, &timer)?,
+            Action::ClientTimer { client, timer } => self.fire_held_client_timer(client, &timer)?,
             Action::DropMessage { id } => {
                 let now = self.now;
                 if let Some(m) = self.in_flight.get_mut(&id) {

@@ -253,6 +253,9 @@ const TAGS: &[&str] = &[
     "move_client",
     "drop_message",
     "configure",
+    "deliver",
+    "fire_timer",
+    "client_timer",
 ];
 
 fn write_action(w: &mut Writer, a: &Action) {
@@ -336,6 +339,20 @@ fn write_action(w: &mut Writer, a: &Action) {
             w.u(11);
             w.s(config.0.get());
         }
+        Action::Deliver { id } => {
+            w.u(12);
+            w.u(*id);
+        }
+        Action::FireTimer { node, timer } => {
+            w.u(13);
+            w.u(*node as u64);
+            w.s(timer);
+        }
+        Action::ClientTimer { client, timer } => {
+            w.u(14);
+            w.u(*client as u64);
+            w.s(timer);
+        }
     }
 }
 
@@ -383,6 +400,9 @@ fn read_action(r: &mut Reader) -> Result<Action, String> {
                 .map_err(|e| format!("{}: its config is not JSON ({e})", r.what))?;
             Action::Configure { config: ConfigText(raw) }
         }
+        12 => Action::Deliver { id: r.u()? },
+        13 => Action::FireTimer { node: r.u32("node", 255)?, timer: r.s()? },
+        14 => Action::ClientTimer { client: r.u32("client", 255)?, timer: r.s()? },
         t => {
             return Err(format!(
                 "{} has an unknown action code {t}: the codes are 0–{} ({})",

@@ -197,6 +197,7 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenar
         steps,
         until,
         history_limit: 100_000,
+        schedule: Default::default(),
     }
 }
 
