@@ -31,6 +31,7 @@
 //!   Web Worker); the explorer counts, so a run is deterministic and can be sliced
 //!   ([`Explorer::run`] takes an allowance of expansions and can be resumed).
 
+pub mod session;
 pub mod twophase;
 pub mod world;
 

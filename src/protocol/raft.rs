@@ -57,6 +57,9 @@ pub struct RaftConfig {
     pub unsafe_no_election_restriction: bool,
     /// TEST ONLY, breaks linearizability: any node answers reads from its local state.
     pub unsafe_local_reads: bool,
+    /// TEST ONLY, breaks safety: a leader commits an entry of an earlier term once it is stored
+    /// on a majority, by counting replicas — the rule §5.4.2 and Figure 8 show to be unsafe.
+    pub unsafe_commit_old_terms: bool,
 }
 
 impl Default for RaftConfig {
@@ -70,6 +73,7 @@ impl Default for RaftConfig {
             max_entries_per_append: 16,
             unsafe_no_election_restriction: false,
             unsafe_local_reads: false,
+            unsafe_commit_old_terms: false,
         }
     }
 }
@@ -508,7 +512,10 @@ impl Raft {
         crate::protocol::sort::sort(&mut matches);
         // The highest index stored on a majority: the quorum-th largest match.
         let n = matches[matches.len() - self.quorum()];
-        if n > self.commit_index && self.term_at(n) == Some(self.current_term) {
+        // Figure 8: an entry of an earlier term on a majority may still be overwritten; only
+        // counting replicas of this term's entries is safe (the mutant counts any entry).
+        let own_term = self.term_at(n) == Some(self.current_term);
+        if n > self.commit_index && (own_term || self.config.unsafe_commit_old_terms) {
             self.commit_index = n;
             out.notice("committed", Some(self.current_term), format!("n{} committed up to index {}", self.id, n));
             self.apply_committed(out);
