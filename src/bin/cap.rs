@@ -26,7 +26,7 @@ const USAGE: &str = "usage:
   cap check FILE [--budget N]
   cap check-bench [DIR]
   cap explore --protocol P --nodes N --clients C --ops K [--depth D] [--crashes X] [--partitions [P]]
-              [--loss] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]";
+              [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -321,6 +321,7 @@ fn cmd_explore(args: &[String]) -> Result<u8, String> {
                 }
             }
             "--loss" => spec.loss = true,
+            "--timers" => spec.timers = Some(num(value_of(args, &mut i, a)?, a)?.min(100_000) as u32),
             "--dfs" => spec.dfs = true,
             "--symmetry" => spec.symmetry = true,
             "--unsafe" => spec.unsafe_switches.push(value_of(args, &mut i, a)?.to_string()),

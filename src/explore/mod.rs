@@ -162,9 +162,9 @@ impl Hasher for FpIdentity {
     }
 }
 
-/// Fingerprint → parent fingerprint (the initial states are their own parents). Only looked up,
-/// never iterated, so its order cannot leak into results.
-type Visited = HashMap<Fp, Fp, BuildHasherDefault<FpIdentity>>;
+/// Fingerprint → (parent fingerprint, depth at which it was reached); the initial states are
+/// their own parents. Only looked up, never iterated, so its order cannot leak into results.
+type Visited = HashMap<Fp, (Fp, u32), BuildHasherDefault<FpIdentity>>;
 
 /// A resumable search over a [`Model`].
 pub struct Explorer<M: Model> {
@@ -200,7 +200,7 @@ impl<M: Model> Explorer<M> {
             if ex.visited.contains_key(&fp) {
                 continue;
             }
-            ex.visited.insert(fp, fp);
+            ex.visited.insert(fp, (fp, 0));
             ex.stats.distinct += 1;
             if let Some(b) = ex.model.check(&s) {
                 ex.bad = Some(fp);
@@ -232,7 +232,7 @@ impl<M: Model> Explorer<M> {
     /// Bytes the visited table holds per distinct state (entry plus control byte and the table's
     /// spare capacity), a deterministic figure computed from its capacity.
     pub fn table_bytes(&self) -> usize {
-        self.visited.capacity() * (std::mem::size_of::<(Fp, Fp)>() + 1)
+        self.visited.capacity() * (std::mem::size_of::<(Fp, (Fp, u32))>() + 1)
     }
 
     /// Expand up to `allowance` states; returns the status afterwards (`Running` when the
@@ -273,14 +273,22 @@ impl<M: Model> Explorer<M> {
             let Some(next) = self.model.next_state(&state, a) else { continue };
             self.stats.generated += 1;
             let nfp = self.model.fingerprint(&next, self.opts.symmetry);
-            if self.visited.contains_key(&nfp) {
+            if let Some(seen) = self.visited.get_mut(&nfp) {
+                // Depth-first with a depth bound: a state first reached on a long path and now on
+                // a shorter one is explored again from here, or states within the bound that are
+                // only reachable through it would be missed. (Breadth-first reaches every state
+                // first on a shortest path, so this never happens there.)
+                if seen.1 > depth + 1 && self.opts.max_depth != u32::MAX {
+                    *seen = (fp, depth + 1);
+                    self.frontier.push_back((next, nfp, depth + 1));
+                }
                 continue;
             }
             if self.stats.distinct >= self.opts.max_states {
                 self.status = Status::StateLimit;
                 break;
             }
-            self.visited.insert(nfp, fp);
+            self.visited.insert(nfp, (fp, depth + 1));
             self.stats.distinct += 1;
             self.stats.max_depth = self.stats.max_depth.max(depth + 1);
             if let Some(b) = self.model.check(&next) {
@@ -301,7 +309,7 @@ impl<M: Model> Explorer<M> {
         let mut fps = vec![bad];
         let mut cur = bad;
         loop {
-            let parent = *self.visited.get(&cur)?;
+            let (parent, _) = *self.visited.get(&cur)?;
             if parent == cur {
                 break;
             }

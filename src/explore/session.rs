@@ -8,6 +8,7 @@ use super::world::{Bounds, Setup, Step, WorldModel, QUANTUM_MS};
 use super::{Broken, Explorer, Model, Options, Order, Path, Stats, Status};
 use crate::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
 use crate::check::Invariants;
+use crate::protocol::Time;
 use crate::protocol::{ClientOp, NodeId, Protocol};
 use crate::sim::any::AnySim;
 use crate::sim::scenario::{Action, ClientSpec, Member, Scenario, Schedule, Step as ScenarioStep};
@@ -47,6 +48,8 @@ pub struct Spec {
     pub partitions: u32,
     /// Messages may be lost.
     pub loss: bool,
+    /// Timer firings allowed in all (`None`: no bound).
+    pub timers: Option<u32>,
     /// Depth-first instead of breadth-first.
     pub dfs: bool,
     /// Symmetry reduction (`twophase` only: see `world.rs` for why not the protocols).
@@ -68,10 +71,11 @@ impl Default for Spec {
             crashes: 0,
             partitions: 0,
             loss: false,
+            timers: None,
             dfs: false,
             symmetry: false,
             unsafe_switches: Vec::new(),
-            max_states: 1_000_000,
+            max_states: 500_000,
         }
     }
 }
@@ -104,6 +108,9 @@ impl Spec {
         }
         if self.partitions > 4 {
             return Err(format!("--partitions {}: accepted 0..=4 partition changes", self.partitions));
+        }
+        if self.timers.is_some_and(|t| t > 1_000) {
+            return Err("--timers: accepted 0..=1000".into());
         }
         if self.depth == Some(0) || self.depth.is_some_and(|d| d > 1_000) {
             return Err("--depth: accepted 1..=1000".into());
@@ -170,6 +177,9 @@ impl Spec {
         }
         if self.loss {
             parts.push("loss".into());
+        }
+        if let Some(t) = self.timers {
+            parts.push(format!("≤ {t} timer firing{}", if t == 1 { "" } else { "s" }));
         }
         if self.symmetry {
             parts.push("symmetry".into());
@@ -238,30 +248,34 @@ pub fn open(spec: &Spec) -> Result<Box<dyn Session>, String> {
             // One entry per AppendEntries: replication entry by entry, as Figure 8 draws it, so
             // a leader can be seen holding an entry of an old term on a majority before its own.
             let config = RaftConfig { max_entries_per_append: 1, ..RaftConfig::default() };
-            world_session::<Raft>(spec, config, true, false)
+            world_session::<Raft>(spec, config, true, false, QUANTUM_MS)
         }
         #[cfg(feature = "paxos")]
         "paxos" => {
             let config = crate::protocol::paxos::PaxosConfig::default();
             config.validate(spec.nodes, false)?;
-            world_session::<crate::protocol::paxos::Paxos>(spec, config, true, false)
+            world_session::<crate::protocol::paxos::Paxos>(spec, config, true, false, QUANTUM_MS)
         }
         #[cfg(feature = "paxos")]
         "multipaxos" => {
             let config = crate::protocol::paxos::PaxosConfig::default();
             config.validate(spec.nodes, true)?;
-            world_session::<crate::protocol::paxos::MultiPaxos>(spec, config, true, false)
+            world_session::<crate::protocol::paxos::MultiPaxos>(spec, config, true, false, QUANTUM_MS)
         }
         #[cfg(feature = "zab")]
-        "zab" => world_session::<crate::protocol::zab::Zab>(spec, Default::default(), false, false),
+        "zab" => world_session::<crate::protocol::zab::Zab>(spec, Default::default(), false, false, QUANTUM_MS),
         #[cfg(feature = "dynamo")]
-        "dynamo" => world_session::<crate::protocol::dynamo::Dynamo>(spec, Default::default(), false, true),
+        "dynamo" => world_session::<crate::protocol::dynamo::Dynamo>(spec, Default::default(), false, true, QUANTUM_MS),
         #[cfg(feature = "twopc")]
         "2pc" => {
             let mut config = crate::protocol::twopc::TwoPcConfig::default();
             // The simulator seeds the fail_percent coin with the scenario's seed (1 here).
             config.seed = 1;
-            world_session::<crate::protocol::twopc::TwoPc>(spec, config, false, false)
+            // A participant notices it is blocked in the tick after its decision timeout: step
+            // tick by tick, with the decision timeout one tick long (see world.rs).
+            const TICK_MS: Time = 25;
+            config.decision_timeout_ms = TICK_MS;
+            world_session::<crate::protocol::twopc::TwoPc>(spec, config, false, false, TICK_MS)
         }
         other => Err(format!("protocol '{other}' is not in this build")),
     }
@@ -305,6 +319,7 @@ fn world_session<P>(
     config: P::Config,
     linearizable: bool,
     converge: bool,
+    quantum: Time,
 ) -> Result<Box<dyn Session>, String>
 where
     P: Protocol + Invariants + Hash + 'static,
@@ -321,12 +336,20 @@ where
     let config: P::Config = serde_json::from_value(json).map_err(|e| format!("config: {e}"))?;
     let setup = Setup {
         config,
-        bounds: Bounds { nodes: spec.nodes, crashes: spec.crashes, partitions: spec.partitions, loss: spec.loss },
+        bounds: Bounds {
+            nodes: spec.nodes,
+            crashes: spec.crashes,
+            partitions: spec.partitions,
+            loss: spec.loss,
+            timers: spec.timers.unwrap_or(u32::MAX),
+        },
         clients: (0..spec.clients)
             .map(|c| (client_node(c, spec.clients, spec.nodes), client_ops(&spec.protocol, c, spec.ops)))
             .collect(),
         linearizable,
         converge,
+        quantum,
+        hash_now: quantum < QUANTUM_MS,
     };
     Ok(Box::new(WorldSession { ex: Explorer::new(WorldModel::<P>::new(setup), spec.options()), spec: spec.clone() }))
 }
@@ -422,7 +445,7 @@ where
 }
 
 /// The path as a scenario with an explicit schedule, one step per explorer step at
-/// `k × QUANTUM_MS`, messages named by the ids the simulator gives them (found by running the
+/// `k × quantum`, messages named by the ids the simulator gives them (found by running the
 /// simulator along the path).
 fn to_scenario<P>(
     model: &WorldModel<P>,
@@ -451,7 +474,7 @@ where
     let mut steps = Vec::new();
     let mut lines = Vec::new();
     for (k, (a, next)) in path.steps.iter().enumerate() {
-        let at = (k as u64 + 1) * QUANTUM_MS;
+        let at = (k as u64 + 1) * setup.quantum;
         sim.run_until(at);
         let find = |i: usize| -> Result<u64, String> {
             let env = &prev.msgs[i];
@@ -499,7 +522,7 @@ where
         steps.push(ScenarioStep { at, action });
         prev = next;
     }
-    scenario.until = (path.steps.len() as u64 + 1) * QUANTUM_MS;
+    scenario.until = (path.steps.len() as u64 + 1) * setup.quantum;
     scenario.steps = steps;
     Ok((scenario, lines))
 }

@@ -25,7 +25,10 @@
 //!   [`QUANTUM_MS`], longer than every timeout the protocols are configured with, so a guard such
 //!   as "an election timeout has passed since the leader was heard from" sees every earlier step as
 //!   long past; a lease (Raft's CheckQuorum / PreVote stickiness) therefore never holds across a
-//!   step, which the explorer cannot show (an under-approximation, stated here).
+//!   step, which the explorer cannot show (an under-approximation, stated here). Two-phase commit
+//!   is the exception: a participant notices it is blocked in the one tick after its decision
+//!   timeout ran out, so its worlds step by one tick (25 ms) with the decision timeout set to one
+//!   tick, and the clock is part of the fingerprint (see [`Setup::quantum`]).
 //! * **Dedup by a fingerprint of the whole world.** Nodes are hashed whole (durable and volatile
 //!   state); messages as a sorted list of per-message hashes (a multiset: the simulator's message
 //!   ids are not part of the state); timers as their names; clients by what they will do next
@@ -83,6 +86,11 @@ pub struct Bounds {
     pub partitions: u32,
     /// May a message in flight be dropped?
     pub loss: bool,
+    /// Timer firings allowed in all, node timers and client retries / timeouts alike
+    /// (`u32::MAX`: no bound). Time passing is the costliest nondeterminism (every armed timer
+    /// may fire at every step); bounding how often it passes is to timing what the crash budget
+    /// is to faults, and like every bound it is printed with the result.
+    pub timers: u32,
 }
 
 /// Everything a world is built from.
@@ -98,6 +106,12 @@ pub struct Setup<P: Protocol> {
     pub linearizable: bool,
     /// Check convergence at rest (Dynamo).
     pub converge: bool,
+    /// Simulated ms one step takes ([`QUANTUM_MS`] unless a protocol's timing needs finer steps).
+    pub quantum: Time,
+    /// Hash the clock into the fingerprint: needed when a protocol compares the time against
+    /// windows shorter than a step allows to ignore (2PC's tick-by-tick blocking detection), so
+    /// that worlds at different times are never merged.
+    pub hash_now: bool,
 }
 
 /// A message in flight.
@@ -152,6 +166,8 @@ pub struct World<P: Protocol + Invariants> {
     pub crashes: u32,
     /// Partition changes so far.
     pub partitions: u32,
+    /// Timer firings so far.
+    pub fired: u32,
     /// The invariant checker's memory.
     pub checker: P::Checker,
     /// The clock the protocols see.
@@ -458,6 +474,7 @@ where
             isolated: None,
             crashes: 0,
             partitions: 0,
+            fired: 0,
             checker: P::Checker::default(),
             now: 0,
             broken: None,
@@ -495,8 +512,9 @@ where
                 out.push(Step::Drop(i));
             }
         }
+        let time_left = w.fired < b.timers;
         for (n, slot) in w.nodes.iter().enumerate() {
-            if slot.node.is_some() {
+            if slot.node.is_some() && time_left {
                 for t in slot.timers.keys() {
                     out.push(Step::Fire(n as NodeId, t.clone()));
                 }
@@ -507,7 +525,7 @@ where
             if !slot.client.busy() && (slot.invoked as usize) < self.setup.clients[c as usize].1.len() {
                 out.push(Step::Invoke(c));
             }
-            if slot.client.busy() {
+            if slot.client.busy() && time_left {
                 if slot.retry.is_some() {
                     out.push(Step::Retry(c));
                 }
@@ -534,7 +552,10 @@ where
 
     fn next_state(&self, s: &World<P>, a: &Step<P::Timer>) -> Option<World<P>> {
         let mut w = s.clone();
-        w.now = s.now + QUANTUM_MS;
+        w.now = s.now + self.setup.quantum;
+        if matches!(a, Step::Fire(..) | Step::Retry(_) | Step::GiveUp(_)) {
+            w.fired += 1;
+        }
         match a {
             Step::Deliver(i) => self.deliver(&mut w, *i),
             Step::Drop(i) => {
@@ -600,9 +621,12 @@ where
         for (_, kind, id) in &events {
             (kind, id).hash(&mut h);
         }
-        (w.isolated, w.crashes, w.partitions).hash(&mut h);
+        (w.isolated, w.crashes, w.partitions, w.fired).hash(&mut h);
         w.checker.hash(&mut h);
         w.broken.is_some().hash(&mut h);
+        if self.setup.hash_now {
+            w.now.hash(&mut h);
+        }
         h.digest128()
     }
 
