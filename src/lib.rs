@@ -11,10 +11,13 @@
 //! * `wasm` (wasm32 only): the one module that touches JS.
 
 pub mod check;
+pub mod core;
 #[cfg(feature = "explore")]
 pub mod explore;
 pub mod protocol;
+pub mod registry;
 pub mod sim;
+pub mod travel;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -41,3 +41,118 @@ fn twophase_symmetry_counts_equal_tlc() {
         assert_eq!(ex.stats().distinct, distinct, "{rms} RMs with symmetry");
     }
 }
+
+use cap_playground::explore::session::{open, Spec};
+
+fn spec(protocol: &str, clients: u32, ops: u32) -> Spec {
+    Spec { protocol: protocol.into(), nodes: 3, clients, ops, max_states: 2_000_000, ..Spec::default() }
+}
+
+fn explore(s: &Spec) -> (Status, Box<dyn cap_playground::explore::session::Session>) {
+    let mut session = open(s).unwrap_or_else(|e| panic!("{}: {e}", s.describe()));
+    let status = session.run(u64::MAX);
+    (status, session)
+}
+
+/// Small worlds of every protocol are clean: every schedule within the bounds (exhaustive to the
+/// depth bound, never stopped by the state limit) keeps the protocol's invariants and, for Raft,
+/// Paxos and Multi-Paxos, a linearizable history.
+#[test]
+fn small_worlds_of_every_protocol_are_clean() {
+    let cases = [
+        Spec { timers: Some(2), depth: Some(10), ..spec("raft", 1, 1) },
+        Spec { timers: Some(1), depth: Some(10), ..spec("paxos", 1, 1) },
+        Spec { timers: Some(2), depth: Some(10), ..spec("multipaxos", 1, 1) },
+        Spec { timers: Some(2), depth: Some(6), ..spec("zab", 1, 1) },
+        Spec { timers: Some(3), depth: Some(10), ..spec("2pc", 1, 1) },
+        Spec { timers: Some(1), depth: Some(7), ..spec("dynamo", 2, 1) },
+    ];
+    for s in cases {
+        let (status, session) = explore(&s);
+        let detail = session.counterexample().map(|c| format!("{:?}\n{}", c.broken, c.steps.join("\n")));
+        assert!(
+            matches!(status, Status::Exhaustive { .. }),
+            "{}: {status:?} after {:?}\n{}",
+            s.describe(),
+            session.stats(),
+            detail.unwrap_or_default()
+        );
+        assert!(session.stats().distinct > 100, "{}: a world this small is suspicious", s.describe());
+    }
+}
+
+/// One seeded bug: the explorer finds it, the counterexample replays in the simulator (as
+/// `cap run` runs it) to the same violation, and the scenario file the CLI writes gives `cap run`
+/// the same trace hash and exit code 1.
+fn finds(s: Spec, invariant: &str, max_len: usize) -> usize {
+    let (status, session) = explore(&s);
+    let Status::Violation(b) = status else { panic!("{}: not found: {status:?} {:?}", s.describe(), session.stats()) };
+    assert_eq!(b.invariant, invariant, "{}: {}", s.describe(), b.detail);
+    let cx = session.counterexample().expect("a counterexample");
+    assert!(cx.steps.len() <= max_len, "{}: {} steps:\n{}", s.describe(), cx.steps.len(), cx.steps.join("\n"));
+    let replay = cx.replay.expect("replayed");
+    assert!(replay.same_violation, "{}: the replay reports {:?}", s.describe(), replay.invariant);
+    // The real CLI on the written file.
+    let dir = std::env::temp_dir().join(format!("cap-explore-test-{}-{}", std::process::id(), s.protocol));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{}.json", s.unsafe_switches.join("-")));
+    std::fs::write(&file, cx.scenario.expect("a scenario")).unwrap();
+    let out =
+        std::process::Command::new(env!("CARGO_BIN_EXE_cap")).arg("run").arg(&file).arg("--compact").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}: cap run {}", s.describe(), String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["trace_hash"].as_str(), Some(replay.trace_hash.as_str()), "{}", s.describe());
+    cx.steps.len()
+}
+
+fn unsafe_spec(protocol: &str, clients: u32, ops: u32, switch: &str) -> Spec {
+    Spec { unsafe_switches: vec![switch.into()], ..spec(protocol, clients, ops) }
+}
+
+/// Raft §5.4.1: without the election restriction a server missing a committed entry can win an
+/// election, violating Leader Completeness (found breadth-first: the shortest schedule, 8 steps).
+#[test]
+fn finds_raft_without_the_election_restriction() {
+    assert_eq!(finds(unsafe_spec("raft", 0, 0, "no-election-restriction"), "Leader Completeness", 8), 8);
+}
+
+/// Raft thesis §6.4: a server answering reads from its own state returns a value a completed
+/// write already replaced: the history is not linearizable.
+#[test]
+fn finds_raft_local_reads() {
+    let s = Spec { timers: Some(1), ..unsafe_spec("raft", 2, 1, "local-reads") };
+    finds(s, "Linearizability", 13);
+}
+
+/// Paxos Made Simple §2.3 (an acceptor must remember what it promised and accepted across a
+/// crash): an acceptor that forgets is caught after one crash, single-decree and Multi-Paxos.
+#[test]
+fn finds_paxos_acceptors_forgetting_on_crash() {
+    for p in ["paxos", "multipaxos"] {
+        let s = Spec { crashes: 1, timers: Some(2), ..unsafe_spec(p, 1, 1, "forget-on-crash") };
+        finds(s, "Durable acceptor state", 6);
+    }
+}
+
+/// Two-phase commit's blocking (Bernstein, Hadzilacos, Goodman §7.4): a prepared participant that
+/// aborts on its own when the decision is late breaks atomicity.
+#[test]
+fn finds_2pc_aborting_when_blocked() {
+    let s = Spec { timers: Some(4), ..unsafe_spec("2pc", 1, 1, "abort-when-blocked") };
+    finds(s, "Atomicity", 12);
+}
+
+/// Bad bounds are refused with what is accepted.
+#[test]
+fn bad_specs_are_refused_with_a_reason() {
+    for (s, says) in [
+        (Spec { protocol: "raftt".into(), ..Spec::default() }, "accepted raft"),
+        (Spec { nodes: 9, ..Spec::default() }, "accepted 1..=5"),
+        (Spec { symmetry: true, ..Spec::default() }, "symmetry is sound only for twophase"),
+        (Spec { unsafe_switches: vec!["forget-on-crash".into()], ..Spec::default() }, "paxos/multipaxos switch"),
+        (Spec { max_states: 0, ..Spec::default() }, "--max-states"),
+    ] {
+        let e = open(&s).err().unwrap_or_else(|| panic!("{s:?} accepted"));
+        assert!(e.contains(says), "{e}");
+    }
+}

@@ -6,9 +6,10 @@
 
 use cap_playground::protocol::twopc::{owner, Record, TwoPc, TwoPcConfig};
 use cap_playground::protocol::ClientOp;
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -158,7 +159,7 @@ fn fail_percent_is_seeded_and_replays_exactly() {
     assert!(failures >= 1 && o1.iter().any(|o| o == "ok"), "{o1:?}");
 }
 
-fn result_text_of(o: &cap_playground::check::history::Operation) -> String {
+fn result_text_of(o: &cap_playground::core::history::Operation) -> String {
     o.result.as_ref().map(|r| r.label()).unwrap_or_default()
 }
 

@@ -52,15 +52,15 @@
 //!   The TwoPhase model ([`super::twophase`]) is where symmetry reduction is sound and used.
 
 use super::{fp_hasher, Broken, Fp, FpHasher, Model};
-use crate::check::history::Operation;
 use crate::check::linearizability::{check_history, is_linearizable, register_ops, RegisterModel, Verdict};
-use crate::check::{InvariantChecker, Invariants};
-use crate::protocol::vecmap::VecMap;
-use crate::protocol::{ClientId, ClientOp, NodeId, Outbox, Output, Protocol, RequestId, Time};
+use crate::core::history::Operation;
+use crate::core::vecmap::VecMap;
+use crate::protocol::{
+    ClientId, ClientOp, InvariantChecker, Invariants, NodeId, Outbox, Output, Protocol, RequestId, Server, Time,
+};
 use crate::sim::client::{Client, ClientStep};
-use crate::sim::explicit::armed_marker;
 use crate::sim::scenario::Member;
-use crate::sim::{NodeSlot, Payload};
+use crate::sim::Payload;
 use std::hash::{Hash, Hasher};
 
 /// Simulated milliseconds one explorer step takes: longer than every timeout in the protocols'
@@ -152,8 +152,10 @@ pub struct ClientSlot {
 /// One state of the explored system.
 #[derive(Clone, Debug)]
 pub struct World<P: Protocol + Invariants> {
-    /// Servers (armed timers as keys; their times are not kept).
-    pub nodes: Vec<NodeSlot<P>>,
+    /// Servers: running state or crashed with its durable copy (what the checkers read).
+    pub nodes: Vec<Server<P>>,
+    /// Each server's armed timers (which, not when).
+    pub timers: Vec<VecMap<P::Timer, ()>>,
     /// Messages in flight, sorted by key.
     pub msgs: Vec<Envelope<P::Msg>>,
     /// Clients.
@@ -246,10 +248,10 @@ where
             match o {
                 Output::Send { to, msg } => self.send(w, Member::Node(id), Member::Node(to), Payload::Peer(msg)),
                 Output::SetTimer { timer, .. } => {
-                    w.nodes[id as usize].timers.insert(timer, armed_marker());
+                    w.timers[id as usize].insert(timer, ());
                 }
                 Output::CancelTimer { timer } => {
-                    w.nodes[id as usize].timers.remove(&timer);
+                    w.timers[id as usize].remove(&timer);
                 }
                 Output::Persist | Output::Notice(_) => {}
                 Output::Reply { client, request, result } => {
@@ -367,7 +369,7 @@ where
         let slot = &mut w.nodes[n as usize];
         if let Some(node) = slot.node.take() {
             slot.durable = Some(node.durable());
-            slot.timers.clear();
+            w.timers[n as usize].clear();
             w.checker.on_crash(n);
             w.crashes += 1;
         }
@@ -377,9 +379,7 @@ where
         let mut out = Outbox::new();
         let durable = w.nodes[n as usize].durable.take();
         let node = P::start(n, self.setup.bounds.nodes, &self.setup.config, durable, w.now, &mut out);
-        let slot = &mut w.nodes[n as usize];
-        slot.node = Some(node);
-        slot.restarts += 1;
+        w.nodes[n as usize].node = Some(node);
         w.checker.on_restart(n);
         self.flush(w, n, &mut out);
         self.check_node(w, n);
@@ -401,7 +401,7 @@ where
         w.isolated = None;
         for _ in 0..SETTLE_ROUNDS {
             for n in 0..w.nodes.len() as NodeId {
-                let timers: Vec<P::Timer> = w.nodes[n as usize].timers.keys().cloned().collect();
+                let timers: Vec<P::Timer> = w.timers[n as usize].keys().cloned().collect();
                 for t in timers {
                     self.fire(&mut w, n, t);
                 }
@@ -417,7 +417,7 @@ where
     }
 
     fn fire(&self, w: &mut World<P>, n: NodeId, timer: P::Timer) {
-        if w.nodes[n as usize].timers.remove(&timer).is_none() {
+        if w.timers[n as usize].remove(&timer).is_none() {
             return;
         }
         let now = w.now;
@@ -437,7 +437,7 @@ where
     /// growing state, messages, history).
     pub fn approx_bytes(&self, w: &World<P>) -> usize {
         std::mem::size_of::<World<P>>()
-            + w.nodes.len() * (std::mem::size_of::<NodeSlot<P>>() + 64)
+            + w.nodes.len() * (std::mem::size_of::<Server<P>>() + 64)
             + w.nodes.iter().filter_map(|s| s.node.as_ref()).map(P::approx_bytes).sum::<usize>()
             + w.msgs.len() * (std::mem::size_of::<Envelope<P::Msg>>() + 32)
             + w.clients.len() * std::mem::size_of::<ClientSlot>()
@@ -457,6 +457,7 @@ where
     fn init_states(&self) -> Vec<World<P>> {
         let mut w = World {
             nodes: Vec::new(),
+            timers: Vec::new(),
             msgs: Vec::new(),
             clients: self
                 .setup
@@ -481,7 +482,8 @@ where
         };
         let n = self.setup.bounds.nodes;
         for id in 0..n {
-            w.nodes.push(NodeSlot { node: None, durable: None, timers: VecMap::new(), restarts: 0 });
+            w.nodes.push(Server { node: None, durable: None });
+            w.timers.push(VecMap::new());
             let mut out = Outbox::new();
             let node = P::start(id, n, &self.setup.config, None, 0, &mut out);
             w.nodes[id as usize].node = Some(node);
@@ -515,7 +517,7 @@ where
         let time_left = w.fired < b.timers;
         for (n, slot) in w.nodes.iter().enumerate() {
             if slot.node.is_some() && time_left {
-                for t in slot.timers.keys() {
+                for t in w.timers[n].keys() {
                     out.push(Step::Fire(n as NodeId, t.clone()));
                 }
             }
@@ -593,10 +595,10 @@ where
 
     fn fingerprint(&self, w: &World<P>, _symmetry: bool) -> Fp {
         let mut h: FpHasher = fp_hasher();
-        for slot in &w.nodes {
+        for (slot, timers) in w.nodes.iter().zip(&w.timers) {
             slot.node.hash(&mut h);
             slot.durable.hash(&mut h);
-            for t in slot.timers.keys() {
+            for t in timers.keys() {
                 t.hash(&mut h);
             }
             0xffu8.hash(&mut h);

@@ -15,11 +15,11 @@
 //! message already live in the node slot and the in-flight table, so only client timers need
 //! storing).
 
+use super::observer::Observer;
 use super::scenario::{Scenario, Schedule};
 use super::{Event, Sim};
-use crate::check::Invariants;
-use crate::protocol::vecmap::VecMap;
-use crate::protocol::{ClientId, NodeId, Protocol, RequestId};
+use crate::core::vecmap::VecMap;
+use crate::protocol::{ClientId, Invariants, NodeId, Protocol, RequestId};
 
 /// What an explicit run holds back from the event queue.
 #[derive(Clone, Debug, Default)]
@@ -54,7 +54,7 @@ impl Held {
     }
 }
 
-impl<P: Protocol + Invariants> Sim<P> {
+impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     /// `deliver`: message `id`, held in flight, arrives now.
     pub(super) fn deliver_held(&mut self, id: u64) -> Result<(), String> {
         match self.in_flight.get(&id) {
@@ -68,7 +68,7 @@ impl<P: Protocol + Invariants> Sim<P> {
 
     /// `fire_timer`: node `node`'s armed timer whose name (as the protocol spells it) is `name`.
     pub(super) fn fire_held_timer(&mut self, node: NodeId, name: &str) -> Result<(), String> {
-        let slot = &self.nodes[node as usize];
+        let slot = &self.slots[node as usize];
         let armed: Vec<String> = slot.timers.keys().map(|t| format!("{t:?}")).collect();
         let Some(i) = armed.iter().position(|a| a == name) else {
             return Err(if armed.is_empty() {
@@ -96,10 +96,4 @@ impl<P: Protocol + Invariants> Sim<P> {
         self.run_event(event);
         Ok(())
     }
-}
-
-/// An armed-timer record for a world kept outside the simulator (the explorer's), where only
-/// which timers are armed matters, not when.
-pub fn armed_marker() -> super::ArmedTimer {
-    super::ArmedTimer { generation: 0, set_at: 0, fires_at: 0 }
 }

@@ -1,11 +1,9 @@
 //! One handle for a simulation of any protocol, chosen by the scenario's `protocol` field. The
-//! simulator itself is generic ([`Sim<P>`]); this enum is the only place that lists protocols,
+//! simulator itself is generic ([`Sim<P, O>`]; here read by the consistency column); this enum is the only place that lists protocols,
 //! so the CLI and the wasm layer stay protocol-neutral.
 
-use super::frame::Frame;
-use super::scenario::{Action, Scenario, PROTOCOLS};
-use super::{Sim, Violation};
-use crate::check::history::Operation;
+use crate::check::consistency::{Consistency, ConsistencyReport};
+use crate::core::history::Operation;
 #[cfg(feature = "dynamo")]
 use crate::protocol::dynamo::{Dynamo, DynamoConfig};
 #[cfg(feature = "paxos")]
@@ -16,10 +14,13 @@ use crate::protocol::raft::{Raft, RaftConfig};
 use crate::protocol::twopc::{TwoPc, TwoPcConfig};
 #[cfg(feature = "zab")]
 use crate::protocol::zab::{Zab, ZabConfig};
+use crate::sim::frame::Frame;
+use crate::sim::scenario::{Action, Scenario, PROTOCOLS};
+use crate::sim::{Sim, Violation};
 
 #[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab", feature = "twopc")))]
 compile_error!("enable at least one protocol feature: raft, paxos, dynamo, zab or twopc");
-use crate::protocol::vecmap::VecMap;
+use crate::core::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, NodeView, Time};
 use serde::Serialize;
 
@@ -28,22 +29,22 @@ use serde::Serialize;
 pub enum AnySim {
     /// Raft.
     #[cfg(feature = "raft")]
-    Raft(Box<Sim<Raft>>),
+    Raft(Box<Sim<Raft, Consistency>>),
     /// The Dynamo-style eventually consistent store.
     #[cfg(feature = "dynamo")]
-    Dynamo(Box<Sim<Dynamo>>),
+    Dynamo(Box<Sim<Dynamo, Consistency>>),
     /// Single-decree Paxos.
     #[cfg(feature = "paxos")]
-    Paxos(Box<Sim<Paxos>>),
+    Paxos(Box<Sim<Paxos, Consistency>>),
     /// Multi-Paxos.
     #[cfg(feature = "paxos")]
-    MultiPaxos(Box<Sim<MultiPaxos>>),
+    MultiPaxos(Box<Sim<MultiPaxos, Consistency>>),
     /// ZooKeeper's ZAB.
     #[cfg(feature = "zab")]
-    Zab(Box<Sim<Zab>>),
+    Zab(Box<Sim<Zab, Consistency>>),
     /// Two-phase commit.
     #[cfg(feature = "twopc")]
-    TwoPc(Box<Sim<TwoPc>>),
+    TwoPc(Box<Sim<TwoPc, Consistency>>),
 }
 
 macro_rules! each {
@@ -193,11 +194,11 @@ impl AnySim {
         self.apply(Action::Client { client: c, op })
     }
     /// The renderer's snapshot.
-    pub fn frame(&self) -> Frame {
+    pub fn frame(&self) -> Frame<ConsistencyReport> {
         each!(self, s => s.frame())
     }
     /// The animation loop's light snapshot (see `Sim::light_frame`).
-    pub fn light_frame(&self) -> Frame {
+    pub fn light_frame(&self) -> Frame<ConsistencyReport> {
         each!(self, s => s.light_frame())
     }
     /// Hash of the trace so far.
@@ -219,7 +220,7 @@ impl AnySim {
     /// Turn on the live linearizability verdict (before the run starts).
     pub fn enable_live_check(&mut self) {
         // 2PC's transfers are multi-key transactions the register checker cannot model; its
-        // atomicity and conservation invariants judge the run instead (check::twopc).
+        // atomicity and conservation invariants judge the run instead (protocol::twopc::invariants).
         #[cfg(feature = "twopc")]
         #[allow(irrefutable_let_patterns)] // a build with only the twopc feature
         if let AnySim::TwoPc(_) = self {
@@ -254,7 +255,7 @@ impl AnySim {
             #[cfg(feature = "zab")]
             AnySim::Zab(_) => false,
             // Strict two-phase locking makes single-key operations linearizable, but transfers
-            // span keys: the register model does not apply. check::twopc judges atomicity.
+            // span keys: the register model does not apply. protocol::twopc::invariants judges atomicity.
             #[cfg(feature = "twopc")]
             AnySim::TwoPc(_) => false,
         }
@@ -278,7 +279,7 @@ impl AnySim {
         each!(self, s => s.expire_lost())
     }
     /// Recent semantic events, newest last.
-    pub fn notices(&self) -> &std::collections::VecDeque<super::TimedNotice> {
+    pub fn notices(&self) -> &std::collections::VecDeque<crate::sim::TimedNotice> {
         each!(self, s => s.notices())
     }
     /// Stale reads so far.
