@@ -96,6 +96,8 @@ export const BUNDLE_OF = { raft: 'raft', paxos: 'paxos', multipaxos: 'paxos', dy
 
 /** bundle → its view module, loaded with the bundle (counted on that bundle's page only). */
 const VIEW_OF = { twopc: './twopc-view.js', zab: './zab-view.js' };
+// The "find a bug" panel (explore-panel.js, its worker and its own wasm bundle) loads only when asked.
+const PANEL = './explore-panel.js';
 const wasmP = new Map();
 /**
  * A bundle's wasm module, initialised once per page and shared by every element. The .wasm is
@@ -1299,6 +1301,7 @@ class CapPlayground extends HTMLElement {
         case 'timeline': return this._toggleTimeline(this.$('.tl').hidden, 'live');
         case 'tl-mode': this._tlMode = this._tlMode === 'witness' ? 'live' : 'witness'; return this._timeline(this.f);
         case 'workload': return this._applyWorkload();
+        case 'find-bug': return import(PANEL).then((m) => m.togglePanel(this), (e) => this._say(e.message, true));
         case 'export-porcupine': return this._export('json');
         case 'export-edn': return this._export('edn');
         case 'write': {

@@ -204,6 +204,7 @@ export const HTML = `
   <span class="clock" aria-label="simulated time">t = 0.000 s</span>
   <button type="button" class="heal" data-action="heal" aria-label="heal the partition" title="reconnect everything and bring the nodes home">heal</button>
   <button type="button" data-action="reset" aria-label="reset the run">reset</button>
+  <button type="button" data-action="find-bug" title="search every schedule within small bounds for a violation">find a bug</button>
   <div class="nrw for-dynamo" role="group" aria-label="replication: N replicas, R read quorum, W write quorum">
    <label>N <input class="nrw-n" type="range" min="1" max="5" step="1" aria-label="N: replicas per key"><output class="o-n"></output></label>
    <label>R <input class="nrw-r" type="range" min="1" max="5" step="1" aria-label="R: read quorum"><output class="o-r"></output></label>

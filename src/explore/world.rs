@@ -63,10 +63,11 @@ use crate::sim::scenario::Member;
 use crate::sim::Payload;
 use std::hash::{Hash, Hasher};
 
-/// Simulated milliseconds one explorer step takes: longer than every timeout in the protocols'
-/// configurations (their validation caps them well below), so timing guards see earlier steps
-/// as long past.
-pub const QUANTUM_MS: Time = 100_000;
+/// Simulated milliseconds one explorer step takes: longer than every timeout in the default
+/// configurations the explorer runs (the longest, ZAB's initLimit and Dynamo's suspicion, are 1 s),
+/// so timing guards see earlier steps as long past; short enough that a replayed counterexample
+/// can be watched (a step every half second at the element's 10×).
+pub const QUANTUM_MS: Time = 5_000;
 
 /// Search steps a linearizability check of one small history may take (a few operations: far
 /// more than enough; `Unknown` would be reported, never taken as a pass).
