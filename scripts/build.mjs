@@ -117,10 +117,13 @@ async function buildBundle(bundle, { opt, buildHash }) {
   // [profile.wasm-release] in Cargo.toml: opt-level "z", for size. Cargo caches each feature set in
   // the same target dir, but the output path is shared: read the wasm right after each build.
   const features = (LAZY_BUNDLES[bundle] || [bundle]).join(',');
-  const args = ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
+  // The explorer is loaded on demand and runs for seconds: built for speed (opt-level 3, wasm-opt
+  // -O3), not size like the page bundles.
+  const lazy = bundle in LAZY_BUNDLES, profile = lazy ? 'release' : 'wasm-release';
+  const args = ['build', '--profile', profile, '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
   log(tag, `[${bundle}] cargo ${args.join(' ')}`);
   await must('cargo', args);
-  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
+  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
   if (!fs.existsSync(raw)) throw new Error(`expected ${raw} after cargo build`);
   const rawBytes = fs.readFileSync(raw);
   log(tag, `[${bundle}] cargo: ${kb(rawBytes.length)} (${elapsed(t)})`);
@@ -153,9 +156,10 @@ async function buildBundle(bundle, { opt, buildHash }) {
     const tmp = `${wasm}.opt`;
     // --converge repeats -Oz until the module stops shrinking: measured on the raft bundle, 1.5 KB
     // less gzipped than one pass (-Os, -O3 and cargo's opt-level "s" all came out larger).
-    await must(process.execPath, [WASM_OPT, '-Oz', '--converge', '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
+    const level = lazy ? ['-O3'] : ['-Oz', '--converge'];
+    await must(process.execPath, [WASM_OPT, ...level, '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
     fs.renameSync(tmp, wasm);
-    log(tag, `[${bundle}] wasm-opt -Oz --converge: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
+    log(tag, `[${bundle}] wasm-opt ${level.join(' ')}: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
   }
   fs.writeFileSync(stampFile, stamp);
 }

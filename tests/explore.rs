@@ -156,3 +156,44 @@ fn bad_specs_are_refused_with_a_reason() {
         assert!(e.contains(says), "{e}");
     }
 }
+
+/// Raft §5.4.2, Figure 8, on three servers with one entry per AppendEntries: leaders of terms 1,
+/// 2, 3 and 4; the term-3 leader re-replicates its term-1 entry to a majority and — with the
+/// mutant that counts replicas of old-term entries — commits it; the term-4 leader, elected with
+/// a vote from that majority, lacks it (Leader Completeness). 18 steps, fewer than the figure's own
+/// run in the explorer's units (five servers: five elections with their votes, two client entries,
+/// two crashes and a restart, the replication of (c): about 34). Without the mutant the same
+/// schedule breaks nothing: the correct rule does not commit the term-1 entry.
+const FIGURE_8: &[&str] = &[
+    "n0's Election timer fires",
+    "deliver n0 → n1 RequestVote (term 1",
+    "deliver n1 → n0 RequestVoteResponse (term 1, granted",
+    "n1's Election timer fires",
+    "deliver n1 → n2 RequestVote (term 2",
+    "deliver n2 → n1 RequestVoteResponse (term 2, granted",
+    "deliver n1 → n0 RequestVote (term 2",
+    "n0's Election timer fires",
+    "deliver n0 → n2 RequestVote (term 3",
+    "deliver n2 → n0 RequestVoteResponse (term 3, granted",
+    "deliver n0 → n2 AppendEntries (term 3",
+    "deliver n2 → n0 AppendEntriesResponse (term 3",
+    "deliver n0 → n2 AppendEntries (term 3",
+    "deliver n2 → n0 AppendEntriesResponse (term 3, ok",
+    "deliver n0 → n1 RequestVote (term 3",
+    "n1's Election timer fires",
+    "deliver n1 → n2 RequestVote (term 4",
+    "deliver n2 → n1 RequestVoteResponse (term 4, granted",
+];
+
+#[test]
+fn figure_8_schedule_breaks_only_the_commit_old_terms_mutant() {
+    let mutant = open(&unsafe_spec("raft", 0, 0, "commit-old-terms")).unwrap();
+    let f = mutant.follow(FIGURE_8).unwrap_or_else(|e| panic!("{e}"));
+    let b = f.broken.expect("the mutant breaks Leader Completeness");
+    assert_eq!(b.invariant, "Leader Completeness", "{}", b.detail);
+    assert!(f.replay.same_violation, "replay: {:?}", f.replay);
+    let safe = open(&spec("raft", 0, 0)).unwrap();
+    let g = safe.follow(FIGURE_8).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(g.broken, None, "Raft as written keeps its invariants on Figure 8's schedule");
+    assert_eq!(g.replay.invariant, None);
+}

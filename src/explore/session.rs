@@ -231,6 +231,26 @@ pub trait Session {
     fn counterexample(&self) -> Option<Counterexample>;
     /// What is explored.
     fn spec(&self) -> &Spec;
+    /// Follow one schedule instead of searching: each entry is matched as the start of the
+    /// explorer's own description of an enabled step (as `cap explore` prints them), e.g.
+    /// `deliver n1 → n0 RequestVote (term 2`. For replaying a published counterexample, such as
+    /// Figure 8's, in the explorer's world and as a scenario.
+    fn follow(&self, _schedule: &[&str]) -> Result<Followed, String> {
+        Err(format!("{} has no simulator scenario to follow", self.spec().protocol))
+    }
+}
+
+/// A schedule followed step by step (see [`Session::follow`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Followed {
+    /// The property broken in the last world, if any.
+    pub broken: Option<Broken>,
+    /// One line per step.
+    pub steps: Vec<String>,
+    /// The scenario that replays it.
+    pub scenario: String,
+    /// Replaying the scenario as `cap run` does.
+    pub replay: Replay,
 }
 
 /// Start exploring `spec`.
@@ -440,6 +460,30 @@ where
     }
     fn spec(&self) -> &Spec {
         &self.spec
+    }
+    fn follow(&self, schedule: &[&str]) -> Result<Followed, String> {
+        let model = self.ex.model();
+        let init = model.init_states().remove(0);
+        let mut state = init.clone();
+        let mut steps = Vec::new();
+        let mut actions = Vec::new();
+        for (k, want) in schedule.iter().enumerate() {
+            actions.clear();
+            model.actions(&state, &mut actions);
+            let Some(a) = actions.iter().find(|a| model.describe(&state, a).starts_with(want)) else {
+                let enabled: Vec<String> = actions.iter().map(|a| model.describe(&state, a)).collect();
+                return Err(format!("step {}: no enabled step starts with '{want}'; enabled: {}", k + 1, enabled.join(" | ")));
+            };
+            let next = model.next_state(&state, a).ok_or("a disabled step")?;
+            steps.push((a.clone(), next.clone()));
+            state = next;
+        }
+        let broken = state.broken.clone();
+        let path = Path { init, steps };
+        let (scenario, lines) = to_scenario(model, &path, &self.spec)?;
+        let json = serde_json::to_string_pretty(&scenario).map_err(|e| e.to_string())?;
+        let replay = replay(&json, broken.as_ref().map(|b| b.invariant.as_str()).unwrap_or(""));
+        Ok(Followed { broken, steps: lines, scenario: json, replay })
     }
 }
 
