@@ -32,8 +32,8 @@
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, PeerProgress, Protocol,
-    RequestId, Time,
+    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
+    PeerProgress, Protocol, RequestId, Time,
 };
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
@@ -383,7 +383,7 @@ impl Raft {
             out.cancel_timer(Timer::Heartbeat);
             out.cancel_timer(Timer::QuorumCheck);
             out.notice(
-                "stepped_down",
+                NoticeKind::SteppedDown,
                 Some(self.current_term),
                 format!("n{} stepped down in term {}", self.id, self.current_term),
             );
@@ -404,7 +404,7 @@ impl Raft {
         let term = if pre_vote {
             self.role = Role::PreCandidate;
             out.notice(
-                "pre_vote",
+                NoticeKind::PreVote,
                 Some(self.current_term + 1),
                 format!("n{} asks for pre-votes for term {}", self.id, self.current_term + 1),
             );
@@ -415,7 +415,7 @@ impl Raft {
             self.voted_for = Some(self.id);
             out.persist();
             out.notice(
-                "election",
+                NoticeKind::Election,
                 Some(self.current_term),
                 format!("n{} starts an election for term {}", self.id, self.current_term),
             );
@@ -451,7 +451,7 @@ impl Raft {
             .collect();
         out.cancel_timer(Timer::Election);
         out.notice(
-            "leader_elected",
+            NoticeKind::LeaderElected,
             Some(self.current_term),
             format!("n{} became leader in term {}", self.id, self.current_term),
         );
@@ -519,7 +519,11 @@ impl Raft {
         let own_term = self.term_at(n) == Some(self.current_term);
         if n > self.commit_index && (own_term || self.config.unsafe_commit_old_terms) {
             self.commit_index = n;
-            out.notice("committed", Some(self.current_term), format!("n{} committed up to index {}", self.id, n));
+            out.notice(
+                NoticeKind::Committed,
+                Some(self.current_term),
+                format!("n{} committed up to index {}", self.id, n),
+            );
             self.apply_committed(out);
         }
     }
@@ -556,7 +560,11 @@ impl Raft {
         self.log.drain(..drop);
         self.snapshot = Snapshot { last_index: idx, last_term: term, state: self.state.clone() };
         out.persist();
-        out.notice("snapshot", Some(self.current_term), format!("n{} compacted its log up to index {}", self.id, idx));
+        out.notice(
+            NoticeKind::Snapshot,
+            Some(self.current_term),
+            format!("n{} compacted its log up to index {}", self.id, idx),
+        );
     }
 
     /// ReadIndex: answer reads whose heartbeat round a majority acknowledged and whose read
@@ -676,7 +684,11 @@ impl Raft {
             let new_leader = self.leader != Some(from);
             self.become_follower(term, Some(from), out);
             if new_leader {
-                out.notice("follows", Some(term), format!("n{} follows leader n{} in term {}", self.id, from, term));
+                out.notice(
+                    NoticeKind::Follows,
+                    Some(term),
+                    format!("n{} follows leader n{} in term {}", self.id, from, term),
+                );
             }
         } else {
             self.reset_election_timer(out);
@@ -832,7 +844,7 @@ impl Raft {
             self.last_applied = idx;
             out.persist();
             out.notice(
-                "snapshot_installed",
+                NoticeKind::SnapshotInstalled,
                 Some(term),
                 format!("n{} installed a snapshot up to index {} from n{}", self.id, idx, from),
             );
@@ -977,7 +989,7 @@ impl Protocol for Raft {
                     let active = 1 + self.progress.values().filter(|p| p.recent_active).count();
                     if active < self.quorum() {
                         out.notice(
-                            "check_quorum",
+                            NoticeKind::CheckQuorum,
                             Some(self.current_term),
                             format!("n{} lost contact with a majority and steps down", self.id),
                         );
