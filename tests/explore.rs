@@ -197,3 +197,21 @@ fn figure_8_schedule_breaks_only_the_commit_old_terms_mutant() {
     assert_eq!(g.broken, None, "Raft as written keeps its invariants on Figure 8's schedule");
     assert_eq!(g.replay.invariant, None);
 }
+
+/// The explicit schedule's steps are refused in a timed scenario, and a step naming something
+/// that is not there is reported as a scenario error, never a panic.
+#[test]
+fn explicit_steps_need_an_explicit_schedule() {
+    use cap_playground::registry::any::AnySim;
+    let timed = r#"{"protocol":"raft","nodes":3,"steps":[{"at":5,"action":"deliver","id":0}]}"#;
+    let e = AnySim::from_json(timed).err().expect("refused");
+    assert!(e.contains("\"schedule\": \"explicit\""), "{e}");
+    let explicit = r#"{"protocol":"raft","nodes":3,"schedule":"explicit","until":100,
+        "steps":[{"at":5,"action":"fire_timer","node":0,"timer":"Heartbeat"},{"at":6,"action":"deliver","id":99}]}"#;
+    let mut sim = AnySim::from_json(explicit).expect("accepted");
+    sim.run_until(100);
+    let v: Vec<String> = sim.violations().iter().map(|v| v.detail.clone()).collect();
+    assert!(v[0].contains("no armed timer 'Heartbeat': armed are Election"), "{v:?}");
+    assert!(v[1].contains("message 99 is not in flight"), "{v:?}");
+    assert_eq!(sim.history().len(), 0);
+}

@@ -52,7 +52,7 @@ function el(tag, props = {}, ...kids) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (k === 'text') e.textContent = v;
-    else if (k.startsWith('data-') || k === 'type' || k === 'min' || k === 'max' || k === 'aria-label') e.setAttribute(k, v);
+    else if (k.includes('-') || k === 'type' || k === 'min' || k === 'max') e.setAttribute(k, v);
     else e[k] = v;
   }
   for (const k of kids) e.append(k);
@@ -196,9 +196,13 @@ class Panel {
     try {
       await this.host.loadScenario(cx.scenario);
       this.host.pause();
-      this.host.speed = 10;
+      // Run it to its end once, for a share link that lands on the violation, then go back to
+      // its start (time travel) for the reader to step through.
+      this.host.advance(JSON.parse(cx.scenario).until);
       this.share.value = this.host.shareLink();
       this.share.hidden = false;
+      this.host.seek(0);
+      this.host.speed = 10;
       this.invariant.textContent += ` — the counterexample is loaded above, paused: press step (or drag the timeline) to go through its ${cx.steps.length} steps.`;
     } catch (e) {
       this.invariant.textContent += ` (could not open it in the playground: ${e.message})`;
