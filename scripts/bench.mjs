@@ -536,6 +536,7 @@ async function browserBench() {
 
 if (isMain(import.meta.url)) {
   const t0 = Date.now();
+  if (args.includes('--explore-only')) { await exploreBench(); process.exit(0); } // the explorer's section alone (after a build)
   if (!args.includes('--no-build')) {
     try { await build(); } catch (err) { log(tag, `build FAILED: ${err.message}`); process.exit(1); }
   }
