@@ -13,9 +13,8 @@
 
 use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
 use cap_playground::registry::any::AnySim;
-use cap_playground::registry::run::run_scenario;
-use cap_playground::sim::scenario::PROTOCOLS;
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::registry::PROTOCOLS;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -88,8 +87,8 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     sim.run_until(until);
     // Histories for Porcupine's visualiser and for Knossos.
     for (path, text) in [
-        (&porcupine, porcupine.as_ref().map(|_| cap_playground::check::export::to_porcupine_json(sim.history()))),
-        (&edn, edn.as_ref().map(|_| cap_playground::check::export::to_jepsen_edn(sim.history()))),
+        (&porcupine, porcupine.as_ref().map(|_| sim.export_porcupine())),
+        (&edn, edn.as_ref().map(|_| sim.export_edn())),
     ] {
         if let (Some(path), Some(text)) = (path, text) {
             std::fs::write(path, text).map_err(|e| format!("cannot write '{path}': {e}"))?;
@@ -100,7 +99,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     // A windowed history (long runs forget their oldest operations) cannot be checked: the
     // writes that explain its first reads are gone.
     let mut doc = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-    let lin = (report.history_dropped == 0).then(|| check_history(sim.history(), DEFAULT_BUDGET));
+    let lin = (report.history_dropped == 0).then(|| check_history(&sim.history(), DEFAULT_BUDGET));
     let must_be_linearizable = sim.promises_linearizability();
     doc["linearizability"] = match &lin {
         Some(lin) => serde_json::to_value(lin).map_err(|e| e.to_string())?,

@@ -2,24 +2,9 @@
 //! workload, timed steps and `until`. The same file gives the same run natively, in tests and in
 //! the browser. Unknown fields are rejected with a message naming what is accepted.
 
-use crate::protocol::{ClientOp, Time, Value};
+use crate::core::ops::{ClientOp, ClientOperation};
+use crate::protocol::{Time, Value};
 use serde::{Deserialize, Serialize};
-
-/// Protocols a scenario may name.
-pub const PROTOCOLS: &[&str] = &[
-    #[cfg(feature = "raft")]
-    "raft",
-    #[cfg(feature = "paxos")]
-    "paxos",
-    #[cfg(feature = "paxos")]
-    "multipaxos",
-    #[cfg(feature = "dynamo")]
-    "dynamo",
-    #[cfg(feature = "zab")]
-    "zab",
-    #[cfg(feature = "twopc")]
-    "2pc",
-];
 
 /// A complete, reproducible run description.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,7 +16,7 @@ pub struct Scenario {
     /// One paragraph on what the scenario shows.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// Protocol name, one of [`PROTOCOLS`].
+    /// Protocol name, one of the registry's (`registry::PROTOCOLS`, checked when it is run).
     pub protocol: String,
     /// Number of servers (1..=9).
     pub nodes: u32,
@@ -144,8 +129,9 @@ pub struct Workload {
     pub write: u32,
     /// Relative weight of compare-and-set.
     pub cas: u32,
-    /// Relative weight of transfers between two accounts (2PC only; with transfers every
-    /// workload key is a bank account `A`, `B`, …).
+    /// Relative weight of the protocol's own operation, as 2PC's transfers between two accounts
+    /// (a protocol without one refuses a non-zero weight); with it, every workload key is one
+    /// of the protocol's own (2PC's bank accounts `A`, `B`, …).
     pub transfer: u32,
     /// Number of keys (`x`, `y`, `z`, then `k3`, …).
     pub keys: u32,
@@ -158,25 +144,6 @@ pub struct Workload {
 impl Default for Workload {
     fn default() -> Self {
         Workload { interval_ms: 300, read: 2, write: 2, cas: 1, transfer: 0, keys: 1, max_value: 9, start_ms: 500 }
-    }
-}
-
-/// Name of key number `i`.
-pub fn key_name(i: u32) -> String {
-    match i {
-        0 => "x".into(),
-        1 => "y".into(),
-        2 => "z".into(),
-        i => format!("k{i}"),
-    }
-}
-
-/// Name of bank account number `i`: `A`, `B`, … `Z`, then `A26`, ….
-pub fn account_name(i: u32) -> String {
-    if i < 26 {
-        char::from(b'A' + i as u8).to_string()
-    } else {
-        format!("A{i}")
     }
 }
 
@@ -266,8 +233,9 @@ pub enum Action {
     Restart { node: u32 },
     /// Fire the node's election (or equivalent) timer now.
     Timeout { node: u32 },
-    /// A client issues an operation (queued if it has one outstanding).
-    Client { client: u32, op: ClientOp },
+    /// A client issues an operation (queued if it has one outstanding), in the scenario's JSON
+    /// op shape (parsed by the protocol that runs it: see `core::ops`).
+    Client { client: u32, op: OpText },
     /// Drop the next message sent on the link `from → to`.
     DropNext { from: Member, to: Member },
     /// Deliver the next message sent on `from → to` twice.
@@ -305,6 +273,48 @@ impl std::hash::Hash for ConfigText {
     }
 }
 
+/// A client operation as JSON text, kept verbatim: each protocol parses it with its own
+/// vocabulary (the register operations, or 2PC's transfers too) when the scenario is loaded.
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct OpText(pub Box<serde_json::value::RawValue>);
+
+impl OpText {
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+    /// Wrap JSON text (it must be JSON; which operation it is, the protocol says).
+    pub fn parse(text: &str) -> Result<OpText, String> {
+        serde_json::value::RawValue::from_string(text.trim().to_string())
+            .map(OpText)
+            .map_err(|e| crate::core::ops::without_position(e.to_string()))
+    }
+    /// The JSON op shape of `op`.
+    pub fn of<O: ClientOperation>(op: &O) -> OpText {
+        OpText::parse(&crate::core::ops::to_json(op)).expect("an operation serialises to JSON")
+    }
+}
+
+impl From<ClientOp> for OpText {
+    fn from(op: ClientOp) -> OpText {
+        OpText::of(&op)
+    }
+}
+
+impl PartialEq for OpText {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+/// By its text (the simulator hashes the parsed operation into the trace instead).
+impl std::hash::Hash for OpText {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.get().hash(h);
+    }
+}
+
 /// The flat JSON shape of a step or action: `{"at": 2000, "action": "crash", "node": 1}`.
 /// Parsed through a plain struct (not serde's tagged enums or `flatten`, whose buffering
 /// deserializer is large in wasm), then checked: each action takes exactly its own fields.
@@ -318,7 +328,7 @@ struct RawAction {
     to: Option<Member>,
     node: Option<u32>,
     client: Option<u32>,
-    op: Option<ClientOp>,
+    op: Option<Box<serde_json::value::RawValue>>,
     id: Option<u64>,
     config: Option<Box<serde_json::value::RawValue>>,
     timer: Option<String>,
@@ -371,7 +381,7 @@ impl RawAction {
             "crash" => Action::Crash { node: self.node.unwrap() },
             "restart" => Action::Restart { node: self.node.unwrap() },
             "timeout" => Action::Timeout { node: self.node.unwrap() },
-            "client" => Action::Client { client: self.client.unwrap(), op: self.op.unwrap() },
+            "client" => Action::Client { client: self.client.unwrap(), op: OpText(self.op.unwrap()) },
             "move_client" => Action::MoveClient { client: self.client.unwrap(), node: self.node.unwrap() },
             "configure" => Action::Configure { config: ConfigText(self.config.unwrap()) },
             "deliver" => Action::Deliver { id: self.id.unwrap() },
@@ -437,15 +447,9 @@ impl Scenario {
         }
     }
 
-    /// Check ranges and ids; every problem is reported with what is accepted.
+    /// Check ranges and ids; every problem is reported with what is accepted. (The protocol's
+    /// name, settings and operations are checked by the protocol, when the scenario is run.)
     pub fn validate(&self) -> Result<(), String> {
-        if !PROTOCOLS.contains(&self.protocol.as_str()) {
-            return Err(format!(
-                "unknown protocol '{}': accepted protocols are {}",
-                self.protocol,
-                PROTOCOLS.join(", ")
-            ));
-        }
         if !(1..=9).contains(&self.nodes) {
             return Err(format!("nodes = {} is out of range: accepted 1..=9", self.nodes));
         }
@@ -472,9 +476,6 @@ impl Scenario {
         if let Some(w) = &self.workload {
             if w.read + w.write + w.cas + w.transfer == 0 {
                 return Err("workload: read, write, cas and transfer weights are all 0".into());
-            }
-            if w.transfer > 0 && self.protocol != "2pc" {
-                return Err(format!("workload.transfer: transfers are multi-key transactions, only protocol 2pc runs them (this scenario is {})", self.protocol));
             }
             if w.transfer > 0 && w.keys < 2 {
                 return Err("workload.keys must be at least 2 when the workload has transfers".into());
@@ -539,16 +540,8 @@ impl Scenario {
             Action::Crash { node } | Action::Restart { node } | Action::Timeout { node } => {
                 self.check_node(*node, "node")
             }
-            Action::Client { client, op } => {
-                if op.is_multi_key() && self.protocol != "2pc" {
-                    return Err(format!(
-                        "operation '{}' is a multi-key transaction: only protocol 2pc runs it ({} takes read, write, cas)",
-                        op.label(),
-                        self.protocol
-                    ));
-                }
-                self.check_client(*client, "client")
-            }
+            // The operation itself is checked by the protocol that runs it (`Sim::check_action`).
+            Action::Client { client, .. } => self.check_client(*client, "client"),
             Action::MoveClient { client, node } => {
                 self.check_client(*client, "client")?;
                 self.check_node(*node, "node")

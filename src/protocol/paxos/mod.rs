@@ -62,11 +62,12 @@
 //!   (Raft's ReadIndex avoids that); it is the simplest correct scheme and it shows in the slot
 //!   table.
 
+pub mod config;
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox, Output,
-    Protocol, RequestId, Time, Value,
+    ClientId, ClientOp, ClientResult, Detail, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
+    Output, Protocol, RequestId, Time, Value,
 };
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
@@ -408,8 +409,6 @@ fn decree_result(chosen: Option<&Cmd>, op: &ClientOp) -> ClientResult {
         ClientOp::Cas { .. } => {
             ClientResult::Unavailable { reason: "a chosen decree never changes (single-decree Paxos)".into() }
         }
-        #[cfg(feature = "twopc")]
-        ClientOp::Transfer { .. } => ClientResult::Aborted { reason: "multi-key transactions need 2pc".into() },
     }
 }
 
@@ -1107,7 +1106,7 @@ impl Node {
         }
     }
 
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<PaxosView> {
         let top = [
             self.accepted.keys().last().copied().unwrap_or(0),
             self.learned.keys().last().copied().unwrap_or(0),
@@ -1169,11 +1168,7 @@ impl Node {
             peers: Vec::new(),
             votes: if self.phase == Phase::Preparing { self.promises.clone() } else { Vec::new() },
             kv,
-            dynamo: None,
-            zab: None,
-            #[cfg(feature = "twopc")]
-            twopc: None,
-            paxos: Some(PaxosView {
+            detail: PaxosView {
                 roles,
                 phase: if self.backing_off { "backing off" } else { self.phase.name() },
                 ballot: self.ballot.shown(),
@@ -1187,7 +1182,7 @@ impl Node {
                 chosen_upto: self.applied + 1,
                 leader: if self.multi { self.leader } else { None },
                 slots,
-            }),
+            },
         }
     }
 }
@@ -1213,6 +1208,13 @@ pub struct PaxosView {
     pub leader: Option<NodeId>,
     /// The last slots (at most [`SLOT_TABLE`]): proposed / accepted / chosen.
     pub slots: Vec<PaxosSlotView>,
+}
+
+/// Serialised as the frame's `paxos` beside the common header.
+impl Detail for PaxosView {
+    fn key(&self) -> Option<&'static str> {
+        Some("paxos")
+    }
 }
 
 /// One row of the slot table.
@@ -1306,7 +1308,20 @@ impl Protocol for Paxos {
     type Timer = Timer;
     type Durable = Durable;
     type Config = PaxosConfig;
+    type Op = ClientOp;
+    type View = PaxosView;
     const NAME: &'static str = "paxos";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes, false)
+    }
+    // Single-decree Paxos serves a write-once register: its histories are linearizable as a
+    // register, and the sweep checks them.
+    const LINEARIZABLE: bool = true;
+
+    fn prepare_config(config: &mut PaxosConfig, nodes: u32, _seed: u64) -> Result<(), String> {
+        config.validate(nodes, false)
+    }
 
     fn start(id: NodeId, n: u32, config: &PaxosConfig, durable: Option<Durable>, _now: Time, out: &mut Out) -> Self {
         Paxos(Node::start(false, id, n, config, durable, out))
@@ -1332,7 +1347,7 @@ impl Protocol for Paxos {
     fn approx_bytes(&self) -> usize {
         self.0.approx_bytes()
     }
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<PaxosView> {
         self.0.view()
     }
     fn msg_info(msg: &Msg) -> MsgInfo {
@@ -1362,7 +1377,18 @@ impl Protocol for MultiPaxos {
     type Timer = Timer;
     type Durable = Durable;
     type Config = PaxosConfig;
+    type Op = ClientOp;
+    type View = PaxosView;
     const NAME: &'static str = "multipaxos";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes, true)
+    }
+    const LINEARIZABLE: bool = true;
+
+    fn prepare_config(config: &mut PaxosConfig, nodes: u32, _seed: u64) -> Result<(), String> {
+        config.validate(nodes, true)
+    }
 
     fn start(
         id: NodeId,
@@ -1397,7 +1423,7 @@ impl Protocol for MultiPaxos {
     fn approx_bytes(&self) -> usize {
         self.0.approx_bytes()
     }
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<PaxosView> {
         self.0.view()
     }
     fn msg_info(msg: &Msg) -> MsgInfo {

@@ -29,6 +29,7 @@
 //!   ids; the state machine remembers each client's last applied request, so a duplicated or
 //!   re-sent command is applied at most once.
 
+pub mod config;
 pub mod invariants;
 
 use super::{
@@ -861,7 +862,24 @@ impl Protocol for Raft {
     type Timer = Timer;
     type Durable = Durable;
     type Config = RaftConfig;
+    type Op = ClientOp;
+    type View = ();
     const NAME: &'static str = "raft";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes)
+    }
+    const LINEARIZABLE: bool = true;
+
+    fn prepare_config(config: &mut RaftConfig, _nodes: u32, _seed: u64) -> Result<(), String> {
+        if config.election_timeout_ms[0] == 0 || config.election_timeout_ms[0] > config.election_timeout_ms[1] {
+            return Err("config.election_timeout_ms must be [min, max] with 0 < min <= max".into());
+        }
+        if config.heartbeat_ms == 0 {
+            return Err("config.heartbeat_ms must be at least 1".into());
+        }
+        Ok(())
+    }
 
     fn start(
         id: NodeId,
@@ -1076,7 +1094,7 @@ impl Protocol for Raft {
         // Snapshots (§7) keep the log short; the state machine holds a few keys.
         self.log.len() * 96
     }
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<()> {
         let first = self.last_index().saturating_sub(NodeView::LOG_TAIL as u64).max(self.snapshot.last_index) + 1;
         NodeView {
             role: self.role.name().to_string(),
@@ -1103,11 +1121,7 @@ impl Protocol for Raft {
                 .collect(),
             votes: self.votes.iter().filter(|(_, g)| **g).map(|(id, _)| *id).collect(),
             kv: self.state.kv.data.clone(),
-            dynamo: None,
-            paxos: None,
-            zab: None,
-            #[cfg(feature = "twopc")]
-            twopc: None,
+            detail: (),
         }
     }
 
