@@ -7,10 +7,11 @@ use super::twophase::TwoPhase;
 use super::world::{Bounds, Setup, Step, WorldModel, QUANTUM_MS};
 use super::{Broken, Explorer, Model, Options, Order, Path, Stats, Status};
 use crate::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
+use crate::core::ops::ClientOperation;
 use crate::protocol::Time;
 use crate::protocol::{ClientOp, Invariants, NodeId, Protocol};
 use crate::registry::any::AnySim;
-use crate::sim::scenario::{Action, ClientSpec, Member, Scenario, Schedule, Step as ScenarioStep};
+use crate::sim::scenario::{Action, ClientSpec, Member, OpText, Scenario, Schedule, Step as ScenarioStep};
 use crate::sim::Sim;
 use serde::Serialize;
 use std::hash::Hash;
@@ -303,23 +304,22 @@ pub fn open(spec: &Spec) -> Result<Box<dyn Session>, String> {
 /// The operations client `c` of `clients` invokes: writes of unique values and reads of one
 /// register `x`, alternating (client 0 starts with a write, client 1 with a read, …), so a stale
 /// read and a lost write can both show. 2PC clients transfer between accounts and read them.
-pub fn client_ops(protocol: &str, c: u32, ops: u32) -> Vec<ClientOp> {
+pub fn client_ops<O: ClientOperation>(protocol: &str, c: u32, ops: u32) -> Result<Vec<O>, String> {
     (0..ops)
         .map(|k| {
             let write = (c + k) % 2 == 0;
             if protocol == "2pc" {
-                #[cfg(feature = "twopc")]
                 if write {
                     let (from, to) = if c % 2 == 0 { ("A", "B") } else { ("B", "A") };
-                    return ClientOp::Transfer { from: from.into(), to: to.into(), amount: 10 };
+                    return O::from_json(&format!(r#"{{"f":"transfer","from":"{from}","to":"{to}","amount":10}}"#));
                 }
-                return ClientOp::Read { key: "A".into() };
+                return Ok(O::from(ClientOp::Read { key: "A".into() }));
             }
-            if write {
+            Ok(O::from(if write {
                 ClientOp::Write { key: "x".into(), value: (c * ops + k + 1) as i64 }
             } else {
                 ClientOp::Read { key: "x".into() }
-            }
+            }))
         })
         .collect()
 }
@@ -363,8 +363,8 @@ where
             timers: spec.timers.unwrap_or(u32::MAX),
         },
         clients: (0..spec.clients)
-            .map(|c| (client_node(c, spec.clients, spec.nodes), client_ops(&spec.protocol, c, spec.ops)))
-            .collect(),
+            .map(|c| Ok((client_node(c, spec.clients, spec.nodes), client_ops::<P::Op>(&spec.protocol, c, spec.ops)?)))
+            .collect::<Result<_, String>>()?,
         linearizable,
         converge,
         quantum,
@@ -472,7 +472,11 @@ where
             model.actions(&state, &mut actions);
             let Some(a) = actions.iter().find(|a| model.describe(&state, a).starts_with(want)) else {
                 let enabled: Vec<String> = actions.iter().map(|a| model.describe(&state, a)).collect();
-                return Err(format!("step {}: no enabled step starts with '{want}'; enabled: {}", k + 1, enabled.join(" | ")));
+                return Err(format!(
+                    "step {}: no enabled step starts with '{want}'; enabled: {}",
+                    k + 1,
+                    enabled.join(" | ")
+                ));
             };
             let next = model.next_state(&state, a).ok_or("a disabled step")?;
             steps.push((a.clone(), next.clone()));
@@ -536,7 +540,10 @@ where
             Step::Deliver(i) => Action::Deliver { id: find(*i)? },
             Step::Drop(i) => Action::DropMessage { id: find(*i)? },
             Step::Fire(n, t) => Action::FireTimer { node: *n, timer: format!("{t:?}") },
-            Step::Invoke(c) => Action::Client { client: *c, op: model.next_op(prev, *c).ok_or("no operation left")? },
+            Step::Invoke(c) => {
+                let op = model.next_op(prev, *c).ok_or("no operation left")?;
+                Action::Client { client: *c, op: OpText::of(&op) }
+            }
             Step::Retry(c) => Action::ClientTimer { client: *c, timer: "retry".into() },
             Step::GiveUp(c) => Action::ClientTimer { client: *c, timer: "timeout".into() },
             Step::Crash(n) => Action::Crash { node: *n },
@@ -589,7 +596,7 @@ pub fn replay(json: &str, expected: &str) -> Replay {
     let trace_hash = format!("{:016x}", sim.trace_hash());
     let (invariant, detail) = match sim.violations().first() {
         Some(v) => (Some(v.invariant.clone()), Some(v.detail.clone())),
-        None if sim.promises_linearizability() => match check_history(sim.history(), DEFAULT_BUDGET).verdict {
+        None if sim.promises_linearizability() => match check_history(&sim.history(), DEFAULT_BUDGET).verdict {
             Verdict::NotLinearizable { witness } => (Some("Linearizability".into()), Some(witness.sentence)),
             _ => (None, None),
         },

@@ -54,13 +54,17 @@
 use super::{fp_hasher, Broken, Fp, FpHasher, Model};
 use crate::check::linearizability::{check_history, is_linearizable, register_ops, RegisterModel, Verdict};
 use crate::core::history::Operation;
+use crate::core::ops::{ClientOperation, ClientReply};
 use crate::core::vecmap::VecMap;
 use crate::protocol::{
-    ClientId, ClientOp, InvariantChecker, Invariants, NodeId, Outbox, Output, Protocol, RequestId, Server, Time,
+    ClientId, InvariantChecker, Invariants, NodeId, Outbox, Output, Protocol, RequestId, Server, Time,
 };
 use crate::sim::client::{Client, ClientStep};
 use crate::sim::scenario::Member;
-use crate::sim::Payload;
+use crate::sim::{History, Payload, Reply};
+
+/// What travels on a link in a world of protocol `P`.
+pub type Wire<P> = Payload<<P as Protocol>::Msg, <P as Protocol>::Op, Reply<P>>;
 use std::hash::{Hash, Hasher};
 
 /// Simulated milliseconds one explorer step takes: longer than every timeout in the default
@@ -102,7 +106,7 @@ pub struct Setup<P: Protocol> {
     /// Servers and fault budgets.
     pub bounds: Bounds,
     /// Each client's node and the operations it invokes, in order.
-    pub clients: Vec<(NodeId, Vec<ClientOp>)>,
+    pub clients: Vec<(NodeId, Vec<P::Op>)>,
     /// Check linearizability of the history whenever no operation is pending.
     pub linearizable: bool,
     /// Check convergence at rest (Dynamo).
@@ -117,13 +121,13 @@ pub struct Setup<P: Protocol> {
 
 /// A message in flight.
 #[derive(Clone, Debug)]
-pub struct Envelope<M> {
+pub struct Envelope<W> {
     /// Sender.
     pub from: Member,
     /// Receiver.
     pub to: Member,
     /// Content.
-    pub payload: Payload<M>,
+    pub payload: W,
     /// Hash of (from, to, payload): the multiset's sort key and its contribution to the
     /// fingerprint.
     pub key: u64,
@@ -131,7 +135,7 @@ pub struct Envelope<M> {
 
 /// A message's identity in the multiset (also how a counterexample's message is found among the
 /// simulator's messages in flight).
-pub fn message_key<M: Hash>(from: Member, to: Member, payload: &Payload<M>) -> u64 {
+pub fn message_key<W: Hash>(from: Member, to: Member, payload: &W) -> u64 {
     let mut h = fp_hasher();
     (from, to, payload).hash(&mut h);
     h.finish()
@@ -139,9 +143,9 @@ pub fn message_key<M: Hash>(from: Member, to: Member, payload: &Payload<M>) -> u
 
 /// A client in the world.
 #[derive(Clone, Debug)]
-pub struct ClientSlot {
+pub struct ClientSlot<O> {
     /// The simulator's client state machine (redirects, retries, outcome).
-    pub client: Client,
+    pub client: Client<O>,
     /// Operations invoked so far.
     pub invoked: u32,
     /// Armed retry: the request and attempt the retry is for.
@@ -158,11 +162,11 @@ pub struct World<P: Protocol + Invariants> {
     /// Each server's armed timers (which, not when).
     pub timers: Vec<VecMap<P::Timer, ()>>,
     /// Messages in flight, sorted by key.
-    pub msgs: Vec<Envelope<P::Msg>>,
+    pub msgs: Vec<Envelope<Wire<P>>>,
     /// Clients.
-    pub clients: Vec<ClientSlot>,
+    pub clients: Vec<ClientSlot<P::Op>>,
     /// The client history (times are step numbers × [`QUANTUM_MS`]).
-    pub history: Vec<Operation>,
+    pub history: Vec<History<P>>,
     /// The server cut off (with its clients), if any.
     pub isolated: Option<NodeId>,
     /// Crashes so far.
@@ -233,7 +237,7 @@ where
         self.side(w, a) == self.side(w, b)
     }
 
-    fn send(&self, w: &mut World<P>, from: Member, to: Member, payload: Payload<P::Msg>) {
+    fn send(&self, w: &mut World<P>, from: Member, to: Member, payload: Wire<P>) {
         if !self.connected(w, from, to) {
             return; // lost on a cut link, as in the simulator
         }
@@ -274,7 +278,7 @@ where
         }
     }
 
-    fn client_step(&self, w: &mut World<P>, c: ClientId, step: ClientStep) {
+    fn client_step(&self, w: &mut World<P>, c: ClientId, step: ClientStep<P::Op>) {
         match step {
             ClientStep::Nothing => {}
             ClientStep::Send { to, request, op, attempt } => {
@@ -302,10 +306,12 @@ where
         if !self.setup.linearizable || w.broken.is_some() || w.clients.iter().any(|c| c.client.busy()) {
             return;
         }
-        match is_linearizable(&RegisterModel, register_ops(&w.history), LIN_BUDGET) {
+        // The register checkers read the register projection of the history.
+        let history: Vec<Operation> = w.history.iter().filter_map(Operation::project).collect();
+        match is_linearizable(&RegisterModel, register_ops(&history), LIN_BUDGET) {
             Some(true) => {}
             found => {
-                let detail = match check_history(&w.history, LIN_BUDGET).verdict {
+                let detail = match check_history(&history, LIN_BUDGET).verdict {
                     Verdict::NotLinearizable { witness } => witness.sentence,
                     _ if found.is_none() => "the linearizability search ran out of its budget".into(),
                     _ => "no order of the operations explains their results".into(),
@@ -430,7 +436,7 @@ where
     }
 
     /// The operation client `c` invokes next, if any.
-    pub fn next_op(&self, w: &World<P>, c: ClientId) -> Option<ClientOp> {
+    pub fn next_op(&self, w: &World<P>, c: ClientId) -> Option<P::Op> {
         self.setup.clients.get(c as usize)?.1.get(w.clients[c as usize].invoked as usize).cloned()
     }
 
@@ -440,9 +446,9 @@ where
         std::mem::size_of::<World<P>>()
             + w.nodes.len() * (std::mem::size_of::<Server<P>>() + 64)
             + w.nodes.iter().filter_map(|s| s.node.as_ref()).map(P::approx_bytes).sum::<usize>()
-            + w.msgs.len() * (std::mem::size_of::<Envelope<P::Msg>>() + 32)
-            + w.clients.len() * std::mem::size_of::<ClientSlot>()
-            + w.history.len() * (std::mem::size_of::<Operation>() + 16)
+            + w.msgs.len() * (std::mem::size_of::<Envelope<Wire<P>>>() + 32)
+            + w.clients.len() * std::mem::size_of::<ClientSlot<P::Op>>()
+            + w.history.len() * (std::mem::size_of::<History<P>>() + 16)
     }
 }
 

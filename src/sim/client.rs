@@ -34,7 +34,7 @@ pub struct Pending<O> {
 /// What the client will do next depends on all of this but `since` (the invocation time, kept
 /// for latencies): the explorer hashes pending operations without it, so two schedules that
 /// differ only in when an operation started reach the same state.
-impl std::hash::Hash for Pending {
+impl<O: std::hash::Hash> std::hash::Hash for Pending<O> {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         (self.request, &self.op, self.history_index, self.target, self.hops, self.attempt).hash(h);
     }
