@@ -117,7 +117,7 @@ pub struct MsgInfo {
 }
 
 /// One log entry as the renderer shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct LogEntryView {
     /// 1-based log index.
     pub index: u64,

@@ -31,6 +31,15 @@ pub struct Pending<O> {
     attempt: u32,
 }
 
+/// What the client will do next depends on all of this but `since` (the invocation time, kept
+/// for latencies): the explorer hashes pending operations without it, so two schedules that
+/// differ only in when an operation started reach the same state.
+impl<O: std::hash::Hash> std::hash::Hash for Pending<O> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.request, &self.op, self.history_index, self.target, self.hops, self.attempt).hash(h);
+    }
+}
+
 /// How the client's last operation ended, for the ✓ / ✕ / ? next to its icon.
 #[derive(Clone, Debug, Serialize)]
 pub struct LastOp {

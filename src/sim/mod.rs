@@ -9,6 +9,7 @@
 //! and the same [`Sim::trace_hash`] — natively and in wasm.
 
 pub mod client;
+pub mod explicit;
 pub mod frame;
 pub mod observer;
 pub mod scenario;
@@ -206,6 +207,8 @@ pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     outbox: Outbox<P>,
     /// Set by [`Sim::settle`]: the workload draws no more operations.
     quiet: bool,
+    /// `"schedule": "explicit"`: the deliveries and timers held for the steps (see [`explicit`]).
+    held: Option<explicit::Held>,
 }
 
 impl<P: Protocol + Invariants, O: Observer + Default> Sim<P, O> {
@@ -276,6 +279,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             observer,
             outbox: Outbox::new(),
             quiet: false,
+            held: explicit::Held::for_scenario(&scenario),
             scenario,
         };
         for i in 0..sim.scenario.steps.len() {
@@ -365,6 +369,12 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     }
 
     fn schedule(&mut self, time: Time, event: Event<P::Timer>) {
+        // An explicit schedule holds deliveries and timers until a step releases them.
+        if let Some(held) = self.held.as_mut() {
+            if !held.hold(&event) {
+                return;
+            }
+        }
         self.seq += 1;
         self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
     }
@@ -383,7 +393,13 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         };
         self.now = self.now.max(s.time);
         self.counters.events += 1;
-        let touched = match s.event {
+        self.run_event(s.event);
+        true
+    }
+
+    /// Carry out one event now, then check the invariants at the node it touched.
+    fn run_event(&mut self, event: Event<P::Timer>) {
+        let touched = match event {
             Event::Deliver(id) => self.deliver(id),
             Event::Timer { node, timer, generation } => self.fire_timer(node, timer, generation),
             Event::ClientTimeout { client, request } => {
@@ -414,7 +430,6 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         if let Some(node) = touched {
             self.check_invariants(node);
         }
-        true
     }
 
     /// Run events up to and including time `t`, then set the clock to `t`.
@@ -827,6 +842,9 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 // Nodes restarting later start with the new settings.
                 self.config = config;
             }
+            Action::Deliver { id } => self.deliver_held(id)?,
+            Action::FireTimer { node, timer } => self.fire_held_timer(node, &timer)?,
+            Action::ClientTimer { client, timer } => self.fire_held_client_timer(client, &timer)?,
             Action::DropMessage { id } => {
                 let now = self.now;
                 if let Some(m) = self.in_flight.get_mut(&id) {

@@ -44,6 +44,34 @@ pub struct Scenario {
     /// How many completed operations the history keeps (older ones are summarised).
     #[serde(default = "default_history_limit")]
     pub history_limit: usize,
+    /// Who decides when messages arrive and timers fire: the seeded clock (`"timed"`, the
+    /// default) or the steps (`"explicit"`: see [`Schedule`]).
+    #[serde(default, skip_serializing_if = "Schedule::is_timed")]
+    pub schedule: Schedule,
+}
+
+/// Who schedules deliveries and timers.
+///
+/// `explicit` is how the explorer's counterexamples replay (see `src/sim/explicit.rs`): every
+/// message is held in flight until a `deliver` step delivers it (or `drop_message` drops it), and
+/// every timer — a node's or a client's retry and timeout — stays armed until a `fire_timer` /
+/// `client_timer` step fires it. The PRNG then decides nothing that matters: the steps are the
+/// whole schedule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// Latencies and timer durations are drawn from the seeded PRNG.
+    #[default]
+    Timed,
+    /// Steps deliver messages and fire timers, nothing else does.
+    Explicit,
+}
+
+impl Schedule {
+    /// True for the default, [`Schedule::Timed`].
+    pub fn is_timed(&self) -> bool {
+        *self == Schedule::Timed
+    }
 }
 
 fn default_seed() -> u64 {
@@ -219,6 +247,13 @@ pub enum Action {
     /// Replace the protocol's settings on every node, live (fields not given take their
     /// defaults); protocols that cannot change settings mid-run refuse.
     Configure { config: ConfigText },
+    /// `"schedule": "explicit"` only: deliver message `id` now (it was held in flight).
+    Deliver { id: u64 },
+    /// `"schedule": "explicit"` only: fire node `node`'s armed timer named `timer` (as the
+    /// protocol spells it, e.g. `Election`).
+    FireTimer { node: u32, timer: String },
+    /// `"schedule": "explicit"` only: fire client `client`'s `retry` or `timeout` timer.
+    ClientTimer { client: u32, timer: String },
 }
 
 /// A protocol config as JSON text, kept verbatim (parsed by the protocol that receives it).
@@ -296,6 +331,7 @@ struct RawAction {
     op: Option<Box<serde_json::value::RawValue>>,
     id: Option<u64>,
     config: Option<Box<serde_json::value::RawValue>>,
+    timer: Option<String>,
 }
 
 impl RawAction {
@@ -310,6 +346,7 @@ impl RawAction {
             ("op", self.op.is_some()),
             ("id", self.id.is_some()),
             ("config", self.config.is_some()),
+            ("timer", self.timer.is_some()),
         ]
         .iter()
         .filter(|(_, p)| *p)
@@ -322,8 +359,10 @@ impl RawAction {
             "crash" | "restart" | "timeout" => &["node"],
             "client" => &["client", "op"],
             "move_client" => &["client", "node"],
-            "drop_message" => &["id"],
+            "drop_message" | "deliver" => &["id"],
             "configure" => &["config"],
+            "fire_timer" => &["node", "timer"],
+            "client_timer" => &["client", "timer"],
             other => return Err(format!("unknown action '{other}': accepted actions are {ACTIONS}")),
         };
         let fields = if takes.is_empty() { "no fields".to_string() } else { takes.join(", ") };
@@ -345,6 +384,9 @@ impl RawAction {
             "client" => Action::Client { client: self.client.unwrap(), op: OpText(self.op.unwrap()) },
             "move_client" => Action::MoveClient { client: self.client.unwrap(), node: self.node.unwrap() },
             "configure" => Action::Configure { config: ConfigText(self.config.unwrap()) },
+            "deliver" => Action::Deliver { id: self.id.unwrap() },
+            "fire_timer" => Action::FireTimer { node: self.node.unwrap(), timer: self.timer.unwrap() },
+            "client_timer" => Action::ClientTimer { client: self.client.unwrap(), timer: self.timer.unwrap() },
             _ => Action::DropMessage { id: self.id.unwrap() },
         };
         Ok((self.at, action))
@@ -372,8 +414,7 @@ impl TryFrom<RawAction> for Action {
 }
 
 /// Accepted action names, for error messages.
-pub const ACTIONS: &str =
-    "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message, configure";
+pub const ACTIONS: &str = "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message, configure, deliver, fire_timer, client_timer";
 
 impl Scenario {
     /// Parse and validate a scenario from JSON text; the error says what was wrong and what is
@@ -402,6 +443,7 @@ impl Scenario {
             steps: Vec::new(),
             until: default_until(),
             history_limit: default_history_limit(),
+            schedule: Schedule::Timed,
         }
     }
 
@@ -503,6 +545,20 @@ impl Scenario {
             Action::MoveClient { client, node } => {
                 self.check_client(*client, "client")?;
                 self.check_node(*node, "node")
+            }
+            Action::Deliver { .. } | Action::FireTimer { .. } | Action::ClientTimer { .. }
+                if self.schedule != Schedule::Explicit =>
+            {
+                Err("deliver, fire_timer and client_timer need \"schedule\": \"explicit\" (in a timed run the clock delivers messages and fires timers)".into())
+            }
+            Action::Deliver { .. } => Ok(()),
+            Action::FireTimer { node, .. } => self.check_node(*node, "node"),
+            Action::ClientTimer { client, timer } => {
+                self.check_client(*client, "client")?;
+                match timer.as_str() {
+                    "retry" | "timeout" => Ok(()),
+                    other => Err(format!("client timer '{other}' does not exist: accepted retry, timeout")),
+                }
             }
         }
     }

@@ -150,5 +150,6 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions, profile: 
         steps,
         until,
         history_limit: 100_000,
+        schedule: Default::default(),
     }
 }

@@ -215,6 +215,9 @@ pub fn describe(a: &Action, label: impl Fn(&OpText) -> String) -> String {
         Action::MoveClient { client, node } => format!("move c{client} to n{node}"),
         Action::DropMessage { id } => format!("drop message {id}"),
         Action::Configure { config } => format!("configure {}", config.0.get()),
+        Action::Deliver { id } => format!("deliver message {id}"),
+        Action::FireTimer { node, timer } => format!("fire n{node}'s {timer} timer"),
+        Action::ClientTimer { client, timer } => format!("fire c{client}'s {timer} timer"),
     }
 }
 

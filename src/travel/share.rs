@@ -245,6 +245,9 @@ const TAGS: &[&str] = &[
     "move_client",
     "drop_message",
     "configure",
+    "deliver",
+    "fire_timer",
+    "client_timer",
 ];
 
 impl LinkWrite for Writer {
@@ -331,6 +334,20 @@ fn write_action(w: &mut Writer, a: &Action, vocab: &Profile) {
             w.u(11);
             w.s(config.0.get());
         }
+        Action::Deliver { id } => {
+            w.u(12);
+            w.u(*id);
+        }
+        Action::FireTimer { node, timer } => {
+            w.u(13);
+            w.u(*node as u64);
+            w.s(timer);
+        }
+        Action::ClientTimer { client, timer } => {
+            w.u(14);
+            w.u(*client as u64);
+            w.s(timer);
+        }
     }
 }
 
@@ -369,6 +386,9 @@ fn read_action(r: &mut Reader, vocab: &Profile) -> Result<Action, String> {
                 .map_err(|e| format!("{}: its config is not JSON ({e})", r.what))?;
             Action::Configure { config: ConfigText(raw) }
         }
+        12 => Action::Deliver { id: r.u()? },
+        13 => Action::FireTimer { node: r.u32("node", 255)?, timer: r.s()? },
+        14 => Action::ClientTimer { client: r.u32("client", 255)?, timer: r.s()? },
         t => {
             return Err(format!(
                 "{} has an unknown action code {t}: the codes are 0–{} ({})",

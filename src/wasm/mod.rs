@@ -13,6 +13,9 @@ use wasm_bindgen::prelude::*;
 
 // Time travel and share links: more methods of `Playground`, kept in their own file.
 mod travel;
+// The "find a bug" explorer (its own bundle, pkg/explore/).
+#[cfg(feature = "explore")]
+pub mod explore;
 
 /// Install the panic hook so a Rust panic is logged with its message before the element shows
 /// its error banner.

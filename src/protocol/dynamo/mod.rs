@@ -81,7 +81,7 @@ const ACKED_WINDOW: usize = 32;
 const RECENT: usize = 8;
 
 /// Dynamo settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct DynamoConfig {
     /// Replicas per key (§4.3); at most the number of nodes (larger values are clamped).
@@ -188,7 +188,7 @@ pub fn key_position(key: &str) -> u32 {
 
 /// The consistent-hashing ring (§4.2): tokens in ring order and, for every range, the walk of
 /// distinct nodes from it (§4.3).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Ring {
     /// `(token, node)` sorted by token.
     tokens: Vec<(u32, NodeId)>,
@@ -466,7 +466,7 @@ impl KeyState {
 }
 
 /// State that survives a crash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// Keys this node owns.
     pub store: VecMap<String, KeyState>,
@@ -515,21 +515,21 @@ pub enum Timer {
     Handoff,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Kind {
     Read,
     Write(Value),
     Cas(Value, Value),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
     Read,
     Write,
 }
 
 /// A request this node coordinates.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Op {
     client: ClientId,
     request: RequestId,
@@ -550,7 +550,7 @@ struct Op {
     done: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 enum ReqState {
     InFlight,
     Done(ClientResult),
@@ -558,7 +558,7 @@ enum ReqState {
 }
 
 /// An acknowledged write, as the coordinator remembers it for the invariant checker.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AckedWrite {
     /// Key.
     pub key: String,
@@ -626,7 +626,7 @@ impl Detail for DynamoView {
 }
 
 /// One Dynamo node: coordinator for its clients, replica for its ranges, stand-in for others.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Dynamo {
     id: NodeId,
     /// Servers in the cluster.

@@ -128,7 +128,7 @@ impl Cmd {
 }
 
 /// Which nodes play which role; an absent list means every node.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct Roles {
     /// Nodes that propose (in Multi-Paxos: may become leader).
@@ -140,7 +140,7 @@ pub struct Roles {
 }
 
 /// Paxos settings, as written under `"config"` in a scenario file (both protocols).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaxosConfig {
     /// Role assignment (default: every node is proposer, acceptor and learner).
@@ -227,7 +227,7 @@ fn members(list: &Option<Vec<NodeId>>, n: u32) -> Vec<NodeId> {
 
 /// State that survives a crash: the acceptor's promise and accepted values, and the highest
 /// round this node used as a proposer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// Highest ballot promised in a Promise (or implied by an Accept).
     pub promised: Ballot,
@@ -332,14 +332,14 @@ impl Replica {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Proposal {
     cmd: Cmd,
     acks: Vec<NodeId>,
     sent_at: Time,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Waiter {
     client: ClientId,
     request: RequestId,
@@ -349,7 +349,7 @@ struct Waiter {
 }
 
 /// One Paxos node (either protocol): proposer, acceptor and/or learner.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Node {
     id: NodeId,
     n: u32,
@@ -1282,11 +1282,11 @@ fn msg_info(msg: &Msg, multi: bool) -> MsgInfo {
 }
 
 /// Single-decree Paxos ("Paxos Made Simple" §2): protocol `paxos`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Paxos(Node);
 
 /// Multi-Paxos ("Paxos Made Simple" §3): protocol `multipaxos`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct MultiPaxos(Node);
 
 impl std::ops::Deref for Paxos {

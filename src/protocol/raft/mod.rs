@@ -40,7 +40,7 @@ use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// Raft settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RaftConfig {
     /// Election timeout range in ms; each arm draws uniformly from it (§5.2).
@@ -60,6 +60,9 @@ pub struct RaftConfig {
     pub unsafe_no_election_restriction: bool,
     /// TEST ONLY, breaks linearizability: any node answers reads from its local state.
     pub unsafe_local_reads: bool,
+    /// TEST ONLY, breaks safety: a leader commits an entry of an earlier term once it is stored
+    /// on a majority, by counting replicas — the rule §5.4.2 and Figure 8 show to be unsafe.
+    pub unsafe_commit_old_terms: bool,
 }
 
 impl Default for RaftConfig {
@@ -73,6 +76,7 @@ impl Default for RaftConfig {
             max_entries_per_append: 16,
             unsafe_no_election_restriction: false,
             unsafe_local_reads: false,
+            unsafe_commit_old_terms: false,
         }
     }
 }
@@ -144,7 +148,7 @@ pub struct Snapshot {
 }
 
 /// Durable state (Figure 2): survives a crash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// Latest term this server has seen.
     pub current_term: u64,
@@ -239,7 +243,7 @@ impl Role {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Progress {
     next_index: u64,
     match_index: u64,
@@ -249,7 +253,7 @@ struct Progress {
     recent_active: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct PendingRead {
     client: ClientId,
     request: RequestId,
@@ -258,8 +262,8 @@ struct PendingRead {
     seq: u64,
 }
 
-/// One Raft server.
-#[derive(Clone, Debug)]
+/// One Raft server (`Hash`: the explorer fingerprints whole nodes).
+#[derive(Clone, Debug, Hash)]
 pub struct Raft {
     id: NodeId,
     n: u32,
@@ -511,7 +515,10 @@ impl Raft {
         crate::core::sort::sort(&mut matches);
         // The highest index stored on a majority: the quorum-th largest match.
         let n = matches[matches.len() - self.quorum()];
-        if n > self.commit_index && self.term_at(n) == Some(self.current_term) {
+        // Figure 8: an entry of an earlier term on a majority may still be overwritten; only
+        // counting replicas of this term's entries is safe (the mutant counts any entry).
+        let own_term = self.term_at(n) == Some(self.current_term);
+        if n > self.commit_index && (own_term || self.config.unsafe_commit_old_terms) {
             self.commit_index = n;
             out.notice(
                 NoticeKind::Committed,
@@ -588,6 +595,15 @@ impl Raft {
     fn log_up_to_date(&self, last_log_index: u64, last_log_term: u64) -> bool {
         // §5.4.1: compare last terms, then lengths.
         last_log_term > self.last_term() || (last_log_term == self.last_term() && last_log_index >= self.last_index())
+    }
+
+    /// A current leader was heard from now. Only the lease (CheckQuorum, PreVote) reads the time,
+    /// so without them none is kept: a node's state then does not depend on when it last heard,
+    /// only on what it heard (the explorer identifies states that differ only in that).
+    fn heard_leader(&mut self, now: Time) {
+        if self.config.check_quorum || self.config.pre_vote {
+            self.last_leader_contact = Some(now);
+        }
     }
 
     /// Within an election timeout of hearing from a leader (thesis §4.2.3, §9.6).
@@ -678,7 +694,7 @@ impl Raft {
         } else {
             self.reset_election_timer(out);
         }
-        self.last_leader_contact = Some(now);
+        self.heard_leader(now);
         // Entries at or below our snapshot are committed, and so identical to the leader's.
         if prev_log_index < self.snapshot.last_index {
             let skip = (self.snapshot.last_index - prev_log_index) as usize;
@@ -811,7 +827,7 @@ impl Raft {
         } else {
             self.reset_election_timer(out);
         }
-        self.last_leader_contact = Some(now);
+        self.heard_leader(now);
         let idx = snapshot.last_index;
         if idx > self.commit_index {
             // §7: keep log entries following the snapshot if our log has its last entry;

@@ -77,7 +77,7 @@ pub const COORDINATOR: NodeId = 0;
 const TICK_MS: Time = 25;
 
 /// 2PC settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct TwoPcConfig {
     /// Number of bank accounts (`A`, `B`, …) that start with `initial_balance`.
@@ -208,7 +208,7 @@ pub struct Install {
 }
 
 /// One record of a node's durable log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Record {
     /// Coordinator: a transaction started, with its participants and the client waiting.
     Begin { txn: TxnId, participants: Vec<NodeId>, client: ClientId, request: RequestId, label: String },
@@ -263,7 +263,7 @@ fn nodes_text(ns: &[NodeId]) -> String {
 }
 
 /// What survives a crash: the log, the balances (the database) and the id counter.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct Durable {
     /// The append-only log.
     pub log: Vec<Record>,
@@ -309,7 +309,7 @@ pub enum Timer {
 }
 
 /// A transaction the coordinator is running.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Active {
     participants: Vec<NodeId>,
     effects: Vec<(NodeId, Vec<Effect>)>,
@@ -325,7 +325,7 @@ struct Active {
 }
 
 /// A participant's transaction that has not voted yet.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Working {
     effects: Vec<Effect>,
     participants: Vec<NodeId>,
@@ -333,7 +333,7 @@ struct Working {
 }
 
 /// A participant's prepared (uncertain) transaction.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Uncertain {
     participants: Vec<NodeId>,
     installs: Vec<Install>,
@@ -342,7 +342,7 @@ struct Uncertain {
 }
 
 /// One 2PC node: the coordinator (`n0`) or a participant.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct TwoPc {
     id: NodeId,
     n: u32,

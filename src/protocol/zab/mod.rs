@@ -59,7 +59,7 @@ use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// ZAB settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZabConfig {
     /// ZooKeeper's tick: leader PINGs and follower retransmissions, in ms.
@@ -245,7 +245,7 @@ impl Phase {
 }
 
 /// Durable state: survives a crash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// The last epoch this node accepted a NEWEPOCH for.
     pub accepted_epoch: u64,
@@ -307,7 +307,7 @@ pub enum Timer {
     GiveUp,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct Learner {
     /// Last zxid the follower reported at ACKEPOCH.
     last: Zxid,
@@ -323,7 +323,7 @@ struct Learner {
 }
 
 /// One ZooKeeper server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Zab {
     id: NodeId,
     n: u32,
