@@ -134,8 +134,9 @@ fn our_edn_export_reads_back_with_the_same_verdict() {
         sc["config"]["unsafe_local_reads"] = broken.into();
         let mut sim = AnySim::from_json(&sc.to_string()).unwrap();
         sim.run_until(sc["until"].as_u64().unwrap_or(10_000));
-        let ours = check_history(sim.history(), 20_000_000).is_linearizable();
-        let edn = to_jepsen_edn(sim.history());
+        let history = sim.history();
+        let ours = check_history(&history, 20_000_000).is_linearizable();
+        let edn = to_jepsen_edn(&history);
         // Our registers start nil; Jepsen gives a crashed process a new id, as the export does.
         let back = parse_history(&edn, &ParseOptions { initial: None, ..opts() }).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(back, ExternalHistory::Knossos { .. }));

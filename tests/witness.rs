@@ -14,7 +14,7 @@ use cap_playground::check::linearizability::{
     Verdict, Witness,
 };
 use cap_playground::registry::any::AnySim;
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use cap_playground::registry::run::{random_scenario, SweepOptions};
 use std::path::PathBuf;
 
 /// Relax every operation of `ops` not in `witness`, by this test's own rule.
@@ -141,9 +141,10 @@ fn every_witness_of_the_unsafe_sweeps_is_a_proof() {
             panicked.push(what);
             continue;
         }
-        let r = check_history(sim.history(), 20_000_000);
+        let history = sim.history();
+        let r = check_history(&history, 20_000_000);
         if let Verdict::NotLinearizable { witness } = &r.verdict {
-            sizes.push(assert_proof(&RegisterModel::NIL, register_ops(sim.history()), witness, &what));
+            sizes.push(assert_proof(&RegisterModel::NIL, register_ops(&history), witness, &what));
             *found.entry(what.split(" seed").next().unwrap_or("").to_string()).or_default() += 1;
         }
     }
@@ -182,7 +183,8 @@ fn every_live_witness_of_the_unsafe_sweeps_is_a_proof() {
             LiveVerdict::Violation { witness: Some(w) } => {
                 // The live checker sees the first operations only (LIVE_OP_CAP).
                 let fed = sim.frame().consistency.checked_ops as usize;
-                let ops = register_ops(&sim.history()[..fed.min(sim.history().len())]);
+                let history = sim.history();
+                let ops = register_ops(&history[..fed.min(history.len())]);
                 assert_proof(&RegisterModel::NIL, ops, &w, &format!("{what} (live)"));
                 checked += 1;
             }

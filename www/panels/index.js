@@ -26,6 +26,7 @@ import message from './message.js';
 import score from './score.js';
 import timeline from './timeline.js';
 import workload from './workload.js';
+import findBug from './find-bug.js';
 import { Travel } from './travel.js';
 
 /** Time travel (the scrubber under the diagram, share links): reset per run, updated on slow frames. */
@@ -38,4 +39,4 @@ const travel = {
 };
 
 /** Every panel, in the order they are updated. */
-export const PANELS = [score, timeline, travel, node, message, crash, workload];
+export const PANELS = [score, timeline, travel, node, message, crash, workload, findBug];
