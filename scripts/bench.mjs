@@ -8,6 +8,10 @@
 //      checker table: per Porcupine history, native ms | wasm ms (node, a bench-only wasm built
 //      with the `checker-bench` feature into target/bench-wasm) | Porcupine (Go) ms, the 10
 //      slowest files and the totals, verdicts checked against verdicts.tsv
+//   3c. the checker's time and memory on generated single-register histories (`cap gen-history`):
+//      100,000 and 200,000 operations, linearizable and with one stale read near the end; each
+//      checked by `cap check --stats` in its own process: time, verdict, witness size, the
+//      memory it accounted and its peak RSS, next to the memory budget (--max-memory, 1 GiB)
 //   4. browser metrics (headless Chromium via playwright-core): first frame after navigation,
 //      per-frame JS cost p50/p95, rAF callbacks while paused, wasm memory after 1 simulated hour
 //      at 10x speed.
@@ -21,6 +25,7 @@ import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
 import { build } from './build.mjs';
+import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'bench';
 const BUDGET_KB = 100;
@@ -79,20 +84,30 @@ export function elementFiles(dir, entry = 'cap-playground.js') {
 /**
  * What a page showing one protocol downloads, per wasm bundle (www/pkg/<bundle>/): the shared JS
  * and CSS (`shared`: the element's files, elementFiles(dir); default every .js/.mjs/.css outside
- * pkg/; never a protocol's view) + that bundle's glue, wasm and view (www/<bundle>-view.js, which
- * the element imports only with that bundle). From measureSizes(dir):
- * [{ bundle, gz, raw, shared, glue, wasm }] sorted by bundle name.
+ * pkg/; never a protocol's view) + that bundle's glue, wasm and views (www/protocols/<view>.js of the
+ * bundle's protocols, from the manifest www/protocols.js, with what they import that the element
+ * does not: the element imports them only with that bundle). From measureSizes(dir):
+ * [{ bundle, gz, raw, shared, glue, wasm, views }] sorted by bundle name.
  */
-export function pageSizes(m, only = null) {
-  // <bundle>-view.js (e.g. twopc-view.js) is imported with its bundle only: it belongs to that page.
-  const mine = (f, bundle) => f.file.startsWith(`pkg/${bundle}/`) || f.file === `${bundle}-view.js`;
-  const shared = m.files.filter((f) => !f.file.startsWith('pkg/') && !/^[a-z]+-view\.js$/.test(f.file) && (!only || only.has(f.file)));
+export function pageSizes(m, only = null, dir = null) {
+  const viewFiles = (bundle) => {
+    const out = new Set();
+    for (const v of new Set(PROTOCOLS.filter((p) => p.bundle === bundle).map((p) => p.view))) {
+      const entry = `protocols/${v}.js`;
+      for (const f of dir ? elementFiles(dir, entry) : [entry]) if (!only?.has(f)) out.add(f);
+    }
+    return out;
+  };
+  const anyView = (f) => f.file.startsWith('protocols/');
+  const shared = m.files.filter((f) => !f.file.startsWith('pkg/') && !anyView(f) && (!only || only.has(f.file)));
   const sum = (fs_, k = 'gz') => fs_.reduce((s, f) => s + f[k], 0);
   const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter(Boolean))].sort();
   return bundles.map((bundle) => {
-    const own = m.files.filter((f) => mine(f, bundle));
-    const glue = own.filter((f) => !f.file.endsWith('.wasm')), wasm = own.filter((f) => f.file.endsWith('.wasm'));
-    return { bundle, gz: sum(shared) + sum(own), raw: sum(shared, 'raw') + sum(own, 'raw'), shared: sum(shared), glue: sum(glue), wasm: sum(wasm) };
+    const vf = viewFiles(bundle);
+    const own = m.files.filter((f) => f.file.startsWith(`pkg/${bundle}/`) || vf.has(f.file));
+    const glue = own.filter((f) => f.file.startsWith('pkg/') && !f.file.endsWith('.wasm')), wasm = own.filter((f) => f.file.endsWith('.wasm'));
+    const views = own.filter((f) => !f.file.startsWith('pkg/'));
+    return { bundle, gz: sum(shared) + sum(own), raw: sum(shared, 'raw') + sum(own, 'raw'), shared: sum(shared), glue: sum(glue), wasm: sum(wasm), views: sum(views) };
   });
 }
 
@@ -113,11 +128,11 @@ export function sizes(dir, what) {
   }
   for (const [k, v] of Object.entries(byKind).sort()) console.log(`  ${pad('total ' + k, 34)} ${pad('', 10)} gz ${kb(v)}`);
   console.log(`  all files: ${m.gz} bytes = ${kb(m.gz)} gzipped (no page downloads them all: one bundle per protocol)`);
-  const pages = pageSizes(m, elementFiles(dir));
+  const pages = pageSizes(m, elementFiles(dir), dir);
   if (!pages.length) console.log(`  no wasm bundle under ${name}/pkg/ (npm run build)`);
   for (const p of pages) {
     const over = p.gz > BUDGET_BYTES;
-    console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (shared JS+CSS ${kb(p.shared)}, glue ${kb(p.glue)}, wasm ${kb(p.wasm)}) — budget ${BUDGET_KB} KB: ` +
+    console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (shared JS+CSS ${kb(p.shared)}, view ${kb(p.views)}, glue ${kb(p.glue)}, wasm ${kb(p.wasm)}) — budget ${BUDGET_KB} KB: ` +
       (over ? `OVER BUDGET by ${kb(p.gz - BUDGET_BYTES)}` : `ok, ${kb(BUDGET_BYTES - p.gz)} to spare`));
   }
   return { ...m, pages, over: pages.some((p) => p.gz > BUDGET_BYTES) };
@@ -151,6 +166,7 @@ async function nativeBench() {
     }
     if (sub === 'check-bench') {
       checkOut = r.stdout;
+      generatedHistories(cap);
       const total = r.stdout.trim().split('\n').pop();
       console.log(`  ${total}\n  (per-file figures in the checker table below; ${elapsed(t)} wall)`);
       continue;
@@ -159,6 +175,67 @@ async function nativeBench() {
     console.log(`  (${elapsed(t)} wall)`);
   }
   return checkOut;
+}
+
+/** 3c: `cap check --stats` on generated histories, one process each (so each has its own peak RSS). */
+function generatedHistories(cap) {
+  console.log('\n### the checker on generated single-register histories (cap gen-history | cap check --stats)');
+  const dir = path.join(ROOT, 'target', 'bench-histories');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const ops of [100000, 200000]) {
+    for (const stale of [false, true]) {
+      const file = path.join(dir, `register-${ops}${stale ? '-stale' : ''}.log`);
+      const g = capture(cap, ['gen-history', '--ops', String(ops), ...(stale ? ['--stale-read'] : [])], { maxBuffer: 1 << 30 });
+      if (g.code !== 0) { console.log(`  gen-history failed: ${g.stderr.trim()}`); return; }
+      fs.writeFileSync(file, g.stdout);
+      const t = Date.now();
+      const r = capture(cap, ['check', file, '--stats'], { timeout: 10 * 60 * 1000, maxBuffer: 64 << 20 });
+      const lines = r.stdout.trim().split('\n');
+      const verdict = (lines[0] || '').replace(/ \(.*\)/, '').replace(/, witness included/, '');
+      const witness = /witness: (\d+) operations/.exec(r.stdout)?.[1];
+      const stats = lines.find((l) => l.startsWith('stats:')) || `exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`;
+      console.log(`  ${pad(`${ops.toLocaleString('en')} ops${stale ? ', one stale read' : ''}`, 28)} ${verdict}${witness ? `, witness ${witness} ops` : ''} (${elapsed(t)} wall)`);
+      console.log(`  ${pad('', 28)} ${stats}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3a. the exhaustive explorer: native beside Stateright (bench/stateright, its own package and
+// lockfile, never part of the main build), then the same searches in wasm (node, the browser's
+// lazily loaded pkg/explore bundle). Distinct states per second; wasm should reach 0.5x native.
+async function exploreBench() {
+  console.log('\n## exhaustive explorer: distinct states/s, native vs Stateright vs wasm');
+  const manifest = path.join(ROOT, 'bench', 'stateright', 'Cargo.toml');
+  const env = { ...process.env, CARGO_TARGET_DIR: path.join(ROOT, 'target', 'explore-bench') };
+  const r = capture('cargo', ['run', '--release', '--quiet', '--manifest-path', manifest, '--', '5', '5'], { env, timeout: 30 * 60 * 1000 });
+  if (r.code !== 0) { console.log(`  the native explorer bench failed (exit ${r.code}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`); return; }
+  process.stdout.write(r.stdout.replace(/^/gm, '  '));
+  const num = (re) => Number((r.stdout.match(re) || [])[1]);
+  const native = { twophase: num(/NATIVE_TWOPHASE .*ours_states_per_s=(\d+)/), raft: num(/NATIVE_RAFT states_per_s=(\d+)/) };
+  const glue = ['dist', 'www'].map((d) => path.join(ROOT, d, 'pkg', 'explore', 'cap_playground.js')).find((f) => fs.existsSync(f));
+  if (!glue) { console.log('  pkg/explore missing (npm run build): wasm column skipped'); return; }
+  const m = await import(pathToFileURL(glue).href);
+  m.initSync({ module: fs.readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
+  const specs = {
+    twophase: { protocol: 'twophase', nodes: 5, clients: 0, ops: 0 },
+    raft: { protocol: 'raft', nodes: 3, clients: 1, ops: 2, timers: 2, max_states: 100000 },
+  };
+  for (const [name, spec] of Object.entries(specs)) {
+    let best = Infinity, distinct = 0, bytes = 0;
+    for (let rep = 0; rep < (name === 'twophase' ? 10 : 2); rep++) { // best of N: the first runs include the JIT's tiering
+      const t0 = performance.now();
+      const sess = new m.ExploreSession(JSON.stringify(spec));
+      let p;
+      do { p = JSON.parse(sess.run(1e9)); } while (p.status === 'running');
+      const ms = performance.now() - t0;
+      sess.free();
+      if (ms < best) { best = ms; distinct = p.stats.distinct; bytes = p.bytes_per_state; }
+    }
+    const rate = distinct / (best / 1000), ratio = rate / native[name];
+    console.log(`  wasm ${pad(name, 9)} ${String(distinct).padStart(8)} distinct in ${best.toFixed(1)} ms: ${rate.toFixed(0)} states/s = ${ratio.toFixed(2)}x native` +
+      ` (~${bytes} B/state estimated)${ratio < 0.5 ? '  BELOW the 0.5x target' : ''}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,11 +564,13 @@ async function browserBench() {
 
 if (isMain(import.meta.url)) {
   const t0 = Date.now();
+  if (args.includes('--explore-only')) { await exploreBench(); process.exit(0); } // the explorer's section alone (after a build)
   if (!args.includes('--no-build')) {
     try { await build(); } catch (err) { log(tag, `build FAILED: ${err.message}`); process.exit(1); }
   }
   allSizes();
   if (!args.includes('--no-native') && !args.includes('--sizes-only')) await checkerTable(await nativeBench());
+  if (!args.includes('--no-native') && !args.includes('--sizes-only') && !args.includes('--no-explore')) await exploreBench();
   if (!args.includes('--no-browser') && !args.includes('--sizes-only')) await browserBench();
   log(tag, `done (${elapsed(t0)})`);
 }

@@ -5,15 +5,18 @@
 //   wasm-bindgen --target web --out-dir www/pkg/<b>
 //   wasm-opt -Oz (npm `binaryen`; never Debian's /usr/bin/wasm-opt, see docs/toolchain.md trap 1)
 // then a self-contained dist/ (www/ + pkg/<b>/) for any static host and sub-path, its JavaScript
-// minified with esbuild file by file (no bundling: the modules find pkg/ and scenarios/ through
-// import.meta.url). www/ stays readable for `npm start`.
+// bundled per part (bundleElement) and minified with esbuild (the modules find pkg/ and scenarios/
+// next to cap-playground.js, through its import.meta.url). www/ stays readable for `npm start`.
+// The bundles and views come from the manifest www/protocols.js.
 //
 //   node scripts/build.mjs [--no-setup] [--no-dist] [--no-opt]      (CAP_BUNDLES=raft,zab: only those)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, log, must, elapsed, isMain } from './lib.mjs';
 import { setup } from './setup.mjs';
+import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'build';
 const CRATE = 'cap_playground';
@@ -67,25 +70,47 @@ export async function minifyJs(dir) {
 }
 
 /**
- * Bundle the element's modules (cap-playground.js and the modules it imports statically) into
- * dist/cap-playground.js, so a page fetches one module, not a waterfall of five, and gzip sees
- * them as one text (smaller than the files compressed one by one). The glue in pkg/ stays a
- * separate dynamic import (each page loads only its protocol's). The bundled files leave dist/,
- * and so do the <link rel="modulepreload"> tags pointing at them; a page that still loads one of
- * them fails the build.
+ * Bundle the JavaScript of dist/ so a page fetches one module per part, not a waterfall of many,
+ * and gzip sees each part as one text (smaller than the files compressed one by one):
+ *   - cap-playground.js: the element with everything it imports statically (element/, render/,
+ *     panels/, the manifest protocols.js);
+ *   - tutorial.js: <cap-tutorial> and <cap-compare>, importing cap-playground.js (left as it is);
+ *   - protocols/<view>.js, one per protocol view: each loads with its wasm bundle only (the element
+ *     imports it at run time); the drawing helpers it imports (render/draw.js) come from
+ *     cap-playground.js, which re-exports them, so a page holds one instance of them.
+ * The glue in pkg/ stays a separate dynamic import (each page loads only its protocol's). The
+ * bundled files leave dist/, and so do the <link rel="modulepreload"> tags pointing at them; a page
+ * that still loads one of them fails the build. Returns the names of the files bundled away.
  */
 export async function bundleElement(dir) {
   const esbuild = await import('esbuild');
-  const entry = path.join(dir, 'cap-playground.js');
-  const r = await esbuild.build({
-    entryPoints: [entry], bundle: true, write: false, metafile: true, format: 'esm', target: 'es2022',
-    charset: 'utf8', legalComments: 'none', external: ['./pkg/*'], logLevel: 'silent',
-  });
-  const inputs = Object.keys(r.metafile.inputs).map((p) => path.resolve(p));
-  const gone = inputs.filter((p) => p !== entry && !p.includes(`${path.sep}pkg${path.sep}`));
-  fs.writeFileSync(entry, r.outputFiles[0].contents);
+  const { PROTOCOLS } = await import(pathToFileURL(path.join(WWW, 'protocols.js')).href);
+  const views = [...new Set(PROTOCOLS.map((p) => p.view))].map((v) => `protocols/${v}.js`);
+  const common = { bundle: true, write: false, metafile: true, format: 'esm', target: 'es2022', charset: 'utf8', legalComments: 'none', logLevel: 'silent' };
+  // A view's imports of the drawing helpers → the element's module, already on the page.
+  const drawFromElement = {
+    name: 'draw-from-element',
+    setup(b) {
+      b.onResolve({ filter: /(^|\/)draw\.js$/ }, (a) => (path.resolve(a.resolveDir, a.path) === path.join(dir, 'render', 'draw.js') ? { path: '../cap-playground.js', external: true } : undefined));
+    },
+  };
+  const parts = [
+    { entry: 'cap-playground.js', external: ['./pkg/*'] },
+    { entry: 'tutorial.js', external: ['./cap-playground.js', './pkg/*'] },
+    ...views.map((entry) => ({ entry, external: [], plugins: [drawFromElement] })),
+  ];
+  const entries = new Set(parts.map((p) => path.join(dir, p.entry)));
+  const gone = new Set();
+  for (const part of parts) {
+    const entry = path.join(dir, part.entry);
+    const r = await esbuild.build({ ...common, entryPoints: [entry], external: part.external, plugins: part.plugins || [] });
+    for (const p of Object.keys(r.metafile.inputs).map((x) => path.resolve(x))) {
+      if (!entries.has(p) && !p.includes(`${path.sep}pkg${path.sep}`)) gone.add(p);
+    }
+    fs.writeFileSync(entry, r.outputFiles[0].contents);
+  }
   for (const p of gone) fs.rmSync(p);
-  const names = gone.map((p) => path.relative(dir, p).split(path.sep).join('/'));
+  const names = [...gone].map((p) => path.relative(dir, p).split(path.sep).join('/')).sort();
   const pkgDir = path.join(dir, 'pkg') + path.sep;
   for (const file of walk(dir).filter((p) => /\.(html|m?js)$/.test(p) && !p.startsWith(pkgDir))) {
     let text = fs.readFileSync(file, 'utf8');
@@ -94,26 +119,41 @@ export async function bundleElement(dir) {
       const esc = rel.replace(/[.]/g, '\\.');
       text = text.replace(new RegExp(`[ \\t]*<link rel="modulepreload" href="(\\./)?${esc}">\\n?`, 'g'), '');
       if (new RegExp(`["'\`](\\./)?${esc}["'\`]`).test(text)) {
-        throw new Error(`${path.relative(dir, file)} still loads ${rel}, which is bundled into cap-playground.js`);
+        throw new Error(`${path.relative(dir, file)} still loads ${rel}, which is bundled into ${n.startsWith('protocols/') ? 'a view' : 'cap-playground.js or tutorial.js'}`);
       }
     }
     fs.writeFileSync(file, text);
   }
+  // Folders left empty (element/, render/, panels/ once bundled) go too.
+  for (const d of ['element', 'render', 'panels']) {
+    const p = path.join(dir, d);
+    if (fs.existsSync(p) && !fs.readdirSync(p).length) fs.rmdirSync(p);
+  }
   return names;
 }
 
-/** The wasm bundles: one per cargo feature, each carrying only its protocol(s). */
-export const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab', 'twopc'];
+/** The wasm bundles: one per cargo feature, each carrying only its protocol(s) (from the manifest www/protocols.js). */
+export const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
+/**
+ * Bundles no page loads up front: the "find a bug" explorer (every protocol plus src/explore/),
+ * fetched by its Web Worker (www/explore-worker.js) only when the reader opens the panel.
+ */
+export const LAZY_BUNDLES = { explore: ['explore', ...BUNDLES] };
+const ALL_BUNDLES = [...BUNDLES, ...Object.keys(LAZY_BUNDLES)];
 
 /** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */
 async function buildBundle(bundle, { opt, buildHash }) {
   let t = Date.now();
   // [profile.wasm-release] in Cargo.toml: opt-level "z", for size. Cargo caches each feature set in
   // the same target dir, but the output path is shared: read the wasm right after each build.
-  const args = ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', bundle];
+  const features = (LAZY_BUNDLES[bundle] || [bundle]).join(',');
+  // The explorer is loaded on demand and runs for seconds: built for speed (opt-level 3, wasm-opt
+  // -O3), not size like the page bundles.
+  const lazy = bundle in LAZY_BUNDLES, profile = lazy ? 'release' : 'wasm-release';
+  const args = ['build', '--profile', profile, '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
   log(tag, `[${bundle}] cargo ${args.join(' ')}`);
   await must('cargo', args);
-  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
+  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
   if (!fs.existsSync(raw)) throw new Error(`expected ${raw} after cargo build`);
   const rawBytes = fs.readFileSync(raw);
   log(tag, `[${bundle}] cargo: ${kb(rawBytes.length)} (${elapsed(t)})`);
@@ -146,9 +186,10 @@ async function buildBundle(bundle, { opt, buildHash }) {
     const tmp = `${wasm}.opt`;
     // --converge repeats -Oz until the module stops shrinking: measured on the raft bundle, 1.5 KB
     // less gzipped than one pass (-Os, -O3 and cargo's opt-level "s" all came out larger).
-    await must(process.execPath, [WASM_OPT, '-Oz', '--converge', '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
+    const level = lazy ? ['-O3'] : ['-Oz', '--converge'];
+    await must(process.execPath, [WASM_OPT, ...level, '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
     fs.renameSync(tmp, wasm);
-    log(tag, `[${bundle}] wasm-opt -Oz --converge: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
+    log(tag, `[${bundle}] wasm-opt ${level.join(' ')}: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
   }
   fs.writeFileSync(stampFile, stamp);
 }
@@ -161,14 +202,14 @@ export async function build({ doSetup = true, dist = true, opt = true } = {}) {
   // Stale output of the old single-bundle layout (www/pkg/cap_playground*) and unknown bundles go.
   fs.mkdirSync(PKG, { recursive: true });
   for (const e of fs.readdirSync(PKG)) {
-    if (!BUNDLES.includes(e)) fs.rmSync(path.join(PKG, e), { recursive: true, force: true });
+    if (!ALL_BUNDLES.includes(e)) fs.rmSync(path.join(PKG, e), { recursive: true, force: true });
   }
   const buildHash = crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex');
   // CAP_BUNDLES=raft,zab builds only those (for quick iteration); the others keep their last build.
   const only = (process.env.CAP_BUNDLES || '').split(',').map((b) => b.trim()).filter(Boolean);
-  const unknown = only.filter((b) => !BUNDLES.includes(b));
-  if (unknown.length) throw new Error(`CAP_BUNDLES: unknown bundle ${unknown.join(', ')}; accepted: ${BUNDLES.join(', ')}`);
-  for (const b of BUNDLES) if (!only.length || only.includes(b)) await buildBundle(b, { opt, buildHash });
+  const unknown = only.filter((b) => !ALL_BUNDLES.includes(b));
+  if (unknown.length) throw new Error(`CAP_BUNDLES: unknown bundle ${unknown.join(', ')}; accepted: ${ALL_BUNDLES.join(', ')}`);
+  for (const b of ALL_BUNDLES) if (!only.length || only.includes(b)) await buildBundle(b, { opt, buildHash });
   if (dist) {
     t = Date.now();
     fs.rmSync(DIST, { recursive: true, force: true });
@@ -179,7 +220,7 @@ export async function build({ doSetup = true, dist = true, opt = true } = {}) {
     });
     if (!fs.existsSync(path.join(DIST, 'index.html'))) log(tag, 'warning: www/index.html does not exist yet');
     const bundled = await bundleElement(DIST);
-    log(tag, `dist/cap-playground.js bundles ${bundled.join(', ')}`);
+    log(tag, `dist/ bundled into cap-playground.js, tutorial.js and the protocol views: ${bundled.join(', ')}`);
     const m = await minifyJs(DIST);
     log(tag, `dist/ written, ${m.files} JS files minified ${kb(m.before)} → ${kb(m.after)} (${elapsed(t)})`);
   }

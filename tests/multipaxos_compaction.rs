@@ -5,12 +5,13 @@
 //! (crashed or cut off) catches up by installing a snapshot; the checker keeps Agreement per
 //! slot across compaction.
 
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::paxos::{MultiPaxos, COMPACT_BATCH, KEEP_SLOTS, RETAIN_SLOTS, SLOT_TABLE};
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::share::playground_default;
-use cap_playground::sim::travel::TimeMachine;
 use cap_playground::sim::Sim;
+use cap_playground::travel::share::playground_default;
+use cap_playground::travel::TimeMachine;
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
 use counting_alloc::live;
@@ -32,23 +33,23 @@ fn sent(s: &Sim<MultiPaxos>, kind: &str) -> u64 {
 }
 
 /// Run to `until`, keeping every notice (the simulator keeps only a recent window).
-fn run(s: &mut Sim<MultiPaxos>, until: u64, seen: &mut Vec<(u32, String)>) {
+fn run(s: &mut Sim<MultiPaxos>, until: u64, seen: &mut Vec<(u32, NoticeKind)>) {
     let mut last = s.notices().back().map_or(0, |n| n.seq);
     while s.next_event_time().is_some_and(|t| t <= until) {
         s.step();
         for n in s.notices().iter().filter(|n| n.seq > last) {
-            seen.push((n.node, n.notice.kind.clone()));
+            seen.push((n.node, n.notice.kind));
         }
         last = s.notices().back().map_or(last, |n| n.seq);
     }
     s.run_until(until);
 }
 
-fn count(seen: &[(u32, String)], node: u32, kind: &str) -> usize {
-    seen.iter().filter(|(n, k)| *n == node && k == kind).count()
+fn count(seen: &[(u32, NoticeKind)], node: u32, kind: NoticeKind) -> usize {
+    seen.iter().filter(|(n, k)| *n == node && *k == kind).count()
 }
 
-fn leader(s: &Sim<MultiPaxos>) -> u32 {
+fn leader<O: cap_playground::sim::observer::Observer>(s: &Sim<MultiPaxos, O>) -> u32 {
     (0..s.scenario().nodes)
         .find(|i| s.node(*i).is_some_and(|n| n.phase() == cap_playground::protocol::paxos::Phase::Leading))
         .expect("a leader")
@@ -99,7 +100,7 @@ fn an_hour_of_the_default_run_stays_bounded_and_the_slot_table_shows_the_recent_
     let AnySim::MultiPaxos(s) = &*tm else { unreachable!() };
     let l = s.node(leader(s)).unwrap();
     let view = cap_playground::protocol::Protocol::view(l);
-    let slots = view.paxos.unwrap().slots;
+    let slots = view.detail.slots;
     assert_eq!(slots.len() as u64, SLOT_TABLE);
     assert!(
         view.snapshot_index + KEEP_SLOTS + 2 * COMPACT_BATCH >= l.applied(),
@@ -154,7 +155,7 @@ fn a_replica_behind_the_folded_slots_catches_up_from_a_snapshot_once() {
         );
         run(&mut s, 8_000, &mut seen);
         assert!(s.violations().is_empty(), "{fault}: {:?}", s.violations().first());
-        assert_eq!(count(&seen, 4, "snapshot_installed"), 1, "{fault}: n4 installed one snapshot");
+        assert_eq!(count(&seen, 4, NoticeKind::SnapshotInstalled), 1, "{fault}: n4 installed one snapshot");
         assert!(sent(&s, "Snapshot") <= 2, "{fault}: {} Snapshot messages for one catch-up", sent(&s, "Snapshot"));
         let (a, b) = (s.node(l).unwrap(), s.node(4).unwrap());
         assert!(b.applied() + 50 > a.applied(), "{fault}: n4 at slot {} of {}", b.applied(), a.applied());
@@ -181,7 +182,7 @@ fn a_replica_that_lags_a_little_catches_up_from_chosen_values_not_a_snapshot() {
     assert!(s.violations().is_empty(), "{:?}", s.violations().first());
     assert!(s.node(leader(&s)).unwrap().compacted() > 0, "the log was folded meanwhile");
     assert_eq!(sent(&s, "Snapshot"), 0);
-    assert_eq!(count(&seen, 4, "snapshot_installed"), 0);
+    assert_eq!(count(&seen, 4, NoticeKind::SnapshotInstalled), 0);
     let (a, b) = (s.node(leader(&s)).unwrap(), s.node(4).unwrap());
     assert!(b.applied() + 50 > a.applied(), "n4 at slot {} of {}", b.applied(), a.applied());
 }
@@ -219,14 +220,14 @@ fn a_lagging_proposer_installs_a_snapshot_before_it_leads() {
         run(&mut s, 9_000, &mut seen);
         assert!(s.violations().is_empty(), "{path}: {:?}", s.violations().first());
         assert_eq!(leader(&s), 4, "{path}: n4 leads");
-        assert!(count(&seen, 4, "snapshot_installed") >= 1, "{path}: n4 installed a snapshot");
-        let behind = count(&seen, 4, "behind") > 0;
+        assert!(count(&seen, 4, NoticeKind::SnapshotInstalled) >= 1, "{path}: n4 installed a snapshot");
+        let behind = count(&seen, 4, NoticeKind::Behind) > 0;
         assert_eq!(behind, path == "after stepping back", "{path}");
         // It serves: the clients' operations after the failover complete.
         let done_after = s
             .history()
             .iter()
-            .filter(|o| o.invoke > 5_500 && o.outcome == Some(cap_playground::check::history::Outcome::Ok))
+            .filter(|o| o.invoke > 5_500 && o.outcome == Some(cap_playground::core::history::Outcome::Ok))
             .count();
         assert!(done_after > 20, "{path}: {done_after} operations completed after the failover");
     }

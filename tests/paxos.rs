@@ -3,20 +3,23 @@
 //! fires it) with the invariant checker run after every step; the rest run scenario files and
 //! seed sweeps through the simulator.
 
-use cap_playground::check::history::Outcome;
-use cap_playground::check::{InvariantChecker, Invariants};
+use cap_playground::core::history::Outcome;
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::paxos::{Cmd, Durable, Msg, MultiPaxos, Paxos, PaxosConfig, Phase, Roles, Timer, DECREE};
-use cap_playground::protocol::vecmap::VecMap;
-use cap_playground::protocol::{ClientId, ClientOp, ClientResult, NodeId, Outbox, Output, Protocol, RequestId, Time};
-use cap_playground::sim::any::AnySim;
+use cap_playground::protocol::{
+    ClientId, ClientOp, ClientResult, InvariantChecker, Invariants, NodeId, Outbox, Output, Protocol, RequestId,
+    Server, Time,
+};
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
-use cap_playground::sim::{NodeSlot, Sim};
+use cap_playground::sim::Sim;
 use std::path::Path;
 
 /// A hand-driven cluster with the invariant checker watching every step.
-struct Hand<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig> + Invariants> {
-    slots: Vec<NodeSlot<P>>,
+struct Hand<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig, Op = ClientOp> + Invariants>
+{
+    slots: Vec<Server<P>>,
     config: PaxosConfig,
     wire: Vec<(NodeId, NodeId, Msg)>,
     replies: Vec<(ClientId, RequestId, ClientResult)>,
@@ -25,7 +28,9 @@ struct Hand<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = Pa
     violations: Vec<(String, String)>,
 }
 
-impl<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig> + Invariants> Hand<P> {
+impl<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig, Op = ClientOp> + Invariants>
+    Hand<P>
+{
     fn new(n: u32, config: PaxosConfig) -> Self {
         let mut h = Hand {
             slots: Vec::new(),
@@ -39,7 +44,7 @@ impl<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConf
         for i in 0..n {
             let mut out = Outbox::new();
             let node = P::start(i, n, &h.config, None, 0, &mut out);
-            h.slots.push(NodeSlot { node: Some(node), durable: None, timers: VecMap::new(), restarts: 0 });
+            h.slots.push(Server::running(node));
             h.absorb(i, &mut out);
         }
         h
@@ -311,7 +316,7 @@ fn s2_basic_scenario_chooses_once_and_the_value_never_changes() {
         }
     }
     assert_eq!(first.as_deref(), Some("x=4"));
-    let lin = cap_playground::check::linearizability::check_history(sim.history(), 1_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&sim.history(), 1_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
     assert!(sim.violations().is_empty());
 }
@@ -330,7 +335,9 @@ fn s3_multipaxos_leader_failover_fills_gaps_with_no_ops_and_applies_in_slot_orde
     assert_eq!(reference[1].1.text(), "x=2", "slot 2 kept the value n1 had accepted");
     assert!(reference.iter().skip(2).any(|(_, c)| c.text() == "x=1"), "c0's re-sent write landed later");
     assert!(
-        sim.notices().iter().any(|n| n.notice.kind == "leader_elected" && n.notice.text.contains("1 no-op gap")),
+        sim.notices()
+            .iter()
+            .any(|n| n.notice.kind == NoticeKind::LeaderElected && n.notice.text.contains("1 no-op gap")),
         "the new leader reported the gap"
     );
     for i in 0..5 {
@@ -340,7 +347,7 @@ fn s3_multipaxos_leader_failover_fills_gaps_with_no_ops_and_applies_in_slot_orde
         assert_eq!(n.applied(), reference.len() as u64, "n{i} applied every slot, in order");
         assert_eq!(n.replica(), sim.node(1).unwrap().replica(), "n{i}'s state machine");
     }
-    let lin = cap_playground::check::linearizability::check_history(sim.history(), 1_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&sim.history(), 1_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
 }
 
@@ -377,7 +384,7 @@ fn s3_multipaxos_minority_side_stalls_while_the_majority_serves() {
         "all learners caught up after the heal: {applied:?} (top at 9 s: {top})"
     );
     assert!(sim.violations().is_empty());
-    let lin = cap_playground::check::linearizability::check_history(sim.history(), 2_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&sim.history(), 2_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
 }
 
@@ -405,9 +412,9 @@ fn roles_can_be_split_and_bad_role_lists_are_rejected() {
     sim.run_until(4_000);
     assert!(sim.violations().is_empty());
     assert!(sim.history().iter().filter(|o| o.outcome == Some(Outcome::Ok)).count() > 5);
-    let v = sim.node(2).unwrap().view().paxos.unwrap();
+    let v = sim.node(2).unwrap().view().detail;
     assert_eq!(v.roles, "A");
-    assert_eq!(sim.node(0).unwrap().view().paxos.unwrap().roles, "PL");
+    assert_eq!(sim.node(0).unwrap().view().detail.roles, "PL");
     assert!(sim.node(2).unwrap().learned().is_empty(), "an acceptor-only node learns nothing");
     for (bad, expect) in [
         (r#"{"roles":{"acceptors":[]}}"#, "is empty"),

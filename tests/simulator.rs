@@ -1,11 +1,13 @@
 //! The simulator and Raft together, through scenario files: determinism, faults, the shipped
 //! scenarios, the seed sweep, and that a deliberately broken Raft is caught.
 
-use cap_playground::check::history::Outcome;
+use cap_playground::check::consistency::Consistency;
+use cap_playground::core::history::Outcome;
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::raft::Raft;
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::{Action, Member, Scenario};
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -13,13 +15,13 @@ fn scenario(text: &str) -> Scenario {
     Scenario::from_json(text).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn raft(text: &str) -> Sim<Raft> {
+fn raft(text: &str) -> Sim<Raft, Consistency> {
     let s = scenario(text);
     let config = serde_json::from_str(s.config.as_ref().map(|c| c.get()).unwrap_or("{}")).unwrap();
     Sim::new(s, config)
 }
 
-fn leaders(sim: &Sim<Raft>) -> Vec<(u32, u64)> {
+fn leaders(sim: &Sim<Raft, Consistency>) -> Vec<(u32, u64)> {
     sim.nodes
         .iter()
         .filter_map(|s| s.node.as_ref())
@@ -162,7 +164,7 @@ fn s7_far_behind_follower_catches_up_through_install_snapshot_in_the_simulator()
     );
     sim.run_until(6_000);
     assert!(
-        sim.notices().iter().any(|n| n.node == 2 && n.notice.kind == "snapshot_installed"),
+        sim.notices().iter().any(|n| n.node == 2 && n.notice.kind == NoticeKind::SnapshotInstalled),
         "n2 received a snapshot"
     );
     // Once per need (etcd's StateSnapshot): every InstallSnapshot is answered but the one sent
@@ -215,7 +217,7 @@ fn thesis_6_2_check_quorum_deposes_an_isolated_leader() {
         let others: Vec<Member> = (0..3).filter(|n| *n != leader).map(Member::Node).collect();
         sim.apply(Action::Partition { groups: vec![others, vec![Member::Node(leader)]] }).unwrap();
         sim.run_until(2_000);
-        let stepped_down = sim.notices().iter().any(|n| n.node == leader && n.notice.kind == "check_quorum");
+        let stepped_down = sim.notices().iter().any(|n| n.node == leader && n.notice.kind == NoticeKind::CheckQuorum);
         (sim.node(leader).unwrap().role(), stepped_down)
     };
     use cap_playground::protocol::raft::Role;
@@ -327,7 +329,7 @@ fn figure_8_scenario_file_replays_the_paper_and_the_commit_rule_keeps_it_safe() 
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/raft-figure-8.json"))
         .unwrap();
     let mut sim = raft(&text);
-    let terms = |sim: &Sim<Raft>, i: u32| -> Vec<u64> {
+    let terms = |sim: &Sim<Raft, Consistency>, i: u32| -> Vec<u64> {
         let n = sim.node(i).unwrap();
         (1..=n.last_index()).map(|k| n.term_at(k).unwrap()).collect()
     };
@@ -351,21 +353,21 @@ fn figure_8_scenario_file_replays_the_paper_and_the_commit_rule_keeps_it_safe() 
     }
     // The client's history stays linearizable (its first write, re-sent after n0's crash, is
     // applied once, under n4).
-    let lin = cap_playground::check::linearizability::check_history(sim.history(), 1_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&sim.history(), 1_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }
 
 /// The CAP scoreboard's consistency column, live: run `ms` of simulated time in 16 ms frames,
 /// spending one frame's search allowance after each, as the browser does.
-fn run_live(sim: &mut Sim<Raft>, ms: u64) {
+fn run_live(sim: &mut Sim<Raft, Consistency>, ms: u64) {
     for _ in 0..ms / 16 {
         sim.advance(16);
         sim.check_consistency();
     }
 }
 
-fn partitioned_local_reads(unsafe_local_reads: bool) -> Sim<Raft> {
+fn partitioned_local_reads(unsafe_local_reads: bool) -> Sim<Raft, Consistency> {
     let mut sim = raft(&format!(
         r#"{{"protocol":"raft","nodes":5,"seed":12,"config":{{"unsafe_local_reads":{unsafe_local_reads}}},
             "clients":[{{"node":0,"timeout_ms":600}},{{"node":4,"timeout_ms":600}}],
@@ -392,7 +394,8 @@ fn live_scoreboard_flags_stale_reads_from_a_broken_read_path_and_none_from_raft(
     let r = bad.consistency().report();
     assert!(r.stale_reads > 0, "the minority served reads of overwritten values");
     match r.live.unwrap().verdict {
-        LiveVerdict::Violation { witness } => {
+        LiveVerdict::Violation { witness: Some(witness) } => {
+            assert!(witness.verified, "{witness:?}");
             assert!(witness.ops.len() >= 2, "{witness:?}");
             assert!(witness.sentence.contains("read"), "{}", witness.sentence);
         }

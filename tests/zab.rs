@@ -3,10 +3,11 @@
 //! test runs the deterministic simulator with the ZAB invariant checker watching every event.
 
 use cap_playground::check::linearizability::{check_history, Verdict};
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::zab::{Phase, ServerState, Zab, ZabConfig};
 use cap_playground::protocol::Protocol;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -100,7 +101,7 @@ fn election_needs_a_quorum() {
     let z = sim.node(0).unwrap();
     assert_eq!((z.state(), z.phase()), (ServerState::Looking, Phase::Election));
     assert!(leaders(&sim, 3).is_empty());
-    assert_ne!(sim.history()[0].outcome, Some(cap_playground::check::history::Outcome::Ok));
+    assert_ne!(sim.history()[0].outcome, Some(cap_playground::core::history::Outcome::Ok));
 }
 
 /// Discovery (§IV-A): the new leader's epoch is above every follower's acceptedEpoch, and
@@ -135,7 +136,7 @@ fn sync_diff_for_a_follower_behind() {
     assert_eq!(sent(&sim, "TRUNC") + sent(&sim, "SNAP"), 0);
     assert_eq!(n0.history(), sim.node(2).unwrap().history());
     // The leader's view (the node panel) says how each follower was brought in line.
-    let view = sim.node(2).unwrap().view().zab.expect("zab view");
+    let view = sim.node(2).unwrap().view().detail;
     let l0 = view.learners.iter().find(|l| l.id == 0).expect("n0 is a learner of n2");
     assert_eq!((l0.stage, l0.sync), ("synced", Some("DIFF")));
     assert_eq!(l0.acked, view.last_zxid, "n0 acknowledged everything the leader has");
@@ -148,7 +149,7 @@ fn sync_trunc_cuts_an_uncommitted_proposal() {
     let sim = run(&file("zab-truncate-uncommitted.json"), serde_json::json!({}));
     let n2 = sim.node(2).unwrap();
     assert_eq!(n2.last_sync_kind(), Some("TRUNC"));
-    assert!(sim.notices().iter().any(|n| n.notice.kind == "truncated"));
+    assert!(sim.notices().iter().any(|n| n.notice.kind == NoticeKind::Truncated));
     assert!(n2.history().iter().all(|t| t.text() != "write x=7"), "the uncommitted x=7 is gone");
     assert_eq!(n2.history(), sim.node(1).unwrap().history());
     assert_eq!(n2.kv().data.get("x").copied(), Some(3));
@@ -178,7 +179,7 @@ fn primary_order_and_committed_survive_leader_changes() {
     }
     // Every acknowledged write is in the final history.
     for op in sim.history() {
-        if op.outcome == Some(cap_playground::check::history::Outcome::Ok) && op.op.is_mutation() {
+        if op.outcome == Some(cap_playground::core::history::Outcome::Ok) && op.op.is_mutation() {
             assert!(h.iter().any(|t| t.text() == op.op.label()), "lost {}", op.op.label());
         }
     }
@@ -189,13 +190,13 @@ fn primary_order_and_committed_survive_leader_changes() {
 #[test]
 fn stale_local_read_under_partition_vs_sync_reads() {
     let local = run(&file("zab-stale-local-read.json"), serde_json::json!({"sync_reads": false}));
-    assert!(matches!(check_history(local.history(), 1_000_000).verdict, Verdict::NotLinearizable { .. }));
+    assert!(matches!(check_history(&local.history(), 1_000_000).verdict, Verdict::NotLinearizable { .. }));
     let synced = run(&file("zab-stale-local-read.json"), serde_json::json!({"sync_reads": true}));
-    assert!(matches!(check_history(synced.history(), 1_000_000).verdict, Verdict::Linearizable));
+    assert!(matches!(check_history(&synced.history(), 1_000_000).verdict, Verdict::Linearizable));
     assert!(synced
         .history()
         .iter()
-        .any(|o| o.op.label() == "read x" && o.outcome == Some(cap_playground::check::history::Outcome::Ok)));
+        .any(|o| o.op.label() == "read x" && o.outcome == Some(cap_playground::core::history::Outcome::Ok)));
     assert!(sent(&synced, "SYNC") > 0);
 }
 
@@ -224,9 +225,9 @@ fn sweep_sync_reads_linearizable() {
         ok_reads += sim
             .history()
             .iter()
-            .filter(|o| !o.op.is_mutation() && o.outcome == Some(cap_playground::check::history::Outcome::Ok))
+            .filter(|o| !o.op.is_mutation() && o.outcome == Some(cap_playground::core::history::Outcome::Ok))
             .count();
-        if let Verdict::NotLinearizable { witness } = check_history(sim.history(), 2_000_000).verdict {
+        if let Verdict::NotLinearizable { witness } = check_history(&sim.history(), 2_000_000).verdict {
             panic!("seed {seed}: {}", witness.sentence)
         }
     }
@@ -239,12 +240,9 @@ fn sweep_sync_reads_linearizable() {
 /// prefixes", Zab paper §III-B).
 #[test]
 fn checker_catches_a_rewritten_committed_entry_despite_incremental_checks() {
-    use cap_playground::check::zab::{ZabChecker, FULL_EVERY};
-    use cap_playground::check::InvariantChecker;
-    use cap_playground::protocol::vecmap::VecMap;
+    use cap_playground::protocol::zab::invariants::{ZabChecker, FULL_EVERY};
     use cap_playground::protocol::zab::{Durable, Txn, TxnOp, Zxid};
-    use cap_playground::protocol::{ClientOp, Outbox};
-    use cap_playground::sim::NodeSlot;
+    use cap_playground::protocol::{ClientOp, InvariantChecker, Outbox, Server};
 
     let txn = |counter: u64, value: i64| Txn {
         zxid: Zxid { epoch: 1, counter },
@@ -257,7 +255,7 @@ fn checker_catches_a_rewritten_committed_entry_despite_incremental_checks() {
         let committed = history.len();
         let durable = Durable { accepted_epoch: 1, accepted_from: Some(0), current_epoch: 1, history, committed };
         let node = Zab::start(id, 2, &config, Some(durable), 0, &mut Outbox::new());
-        NodeSlot { node: Some(node), durable: None, timers: VecMap::new(), restarts: 0 }
+        Server::running(node)
     };
     let good: Vec<Txn> = (1..=50).map(|c| txn(c, c as i64)).collect();
     let mut bad = good.clone();

@@ -5,27 +5,42 @@
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
 //! cap elections [--seeds N]         Raft's election time with one up-to-date survivor
-//! cap check FILE                    is this Jepsen / Porcupine history linearizable?
+//! cap check FILE                    is this Jepsen / Porcupine / Knossos history linearizable?
+//! cap gen-history --ops N           a generated single-register history (benchmarks)
+//! cap fuzz-check --cases N          mutated corpus histories through the parsers and the checker
 //! cap check-bench [DIR]             the checker's time on Porcupine's histories
+//! cap explore --protocol P …        every schedule within bounds; a violation → scenario file
 //! ```
 //! Exit codes: 0 ok, 1 an invariant was violated (or a history that must be linearizable is
 //! not), 2 bad input (one line on stderr).
 
 use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
-use cap_playground::sim::any::AnySim;
-use cap_playground::sim::scenario::PROTOCOLS;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions, UNSAFE_SWITCHES};
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::registry::PROTOCOLS;
+use cap_playground::sim::sweep::UNSAFE_SWITCHES;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// `println!` that ends the process quietly (exit 0) when stdout is closed (`cap … | head`).
+macro_rules! say {
+    ($($t:tt)*) => { cap_playground::check::cli::say(format_args!($($t)*)) };
+}
 
 const USAGE: &str = "usage:
   cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--keep-going] [--out DIR] [--quiet]
   cap bench [FILE]
   cap elections [--seeds N] [--start S] [--scenario NODES on|off SEED]
-  cap check FILE [--budget N]
-  cap check-bench [DIR]";
+  cap check FILE [--budget STEPS] [--max-memory SIZE] [--model register|cas-register] [--initial N|nil]
+                 [--new-process-on-reuse] [--full-witness] [--stats]
+  cap check-bench [DIR]
+  cap gen-history --ops N [--stale-read] [--clients C] [--seed S]
+  cap fuzz-check [--cases N] [--seed S] [--out DIR]
+  cap explore --protocol P --nodes N --clients C --ops K [--depth D] [--crashes X] [--partitions [P]]
+              [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,16 +51,20 @@ fn main() -> ExitCode {
         Some("elections") => cmd_elections(&args[1..]),
         Some("check") => cmd_check(&args[1..]),
         Some("check-bench") => cmd_check_bench(&args[1..]),
+        Some("gen-history") => cmd_gen_history(&args[1..]),
+        Some("fuzz-check") => cmd_fuzz_check(&args[1..]),
+        Some("explore") => cmd_explore(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
-            println!("{USAGE}");
+            say!("{USAGE}");
             Ok(0)
         }
         Some(other) => Err(format!(
-            "unknown command '{other}': accepted commands are run, sweep, bench, elections, check, check-bench"
+            "unknown command '{other}': accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, explore"
         )),
-        None => {
-            Err("no command given: accepted commands are run, sweep, bench, elections, check, check-bench".to_string())
-        }
+        None => Err(
+            "no command given: accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, explore"
+                .to_string(),
+        ),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -86,8 +105,8 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     sim.run_until(until);
     // Histories for Porcupine's visualiser and for Knossos.
     for (path, text) in [
-        (&porcupine, porcupine.as_ref().map(|_| cap_playground::check::export::to_porcupine_json(sim.history()))),
-        (&edn, edn.as_ref().map(|_| cap_playground::check::export::to_jepsen_edn(sim.history()))),
+        (&porcupine, porcupine.as_ref().map(|_| sim.export_porcupine())),
+        (&edn, edn.as_ref().map(|_| sim.export_edn())),
     ] {
         if let (Some(path), Some(text)) = (path, text) {
             std::fs::write(path, text).map_err(|e| format!("cannot write '{path}': {e}"))?;
@@ -98,14 +117,14 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     // A windowed history (long runs forget their oldest operations) cannot be checked: the
     // writes that explain its first reads are gone.
     let mut doc = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-    let lin = (report.history_dropped == 0).then(|| check_history(sim.history(), DEFAULT_BUDGET));
+    let lin = (report.history_dropped == 0).then(|| check_history(&sim.history(), DEFAULT_BUDGET));
     let must_be_linearizable = sim.promises_linearizability();
     doc["linearizability"] = match &lin {
         Some(lin) => serde_json::to_value(lin).map_err(|e| e.to_string())?,
         None => serde_json::json!({"verdict": "not_checked", "reason": "the history was windowed (history_limit)"}),
     };
     let text = if compact { serde_json::to_string(&doc) } else { serde_json::to_string_pretty(&doc) };
-    println!("{}", text.map_err(|e| e.to_string())?);
+    say!("{}", text.map_err(|e| e.to_string())?);
     if let Some(v) = report.violations.first() {
         eprintln!(
             "cap: {} violation(s); first at {} ms: {}: {} (seed {}, scenario {file})",
@@ -193,10 +212,10 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
                 let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
                 let text = serde_json::to_string_pretty(&r.scenario).map_err(|e| e.to_string())?;
                 std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
-                println!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
-                println!("reproduce with: cap run {}", path.display());
+                say!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
+                say!("reproduce with: cap run {}", path.display());
             } else if !quiet {
-                println!("VIOLATION seed {seed} at {at} ms: {what}");
+                say!("VIOLATION seed {seed} at {at} ms: {what}");
             }
             if !keep_going {
                 return Ok(1);
@@ -208,7 +227,7 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     }
     if let Some(first) = first {
         let unsafe_text: Vec<&str> = switches.iter().map(|s| s.name).collect();
-        println!(
+        say!(
             "{protocol}{}{}: {seeds} seeds ({start}..{}) run to the end, {violating} with a violation (first: seed {first}), no panic, {:.1} s",
             if unsafe_text.is_empty() { "" } else { " --unsafe " },
             unsafe_text.join(" --unsafe "),
@@ -224,19 +243,25 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     } else {
         "linearizability not promised (not checked)".to_string()
     };
-    println!(
+    say!(
         "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, {lin}, {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
         start + seeds - 1,
         sim_ms as f64 / 1000.0,
         t0.elapsed().as_secs_f64()
     );
+    for s in switches.iter().filter(|s| s.shown_by.is_some()) {
+        eprintln!(
+            "cap: random schedules rarely reach what --unsafe {} breaks ({}); www/scenarios/{} shows it (cap run with \"{}\": true in its config)",
+            s.name,
+            s.breaks,
+            s.shown_by.unwrap_or_default(),
+            s.key
+        );
+    }
     Ok(0)
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
-}
+use cap_playground::check::cli::peak_rss_kib;
 
 fn cmd_bench(args: &[String]) -> Result<u8, String> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/bench-raft.json");
@@ -247,7 +272,7 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
     let rss0 = peak_rss_kib();
     // Run in slices to report memory as the run grows.
     let slices = 6;
-    println!(
+    say!(
         "bench: {} ({} nodes, {} clients, {} simulated s)",
         sim.scenario().name,
         sim.scenario().nodes,
@@ -256,7 +281,7 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
     );
     for k in 1..=slices {
         sim.run_until(until * k / slices);
-        println!(
+        say!(
             "  t = {:>5} s  events {:>9}  history {:>6} ops  peak RSS {} KiB",
             sim.now() / 1000,
             sim.events(),
@@ -265,10 +290,10 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
         );
     }
     let wall = t0.elapsed().as_secs_f64();
-    println!("simulated seconds per wall second: {:.0}", until as f64 / 1000.0 / wall);
-    println!("events per wall second: {:.0}", sim.events() as f64 / wall);
-    println!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
-    println!("violations: {}", sim.violations().len());
+    say!("simulated seconds per wall second: {:.0}", until as f64 / 1000.0 / wall);
+    say!("events per wall second: {:.0}", sim.events() as f64 / wall);
+    say!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
+    say!("violations: {}", sim.violations().len());
     Ok(if sim.violations().is_empty() { 0 } else { 1 })
 }
 
@@ -300,7 +325,7 @@ fn cmd_elections(args: &[String]) -> Result<u8, String> {
                     return Err(usage.into());
                 }
                 let (s, ..) = scenario(nodes, pre_vote, seed).ok_or(format!("seed {seed}: no first leader"))?;
-                println!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
+                say!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
                 return Ok(0);
             }
             other => return Err(format!("elections: unknown option '{other}'; {USAGE}")),
@@ -310,13 +335,20 @@ fn cmd_elections(args: &[String]) -> Result<u8, String> {
     if seeds == 0 {
         return Err("--seeds must be at least 1".into());
     }
-    println!(
+    say!(
         "Raft: time from the leader's crash to a new leader, one up-to-date survivor (seeds {start}..{}):",
         start + seeds - 1
     );
-    println!(
+    say!(
         "{:<7} {:<9} {:>6} {:>10} {:>8} {:>8} {:>10} {:>9}",
-        "nodes", "PreVote", "runs", "median ms", "p99 ms", "max ms", "no leader", "wall s"
+        "nodes",
+        "PreVote",
+        "runs",
+        "median ms",
+        "p99 ms",
+        "max ms",
+        "no leader",
+        "wall s"
     );
     let mut odd = 0;
     for nodes in [3u32, 5] {
@@ -340,7 +372,7 @@ fn cmd_elections(args: &[String]) -> Result<u8, String> {
                 }
             }
             let d = Distribution::of(&runs);
-            println!(
+            say!(
                 "{:<7} {:<9} {:>6} {:>10} {:>8} {:>8} {:>10} {:>9.1}",
                 nodes,
                 if pre_vote { "on" } else { "off" },
@@ -353,47 +385,308 @@ fn cmd_elections(args: &[String]) -> Result<u8, String> {
             );
         }
     }
-    println!("(a run with no leader within {} s counts as {} s; `cap elections --scenario 3 off SEED` prints a run's scenario)", LIMIT_MS / 1000, LIMIT_MS / 1000);
+    say!("(a run with no leader within {} s counts as {} s; `cap elections --scenario 3 off SEED` prints a run's scenario)", LIMIT_MS / 1000, LIMIT_MS / 1000);
     Ok(if odd == 0 { 0 } else { 1 })
 }
 
 fn cmd_check(args: &[String]) -> Result<u8, String> {
     // Prints its own errors (one line, with the line number) and returns 2 on bad input.
-    Ok(cap_playground::check::porcupine::run_check_command(args) as u8)
+    Ok(cap_playground::check::cli::run_check_command(args) as u8)
 }
 
 /// `cap check-bench [DIR]`: the checker's time on every Porcupine history, beside Porcupine's.
+/// Every file needs a verdict in `verdicts.tsv` and every verdict a file: one missing either
+/// way is reported (MISSING) and fails the command, as does a wrong verdict.
 fn cmd_check_bench(args: &[String]) -> Result<u8, String> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine");
     let dir = args.first().map(PathBuf::from).unwrap_or(default);
     let verdicts = std::fs::read_to_string(dir.join("verdicts.tsv"))
         .map_err(|e| format!("cannot read {}: {e}", dir.join("verdicts.tsv").display()))?;
-    let mut reference = std::collections::BTreeMap::new();
-    for line in verdicts.lines().skip(1) {
+    // file → (expected verdict, None for `NA`: the empty etcd_095, which has none; Go ms)
+    let mut reference: BTreeMap<String, (Option<bool>, f64)> = BTreeMap::new();
+    for (n, line) in verdicts.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
         let f: Vec<&str> = line.split('\t').collect();
-        // `NA` marks the empty etcd_095 history, which has no verdict: any answer is accepted.
-        if f.len() >= 4 && f[2] != "NA" {
-            reference.insert(f[0].to_string(), (f[2] == "true", f[3].parse::<f64>().unwrap_or(f64::NAN)));
-        }
+        let expect = match f.get(2).copied() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some("NA") => None,
+            _ => {
+                return Err(format!(
+                    "{} line {}: expected FILE, OPS, true|false|NA, GO_MS separated by tabs",
+                    dir.join("verdicts.tsv").display(),
+                    n + 1
+                ))
+            }
+        };
+        reference.insert(f[0].to_string(), (expect, f.get(3).and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN)));
     }
-    let rows = cap_playground::check::porcupine::bench_porcupine(&dir);
-    let (mut ours, mut theirs, mut wrong) = (0.0, 0.0, 0);
-    println!("{:<24} {:>10} {:>14}  verdict", "file", "cap ms", "porcupine ms");
+    let rows = cap_playground::check::cli::bench_porcupine(&dir);
+    let (mut ours, mut theirs, mut wrong, mut missing, mut failed) = (0.0, 0.0, 0, 0, 0);
+    say!("{:<24} {:>10} {:>14}  verdict", "file", "cap ms", "porcupine ms");
     for (file, ms, lin) in &rows {
-        let (expect, go) = reference.get(file).copied().unwrap_or((*lin, f64::NAN));
-        if expect != *lin {
-            wrong += 1;
-        }
+        let (expect, go) = match reference.get(file) {
+            Some(&(e, go)) => (Some(e), go),
+            None => (None, f64::NAN),
+        };
+        let note = match (lin, expect) {
+            (Err(e), _) => {
+                failed += 1;
+                format!("  FAILED: {e}")
+            }
+            (Ok(_), None) => {
+                missing += 1;
+                "  MISSING from verdicts.tsv".to_string()
+            }
+            (Ok(l), Some(Some(e))) if *l != e => {
+                wrong += 1;
+                "  WRONG".to_string()
+            }
+            (Ok(_), Some(None)) => "  (no labelled verdict: NA)".to_string(),
+            _ => String::new(),
+        };
         ours += ms;
         if go.is_finite() {
             theirs += go;
         }
-        println!(
-            "{file:<24} {ms:>10.3} {go:>14.3}  {}{}",
-            if *lin { "linearizable" } else { "not linearizable" },
-            if expect != *lin { "  WRONG" } else { "" }
-        );
+        let shown = match lin {
+            Ok(true) => "linearizable",
+            Ok(false) => "not linearizable",
+            Err(_) => "-",
+        };
+        say!("{file:<24} {ms:>10.3} {go:>14.3}  {shown}{note}");
     }
-    println!("total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts", rows.len());
-    Ok(if wrong == 0 && !rows.is_empty() { 0 } else { 1 })
+    for file in reference.keys().filter(|f| !rows.iter().any(|(r, _, _)| r == *f)) {
+        missing += 1;
+        say!("{file:<24} MISSING: listed in verdicts.tsv, no such file");
+    }
+    say!(
+        "total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts, {missing} missing, {failed} failed",
+        rows.len()
+    );
+    Ok(if wrong == 0 && missing == 0 && failed == 0 && !rows.is_empty() { 0 } else { 1 })
+}
+
+/// `cap gen-history`: a deterministic single-register history as a Jepsen etcd log on stdout.
+fn cmd_gen_history(args: &[String]) -> Result<u8, String> {
+    use cap_playground::check::synthetic::{register_history, to_jepsen_log, SyntheticSpec};
+    let mut spec = SyntheticSpec::default();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--ops" => spec.ops = value_of(args, &mut i, "--ops")?.parse().map_err(|_| "--ops needs a whole number")?,
+            "--clients" => {
+                spec.clients =
+                    value_of(args, &mut i, "--clients")?.parse().map_err(|_| "--clients needs a whole number")?
+            }
+            "--seed" => {
+                spec.seed = value_of(args, &mut i, "--seed")?.parse().map_err(|_| "--seed needs a whole number")?
+            }
+            "--stale-read" => spec.stale_read = true,
+            other => {
+                return Err(format!(
+                    "gen-history: unknown option '{other}': accepted --ops N, --stale-read, --clients C, --seed S"
+                ))
+            }
+        }
+        i += 1;
+    }
+    {
+        use std::io::Write;
+        if std::io::stdout().lock().write_all(to_jepsen_log(&register_history(&spec)).as_bytes()).is_err() {
+            return Ok(0); // a closed pipe: nothing more to say
+        }
+    }
+    Ok(0)
+}
+
+/// `cap fuzz-check`: mutated corpus histories (Porcupine's, from the repository) through every
+/// parser and the checker. A case that fails is written to DIR (default `tests/data/fuzz`) as a
+/// regression file; a panic aborts `cap` (release builds abort on panic), so the case about to
+/// run is written to DIR/current-case.txt first and removed when the run ends cleanly.
+fn cmd_fuzz_check(args: &[String]) -> Result<u8, String> {
+    use cap_playground::check::fuzz::{builtin_corpus, mutate, run_case, FuzzTotals};
+    let (mut cases, mut seed) = (10_000u64, 1u64);
+    let mut out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--cases" => {
+                cases = value_of(args, &mut i, "--cases")?.parse().map_err(|_| "--cases needs a whole number")?
+            }
+            "--seed" => seed = value_of(args, &mut i, "--seed")?.parse().map_err(|_| "--seed needs a whole number")?,
+            "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
+            other => {
+                return Err(format!("fuzz-check: unknown option '{other}': accepted --cases N, --seed S, --out DIR"))
+            }
+        }
+        i += 1;
+    }
+    let mut corpus = builtin_corpus();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine");
+    for sub in ["jepsen", "kv"] {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(data.join(sub))
+            .map_err(|e| format!("cannot read {}: {e}", data.join(sub).display()))?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for p in names {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            if name.ends_with(".log") || name.ends_with(".txt") {
+                let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                corpus.push((name, text));
+            }
+        }
+    }
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let current = out.join("current-case.txt");
+    let t0 = Instant::now();
+    let mut totals = FuzzTotals::default();
+    let mut findings = 0u64;
+    for case in 0..cases {
+        let input = mutate(seed, case, &corpus);
+        std::fs::write(&current, &input).map_err(|e| format!("cannot write {}: {e}", current.display()))?;
+        let outcome = run_case(&input);
+        if let Some(problem) = &outcome.problem {
+            findings += 1;
+            let path = out.join(format!("seed{seed}-case{case}.txt"));
+            std::fs::write(&path, &input).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            say!("FINDING seed {seed} case {case}: {problem} (input: {})", path.display());
+        }
+        totals.add(&outcome);
+        if (case + 1) % 5_000 == 0 {
+            eprintln!("  {} cases ({:.1} s)", case + 1, t0.elapsed().as_secs_f64());
+        }
+    }
+    let _ = std::fs::remove_file(&current);
+    say!("fuzz-check seed {seed}: {totals}; {findings} findings; {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(if findings == 0 { 0 } else { 1 })
+}
+
+fn cmd_explore(args: &[String]) -> Result<u8, String> {
+    use cap_playground::explore::session::{open, Spec};
+    use cap_playground::explore::Status;
+    let mut spec = Spec { protocol: String::new(), ..Spec::default() };
+    let mut out: Option<String> = None;
+    let num = |v: &str, flag: &str| -> Result<u64, String> {
+        v.parse().map_err(|_| format!("{flag} needs a whole number, not '{v}'"))
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "--protocol" => spec.protocol = value_of(args, &mut i, a)?.to_string(),
+            "--nodes" => spec.nodes = num(value_of(args, &mut i, a)?, a)?.min(1000) as u32,
+            "--clients" => spec.clients = num(value_of(args, &mut i, a)?, a)?.min(1000) as u32,
+            "--ops" => spec.ops = num(value_of(args, &mut i, a)?, a)?.min(1000) as u32,
+            "--depth" => spec.depth = Some(num(value_of(args, &mut i, a)?, a)?.min(100_000) as u32),
+            "--crashes" => spec.crashes = num(value_of(args, &mut i, a)?, a)?.min(1000) as u32,
+            "--partitions" => {
+                // A bare --partitions allows a cut and a heal; --partitions N allows N changes.
+                match args.get(i + 1).filter(|v| !v.starts_with('-')) {
+                    Some(v) => {
+                        spec.partitions = num(v, a)?.min(1000) as u32;
+                        i += 1;
+                    }
+                    None => spec.partitions = 2,
+                }
+            }
+            "--loss" => spec.loss = true,
+            "--timers" => spec.timers = Some(num(value_of(args, &mut i, a)?, a)?.min(100_000) as u32),
+            "--dfs" => spec.dfs = true,
+            "--symmetry" => spec.symmetry = true,
+            "--unsafe" => spec.unsafe_switches.push(value_of(args, &mut i, a)?.to_string()),
+            "--max-states" => spec.max_states = num(value_of(args, &mut i, a)?, a)?,
+            "--out" => out = Some(value_of(args, &mut i, a)?.to_string()),
+            other => return Err(format!("explore: unknown option '{other}'; {USAGE}")),
+        }
+        i += 1;
+    }
+    if spec.protocol.is_empty() {
+        return Err(format!(
+            "explore: --protocol is required: accepted {}",
+            cap_playground::explore::session::EXPLORE_PROTOCOLS.join(", ")
+        ));
+    }
+    let mut session = open(&spec)?;
+    println!("exploring {} ({})", spec.describe(), if spec.dfs { "depth-first" } else { "breadth-first" });
+    let t0 = Instant::now();
+    let mut last = t0;
+    let status = loop {
+        let status = session.run(20_000);
+        if status != Status::Running {
+            break status;
+        }
+        if last.elapsed().as_secs_f64() >= 2.0 {
+            last = Instant::now();
+            let s = session.stats();
+            eprintln!(
+                "  {:>10} distinct  {:>11} generated  depth {:>3}  frontier {:>9}  {:.0} states/s",
+                s.distinct,
+                s.generated,
+                s.max_depth,
+                s.frontier,
+                s.distinct as f64 / t0.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    let s = session.stats();
+    println!("states generated: {}", s.generated);
+    println!("distinct states:  {}", s.distinct);
+    println!("maximum depth:    {}", s.max_depth);
+    println!("time:             {secs:.2} s");
+    println!(
+        "states/s:         {:.0} distinct ({:.0} generated)",
+        s.distinct as f64 / secs.max(1e-9),
+        s.generated as f64 / secs.max(1e-9)
+    );
+    println!("memory per stored state: ~{} bytes (visited table + frontier, estimated)", session.bytes_per_state());
+    match status {
+        Status::Exhaustive { depth_limited: false } => {
+            println!("no violation within these bounds (exhaustive)");
+            Ok(0)
+        }
+        Status::Exhaustive { depth_limited: true } => {
+            println!("no violation within these bounds (exhaustive to depth {})", spec.depth.unwrap_or_default());
+            Ok(0)
+        }
+        Status::StateLimit => {
+            println!("stopped at {} states (not exhaustive)", spec.max_states);
+            Ok(0)
+        }
+        Status::Violation(b) => {
+            println!("VIOLATION: {}: {}", b.invariant, b.detail);
+            let Some(cx) = session.counterexample() else {
+                return Err("the counterexample path could not be rebuilt".into());
+            };
+            println!("counterexample ({} steps):", cx.steps.len());
+            for (k, line) in cx.steps.iter().enumerate() {
+                println!("  {:>3}. {line}", k + 1);
+            }
+            if let Some(json) = &cx.scenario {
+                let path = out.unwrap_or_else(|| format!("explore-{}-counterexample.json", spec.protocol));
+                std::fs::write(&path, json.clone() + "\n").map_err(|e| format!("cannot write '{path}': {e}"))?;
+                println!("scenario written: {path}");
+                if let Some(r) = &cx.replay {
+                    println!(
+                        "replayed as `cap run {path}`: {} (trace_hash {})",
+                        match (&r.invariant, &r.detail) {
+                            (Some(i), Some(d)) => format!("{i}: {d}"),
+                            _ => "no violation".into(),
+                        },
+                        r.trace_hash
+                    );
+                    if !r.same_violation {
+                        println!("WARNING: the replay does not report the same violation");
+                    }
+                }
+            }
+            Ok(1)
+        }
+        Status::Running => unreachable!("the loop runs until the status changes"),
+    }
 }

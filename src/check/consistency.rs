@@ -8,10 +8,12 @@
 //! unknown may still take effect later, so a read of its value is never called stale.) A stale
 //! read is always a linearizability violation, but not every violation is a stale read.
 
-use super::history::{Operation, Outcome};
 use super::linearizability::{LiveChecker, LiveStatus, LiveVerdict};
-use crate::protocol::vecmap::VecMap;
-use crate::protocol::{ClientOp, ClientResult, Time, Value};
+use crate::core::history::{Operation, Outcome};
+use crate::core::vecmap::VecMap;
+use crate::protocol::{ClientOp, ClientOperation, ClientResult, Invariants, Time, Value};
+use crate::sim::observer::Observer;
+use crate::sim::Sim;
 use serde::Serialize;
 
 /// How many operations the live checker is fed at most: the search cost grows with the
@@ -20,6 +22,9 @@ use serde::Serialize;
 pub const LIVE_OP_CAP: u64 = 4_000;
 /// Search steps the live checker may spend per frame.
 pub const LIVE_STEPS_PER_FRAME: u64 = 5_000;
+/// Estimated bytes per operation the live checker holds (see `Sim::approx_bytes`; calibrated
+/// with examples/memprobe.rs).
+const PER_LIVE_OP: usize = 250;
 /// Writes remembered per key for the stale-read rule.
 const WRITES_PER_KEY: usize = 256;
 /// Stale read ids remembered for highlighting.
@@ -73,8 +78,6 @@ fn written_value(op: &ClientOp) -> Option<Value> {
         ClientOp::Write { value, .. } => Some(*value),
         ClientOp::Cas { to, .. } => Some(*to),
         ClientOp::Read { .. } => None,
-        #[cfg(feature = "twopc")]
-        ClientOp::Transfer { .. } => None,
     }
 }
 
@@ -84,16 +87,27 @@ impl Consistency {
         self.live.get_or_insert_with(|| LiveChecker::new(LIVE_STEPS_PER_FRAME));
     }
 
-    /// An operation was invoked.
-    pub fn on_invoke(&mut self, op: &Operation) {
-        #[cfg(feature = "twopc")]
-        if let ClientOp::Transfer { from, to, .. } = &op.op {
-            for k in [from, to] {
-                if !self.txn_keys.contains(k) {
-                    self.txn_keys.push(k.clone());
+    /// An operation was invoked. The register rules read it through its register projection;
+    /// an operation that is not a register operation (2PC's transfer) marks the keys it moves,
+    /// whose reads the register rules then leave alone.
+    pub fn on_invoke<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>) {
+        let Some(op) = op.project() else {
+            for k in op.op.keys() {
+                if !self.txn_keys.iter().any(|t| t == k) {
+                    self.txn_keys.push(k.to_string());
                 }
             }
-        }
+            // Keep the live checker's ids contiguous: it is counted, not fed.
+            if self.live.is_some() {
+                if self.fed < LIVE_OP_CAP && op.id == self.fed {
+                    self.fed += 1;
+                } else {
+                    self.capped = true;
+                }
+            }
+            return;
+        };
+        let op = &op;
         if let Some(value) = written_value(&op.op) {
             let recs = self.writes.get_or_insert_with(op.op.key().to_string(), Vec::new);
             if recs.len() >= WRITES_PER_KEY {
@@ -112,7 +126,9 @@ impl Consistency {
     }
 
     /// An operation completed (its record now has outcome and result).
-    pub fn on_complete(&mut self, op: &Operation) {
+    pub fn on_complete<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>) {
+        let Some(op) = op.project() else { return };
+        let op = &op;
         let key = op.op.key();
         if written_value(&op.op).is_some() {
             if let Some(rec) = self.writes.get_mut(key).and_then(|r| r.iter_mut().find(|w| w.id == op.id)) {
@@ -204,5 +220,41 @@ impl Consistency {
             stale_ids: self.stale_ids.clone(),
             lost_writes: self.lost_writes,
         }
+    }
+}
+
+/// The simulator feeds the consistency column as the run happens.
+impl Observer for Consistency {
+    type Report = ConsistencyReport;
+    fn on_invoke<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>) {
+        Consistency::on_invoke(self, op)
+    }
+    fn on_complete<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>) {
+        Consistency::on_complete(self, op)
+    }
+    fn on_lost_write(&mut self) {
+        Consistency::on_lost_write(self)
+    }
+    fn approx_bytes(&self) -> usize {
+        self.live_ops() as usize * PER_LIVE_OP
+    }
+    fn report(&self) -> ConsistencyReport {
+        Consistency::report(self)
+    }
+}
+
+/// A world read by the consistency column (what the browser and `cap` run).
+impl<P: Invariants> Sim<P, Consistency> {
+    /// Turn on the live linearizability verdict (call before the run starts).
+    pub fn enable_live_check(&mut self) {
+        self.observer_mut().enable_live();
+    }
+    /// Spend one frame's allowance of search steps on the live verdict.
+    pub fn check_consistency(&mut self) {
+        self.observer_mut().check();
+    }
+    /// Stale reads, lost writes and the live verdict.
+    pub fn consistency(&self) -> &Consistency {
+        self.observer()
     }
 }

@@ -74,6 +74,7 @@ fn base(nodes: u32, pre_vote: bool, seed: u64) -> Scenario {
         steps: vec![],
         until: 0,
         history_limit: 1_000,
+        schedule: Default::default(),
     }
 }
 
@@ -118,7 +119,7 @@ pub fn scenario(nodes: u32, pre_vote: bool, seed: u64) -> Option<(Scenario, Node
     });
     for (k, at) in [100, 300, 500].into_iter().enumerate() {
         let op = ClientOp::Write { key: "x".into(), value: k as i64 + 1 };
-        s.steps.push(Step { at: t_p + at, action: Action::Client { client: 0, op } });
+        s.steps.push(Step { at: t_p + at, action: Action::Client { client: 0, op: op.into() } });
     }
     for n in &with_leader {
         if *n != up {
@@ -191,7 +192,7 @@ impl Distribution {
     /// The distribution of `runs`.
     pub fn of(runs: &[ElectionRun]) -> Distribution {
         let mut t: Vec<Time> = runs.iter().map(|r| r.elapsed.unwrap_or(LIMIT_MS)).collect();
-        crate::protocol::sort::sort(&mut t);
+        crate::core::sort::sort(&mut t);
         let rank = |p: usize| t[(t.len() * p).div_ceil(100).max(1) - 1];
         Distribution {
             runs: t.len(),

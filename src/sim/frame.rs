@@ -2,13 +2,13 @@
 //! protocol-neutral data (serialised to JS by the wasm layer and to JSON by the CLI).
 
 use super::client::{LastOp, Pending};
+use super::observer::Observer;
 use super::scenario::Member;
-use super::{Counters, InFlight, Payload, Sim, TimedNotice, Violation};
-use crate::check::consistency::ConsistencyReport;
-use crate::check::history::{Operation, Outcome};
-use crate::check::Invariants;
-use crate::protocol::vecmap::VecMap;
-use crate::protocol::{NodeView, Protocol, Time};
+use super::{Counters, Payload, Sim, TimedNotice, Violation, Wire};
+use crate::core::history::{Json, Operation, Outcome};
+use crate::core::ops::{ClientOperation, ClientReply};
+use crate::core::vecmap::VecMap;
+use crate::protocol::{Erased, Invariants, NodeView, Protocol, Time};
 use serde::Serialize;
 
 /// One server as drawn.
@@ -20,9 +20,10 @@ pub struct NodeFrame {
     pub alive: bool,
     /// Partition side (group index).
     pub side: u32,
-    /// Protocol view (role, term, log tail, …); while crashed, what its durable state holds.
+    /// Protocol view: the common header (role, term, log tail, …) and the protocol's detail
+    /// under its key (`paxos`, `zab`, …); while crashed, what its durable state holds.
     #[serde(flatten)]
-    pub view: Option<NodeView>,
+    pub view: Option<NodeView<Erased>>,
     /// The election (or equivalent) timer: `[armed at, fires at]`, to draw a draining arc.
     pub timer: Option<[Time; 2]>,
     /// Restarts so far.
@@ -61,8 +62,9 @@ pub struct ClientFrame {
     pub node: u32,
     /// Partition side.
     pub side: u32,
-    /// Outstanding operation (its `target` is the node it currently talks to).
-    pub pending: Option<Pending>,
+    /// Outstanding operation (its `target` is the node it currently talks to; the operation
+    /// in the protocol's JSON op shape).
+    pub pending: Option<Pending<Json>>,
     /// Last completed operation.
     pub last: Option<LastOp>,
 }
@@ -90,9 +92,10 @@ pub struct SideStats {
     pub p99: Option<Time>,
 }
 
-/// Everything the renderer needs for one frame.
+/// Everything the renderer needs for one frame; `C` is what the run's observer reports (the
+/// consistency column; nothing for an unobserved world).
 #[derive(Clone, Debug, Serialize)]
-pub struct Frame {
+pub struct Frame<C = ()> {
     /// Simulated time (ms).
     pub now: Time,
     /// Protocol name.
@@ -117,9 +120,10 @@ pub struct Frame {
     /// When the partition last changed (ms).
     pub sides_since: Time,
     /// The consistency column: live linearizability verdict, stale reads, lost writes.
-    pub consistency: ConsistencyReport,
-    /// The most recent client operations (for the client timeline), oldest first.
-    pub ops: Vec<Operation>,
+    pub consistency: C,
+    /// The most recent client operations (for the client timeline), oldest first; operations
+    /// and answers in the protocol's JSON shapes (`op.f`, `result.r`).
+    pub ops: Vec<Operation<Json, Json>>,
     /// Message counters.
     pub counters: Counters,
     /// Invariant violations so far.
@@ -133,9 +137,9 @@ const FRAME_OPS: usize = 60;
 /// How many notices a frame carries.
 const FRAME_NOTICES: usize = 30;
 
-impl<P: Protocol + Invariants> Sim<P> {
+impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     /// The snapshot the renderer draws.
-    pub fn frame(&self) -> Frame {
+    pub fn frame(&self) -> Frame<O::Report> {
         self.frame_with(true)
     }
 
@@ -143,19 +147,20 @@ impl<P: Protocol + Invariants> Sim<P> {
     /// second): the same shape, but without what only the slow parts draw — node logs and stores,
     /// the operations of the timeline and the per-side scoreboard, which are the bulk of a busy
     /// frame (and `sides` scans the history) — left empty for the element to carry over.
-    pub fn light_frame(&self) -> Frame {
+    pub fn light_frame(&self) -> Frame<O::Report> {
         self.frame_with(false)
     }
 
-    fn frame_with(&self, full: bool) -> Frame {
+    fn frame_with(&self, full: bool) -> Frame<O::Report> {
         let now = self.now();
         let nodes = self
             .nodes
             .iter()
+            .zip(&self.slots)
             .enumerate()
-            .map(|(i, slot)| {
+            .map(|(i, (server, slot))| {
                 let id = i as u32;
-                let node = slot.node.as_ref();
+                let node = server.node.as_ref();
                 let timer = node
                     .and_then(|n| n.timeout_timer())
                     .and_then(|t| slot.timers.get(&t))
@@ -164,7 +169,8 @@ impl<P: Protocol + Invariants> Sim<P> {
                     id,
                     alive: node.is_some(),
                     side: self.net.group(Member::Node(id)),
-                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)).map(|mut v| {
+                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)).map(|v| {
+                        let mut v = v.erase();
                         if !full {
                             v.log = Vec::new();
                             v.kv = VecMap::new();
@@ -184,7 +190,7 @@ impl<P: Protocol + Invariants> Sim<P> {
                 id: c.id,
                 node: c.node,
                 side: self.net.group(Member::Client(c.id)),
-                pending: c.current.clone(),
+                pending: c.current.as_ref().map(|p| p.map_op(crate::core::history::json)),
                 last: c.last.clone(),
             })
             .collect();
@@ -200,8 +206,12 @@ impl<P: Protocol + Invariants> Sim<P> {
             notices: self.notices().iter().rev().take(FRAME_NOTICES).rev().cloned().collect(),
             sides: if full { self.side_stats() } else { Vec::new() },
             sides_since: self.net.changed_at,
-            consistency: self.consistency().report(),
-            ops: if full { self.history().iter().rev().take(FRAME_OPS).rev().cloned().collect() } else { Vec::new() },
+            consistency: self.observer().report(),
+            ops: if full {
+                self.history().iter().rev().take(FRAME_OPS).rev().map(Operation::to_json).collect()
+            } else {
+                Vec::new()
+            },
             counters: self.counters().clone(),
             violations: self.violations().to_vec(),
             trace_hash: format!("{:016x}", self.trace_hash()),
@@ -239,7 +249,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             .map(|(mut s, mut lat)| {
                 let done = s.ok + s.failed + s.unknown;
                 s.availability = (done > 0).then(|| 100.0 * s.ok as f64 / done as f64);
-                crate::protocol::sort::sort(&mut lat);
+                crate::core::sort::sort(&mut lat);
                 s.p50 = percentile(&lat, 50);
                 s.p99 = percentile(&lat, 99);
                 s
@@ -248,7 +258,7 @@ impl<P: Protocol + Invariants> Sim<P> {
     }
 }
 
-fn count_op(s: &mut SideStats, lat: &mut Vec<Time>, op: &Operation) {
+fn count_op<O, R>(s: &mut SideStats, lat: &mut Vec<Time>, op: &Operation<O, R>) {
     s.attempted += 1;
     match (op.outcome, &op.result) {
         (None, _) => s.pending += 1,
@@ -269,7 +279,7 @@ fn percentile(sorted: &[Time], p: usize) -> Option<Time> {
     Some(sorted[rank.min(sorted.len() - 1)])
 }
 
-fn message_frame<P: Protocol>(id: u64, m: &InFlight<P::Msg>) -> MessageFrame {
+fn message_frame<P: Protocol>(id: u64, m: &Wire<P>) -> MessageFrame {
     let (kind, is_reply, detail) = match &m.payload {
         Payload::Peer(msg) => {
             let info = P::msg_info(msg);

@@ -8,22 +8,23 @@
 //! iteration order could leak into behaviour, so a scenario and seed give the same trace —
 //! and the same [`Sim::trace_hash`] — natively and in wasm.
 
-pub mod any;
 pub mod client;
 #[cfg(all(feature = "raft", not(target_arch = "wasm32")))]
 pub mod elections;
+pub mod explicit;
 pub mod frame;
+pub mod observer;
 pub mod scenario;
-pub mod share;
 pub mod sweep;
-pub mod travel;
 
-use crate::check::consistency::Consistency;
-use crate::check::history::{Operation, Outcome};
-use crate::check::{InvariantChecker, Invariants};
-use crate::protocol::vecmap::VecMap;
-use crate::protocol::{ClientId, ClientOp, ClientResult, NodeId, Notice, Outbox, Output, Protocol, RequestId, Time};
+use crate::core::history::{Operation, Outcome};
+use crate::core::vecmap::VecMap;
+use crate::protocol::{
+    ClientId, ClientOp, ClientOperation, InvariantChecker, Invariants, NodeId, Notice, NoticeKind, Outbox, Output,
+    Protocol, RequestId, ResultOf, Server, Time,
+};
 use client::{Client, ClientStep};
+use observer::Observer;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use scenario::{Action, Member, Scenario};
@@ -32,28 +33,36 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::hash::{Hash, Hasher};
 
 /// The trace hash: FNV-1a, identical natively and in wasm.
-pub type TraceHasher = crate::protocol::fnv::Fnv;
+pub type TraceHasher = crate::core::fnv::Fnv;
 
-/// What travels on a link.
+/// What travels on a link: `M` the protocol's messages, `O` its client operations, `R` their
+/// answers.
 #[derive(Clone, Debug, Hash)]
-pub enum Payload<M> {
+pub enum Payload<M, O, R> {
     /// A protocol message between servers.
     Peer(M),
     /// A client's request to a server.
-    Request { request: RequestId, op: ClientOp },
+    Request { request: RequestId, op: O },
     /// A server's answer to a client.
-    Response { request: RequestId, result: ClientResult },
+    Response { request: RequestId, result: R },
 }
+
+/// A protocol's messages on the wire.
+pub type Wire<P> = InFlight<<P as Protocol>::Msg, <P as Protocol>::Op, Reply<P>>;
+/// A protocol's answers to its clients.
+pub type Reply<P> = ResultOf<<P as Protocol>::Op>;
+/// A protocol's client history.
+pub type History<P> = Operation<<P as Protocol>::Op, Reply<P>>;
 
 /// A message on the wire, kept until delivered (or, when lost, until it fades out).
 #[derive(Clone, Debug)]
-pub struct InFlight<M> {
+pub struct InFlight<M, O, R> {
     /// Sender.
     pub from: Member,
     /// Receiver.
     pub to: Member,
     /// Content.
-    pub payload: Payload<M>,
+    pub payload: Payload<M, O, R>,
     /// Send time.
     pub sent: Time,
     /// Delivery time.
@@ -89,15 +98,11 @@ pub struct ArmedTimer {
     pub fires_at: Time,
 }
 
-/// One server slot: the running node (None while crashed) and what survives a crash.
+/// The world's own bookkeeping for one server, beside the [`Server`] the checkers read.
 #[derive(Clone, Debug)]
-pub struct NodeSlot<P: Protocol> {
-    /// The running state machine; `None` while crashed.
-    pub node: Option<P>,
-    /// Durable state captured at the crash.
-    pub durable: Option<P::Durable>,
+pub struct Slot<T> {
     /// Armed timers.
-    pub timers: VecMap<P::Timer, ArmedTimer>,
+    pub timers: VecMap<T, ArmedTimer>,
     /// How many times this node restarted.
     pub restarts: u32,
 }
@@ -173,24 +178,26 @@ const LOST_FADE_MS: Time = 200;
 /// Pause before a client retries after "no leader known".
 const RETRY_MS: Time = 100;
 
-/// The simulated world for one protocol `P`. `Clone` copies the whole world: a time-travel
-/// checkpoint (see [`travel`]).
+/// The simulated world for one protocol `P`, read as it runs by observer `O` (none by default).
+/// `Clone` copies the whole world: a time-travel checkpoint (see `crate::travel`).
 #[derive(Clone)]
-pub struct Sim<P: Protocol + Invariants> {
+pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     scenario: Scenario,
     config: P::Config,
     now: Time,
     seq: u64,
     queue: BinaryHeap<Reverse<Scheduled<P::Timer>>>,
     rng: Pcg64Mcg,
-    /// Servers.
-    pub nodes: Vec<NodeSlot<P>>,
-    in_flight: VecMap<u64, InFlight<P::Msg>>,
+    /// Servers, as the invariant checkers read them.
+    pub nodes: Vec<Server<P>>,
+    /// Timers and restart counts, by server.
+    slots: Vec<Slot<P::Timer>>,
+    in_flight: VecMap<u64, Wire<P>>,
     next_msg: u64,
     /// Partitions and cuts.
     pub net: Network,
-    clients: Vec<Client>,
-    history: Vec<Operation>,
+    clients: Vec<Client<P::Op>>,
+    history: Vec<History<P>>,
     history_dropped: u64,
     notices: VecDeque<TimedNotice>,
     notice_seq: u64,
@@ -198,15 +205,54 @@ pub struct Sim<P: Protocol + Invariants> {
     trace: TraceHasher,
     checker: P::Checker,
     violations: Vec<Violation>,
-    consistency: Consistency,
+    observer: O,
     outbox: Outbox<P>,
     /// Set by [`Sim::settle`]: the workload draws no more operations.
     quiet: bool,
+    /// `"schedule": "explicit"`: the deliveries and timers held for the steps (see [`explicit`]).
+    held: Option<explicit::Held>,
 }
 
-impl<P: Protocol + Invariants> Sim<P> {
+impl<P: Protocol + Invariants, O: Observer + Default> Sim<P, O> {
     /// Build the world described by `scenario` with the parsed protocol `config`.
     pub fn new(scenario: Scenario, config: P::Config) -> Self {
+        Self::observed(scenario, config, O::default())
+    }
+}
+
+impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
+    /// Build the world a validated scenario describes, read by `observer`: its `config` parsed
+    /// and checked by the protocol, its client operations by the protocol's vocabulary, its
+    /// workload's own-operation weight against what the vocabulary has. The error says what is
+    /// wrong and what is accepted.
+    pub fn from_scenario(scenario: Scenario, observer: O) -> Result<Self, String> {
+        let mut config: P::Config = match &scenario.config {
+            Some(raw) if raw.get() != "null" => {
+                serde_json::from_str(raw.get()).map_err(|e| format!("invalid config: {e}"))?
+            }
+            _ => P::Config::default(),
+        };
+        P::prepare_config(&mut config, scenario.nodes, scenario.seed)?;
+        if let Some(w) = &scenario.workload {
+            if w.transfer > 0 && <P::Op as ClientOperation>::OWN.is_none() {
+                return Err(format!(
+                    "workload.transfer: {} has no operation of its own to draw (it takes {})",
+                    P::NAME,
+                    <P::Op as ClientOperation>::NAMES.join(", ")
+                ));
+            }
+        }
+        for (i, step) in scenario.steps.iter().enumerate() {
+            if let Action::Client { op, .. } = &step.action {
+                P::Op::from_json(op.get()).map_err(|e| format!("steps[{i}] (at {} ms): {e}", step.at))?;
+            }
+        }
+        Ok(Self::observed(scenario, config, observer))
+    }
+
+    /// Build the world described by `scenario` with the parsed protocol `config`, read by
+    /// `observer`.
+    pub fn observed(scenario: Scenario, config: P::Config, observer: O) -> Self {
         let mut sim = Sim {
             rng: Pcg64Mcg::seed_from_u64(scenario.seed),
             config,
@@ -214,6 +260,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             seq: 0,
             queue: BinaryHeap::new(),
             nodes: Vec::new(),
+            slots: Vec::new(),
             in_flight: VecMap::new(),
             next_msg: 0,
             net: Network::default(),
@@ -231,9 +278,10 @@ impl<P: Protocol + Invariants> Sim<P> {
             trace: TraceHasher::default(),
             checker: P::Checker::default(),
             violations: Vec::new(),
-            consistency: Consistency::default(),
+            observer,
             outbox: Outbox::new(),
             quiet: false,
+            held: explicit::Held::for_scenario(&scenario),
             scenario,
         };
         for i in 0..sim.scenario.steps.len() {
@@ -246,7 +294,8 @@ impl<P: Protocol + Invariants> Sim<P> {
             }
         }
         for id in 0..sim.scenario.nodes {
-            sim.nodes.push(NodeSlot { node: None, durable: None, timers: VecMap::new(), restarts: 0 });
+            sim.nodes.push(Server { node: None, durable: None });
+            sim.slots.push(Slot { timers: VecMap::new(), restarts: 0 });
             let node = P::start(id, sim.scenario.nodes, &sim.config, None, 0, &mut sim.outbox);
             sim.nodes[id as usize].node = Some(node);
             sim.flush(id);
@@ -271,7 +320,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         &self.violations
     }
     /// The client history (the most recent `history_limit` operations).
-    pub fn history(&self) -> &[Operation] {
+    pub fn history(&self) -> &[History<P>] {
         &self.history
     }
     /// Operations dropped from the front of the history to bound memory.
@@ -292,32 +341,24 @@ impl<P: Protocol + Invariants> Sim<P> {
     pub fn approx_bytes(&self) -> usize {
         const BASE: usize = 64 * 1024;
         const PER_OP: usize = 130;
-        const PER_LIVE_OP: usize = 250;
         const PER_MESSAGE: usize = 256;
         let nodes: usize = self.nodes.iter().filter_map(|s| s.node.as_ref()).map(P::approx_bytes).sum();
-        BASE + self.history.len() * PER_OP
-            + self.consistency.live_ops() as usize * PER_LIVE_OP
-            + self.in_flight.len() * PER_MESSAGE
-            + nodes
+        BASE + self.history.len() * PER_OP + self.observer.approx_bytes() + self.in_flight.len() * PER_MESSAGE + nodes
     }
-    /// Turn on the live linearizability verdict (call before the run starts).
-    pub fn enable_live_check(&mut self) {
-        self.consistency.enable_live();
+    /// The observer reading this run (e.g. the live consistency column).
+    pub fn observer(&self) -> &O {
+        &self.observer
     }
-    /// Spend one frame's allowance of search steps on the live verdict.
-    pub fn check_consistency(&mut self) {
-        self.consistency.check();
-    }
-    /// Stale reads, lost writes and the live verdict.
-    pub fn consistency(&self) -> &Consistency {
-        &self.consistency
+    /// The observer, to drive it (e.g. one frame's allowance of live checking).
+    pub fn observer_mut(&mut self) -> &mut O {
+        &mut self.observer
     }
     /// Messages in flight (and lost ones still fading).
-    pub fn in_flight(&self) -> &VecMap<u64, InFlight<P::Msg>> {
+    pub fn in_flight(&self) -> &VecMap<u64, Wire<P>> {
         &self.in_flight
     }
     /// Clients.
-    pub fn clients(&self) -> &[Client] {
+    pub fn clients(&self) -> &[Client<P::Op>] {
         &self.clients
     }
     /// Live node `id`, if running.
@@ -330,6 +371,12 @@ impl<P: Protocol + Invariants> Sim<P> {
     }
 
     fn schedule(&mut self, time: Time, event: Event<P::Timer>) {
+        // An explicit schedule holds deliveries and timers until a step releases them.
+        if let Some(held) = self.held.as_mut() {
+            if !held.hold(&event) {
+                return;
+            }
+        }
         self.seq += 1;
         self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
     }
@@ -348,7 +395,13 @@ impl<P: Protocol + Invariants> Sim<P> {
         };
         self.now = self.now.max(s.time);
         self.counters.events += 1;
-        let touched = match s.event {
+        self.run_event(s.event);
+        true
+    }
+
+    /// Carry out one event now, then check the invariants at the node it touched.
+    fn run_event(&mut self, event: Event<P::Timer>) {
+        let touched = match event {
             Event::Deliver(id) => self.deliver(id),
             Event::Timer { node, timer, generation } => self.fire_timer(node, timer, generation),
             Event::ClientTimeout { client, request } => {
@@ -379,7 +432,6 @@ impl<P: Protocol + Invariants> Sim<P> {
         if let Some(node) = touched {
             self.check_invariants(node);
         }
-        true
     }
 
     /// Run events up to and including time `t`, then set the clock to `t`.
@@ -500,11 +552,11 @@ impl<P: Protocol + Invariants> Sim<P> {
     }
 
     fn fire_timer(&mut self, id: NodeId, timer: P::Timer, generation: u64) -> Option<NodeId> {
-        match self.nodes[id as usize].timers.get(&timer) {
+        match self.slots[id as usize].timers.get(&timer) {
             Some(t) if t.generation == generation => {}
             _ => return None,
         }
-        self.nodes[id as usize].timers.remove(&timer);
+        self.slots[id as usize].timers.remove(&timer);
         let mut h = TraceHasher::default();
         timer.hash(&mut h);
         self.hash_event(7, id as u64, h.finish());
@@ -529,13 +581,13 @@ impl<P: Protocol + Invariants> Sim<P> {
                     let d = if max > min { self.rng.random_range(min..=max) } else { min };
                     self.seq += 1;
                     let generation = self.seq;
-                    let slot = &mut self.nodes[id as usize];
-                    slot.timers
+                    self.slots[id as usize]
+                        .timers
                         .insert(timer.clone(), ArmedTimer { generation, set_at: self.now, fires_at: self.now + d });
                     self.schedule(self.now + d, Event::Timer { node: id, timer, generation });
                 }
                 Output::CancelTimer { timer } => {
-                    self.nodes[id as usize].timers.remove(&timer);
+                    self.slots[id as usize].timers.remove(&timer);
                 }
                 Output::Persist => {}
                 Output::Reply { client, request, result } => {
@@ -549,7 +601,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
     }
 
-    fn send(&mut self, from: Member, to: Member, payload: Payload<P::Msg>) {
+    fn send(&mut self, from: Member, to: Member, payload: Payload<P::Msg, P::Op, Reply<P>>) {
         let [lo, hi] = self.scenario.network.latency_ms;
         let mut copies = 1;
         let mut lost = !self.net.connected(from, to);
@@ -596,7 +648,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
     }
 
-    fn client_step(&mut self, c: ClientId, step: ClientStep) {
+    fn client_step(&mut self, c: ClientId, step: ClientStep<P::Op>) {
         match step {
             ClientStep::Nothing => {}
             ClientStep::Send { to, request, op, attempt } => {
@@ -616,7 +668,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
     }
 
-    fn complete_op(&mut self, history_index: u64, outcome: Outcome, result: Option<ClientResult>, node: NodeId) {
+    fn complete_op(&mut self, history_index: u64, outcome: Outcome, result: Option<Reply<P>>, node: NodeId) {
         let Some(first) = self.history.first().map(|o| o.id) else {
             return;
         };
@@ -628,7 +680,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             op.outcome = Some(outcome);
             op.result = result;
             op.node = node;
-            self.consistency.on_complete(op);
+            self.observer.on_complete(op);
         }
     }
 
@@ -659,35 +711,32 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
         let total = w.read + w.write + w.cas + w.transfer;
         let pick = self.rng.random_range(0..total);
-        let name = if w.transfer > 0 { scenario::account_name } else { scenario::key_name };
+        // With the protocol's own operations in the mix, every key is one of its own (2PC's bank
+        // accounts `A`, `B`, …).
+        let name = if w.transfer > 0 { P::Op::workload_key } else { crate::core::ops::key_name };
         let key = name(self.rng.random_range(0..w.keys));
         let max = w.max_value.max(1);
-        let op = if pick >= w.read + w.write + w.cas {
-            // A transfer between two different accounts (keys >= 2 is validated).
-            #[cfg(feature = "twopc")]
-            {
-                let k = w.keys.max(2);
-                let a = self.rng.random_range(0..k);
-                let b = (a + self.rng.random_range(1..k)) % k;
-                ClientOp::Transfer { from: name(a), to: name(b), amount: self.rng.random_range(1..=max) }
+        let op: P::Op = if pick >= w.read + w.write + w.cas {
+            // The protocol's own operation (2PC: a transfer between two accounts). Accepted only
+            // in scenarios of protocols that have one (see `Sim::from_scenario`).
+            match P::Op::draw_own(&mut RngDraw(&mut self.rng), w.keys, max) {
+                Some(op) => op,
+                None => ClientOp::Read { key }.into(),
             }
-            // Transfers are accepted only in scenarios of protocol 2pc, which needs the feature.
-            #[cfg(not(feature = "twopc"))]
-            ClientOp::Read { key: key.clone() }
         } else if pick < w.read {
-            ClientOp::Read { key }
+            ClientOp::Read { key }.into()
         } else if pick < w.read + w.write {
-            ClientOp::Write { key, value: self.rng.random_range(1..=max) }
+            ClientOp::Write { key, value: self.rng.random_range(1..=max) }.into()
         } else {
             let from = self.rng.random_range(1..=max);
             let to = self.rng.random_range(1..=max);
-            ClientOp::Cas { key, from, to }
+            ClientOp::Cas { key, from, to }.into()
         };
         self.invoke(c, op);
     }
 
     /// Client `c` invokes `op` now (queued behind an outstanding operation).
-    pub fn invoke(&mut self, c: ClientId, op: ClientOp) {
+    pub fn invoke(&mut self, c: ClientId, op: P::Op) {
         let client = &mut self.clients[c as usize];
         if client.busy() {
             client.queue.push_back(op);
@@ -705,7 +754,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             result: None,
             node,
         });
-        self.consistency.on_invoke(self.history.last().expect("just pushed"));
+        self.observer.on_invoke(self.history.last().expect("just pushed"));
         if self.history.len() > self.scenario.history_limit.max(16) {
             // Keep memory bounded on long runs: forget the oldest operations.
             let cut = self.history.len() / 4;
@@ -720,12 +769,20 @@ impl<P: Protocol + Invariants> Sim<P> {
 
     /// Carry out one action now (from a scenario step or the reader).
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
-        self.scenario.check_action(&action)?;
+        let op = self.check_action(&action)?;
         if matches!(action, Action::Partition { .. } | Action::Heal | Action::Cut { .. }) {
             self.net.changed_at = self.now;
         }
         let mut h = TraceHasher::default();
-        action.hash(&mut h);
+        match (&action, &op) {
+            // As the derived hash of an action holding the parsed operation (variant 6).
+            (Action::Client { client, .. }, Some(op)) => {
+                6isize.hash(&mut h);
+                client.hash(&mut h);
+                op.hash(&mut h);
+            }
+            _ => action.hash(&mut h),
+        }
         self.hash_event(8, h.finish(), 0);
         match action {
             Action::Partition { groups } => {
@@ -751,7 +808,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             Action::Restart { node } => self.restart(node),
             Action::Timeout { node } => {
                 if let Some(timer) = self.node(node).and_then(|n| n.timeout_timer()) {
-                    self.nodes[node as usize].timers.remove(&timer);
+                    self.slots[node as usize].timers.remove(&timer);
                     let now = self.now;
                     let n = self.nodes[node as usize].node.as_mut().expect("alive");
                     n.on_timer(now, timer, &mut self.outbox);
@@ -759,7 +816,11 @@ impl<P: Protocol + Invariants> Sim<P> {
                     self.check_invariants(node);
                 }
             }
-            Action::Client { client, op } => self.invoke(client, op),
+            Action::Client { client, .. } => {
+                if let Some(op) = op {
+                    self.invoke(client, op);
+                }
+            }
             Action::DropNext { from, to } => {
                 self.net.drop_next.insert((from, to), ());
             }
@@ -785,6 +846,9 @@ impl<P: Protocol + Invariants> Sim<P> {
                 // Nodes restarting later start with the new settings.
                 self.config = config;
             }
+            Action::Deliver { id } => self.deliver_held(id)?,
+            Action::FireTimer { node, timer } => self.fire_held_timer(node, &timer)?,
+            Action::ClientTimer { client, timer } => self.fire_held_client_timer(client, &timer)?,
             Action::DropMessage { id } => {
                 let now = self.now;
                 if let Some(m) = self.in_flight.get_mut(&id) {
@@ -796,6 +860,16 @@ impl<P: Protocol + Invariants> Sim<P> {
             }
         }
         Ok(())
+    }
+
+    /// Check an action against this world: the scenario's ranges and ids, and a client
+    /// operation against the protocol's vocabulary (returned parsed).
+    pub fn check_action(&self, action: &Action) -> Result<Option<P::Op>, String> {
+        self.scenario.check_action(action)?;
+        match action {
+            Action::Client { op, .. } => P::Op::from_json(op.get()).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// Messages in flight across a link that is now cut are lost (turmoil's `partition`).
@@ -810,8 +884,8 @@ impl<P: Protocol + Invariants> Sim<P> {
     }
 
     fn notice(&mut self, node: NodeId, notice: Notice) {
-        if notice.kind == "write_lost" {
-            self.consistency.on_lost_write();
+        if notice.kind == NoticeKind::WriteLost {
+            self.observer.on_lost_write();
         }
         if self.notices.len() >= NOTICE_WINDOW {
             self.notices.pop_front();
@@ -821,7 +895,7 @@ impl<P: Protocol + Invariants> Sim<P> {
     }
 
     /// What a crashed node's durable state holds, as a view (a node rebuilt from it).
-    pub fn durable_view(&self, id: NodeId) -> Option<crate::protocol::NodeView> {
+    pub fn durable_view(&self, id: NodeId) -> Option<crate::protocol::NodeView<P::View>> {
         let durable = self.nodes.get(id as usize)?.durable.clone()?;
         let node = P::start(id, self.scenario.nodes, &self.config, Some(durable), self.now, &mut Outbox::new());
         Some(node.view())
@@ -831,9 +905,9 @@ impl<P: Protocol + Invariants> Sim<P> {
         let slot = &mut self.nodes[id as usize];
         if let Some(node) = slot.node.take() {
             slot.durable = Some(node.durable());
-            slot.timers.clear();
+            self.slots[id as usize].timers.clear();
             self.checker.on_crash(id);
-            self.notice(id, Notice { kind: "crashed".into(), term: None, text: format!("n{id} crashed") });
+            self.notice(id, Notice { kind: NoticeKind::Crashed, term: None, text: format!("n{id} crashed") });
         }
     }
 
@@ -843,15 +917,36 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
         let durable = self.nodes[id as usize].durable.take();
         let node = P::start(id, self.scenario.nodes, &self.config, durable, self.now, &mut self.outbox);
-        let slot = &mut self.nodes[id as usize];
-        slot.node = Some(node);
-        slot.restarts += 1;
+        self.nodes[id as usize].node = Some(node);
+        self.slots[id as usize].restarts += 1;
         self.checker.on_restart(id);
         self.notice(
             id,
-            Notice { kind: "restarted".into(), term: None, text: format!("n{id} restarted from its durable state") },
+            Notice { kind: NoticeKind::Restarted, term: None, text: format!("n{id} restarted from its durable state") },
         );
         self.flush(id);
         self.check_invariants(id);
+    }
+}
+
+/// The simulator's generator, drawing what a protocol's vocabulary asks for (the same calls, in
+/// the same order, as drawing directly: a seed's run does not depend on who asks).
+pub struct RngDraw<'a>(pub &'a mut Pcg64Mcg);
+
+impl crate::core::ops::Draw for RngDraw<'_> {
+    fn u32_in(&mut self, lo: u32, hi: u32) -> u32 {
+        self.0.random_range(lo..=hi)
+    }
+    fn u64_in(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0.random_range(lo..=hi)
+    }
+    fn value_in(&mut self, lo: crate::core::Value, hi: crate::core::Value) -> crate::core::Value {
+        self.0.random_range(lo..=hi)
+    }
+    fn index(&mut self, n: usize) -> usize {
+        self.0.random_range(0..n)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.0.random_bool(p)
     }
 }

@@ -1,0 +1,159 @@
+//! Raft's safety properties (Figure 3 of the extended paper), checked after every event:
+//!
+//! * **Election Safety**: at most one leader can be elected in a given term.
+//! * **Log Matching**: if two logs contain an entry with the same index and term, the logs are
+//!   identical in all entries up through that index.
+//! * **Leader Completeness**: if an entry is committed in a given term, it is present in the
+//!   logs of the leaders of all higher-numbered terms.
+//! * **State Machine Safety**: if a server has applied an entry at an index, no other server
+//!   ever applies a different entry at that index (checked here on committed entries, which is
+//!   stronger: every committed prefix must agree).
+//! * A server that has not restarted never lowers its commit index.
+
+use crate::core::vecmap::VecMap;
+use crate::protocol::raft::{Entry, Raft, Role};
+use crate::protocol::{InvariantChecker, Invariants, NodeId, Server, Time};
+
+impl Invariants for Raft {
+    type Checker = RaftChecker;
+}
+
+/// Memory the Raft checks need across events (`Hash`: part of the explorer's world).
+#[derive(Clone, Default, Debug, Hash)]
+pub struct RaftChecker {
+    /// The leader seen in each term.
+    leaders: VecMap<u64, NodeId>,
+    /// Every committed entry still in some log, with the term in which its commit was observed.
+    committed: VecMap<u64, (Entry, u64)>,
+    /// Each node's commit index as last seen (forgotten when it restarts).
+    last_commit: VecMap<NodeId, u64>,
+}
+
+impl InvariantChecker<Raft> for RaftChecker {
+    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[Server<Raft>]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let Some(node) = nodes.get(touched as usize).and_then(|s| s.node.as_ref()) else {
+            return out;
+        };
+        let term = node.current_term();
+
+        if node.role() == Role::Leader {
+            let first = *self.leaders.get_or_insert_with(term, || touched);
+            if first != touched {
+                out.push(("Election Safety".into(), format!("two leaders in term {term}: n{first} and n{touched}")));
+            }
+        }
+
+        let prev = self.last_commit.insert(touched, node.commit_index()).unwrap_or(0);
+        if node.commit_index() < prev {
+            out.push((
+                "Commit monotonic".into(),
+                format!(
+                    "n{touched} lowered its commit index from {prev} to {} without restarting",
+                    node.commit_index()
+                ),
+            ));
+        }
+
+        // State Machine Safety: this node's committed entries agree with every entry ever
+        // committed at the same index. New commits are recorded.
+        let snap = node.snapshot();
+        if let Some((e, _)) = self.committed.get(&snap.last_index) {
+            if snap.last_index > 0 && e.term != snap.last_term {
+                out.push(("State Machine Safety".into(), format!("n{touched}'s snapshot ends at index {} with term {}, but the entry committed there has term {}", snap.last_index, snap.last_term, e.term)));
+            }
+        }
+        for i in (snap.last_index + 1)..=node.commit_index() {
+            let Some(entry) = node.entry(i) else { break };
+            match self.committed.get(&i) {
+                Some((e, _)) if e != entry => {
+                    out.push((
+                        "State Machine Safety".into(),
+                        format!(
+                            "n{touched} committed {} at index {i}, but {} was committed there before",
+                            describe(entry),
+                            describe(e)
+                        ),
+                    ));
+                    break;
+                }
+                Some(_) => {}
+                None => {
+                    self.committed.insert(i, (entry.clone(), term));
+                }
+            }
+        }
+
+        // Leader Completeness: a leader holds every entry committed in an earlier term.
+        if node.role() == Role::Leader {
+            for (i, (e, t)) in self.committed.range_from(&(snap.last_index + 1)) {
+                if *t < term && node.entry(*i) != Some(e) {
+                    out.push((
+                        "Leader Completeness".into(),
+                        format!(
+                            "n{touched}, leader of term {term}, lacks the entry committed at index {i} (term {})",
+                            e.term
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
+
+        // Log Matching against every other running node.
+        for (j, other) in nodes.iter().enumerate() {
+            let Some(other) = other.node.as_ref() else {
+                continue;
+            };
+            if j as NodeId == touched {
+                continue;
+            }
+            if let Some(detail) = log_matching(node, other) {
+                out.push(("Log Matching".into(), detail));
+                break;
+            }
+        }
+
+        // Forget committed entries that every node has compacted into its snapshot.
+        let floor = nodes
+            .iter()
+            .map(|s| match (&s.node, &s.durable) {
+                (Some(n), _) => n.snapshot().last_index,
+                (None, Some(d)) => d.snapshot.last_index,
+                (None, None) => 0,
+            })
+            .min()
+            .unwrap_or(0);
+        self.committed.remove_below(&floor);
+        out
+    }
+
+    fn on_restart(&mut self, id: NodeId) {
+        self.last_commit.remove(&id);
+    }
+}
+
+/// The first Log Matching violation between two logs, if any.
+fn log_matching(a: &Raft, b: &Raft) -> Option<String> {
+    let lo = a.snapshot().last_index.max(b.snapshot().last_index) + 1;
+    let hi = a.last_index().min(b.last_index());
+    if lo > hi {
+        return None;
+    }
+    // The highest index where both logs hold an entry of the same term...
+    let top = (lo..=hi).rev().find(|i| a.term_at(*i) == b.term_at(*i))?;
+    // ...and everything at or below it must be identical.
+    (lo..=top).find(|i| a.entry(*i) != b.entry(*i)).map(|i| {
+        format!(
+            "n{} and n{} agree on the term of index {top} but differ at index {i} ({} vs {})",
+            a.id(),
+            b.id(),
+            a.entry(i).map(describe).unwrap_or_default(),
+            b.entry(i).map(describe).unwrap_or_default()
+        )
+    })
+}
+
+fn describe(e: &Entry) -> String {
+    format!("{} (term {})", e.text(), e.term)
+}

@@ -1,0 +1,665 @@
+//! Time travel: a run is its scenario plus the log of the reader's actions, each stamped with
+//! the simulated time and the number of events processed when it happened. Replaying the log on
+//! the deterministic simulator reproduces the run exactly, so going back in time is: restore the
+//! nearest earlier checkpoint (a clone of the whole world) and replay forward to the moment
+//! wanted. The result is identical, event for event and trace hash for trace hash, to having run
+//! straight there. (RaftScope's `state.js` keeps a whole copy per change; we keep a bounded
+//! number of copies and recompute the rest.)
+//!
+//! ```text
+//!               seek(t < end)                      act (partition, crash, client op, …)
+//!   ┌──────┐ ─────────────────▶ ┌──────┐ ─────────────────────────────────────────▶ FORK:
+//!   │ LIVE │                    │ PAST │   the recorded actions after now and every
+//!   │ now  │ ◀───────────────── │ now  │   checkpoint and mark after now are dropped;
+//!   │ =end │  advance / step:   │ <end │   now is the new end (LIVE)
+//!   └──────┘  recorded actions  └──────┘
+//!      │      are replayed at their moments
+//!      └─ advance / step / act: the run and its log grow (new checkpoints, new marks)
+//! ```
+//!
+//! **Checkpoints** are taken at multiples of `spacing` simulated ms. There are never more than
+//! [`MAX_CHECKPOINTS`], and together they never hold more than [`CHECKPOINT_BYTES`], nor more
+//! than [`TRAVEL_BYTES`] with the world itself (by the world's own deterministic estimate,
+//! [`AnySim::approx_bytes`]: copies grow with the client history and the protocol's logs): when
+//! one more is due and would not fit, `spacing` doubles and every checkpoint that is not a
+//! multiple of the new spacing is dropped (about half of them), as often as needed, before the
+//! copy is made. So time travel costs
+//! a bounded amount of memory whatever the length of the run (the one-hour budget of the
+//! playground is 32 MB of wasm memory in all), and a seek replays at most `spacing` =
+//! [`FIRST_SPACING_MS`] · 2^k simulated ms (an hour of the default run: 512 s).
+//!
+//! **Marks** for the timeline are collected the first time the run passes a moment: leaders
+//! elected, partitions and heals, crashes and restarts, commits (at most one a second, or when
+//! the term changes), invariant violations, stale reads and lost writes, and the reader's own
+//! actions. At most [`MAX_MARKS`] are kept (commits are thinned first).
+
+pub mod share;
+
+use crate::core::notice::NoticeKind;
+use crate::protocol::Time;
+use crate::registry::any::AnySim;
+use crate::sim::scenario::{Action, OpText, Scenario};
+use serde::Serialize;
+
+/// Checkpoints kept at most (plus the one at t = 0 before the first thinning).
+pub const MAX_CHECKPOINTS: usize = 32;
+/// Estimated bytes all checkpoints may hold together (see [`AnySim::approx_bytes`]).
+pub const CHECKPOINT_BYTES: usize = 16 << 20;
+/// Estimated bytes the world and its checkpoints may hold together: a world that keeps growing
+/// (ZAB keeps its history, 2PC every log record) leaves less room for copies of itself.
+pub const TRAVEL_BYTES: usize = 20 << 20;
+
+/// Room for checkpoints next to a world of `world` estimated bytes.
+fn checkpoint_room(world: usize) -> usize {
+    CHECKPOINT_BYTES.min(TRAVEL_BYTES.saturating_sub(world))
+}
+/// Spacing of checkpoints until the first thinning (simulated ms).
+pub const FIRST_SPACING_MS: Time = 2_000;
+/// Marks kept at most.
+pub const MAX_MARKS: usize = 4_000;
+/// Longest stretch run in one go (simulated ms): marks are read from the simulator's window of
+/// recent notices, which must not overflow between two looks.
+const CHUNK_MS: Time = 250;
+/// Commit marks: at most one per this many ms (unless the term changes); doubles when the
+/// marks are full.
+const COMMIT_GAP_MS: Time = 1_000;
+
+/// A point of a run: simulated time and events processed. After a single `step`, events due at
+/// the same millisecond may still be waiting, so the time alone does not say where a run is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Position {
+    /// Simulated time (ms).
+    pub at: Time,
+    /// Events processed so far.
+    pub events: u64,
+}
+
+impl Position {
+    /// Is `self` at or before `other` on the same run?
+    pub fn le(self, other: Position) -> bool {
+        self.at <= other.at && self.events <= other.events
+    }
+}
+
+/// One of the reader's actions with the moment it happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recorded {
+    /// Simulated time (ms).
+    pub at: Time,
+    /// Events processed before it.
+    pub events: u64,
+    /// What the reader did (the scenario action vocabulary).
+    pub action: Action,
+}
+
+/// An event marked on the timeline.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Mark {
+    /// Simulated time (ms).
+    pub at: Time,
+    /// `leader`, `partition`, `heal`, `crash`, `restart`, `commit`, `violation`, `stale`,
+    /// `lost` or `action` (something the reader did).
+    pub kind: &'static str,
+    /// One line for the tooltip.
+    pub text: String,
+}
+
+#[derive(Clone)]
+struct Checkpoint {
+    pos: Position,
+    applied: usize,
+    /// `sim.approx_bytes()`, counted against [`CHECKPOINT_BYTES`].
+    bytes: usize,
+    sim: AnySim,
+}
+
+/// How far marks have been collected, and the simulator's counters there.
+#[derive(Clone, Default)]
+struct Harvest {
+    pos: Position,
+    seq: u64,
+    violations: usize,
+    stale: u64,
+    commit: Option<(Time, Option<u64>)>,
+    commit_gap: Time,
+}
+
+/// The timeline summary the element draws (see [`TimeMachine::timeline`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Timeline {
+    /// Where the run is now.
+    pub now: Position,
+    /// The end of the recorded run.
+    pub end: Position,
+    /// True when the run is behind its recorded end (acting now forks).
+    pub in_past: bool,
+    /// Recorded actions, and how many of them the current state includes.
+    pub actions: usize,
+    /// Of which applied.
+    pub applied: usize,
+    /// Changes whenever earlier marks are dropped or thinned (then re-read from 0).
+    pub epoch: u64,
+    /// All marks so far.
+    pub total_marks: usize,
+    /// Marks from the index asked for.
+    pub marks: Vec<Mark>,
+    /// How far marks have been collected (ms).
+    pub marked_to: Time,
+    /// Checkpoints held, and their spacing (ms).
+    pub checkpoints: usize,
+    /// Spacing of checkpoints (ms): a seek replays at most this much.
+    pub spacing: Time,
+    /// A shared run that did not replay to the same state says so here.
+    pub warning: Option<String>,
+}
+
+/// A recorded, seekable run: the simulator, the reader's actions, checkpoints and marks.
+///
+/// Read-only access to the simulator goes through `Deref`; everything that moves the run or acts
+/// on it is a method here, so nothing can change the run without being recorded.
+pub struct TimeMachine {
+    sim: AnySim,
+    actions: Vec<Recorded>,
+    applied: usize,
+    end: Position,
+    /// The trace hash at `end`, when known (it is, unless a shared run is still replaying).
+    end_hash: Option<u64>,
+    checkpoints: Vec<Checkpoint>,
+    spacing: Time,
+    marks: Vec<Mark>,
+    scripted: Vec<Mark>,
+    harvest: Harvest,
+    epoch: u64,
+    /// A shared run's recorded end and its trace hash there, checked when the replay gets there.
+    expect: Option<(Position, u64)>,
+    warning: Option<String>,
+    /// A shared run's moment: where the link asks to land.
+    landing: Option<Position>,
+}
+
+impl std::ops::Deref for TimeMachine {
+    type Target = AnySim;
+    fn deref(&self) -> &AnySim {
+        &self.sim
+    }
+}
+
+fn action_kind(a: &Action) -> &'static str {
+    match a {
+        Action::Partition { .. } | Action::Cut { .. } => "partition",
+        Action::Heal => "heal",
+        _ => "action",
+    }
+}
+
+/// One line for an action: `partition n0 n1 c0 | n2 n3 n4 c1`, `crash n2`, `c0: write x=3`.
+/// `label` names a client operation in the protocol's vocabulary (see [`AnySim::op_label`]).
+pub fn describe(a: &Action, label: impl Fn(&OpText) -> String) -> String {
+    match a {
+        Action::Partition { groups } => format!(
+            "partition {}",
+            groups
+                .iter()
+                .map(|g| g.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        Action::Heal => "heal".into(),
+        Action::Cut { from, to } => format!("cut {from} → {to}"),
+        Action::Crash { node } => format!("crash n{node}"),
+        Action::Restart { node } => format!("restart n{node}"),
+        Action::Timeout { node } => format!("time out n{node}"),
+        Action::Client { client, op } => format!("c{client}: {}", label(op)),
+        Action::DropNext { from, to } => format!("drop the next {from} → {to}"),
+        Action::DuplicateNext { from, to } => format!("duplicate the next {from} → {to}"),
+        Action::MoveClient { client, node } => format!("move c{client} to n{node}"),
+        Action::DropMessage { id } => format!("drop message {id}"),
+        Action::Configure { config } => format!("configure {}", config.0.get()),
+        Action::Deliver { id } => format!("deliver message {id}"),
+        Action::FireTimer { node, timer } => format!("fire n{node}'s {timer} timer"),
+        Action::ClientTimer { client, timer } => format!("fire c{client}'s {timer} timer"),
+    }
+}
+
+impl TimeMachine {
+    /// Start recording a fresh run (at t = 0, before any event).
+    pub fn new(sim: AnySim) -> TimeMachine {
+        let scripted = sim
+            .scenario()
+            .steps
+            .iter()
+            .filter(|s| matches!(s.action, Action::Partition { .. } | Action::Cut { .. } | Action::Heal))
+            .map(|s| Mark {
+                at: s.at,
+                kind: action_kind(&s.action),
+                text: format!("scenario: {}", describe(&s.action, |op| sim.op_label(op))),
+            })
+            .collect();
+        let pos = Position { at: sim.now(), events: sim.events() };
+        let mut tm = TimeMachine {
+            checkpoints: vec![Checkpoint { pos, applied: 0, bytes: sim.approx_bytes(), sim: sim.clone() }],
+            end_hash: Some(sim.trace_hash()),
+            sim,
+            actions: Vec::new(),
+            applied: 0,
+            end: pos,
+            spacing: FIRST_SPACING_MS,
+            marks: Vec::new(),
+            scripted,
+            harvest: Harvest { pos, commit_gap: COMMIT_GAP_MS, ..Harvest::default() },
+            epoch: 0,
+            expect: None,
+            warning: None,
+            landing: None,
+        };
+        tm.harvest.seq = tm.last_seq();
+        tm
+    }
+
+    /// Rebuild a recorded run from its scenario and action log, positioned at t = 0 with the
+    /// whole log still ahead (as if the reader had sought back to the start). Every action is
+    /// checked against the scenario first; `hash`, when given, is the trace hash expected at
+    /// `end` (a mismatch is reported by [`TimeMachine::warning`]).
+    pub fn replaying(
+        sim: AnySim,
+        actions: Vec<Recorded>,
+        end: Position,
+        hash: Option<u64>,
+        landing: Option<Position>,
+    ) -> Result<TimeMachine, String> {
+        let mut last = Position::default();
+        for (i, a) in actions.iter().enumerate() {
+            let pos = Position { at: a.at, events: a.events };
+            if !last.le(pos) || !pos.le(end) {
+                return Err(format!("action {} of {} is out of order", i + 1, actions.len()));
+            }
+            sim.check_action(&a.action).map_err(|e| {
+                format!("action {} of {} ({}): {e}", i + 1, actions.len(), describe(&a.action, |op| sim.op_label(op)))
+            })?;
+            last = pos;
+        }
+        if let Some(l) = landing {
+            if !l.le(end) {
+                return Err("the moment to land at is after the end of the run".into());
+            }
+        }
+        let mut tm = TimeMachine::new(sim);
+        tm.actions = actions;
+        tm.end = end;
+        tm.end_hash = hash;
+        tm.expect = hash.map(|h| (end, h));
+        tm.landing = landing;
+        Ok(tm)
+    }
+
+    /// The current point of the run.
+    pub fn position(&self) -> Position {
+        Position { at: self.sim.now(), events: self.sim.events() }
+    }
+    /// The end of the recorded run.
+    pub fn end(&self) -> Position {
+        self.end
+    }
+    /// Where a shared run asks to land, if it does.
+    pub fn landing(&self) -> Option<Position> {
+        self.landing
+    }
+    /// Is the run behind its recorded end (so that acting now forks it)?
+    pub fn in_past(&self) -> bool {
+        self.applied < self.actions.len() || !self.end.le(self.position())
+    }
+    /// The reader's actions recorded so far (including those ahead when in the past).
+    pub fn actions(&self) -> &[Recorded] {
+        &self.actions
+    }
+    /// How many of [`TimeMachine::actions`] the current state includes.
+    pub fn applied(&self) -> usize {
+        self.applied
+    }
+    /// Checkpoints held now.
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+    /// Estimated bytes the checkpoints hold (bounded by [`CHECKPOINT_BYTES`] and [`TRAVEL_BYTES`]).
+    pub fn checkpoint_bytes(&self) -> usize {
+        self.checkpoints.iter().map(|c| c.bytes).sum()
+    }
+    /// Current checkpoint spacing (ms).
+    pub fn spacing(&self) -> Time {
+        self.spacing
+    }
+    /// Times of the checkpoints held.
+    pub fn checkpoint_times(&self) -> Vec<Time> {
+        self.checkpoints.iter().map(|c| c.pos.at).collect()
+    }
+    /// Marks collected so far (scripted partitions up to where the run has been, then the rest).
+    pub fn marks(&self) -> Vec<Mark> {
+        let all: Vec<&Mark> =
+            self.scripted.iter().filter(|m| m.at <= self.harvest.pos.at).chain(self.marks.iter()).collect();
+        // The crate's one small sort (see core::sort) on (time, index): stable by construction.
+        let mut order: Vec<(Time, usize)> = all.iter().enumerate().map(|(i, m)| (m.at, i)).collect();
+        crate::core::sort::sort(&mut order);
+        order.into_iter().map(|(_, i)| all[i].clone()).collect()
+    }
+    /// The trace hash at the end of the recorded run, when known.
+    pub fn end_hash(&self) -> Option<u64> {
+        self.end_hash
+    }
+    /// A shared run whose replay did not reach the recorded state says so.
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
+    }
+
+    /// The timeline summary, with the marks from index `from` on.
+    pub fn timeline(&self, from: usize) -> Timeline {
+        let marks = self.marks();
+        Timeline {
+            now: self.position(),
+            end: self.end,
+            in_past: self.in_past(),
+            actions: self.actions.len(),
+            applied: self.applied,
+            epoch: self.epoch,
+            total_marks: marks.len(),
+            marks: marks.into_iter().skip(from).collect(),
+            marked_to: self.harvest.pos.at,
+            checkpoints: self.checkpoints.len(),
+            spacing: self.spacing,
+            warning: self.warning.clone(),
+        }
+    }
+
+    // ---- moving -------------------------------------------------------------------------------
+
+    /// Advance simulated time by `ms` (replaying recorded actions on the way when in the past).
+    pub fn advance(&mut self, ms: Time) {
+        let t = self.sim.now().saturating_add(ms);
+        self.forward(t, None);
+    }
+
+    /// Run every event up to time `t` (as [`AnySim::run_until`]), replaying recorded actions.
+    pub fn run_until(&mut self, t: Time) {
+        self.forward(t, None);
+    }
+
+    /// Process exactly one event; false when none is left. A recorded action due before it is
+    /// carried out first.
+    pub fn step(&mut self) -> bool {
+        let events = self.sim.events();
+        while let Some(a) = self.actions.get(self.applied).filter(|a| a.events <= events) {
+            let (at, action) = (a.at, a.action.clone());
+            self.sim.replay_to(events, at);
+            let _ = self.sim.apply(action);
+            self.applied += 1;
+        }
+        let r = self.sim.step();
+        // As `run_until` and the replay do: the state at a point does not depend on the path.
+        self.sim.expire_lost();
+        self.after_move();
+        r
+    }
+
+    /// Time of the next thing that will happen: an event or a recorded action.
+    pub fn next_event_time(&self) -> Option<Time> {
+        let action = self.actions.get(self.applied).map(|a| a.at);
+        match (self.sim.next_event_time(), action) {
+            (Some(e), Some(a)) => Some(e.min(a)),
+            (e, a) => e.or(a),
+        }
+    }
+
+    /// Spend one frame's allowance on the live verdict (reads the run, never changes it).
+    pub fn check_consistency(&mut self) {
+        self.sim.check_consistency();
+    }
+
+    /// Go to time `t`: the state is identical to running straight to `t` (every event due at or
+    /// before `t`, every recorded action at or before `t`). Past the recorded end the run just
+    /// continues. Returns the new time.
+    pub fn seek(&mut self, t: Time) -> Time {
+        if t >= self.end.at {
+            self.seek_position(self.end);
+            self.forward(t, None);
+        } else {
+            self.restore_before(Position { at: t, events: u64::MAX });
+            self.forward(t, None);
+        }
+        self.sim.now()
+    }
+
+    /// Go to exactly `pos` (a point of the recorded run, e.g. its end or a shared moment).
+    pub fn seek_position(&mut self, pos: Position) {
+        self.restore_before(pos);
+        self.forward(pos.at, Some(pos.events));
+    }
+
+    /// Go to the end of the recorded run.
+    pub fn seek_end(&mut self) {
+        self.seek_position(self.end);
+    }
+
+    /// Start from the latest state at or before `target`: the current one or a checkpoint.
+    fn restore_before(&mut self, target: Position) {
+        let cur = self.position();
+        let best = self.checkpoints.iter().rposition(|c| c.pos.le(target));
+        let Some(i) = best else { return };
+        let cp = &self.checkpoints[i];
+        // The current state is on the recorded run too (acting forks), so it will do when it is
+        // not after the target and later than the checkpoint.
+        if cur.le(target) && cp.pos.le(cur) && cp.applied <= self.applied {
+            return;
+        }
+        self.sim = cp.sim.clone();
+        self.applied = cp.applied;
+    }
+
+    /// Run forward to time `at` (all events due by then), or, with `events`, to exactly that
+    /// point; recorded actions at or before it are carried out at their moments.
+    fn forward(&mut self, at: Time, events: Option<u64>) {
+        let limit = events.unwrap_or(u64::MAX);
+        while let Some(a) = self.actions.get(self.applied) {
+            if a.at > at || a.events > limit {
+                break;
+            }
+            let (a_at, a_events, action) = (a.at, a.events, a.action.clone());
+            self.run_plain(a_at, Some(a_events));
+            // Errors were recorded as they happened (a refused `configure` still left its trace):
+            // the replay reproduces them.
+            let _ = self.sim.apply(action);
+            self.applied += 1;
+            self.after_move();
+        }
+        self.run_plain(at, events);
+    }
+
+    /// Run without recorded actions in between, in chunks that stop at checkpoint boundaries.
+    fn run_plain(&mut self, at: Time, events: Option<u64>) {
+        loop {
+            let now = self.sim.now();
+            let boundary = (now / self.spacing + 1) * self.spacing;
+            let c = at.min(now.saturating_add(CHUNK_MS)).min(boundary);
+            match events {
+                // Before the last chunk, every event due is processed (it came before the point).
+                Some(e) if c >= at => self.sim.replay_to(e, at),
+                _ => self.sim.run_until(c),
+            }
+            self.after_move();
+            if c >= at {
+                break;
+            }
+        }
+    }
+
+    /// Bookkeeping after the run moved: the end, marks, checkpoints, a shared run's hash.
+    fn after_move(&mut self) {
+        let pos = self.position();
+        if self.applied >= self.actions.len() && self.end.le(pos) {
+            self.end = pos;
+            self.end_hash = Some(self.sim.trace_hash());
+        }
+        if self.harvest.pos.le(pos) {
+            self.collect_marks(pos);
+        }
+        if pos.at % self.spacing == 0 && self.checkpoints.last().is_none_or(|c| c.pos.at < pos.at) {
+            // Thin before copying, so that the bounds hold at every moment (a copy of a long run
+            // can be megabytes). The one at t = 0 always stays: it is small.
+            let bytes = self.sim.approx_bytes();
+            let room = checkpoint_room(bytes);
+            while self.checkpoints.len() > 1
+                && (self.checkpoints.len() >= MAX_CHECKPOINTS || self.checkpoint_bytes() + bytes > room)
+            {
+                self.spacing *= 2;
+                let s = self.spacing;
+                self.checkpoints.retain(|c| c.pos.at % s == 0);
+            }
+            if pos.at % self.spacing == 0 && self.checkpoint_bytes() + bytes <= room {
+                self.checkpoints.push(Checkpoint { pos, applied: self.applied, bytes, sim: self.sim.clone() });
+            }
+        }
+        if let Some((p, hash)) = self.expect {
+            if p == pos && self.applied >= self.actions.len() {
+                self.expect = None;
+                if self.sim.trace_hash() != hash {
+                    self.warning = Some(format!(
+                        "the shared run replayed to a different state (trace hash {:016x}, the link says {hash:016x}): \
+                         the link was probably made with another version of the simulator or of its scenario",
+                        self.sim.trace_hash()
+                    ));
+                }
+            } else if !p.le(self.end) {
+                self.expect = None;
+            }
+        }
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.sim.notices().back().map(|n| n.seq).unwrap_or(0)
+    }
+
+    fn push_mark(&mut self, m: Mark) {
+        if self.marks.len() >= MAX_MARKS {
+            // Full: thin the commits (every other one goes, and they get twice as sparse).
+            let mut k = 0;
+            let before = self.marks.len();
+            self.marks.retain(|x| {
+                if x.kind != "commit" {
+                    return true;
+                }
+                k += 1;
+                k % 2 == 0
+            });
+            self.harvest.commit_gap *= 2;
+            if self.marks.len() != before {
+                self.epoch += 1;
+            }
+            if self.marks.len() >= MAX_MARKS && m.kind != "action" {
+                return;
+            }
+        }
+        self.marks.push(m);
+    }
+
+    /// Marks for what happened since the last look (only the first time the run passes there).
+    fn collect_marks(&mut self, pos: Position) {
+        let h = self.harvest.seq;
+        let new: Vec<(Time, NoticeKind, String, Option<u64>)> = self
+            .sim
+            .notices()
+            .iter()
+            .filter(|n| n.seq > h)
+            .map(|n| (n.at, n.notice.kind, n.notice.text.clone(), n.notice.term))
+            .collect();
+        self.harvest.seq = self.last_seq().max(h);
+        for (at, kind, text, term) in new {
+            let kind: &'static str = match kind {
+                NoticeKind::LeaderElected => "leader",
+                NoticeKind::Crashed => "crash",
+                NoticeKind::Restarted => "restart",
+                NoticeKind::WriteLost => "lost",
+                NoticeKind::Committed | NoticeKind::Chosen => {
+                    let due = match self.harvest.commit {
+                        None => true,
+                        Some((t, tm)) => tm != term || at >= t + self.harvest.commit_gap,
+                    };
+                    if !due {
+                        continue;
+                    }
+                    self.harvest.commit = Some((at, term));
+                    "commit"
+                }
+                _ => continue,
+            };
+            self.push_mark(Mark { at, kind, text });
+        }
+        let violations: Vec<Mark> = self.sim.violations()[self.harvest.violations.min(self.sim.violations().len())..]
+            .iter()
+            .map(|v| Mark { at: v.at, kind: "violation", text: format!("{} violated: {}", v.invariant, v.detail) })
+            .collect();
+        self.harvest.violations = self.sim.violations().len();
+        for m in violations {
+            self.push_mark(m);
+        }
+        let stale = self.sim.stale_reads();
+        if stale > self.harvest.stale {
+            let n = stale - self.harvest.stale;
+            self.harvest.stale = stale;
+            let text = if n == 1 { "a stale read".to_string() } else { format!("{n} stale reads") };
+            self.push_mark(Mark { at: pos.at, kind: "stale", text: format!("{text}: a value already overwritten") });
+        }
+        self.harvest.pos = pos;
+    }
+
+    // ---- acting -------------------------------------------------------------------------------
+
+    /// Carry out a reader's action now and record it. In the past this forks the run: the
+    /// recorded actions after now, and the checkpoints and marks after now, are dropped first.
+    pub fn apply(&mut self, action: Action) -> Result<(), String> {
+        // Refused before it touches anything: not recorded, no fork.
+        self.sim.check_action(&action)?;
+        if self.in_past() {
+            self.fork();
+        }
+        let pos = self.position();
+        let r = self.sim.apply(action.clone());
+        let what = describe(&action, |op| self.sim.op_label(op));
+        let text = match &r {
+            Ok(()) => format!("you: {what}"),
+            Err(e) => format!("you: {what} (refused: {e})"),
+        };
+        self.push_mark(Mark { at: pos.at, kind: action_kind(&action), text });
+        self.actions.push(Recorded { at: pos.at, events: pos.events, action });
+        self.applied = self.actions.len();
+        self.end = pos;
+        self.end_hash = Some(self.sim.trace_hash());
+        r
+    }
+
+    /// Client `c` invokes `op` (recorded like any action).
+    pub fn invoke(&mut self, c: crate::protocol::ClientId, op: crate::protocol::ClientOp) -> Result<(), String> {
+        self.apply(Action::Client { client: c, op: op.into() })
+    }
+
+    /// Drop the recorded future: actions not yet carried out, and checkpoints and marks after now.
+    fn fork(&mut self) {
+        let pos = self.position();
+        self.actions.truncate(self.applied);
+        self.end = pos;
+        self.end_hash = Some(self.sim.trace_hash());
+        let applied = self.applied;
+        self.checkpoints.retain(|c| c.pos.le(pos) && c.applied <= applied);
+        self.marks.retain(|m| m.at <= pos.at);
+        self.harvest.commit = self.marks.iter().rev().find(|m| m.kind == "commit").map(|m| (m.at, None));
+        self.harvest.pos = pos;
+        self.harvest.seq = self.last_seq();
+        self.harvest.violations = self.sim.violations().len();
+        self.harvest.stale = self.sim.stale_reads();
+        self.expect = None;
+        self.landing = None;
+        self.epoch += 1;
+    }
+
+    /// The scenario this run started from.
+    pub fn base_scenario(&self) -> &Scenario {
+        self.sim.scenario()
+    }
+}
