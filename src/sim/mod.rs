@@ -9,7 +9,7 @@
 //! and the same [`Sim::trace_hash`] — natively and in wasm.
 
 pub mod client;
-#[cfg(all(feature = "raft", not(target_arch = "wasm32")))]
+#[cfg(feature = "raft")]
 pub mod elections;
 pub mod explicit;
 pub mod frame;
