@@ -11,6 +11,7 @@
 pub mod check;
 pub mod protocol;
 pub mod sim;
+pub mod spacetime;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

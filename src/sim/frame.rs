@@ -3,7 +3,7 @@
 
 use super::client::{LastOp, Pending};
 use super::scenario::Member;
-use super::{Counters, InFlight, Payload, Sim, TimedNotice, Violation};
+use super::{Counters, InFlight, Sim, TimedNotice, Violation};
 use crate::check::consistency::ConsistencyReport;
 use crate::check::history::{Operation, Outcome};
 use crate::check::Invariants;
@@ -270,21 +270,12 @@ fn percentile(sorted: &[Time], p: usize) -> Option<Time> {
 }
 
 fn message_frame<P: Protocol>(id: u64, m: &InFlight<P::Msg>) -> MessageFrame {
-    let (kind, is_reply, detail) = match &m.payload {
-        Payload::Peer(msg) => {
-            let info = P::msg_info(msg);
-            (info.kind.to_string(), info.is_reply, info.detail)
-        }
-        Payload::Request { request, op } => ("ClientRequest".to_string(), false, format!("#{request} {}", op.label())),
-        Payload::Response { request, result } => {
-            ("ClientResponse".to_string(), true, format!("#{request} {}", result.label()))
-        }
-    };
+    let (kind, is_reply, detail) = super::journal::payload_info::<P>(&m.payload);
     MessageFrame {
         id,
         from: m.from.to_string(),
         to: m.to.to_string(),
-        kind,
+        kind: kind.to_string(),
         is_reply,
         detail,
         sent: m.sent,

@@ -11,6 +11,7 @@
 pub mod any;
 pub mod client;
 pub mod frame;
+pub mod journal;
 pub mod scenario;
 pub mod share;
 pub mod sweep;
@@ -200,6 +201,8 @@ pub struct Sim<P: Protocol + Invariants> {
     outbox: Outbox<P>,
     /// Set by [`Sim::settle`]: the workload draws no more operations.
     quiet: bool,
+    /// What happened, for the space-time diagram (off unless asked for; see [`journal`]).
+    journal: journal::Journal,
 }
 
 impl<P: Protocol + Invariants> Sim<P> {
@@ -232,6 +235,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             consistency: Consistency::default(),
             outbox: Outbox::new(),
             quiet: false,
+            journal: journal::Journal::default(),
             scenario,
         };
         for i in 0..sim.scenario.steps.len() {
@@ -459,9 +463,11 @@ impl<P: Protocol + Invariants> Sim<P> {
                 if self.nodes[n as usize].node.is_none() {
                     self.counters.lost += 1;
                     self.in_flight.insert(id, InFlight { lost_at: Some(self.now), ..m });
+                    self.journal_lost(id);
                     return None;
                 }
                 self.counters.delivered += 1;
+                self.journal_delivered(id);
                 let mut h = TraceHasher::default();
                 m.payload.hash(&mut h);
                 self.hash_event(1, id, h.finish());
@@ -483,6 +489,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             }
             Member::Client(c) => {
                 self.counters.delivered += 1;
+                self.journal_delivered(id);
                 if let Payload::Response { request, result } = m.payload {
                     let Member::Node(f) = from else { return None };
                     self.hash_event(2, c as u64, request);
@@ -589,6 +596,7 @@ impl<P: Protocol + Invariants> Sim<P> {
                 },
             );
             self.schedule(self.now + latency, Event::Deliver(id));
+            self.journal_sent(id, c);
         }
     }
 
@@ -625,6 +633,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             op.result = result;
             op.node = node;
             self.consistency.on_complete(op);
+            self.journal_complete(history_index);
         }
     }
 
@@ -702,6 +711,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             node,
         });
         self.consistency.on_invoke(self.history.last().expect("just pushed"));
+        self.journal_invoke();
         if self.history.len() > self.scenario.history_limit.max(16) {
             // Keep memory bounded on long runs: forget the oldest operations.
             let cut = self.history.len() / 4;
@@ -719,6 +729,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         self.scenario.check_action(&action)?;
         if matches!(action, Action::Partition { .. } | Action::Heal | Action::Cut { .. }) {
             self.net.changed_at = self.now;
+            self.journal_network(&action);
         }
         let mut h = TraceHasher::default();
         action.hash(&mut h);
@@ -787,6 +798,7 @@ impl<P: Protocol + Invariants> Sim<P> {
                     if m.lost_at.is_none() {
                         m.lost_at = Some(now);
                         self.counters.lost += 1;
+                        self.journal_lost(id);
                     }
                 }
             }
@@ -797,10 +809,11 @@ impl<P: Protocol + Invariants> Sim<P> {
     /// Messages in flight across a link that is now cut are lost (turmoil's `partition`).
     fn cut_in_flight(&mut self) {
         let now = self.now;
-        for m in self.in_flight.values_mut() {
+        for (&id, m) in self.in_flight.iter_mut() {
             if m.lost_at.is_none() && !self.net.connected(m.from, m.to) {
                 m.lost_at = Some(now);
                 self.counters.lost += 1;
+                self.journal.push(now, || journal::Entry::Lost { id });
             }
         }
     }
@@ -813,6 +826,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             self.notices.pop_front();
         }
         self.notice_seq += 1;
+        self.journal.notice(self.now, node, &notice.kind, notice.term, &notice.text);
         self.notices.push_back(TimedNotice { seq: self.notice_seq, at: self.now, node, notice });
     }
 

@@ -1,0 +1,148 @@
+//! The run as a ShiViz log (Beschastnikh et al., "Debugging distributed systems", CACM 2016;
+//! <https://bestchai.bitbucket.io/shiviz/>): every event of every process with its vector clock,
+//! in the two-line form GoVector writes, so ShiViz draws the same space-time diagram and can
+//! answer happened-before questions about it.
+//!
+//! ```text
+//! (?<time>\d+) ms (?<event>.*)\n(?<host>\S+) (?<clock>\{.*\})      ← line 1: the expression
+//!                                                                  ← line 2: no delimiter
+//! 812 ms n0 sends AppendEntries #41 to n2: term 2, prev 3@2, 0 entries, commit 3
+//! n0 {"n0":17,"n1":9,"n2":12}
+//! 826 ms n2 receives AppendEntries #41 from n0
+//! n2 {"n0":17,"n1":9,"n2":13}
+//! ```
+//!
+//! Processes are the servers (`n0`…), the clients (`c0`…) and, for partitions and heals, `net`.
+//! Events, in the order the simulator processed them: a send (one per message; a copy the network
+//! duplicated is received as the same send), a receive (a lost message has none: its send says
+//! where it was lost), elections, commits, crashes and restarts at their node, and a client's
+//! invocations and completions. Clocks follow Fidge and Mattern: a process's own entry counts its
+//! events (1 for its first), a receive takes the entry-wise maximum with the send's clock, and
+//! entries that are zero are left out (ShiViz's convention).
+
+use super::{Fate, Record};
+use crate::sim::journal::MarkKind;
+use crate::sim::scenario::Member;
+use std::collections::BTreeMap;
+
+/// The expression to paste into ShiViz's "log parsing regular expression" field.
+pub const REGEX: &str = r"(?<time>\d+) ms (?<event>.*)\n(?<host>\S+) (?<clock>\{.*\})";
+
+/// One event of the log, before clocks are computed.
+struct Event {
+    seq: u64,
+    host: String,
+    time: u64,
+    text: String,
+    /// A send: the message id whose clock receivers merge.
+    sends: Option<u64>,
+    /// A receive: the message id (or its original's, for a duplicate) whose clock to merge.
+    receives: Option<u64>,
+}
+
+/// The record as a ShiViz log: the expression on the first line, an empty delimiter line, then
+/// the events (ShiViz's upload format; paste from the third line on with [`REGEX`]).
+pub fn to_shiviz(record: &Record) -> String {
+    let host = |m: Member| m.to_string();
+    let held: std::collections::BTreeSet<u64> = record.messages().filter(|m| m.seq > 0).map(|m| m.id).collect();
+    let mut events: Vec<Event> = Vec::new();
+    for m in record.messages() {
+        // A duplicate's send is its original's, when that is in the record.
+        let origin = m.dup_of.filter(|o| held.contains(o)).unwrap_or(m.id);
+        if m.seq > 0 && origin == m.id {
+            let fate = match m.fate {
+                Fate::Lost => format!(" (lost at {} ms)", m.end),
+                Fate::InFlight => " (in flight at the end)".to_string(),
+                Fate::Delivered => String::new(),
+            };
+            events.push(Event {
+                seq: m.seq,
+                host: host(m.from),
+                time: m.sent,
+                text: format!("{} sends {} #{} to {}: {}{fate}", m.from, m.kind, m.id, m.to, m.detail),
+                sends: Some(m.id),
+                receives: None,
+            });
+        }
+        if m.fate == Fate::Delivered {
+            let copy = if origin != m.id { format!(" (a duplicate of #{origin})") } else { String::new() };
+            events.push(Event {
+                seq: m.end_seq,
+                host: host(m.to),
+                time: m.end,
+                text: format!("{} receives {} #{} from {}{copy}", m.to, m.kind, m.id, m.from),
+                sends: None,
+                receives: Some(origin),
+            });
+        }
+    }
+    for k in record.marks() {
+        let h = match (k.member, k.kind) {
+            (Some(m), _) => host(m),
+            (None, MarkKind::Partition | MarkKind::Heal) => "net".to_string(),
+            (None, _) => continue,
+        };
+        events.push(Event { seq: k.seq, host: h, time: k.at, text: k.text.clone(), sends: None, receives: None });
+    }
+    for o in record.ops() {
+        let c = format!("c{}", o.op.client);
+        let label = o.op.op.label();
+        if o.seq > 0 {
+            events.push(Event {
+                seq: o.seq,
+                host: c.clone(),
+                time: o.op.invoke,
+                text: format!("{c} invokes #{} {label}", o.op.id),
+                sends: None,
+                receives: None,
+            });
+        }
+        if let (Some(t), Some(out)) = (o.op.complete, o.op.outcome) {
+            let result = o.op.result.as_ref().map(|r| format!(" {}", r.label())).unwrap_or_default();
+            let out = serde_json::to_value(out).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            events.push(Event {
+                seq: o.end_seq,
+                host: c,
+                time: t,
+                text: format!("c{} completes #{} {label}: {out}{result}", o.op.client, o.op.id),
+                sends: None,
+                receives: None,
+            });
+        }
+    }
+    let mut order: Vec<&Event> = events.iter().collect();
+    crate::protocol::sort::sort_by_key(&mut order, |e| e.seq);
+
+    let mut out = String::with_capacity(events.len() * 96 + 128);
+    out.push_str(REGEX);
+    out.push_str("\n\n");
+    let mut clocks: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    let mut sent: BTreeMap<u64, BTreeMap<String, u64>> = BTreeMap::new();
+    for e in order {
+        let mut c = clocks.remove(&e.host).unwrap_or_default();
+        *c.entry(e.host.clone()).or_insert(0) += 1;
+        if let Some(m) = e.receives.and_then(|id| sent.get(&id)) {
+            for (h, &v) in m {
+                let x = c.entry(h.clone()).or_insert(0);
+                *x = (*x).max(v);
+            }
+        }
+        if let Some(id) = e.sends {
+            sent.insert(id, c.clone());
+        }
+        out.push_str(&format!("{} ms {}\n{} {}\n", e.time, one_line(&e.text), e.host, clock_json(&c)));
+        clocks.insert(e.host.clone(), c);
+    }
+    out
+}
+
+/// `{"c0":2,"n0":7}`: keys sorted, zero entries left out.
+fn clock_json(c: &BTreeMap<String, u64>) -> String {
+    let parts: Vec<String> = c.iter().filter(|(_, v)| **v > 0).map(|(h, v)| format!("\"{h}\":{v}")).collect();
+    format!("{{{}}}", parts.join(","))
+}
+
+/// Event text on one line (ShiViz's expression reads the event up to the line's end).
+fn one_line(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}

@@ -1,0 +1,1 @@
+//! The space-time diagram as a self-contained SVG (placeholder until the panel's design is fixed).
