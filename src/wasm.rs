@@ -14,6 +14,9 @@ use wasm_bindgen::prelude::*;
 // Time travel and share links: more methods of `Playground`, kept in their own file.
 #[path = "wasm_travel.rs"]
 mod travel;
+// The space-time record and its exports (ShiViz, SVG): more methods, in their own file.
+#[path = "wasm_spacetime.rs"]
+mod spacetime;
 
 /// Install the panic hook so a Rust panic is logged with its message before the element shows
 /// its error banner.

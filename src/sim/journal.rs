@@ -80,6 +80,8 @@ pub struct MarkEntry {
     pub term: Option<u64>,
     /// One line for the reader, e.g. `n2 became leader in term 3`, `partition n0 n1 | n2 n3 n4`.
     pub text: String,
+    /// A partition: the members cut off from the first group (every group after it).
+    pub cut_off: Vec<Member>,
 }
 
 /// One thing that happened.
@@ -187,7 +189,13 @@ impl Journal {
             _ => return,
         };
         self.push(at, || {
-            Entry::Mark(MarkEntry { member: Some(Member::Node(node)), kind, term, text: text.to_string() })
+            Entry::Mark(MarkEntry {
+                member: Some(Member::Node(node)),
+                kind,
+                term,
+                text: text.to_string(),
+                cut_off: Vec::new(),
+            })
         });
     }
 }
@@ -239,12 +247,20 @@ impl<P: Protocol + crate::check::Invariants> super::Sim<P> {
     }
     /// A partition, cut or heal (called before it is carried out).
     pub(super) fn journal_network(&mut self, action: &super::scenario::Action) {
-        let kind = match action {
-            super::scenario::Action::Heal => MarkKind::Heal,
-            _ => MarkKind::Partition,
-        };
+        use super::scenario::Action;
+        let kind = if matches!(action, Action::Heal) { MarkKind::Heal } else { MarkKind::Partition };
         self.journal.push(self.now, || {
-            Entry::Mark(MarkEntry { member: None, kind, term: None, text: crate::sim::travel::describe(action) })
+            let cut_off = match action {
+                Action::Partition { groups } => groups.iter().skip(1).flatten().copied().collect(),
+                _ => Vec::new(),
+            };
+            Entry::Mark(MarkEntry {
+                member: None,
+                kind,
+                term: None,
+                text: crate::sim::travel::describe(action),
+                cut_off,
+            })
         });
     }
     /// The operation just appended to the history was invoked.

@@ -119,6 +119,8 @@ pub struct Mark {
     pub term: Option<u64>,
     /// One line.
     pub text: String,
+    /// A partition: the members cut off from the first group.
+    pub cut_off: Vec<Member>,
     /// Journal sequence number.
     pub seq: u64,
     rev: u64,
@@ -346,6 +348,7 @@ impl Record {
                     kind: k.kind,
                     term: k.term,
                     text: k.text,
+                    cut_off: k.cut_off,
                     seq: e.seq,
                     rev,
                 });
@@ -477,10 +480,17 @@ impl Record {
         let marks = self
             .marks_in(a, b)
             .filter(|k| new(k.rev))
-            .map(|k| (k.at, k.member.map(|m| m.to_string()).unwrap_or_default(), k.kind, k.term, k.text.as_str()))
+            .map(|k| {
+                let member = k.member.map(|m| m.to_string()).unwrap_or_default();
+                (k.at, member, k.kind, k.term, k.text.as_str(), &k.cut_off[..])
+            })
             .collect();
         let ops = self.ops_in(a, b).filter(|o| new(o.rev)).map(|o| &o.op).collect();
         RecordJson {
+            epoch: 0,
+            now: self.to,
+            end: self.to,
+            in_past: false,
             rev: self.rev,
             since,
             from: self.from,
@@ -501,9 +511,20 @@ impl Record {
 /// end, detail]`.
 pub type MsgJson<'a> = (u64, i64, Member, Member, usize, u8, Time, Time, Time, &'a str);
 
+/// One mark as the element reads it (see [`RecordJson::marks`]).
+pub type MarkJson<'a> = (Time, String, MarkKind, Option<u64>, &'a str, &'a [Member]);
+
 /// The record as JSON (compact: one array per message).
 #[derive(Serialize)]
 pub struct RecordJson<'a> {
+    /// Bumped when the record was rebuilt or cut back: changes since an older epoch mean nothing.
+    pub epoch: u64,
+    /// The run's current moment (the diagram's cursor).
+    pub now: Time,
+    /// The end of the recorded run.
+    pub end: Time,
+    /// The run is behind its recorded end (time travel).
+    pub in_past: bool,
     /// Revision: ask for changes since it next time.
     pub rev: u64,
     /// The revision the changes are relative to (`None`: everything in the window).
@@ -522,8 +543,9 @@ pub struct RecordJson<'a> {
     pub msgs: Vec<MsgJson<'a>>,
     /// Kind names that `msgs` index.
     pub kinds: Vec<&'static str>,
-    /// Marks: `[at, member ("" for the network), kind, term, text]`.
-    pub marks: Vec<(Time, String, MarkKind, Option<u64>, &'a str)>,
+    /// Marks: `[at, member ("" for the network), kind, term, text, cut off (a partition's members
+    /// outside the first group)]`.
+    pub marks: Vec<MarkJson<'a>>,
     /// Client operations, as in the history.
     pub ops: Vec<&'a Operation>,
 }
