@@ -6,7 +6,7 @@
 //!     cargo run --release --example memprobe [protocol]
 
 use cap_playground::sim::any::AnySim;
-use cap_playground::sim::travel::TimeMachine;
+use cap_playground::travel::TimeMachine;
 
 #[path = "../tests/common/counting_alloc.rs"]
 mod counting_alloc;
@@ -14,7 +14,7 @@ use counting_alloc::live;
 
 fn main() {
     let protocol = std::env::args().nth(1).unwrap_or_else(|| "raft".into());
-    let scenario = cap_playground::sim::share::playground_default(&protocol, 5, 1);
+    let scenario = cap_playground::travel::share::playground_default(&protocol, 5, 1);
     let mut sim = AnySim::new(scenario).expect("the default scenario is valid");
     sim.enable_live_check();
     let mut tm = TimeMachine::new(sim);

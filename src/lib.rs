@@ -9,9 +9,11 @@
 //! * `wasm` (wasm32 only): the one module that touches JS.
 
 pub mod check;
+pub mod core;
 pub mod protocol;
 pub mod sim;
 pub mod spacetime;
+pub mod travel;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

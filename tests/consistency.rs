@@ -1,7 +1,7 @@
 //! The stale-read rule of the CAP scoreboard (src/check/consistency.rs), on hand-made histories.
 
 use cap_playground::check::consistency::Consistency;
-use cap_playground::check::history::{Operation, Outcome};
+use cap_playground::core::history::{Operation, Outcome};
 use cap_playground::protocol::{ClientOp, ClientResult};
 
 fn op(id: u64, op: ClientOp, invoke: u64, complete: u64, outcome: Outcome, result: Option<ClientResult>) -> Operation {

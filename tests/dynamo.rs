@@ -3,7 +3,7 @@
 //! last-writer-wins losing writes, sloppy quorum and hinted handoff, read repair and
 //! anti-entropy, a seed sweep, and the CAP contrast with Raft on the same partition.
 
-use cap_playground::check::history::{Operation, Outcome};
+use cap_playground::core::history::{Operation, Outcome};
 use cap_playground::protocol::dynamo::{Dynamo, DynamoConfig, Msg, Ring};
 use cap_playground::protocol::{ClientOp, ClientResult, NodeId, Outbox, Output, Protocol};
 use cap_playground::sim::any::AnySim;

@@ -3,12 +3,12 @@
 //! Porcupine's test data (`tests/data/porcupine`, see its README and LICENSE).
 
 use cap_playground::check::export::{to_jepsen_edn, to_porcupine_json};
-use cap_playground::check::history::{Operation, Outcome};
 use cap_playground::check::linearizability::{
     check_history, check_ops, is_linearizable, CheckResult, Clock, LiveChecker, LiveVerdict, Model, ModelOp, RegInput,
     RegOp, RegOutput, RegisterModel, Transition, Verdict,
 };
 use cap_playground::check::porcupine::{parse_history, parse_jepsen, parse_kv, run_check_command, ExternalHistory};
+use cap_playground::core::history::{Operation, Outcome};
 use cap_playground::protocol::{ClientOp, ClientResult};
 use std::path::PathBuf;
 

@@ -3,10 +3,10 @@
 //! fires it) with the invariant checker run after every step; the rest run scenario files and
 //! seed sweeps through the simulator.
 
-use cap_playground::check::history::Outcome;
 use cap_playground::check::{InvariantChecker, Invariants};
+use cap_playground::core::history::Outcome;
+use cap_playground::core::vecmap::VecMap;
 use cap_playground::protocol::paxos::{Cmd, Durable, Msg, MultiPaxos, Paxos, PaxosConfig, Phase, Roles, Timer, DECREE};
-use cap_playground::protocol::vecmap::VecMap;
 use cap_playground::protocol::{ClientId, ClientOp, ClientResult, NodeId, Outbox, Output, Protocol, RequestId, Time};
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::Scenario;

@@ -1,7 +1,7 @@
 //! The simulator and Raft together, through scenario files: determinism, faults, the shipped
 //! scenarios, the seed sweep, and that a deliberately broken Raft is caught.
 
-use cap_playground::check::history::Outcome;
+use cap_playground::core::history::Outcome;
 use cap_playground::protocol::raft::Raft;
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::{Action, Member, Scenario};

@@ -7,9 +7,9 @@
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::journal::MarkKind;
 use cap_playground::sim::scenario::{Action, Member};
-use cap_playground::sim::travel::TimeMachine;
 use cap_playground::spacetime::shiviz::{to_shiviz, REGEX};
 use cap_playground::spacetime::{Fate, Limits, Msg, Record};
+use cap_playground::travel::TimeMachine;
 use std::collections::BTreeMap;
 
 fn scenario(name: &str) -> String {

@@ -1,12 +1,12 @@
-//! Time travel and share links (src/sim/travel.rs, src/sim/share.rs): seeking anywhere gives
+//! Time travel and share links (src/travel/mod.rs, src/travel/share.rs): seeking anywhere gives
 //! exactly the state of a straight run to that moment, for every protocol; acting in the past
 //! forks and drops the recorded future; checkpoints stay bounded over an hour; share links
 //! round-trip and bad ones are refused with a readable message.
 
 use cap_playground::sim::any::AnySim;
 use cap_playground::sim::scenario::{Action, Member, Scenario, PROTOCOLS};
-use cap_playground::sim::share::{self, playground_default};
-use cap_playground::sim::travel::{TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};
+use cap_playground::travel::share::{self, playground_default};
+use cap_playground::travel::{TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
 use counting_alloc::live;

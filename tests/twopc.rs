@@ -158,7 +158,7 @@ fn fail_percent_is_seeded_and_replays_exactly() {
     assert!(failures >= 1 && o1.iter().any(|o| o == "ok"), "{o1:?}");
 }
 
-fn result_text_of(o: &cap_playground::check::history::Operation) -> String {
+fn result_text_of(o: &cap_playground::core::history::Operation) -> String {
     o.result.as_ref().map(|r| r.label()).unwrap_or_default()
 }
 

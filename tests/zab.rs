@@ -100,7 +100,7 @@ fn election_needs_a_quorum() {
     let z = sim.node(0).unwrap();
     assert_eq!((z.state(), z.phase()), (ServerState::Looking, Phase::Election));
     assert!(leaders(&sim, 3).is_empty());
-    assert_ne!(sim.history()[0].outcome, Some(cap_playground::check::history::Outcome::Ok));
+    assert_ne!(sim.history()[0].outcome, Some(cap_playground::core::history::Outcome::Ok));
 }
 
 /// Discovery (§IV-A): the new leader's epoch is above every follower's acceptedEpoch, and
@@ -178,7 +178,7 @@ fn primary_order_and_committed_survive_leader_changes() {
     }
     // Every acknowledged write is in the final history.
     for op in sim.history() {
-        if op.outcome == Some(cap_playground::check::history::Outcome::Ok) && op.op.is_mutation() {
+        if op.outcome == Some(cap_playground::core::history::Outcome::Ok) && op.op.is_mutation() {
             assert!(h.iter().any(|t| t.text() == op.op.label()), "lost {}", op.op.label());
         }
     }
@@ -195,7 +195,7 @@ fn stale_local_read_under_partition_vs_sync_reads() {
     assert!(synced
         .history()
         .iter()
-        .any(|o| o.op.label() == "read x" && o.outcome == Some(cap_playground::check::history::Outcome::Ok)));
+        .any(|o| o.op.label() == "read x" && o.outcome == Some(cap_playground::core::history::Outcome::Ok)));
     assert!(sent(&synced, "SYNC") > 0);
 }
 
@@ -224,7 +224,7 @@ fn sweep_sync_reads_linearizable() {
         ok_reads += sim
             .history()
             .iter()
-            .filter(|o| !o.op.is_mutation() && o.outcome == Some(cap_playground::check::history::Outcome::Ok))
+            .filter(|o| !o.op.is_mutation() && o.outcome == Some(cap_playground::core::history::Outcome::Ok))
             .count();
         if let Verdict::NotLinearizable { witness } = check_history(sim.history(), 2_000_000).verdict {
             panic!("seed {seed}: {}", witness.sentence)
@@ -239,9 +239,9 @@ fn sweep_sync_reads_linearizable() {
 /// prefixes", Zab paper §III-B).
 #[test]
 fn checker_catches_a_rewritten_committed_entry_despite_incremental_checks() {
-    use cap_playground::check::zab::{ZabChecker, FULL_EVERY};
     use cap_playground::check::InvariantChecker;
-    use cap_playground::protocol::vecmap::VecMap;
+    use cap_playground::core::vecmap::VecMap;
+    use cap_playground::protocol::zab::invariants::{ZabChecker, FULL_EVERY};
     use cap_playground::protocol::zab::{Durable, Txn, TxnOp, Zxid};
     use cap_playground::protocol::{ClientOp, Outbox};
     use cap_playground::sim::NodeSlot;

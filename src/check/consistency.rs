@@ -8,9 +8,9 @@
 //! unknown may still take effect later, so a read of its value is never called stale.) A stale
 //! read is always a linearizability violation, but not every violation is a stale read.
 
-use super::history::{Operation, Outcome};
 use super::linearizability::{LiveChecker, LiveStatus, LiveVerdict};
-use crate::protocol::vecmap::VecMap;
+use crate::core::history::{Operation, Outcome};
+use crate::core::vecmap::VecMap;
 use crate::protocol::{ClientOp, ClientResult, Time, Value};
 use serde::Serialize;
 

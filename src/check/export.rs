@@ -18,8 +18,8 @@
 //!   `:info` completion (or none, while pending); since Jepsen never reuses a process after an
 //!   `:info`, later operations of that client get a fresh process number (client + k × clients).
 
-use crate::check::history::{Operation, Outcome};
 use crate::check::linearizability::{register_op, RegOp, RegOutput};
+use crate::core::history::{Operation, Outcome};
 use crate::protocol::{ClientOp, ClientResult};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
@@ -86,7 +86,7 @@ pub fn to_jepsen_edn(history: &[Operation]) -> String {
     let mut events: BTreeMap<(u64, u8, u64), String> = BTreeMap::new();
     let mut generation: BTreeMap<u32, u64> = BTreeMap::new();
     let mut ordered: Vec<&Operation> = history.iter().collect();
-    crate::protocol::sort::sort_by_key(&mut ordered, |o| (o.invoke, o.id));
+    crate::core::sort::sort_by_key(&mut ordered, |o| (o.invoke, o.id));
     for op in ordered {
         let g = generation.entry(op.client).or_insert(0);
         let process = u64::from(op.client) + *g * stride;

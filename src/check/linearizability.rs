@@ -56,8 +56,8 @@
 //! Ties in time are resolved as Porcupine does: at equal timestamps calls come before returns,
 //! so operations that merely touch are treated as concurrent (never a false alarm).
 
-use crate::check::history::{Operation, Outcome};
-use crate::protocol::sort;
+use crate::core::history::{Operation, Outcome};
+use crate::core::sort;
 use crate::protocol::{ClientOp, ClientResult, Value};
 use serde::Serialize;
 use std::collections::hash_map::Entry;
@@ -1523,7 +1523,7 @@ struct LiveKey {
     status: KeyStatus,
 }
 
-/// A copy for a time-travel checkpoint (`sim::travel`): a search in progress is not copied (its
+/// A copy for a time-travel checkpoint (`travel`): a search in progress is not copied (its
 /// memo can hold hundreds of thousands of entries); the copy re-checks the key from scratch,
 /// which reaches the same verdict.
 impl Clone for LiveKey {

@@ -2,16 +2,9 @@
 //! per-protocol invariants checked after every simulator event.
 
 pub mod consistency;
-pub mod dynamo;
 pub mod export;
-pub mod history;
 pub mod linearizability;
-pub mod paxos;
 pub mod porcupine;
-pub mod raft;
-#[cfg(feature = "twopc")]
-pub mod twopc;
-pub mod zab;
 
 use crate::protocol::{NodeId, Protocol, Time};
 use crate::sim::NodeSlot;

@@ -21,19 +21,16 @@
 //! one scoreboard serve Raft, Paxos, ZAB, 2PC and Dynamo alike.
 
 pub mod dynamo;
-pub mod fnv;
 pub mod paxos;
 pub mod raft;
-pub mod sort;
 #[cfg(feature = "twopc")]
 pub mod twopc;
-pub mod vecmap;
 pub mod zab;
 
+use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 use std::hash::Hash;
-use vecmap::VecMap;
 
 /// Simulated time in integer milliseconds.
 pub type Time = u64;

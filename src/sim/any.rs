@@ -5,7 +5,7 @@
 use super::frame::Frame;
 use super::scenario::{Action, Scenario, PROTOCOLS};
 use super::{Sim, Violation};
-use crate::check::history::Operation;
+use crate::core::history::Operation;
 #[cfg(feature = "dynamo")]
 use crate::protocol::dynamo::{Dynamo, DynamoConfig};
 #[cfg(feature = "paxos")]
@@ -19,7 +19,7 @@ use crate::protocol::zab::{Zab, ZabConfig};
 
 #[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab", feature = "twopc")))]
 compile_error!("enable at least one protocol feature: raft, paxos, dynamo, zab or twopc");
-use crate::protocol::vecmap::VecMap;
+use crate::core::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, NodeView, Time};
 use serde::Serialize;
 
@@ -219,7 +219,7 @@ impl AnySim {
     /// Turn on the live linearizability verdict (before the run starts).
     pub fn enable_live_check(&mut self) {
         // 2PC's transfers are multi-key transactions the register checker cannot model; its
-        // atomicity and conservation invariants judge the run instead (check::twopc).
+        // atomicity and conservation invariants judge the run instead (protocol::twopc::invariants).
         #[cfg(feature = "twopc")]
         #[allow(irrefutable_let_patterns)] // a build with only the twopc feature
         if let AnySim::TwoPc(_) = self {
@@ -254,7 +254,7 @@ impl AnySim {
             #[cfg(feature = "zab")]
             AnySim::Zab(_) => false,
             // Strict two-phase locking makes single-key operations linearizable, but transfers
-            // span keys: the register model does not apply. check::twopc judges atomicity.
+            // span keys: the register model does not apply. protocol::twopc::invariants judges atomicity.
             #[cfg(feature = "twopc")]
             AnySim::TwoPc(_) => false,
         }

@@ -5,7 +5,7 @@
 //! sessions make the re-send safe), and gives up at its timeout: a timed-out read is recorded
 //! `fail` (it changed nothing), a timed-out write or compare-and-set `info` (it may yet apply).
 
-use crate::check::history::Outcome;
+use crate::core::history::Outcome;
 use crate::protocol::{ClientId, ClientOp, ClientResult, NodeId, RequestId, Time};
 use serde::Serialize;
 use std::collections::VecDeque;

@@ -5,9 +5,9 @@ use super::client::{LastOp, Pending};
 use super::scenario::Member;
 use super::{Counters, InFlight, Sim, TimedNotice, Violation};
 use crate::check::consistency::ConsistencyReport;
-use crate::check::history::{Operation, Outcome};
 use crate::check::Invariants;
-use crate::protocol::vecmap::VecMap;
+use crate::core::history::{Operation, Outcome};
+use crate::core::vecmap::VecMap;
 use crate::protocol::{NodeView, Protocol, Time};
 use serde::Serialize;
 
@@ -239,7 +239,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             .map(|(mut s, mut lat)| {
                 let done = s.ok + s.failed + s.unknown;
                 s.availability = (done > 0).then(|| 100.0 * s.ok as f64 / done as f64);
-                crate::protocol::sort::sort(&mut lat);
+                crate::core::sort::sort(&mut lat);
                 s.p50 = percentile(&lat, 50);
                 s.p99 = percentile(&lat, 99);
                 s

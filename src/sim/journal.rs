@@ -21,7 +21,7 @@
 
 use super::scenario::Member;
 use super::Payload;
-use crate::check::history::{Operation, Outcome};
+use crate::core::history::{Operation, Outcome};
 use crate::protocol::{ClientResult, NodeId, Protocol, Time};
 
 /// Entries held at most between two [`Journal::take`]s (a reader takes them every ≤ 250 ms of
@@ -254,13 +254,7 @@ impl<P: Protocol + crate::check::Invariants> super::Sim<P> {
                 Action::Partition { groups } => groups.iter().skip(1).flatten().copied().collect(),
                 _ => Vec::new(),
             };
-            Entry::Mark(MarkEntry {
-                member: None,
-                kind,
-                term: None,
-                text: crate::sim::travel::describe(action),
-                cut_off,
-            })
+            Entry::Mark(MarkEntry { member: None, kind, term: None, text: crate::travel::describe(action), cut_off })
         });
     }
     /// The operation just appended to the history was invoked.

@@ -13,14 +13,12 @@ pub mod client;
 pub mod frame;
 pub mod journal;
 pub mod scenario;
-pub mod share;
 pub mod sweep;
-pub mod travel;
 
 use crate::check::consistency::Consistency;
-use crate::check::history::{Operation, Outcome};
 use crate::check::{InvariantChecker, Invariants};
-use crate::protocol::vecmap::VecMap;
+use crate::core::history::{Operation, Outcome};
+use crate::core::vecmap::VecMap;
 use crate::protocol::{ClientId, ClientOp, ClientResult, NodeId, Notice, Outbox, Output, Protocol, RequestId, Time};
 use client::{Client, ClientStep};
 use rand::{RngExt, SeedableRng};
@@ -31,7 +29,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::hash::{Hash, Hasher};
 
 /// The trace hash: FNV-1a, identical natively and in wasm.
-pub type TraceHasher = crate::protocol::fnv::Fnv;
+pub type TraceHasher = crate::core::fnv::Fnv;
 
 /// What travels on a link.
 #[derive(Clone, Debug, Hash)]

@@ -24,8 +24,8 @@
 pub mod shiviz;
 pub mod svg;
 
-use crate::check::history::Operation;
-use crate::protocol::vecmap::VecMap;
+use crate::core::history::Operation;
+use crate::core::vecmap::VecMap;
 use crate::protocol::Time;
 use crate::sim::journal::{Entry, MarkKind, Stamped};
 use crate::sim::scenario::Member;

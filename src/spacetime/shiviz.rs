@@ -111,7 +111,7 @@ pub fn to_shiviz(record: &Record) -> String {
         }
     }
     let mut order: Vec<&Event> = events.iter().collect();
-    crate::protocol::sort::sort_by_key(&mut order, |e| e.seq);
+    crate::core::sort::sort_by_key(&mut order, |e| e.seq);
 
     let mut out = String::with_capacity(events.len() * 96 + 128);
     out.push_str(REGEX);

@@ -14,7 +14,7 @@
 //! ```
 
 use super::{Fate, Record};
-use crate::check::history::Outcome;
+use crate::core::history::Outcome;
 use crate::protocol::Time;
 use crate::sim::journal::MarkKind;
 use crate::sim::scenario::Member;

@@ -17,8 +17,8 @@
 //! [`FULL_EVERY`]-th check of the node re-checks it whole. (Checking it whole after every event
 //! made an hour-long run quadratic: 86 % of its time.)
 
-use super::{InvariantChecker, Invariants};
-use crate::protocol::vecmap::VecMap;
+use crate::check::{InvariantChecker, Invariants};
+use crate::core::vecmap::VecMap;
 use crate::protocol::zab::{Txn, Zab, Zxid};
 use crate::protocol::{NodeId, Time};
 use crate::sim::NodeSlot;

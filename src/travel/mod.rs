@@ -33,9 +33,11 @@
 //! the term changes), invariant violations, stale reads and lost writes, and the reader's own
 //! actions. At most [`MAX_MARKS`] are kept (commits are thinned first).
 
-use super::any::AnySim;
-use super::scenario::{Action, Scenario};
+pub mod share;
+
 use crate::protocol::Time;
+use crate::sim::any::AnySim;
+use crate::sim::scenario::{Action, Scenario};
 use crate::spacetime::{Limits, Record};
 use serde::Serialize;
 
@@ -352,9 +354,9 @@ impl TimeMachine {
     pub fn marks(&self) -> Vec<Mark> {
         let all: Vec<&Mark> =
             self.scripted.iter().filter(|m| m.at <= self.harvest.pos.at).chain(self.marks.iter()).collect();
-        // The crate's one small sort (see protocol::sort) on (time, index): stable by construction.
+        // The crate's one small sort (see core::sort) on (time, index): stable by construction.
         let mut order: Vec<(Time, usize)> = all.iter().enumerate().map(|(i, m)| (m.at, i)).collect();
-        crate::protocol::sort::sort(&mut order);
+        crate::core::sort::sort(&mut order);
         order.into_iter().map(|(_, i)| all[i].clone()).collect()
     }
     /// The trace hash at the end of the recorded run, when known.

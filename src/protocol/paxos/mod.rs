@@ -24,7 +24,7 @@
 //!   plus the proposer's highest round used, so a restarted proposer never reuses a ballot with
 //!   a different value. Written (`Persist`) before the Promise / Accepted that depends on it.
 //!   The test-only `unsafe_forget_on_crash` restarts nodes empty; the invariant checker
-//!   (`check::paxos`) catches it.
+//!   (`protocol::paxos::invariants`) catches it.
 //! * **Learning** (§2.4, the "distinguished learner" variant): acceptors send Accepted to the
 //!   proposer of the ballot; once a majority accepted in one ballot it knows the value chosen
 //!   and sends Chosen to every other learner. Multi-Paxos learners that missed a Chosen ask the
@@ -62,11 +62,13 @@
 //!   (Raft's ReadIndex avoids that); it is the simplest correct scheme and it shows in the slot
 //!   table.
 
-use super::vecmap::VecMap;
+pub mod invariants;
+
 use super::{
     ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, Output, Protocol,
     RequestId, Time, Value,
 };
+use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// A slot (instance) number, 1-based. Single-decree Paxos uses slot 1 only.
@@ -217,7 +219,7 @@ fn members(list: &Option<Vec<NodeId>>, n: u32) -> Vec<NodeId> {
         Some(l) => l.iter().copied().filter(|x| *x < n).collect(),
         None => (0..n).collect(),
     };
-    crate::protocol::sort::sort(&mut v);
+    crate::core::sort::sort(&mut v);
     v.dedup();
     v
 }

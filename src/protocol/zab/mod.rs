@@ -48,11 +48,13 @@
 //!   proposal and can be answered by a deposed leader; committing a marker closes that gap, so
 //!   histories with `sync_reads` are expected linearizable.)
 
-use super::vecmap::VecMap;
+pub mod invariants;
+
 use super::{
     ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, PeerProgress, Protocol,
     RequestId, Time,
 };
+use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// ZAB settings, as written under `"config"` in a scenario file.
@@ -690,7 +692,7 @@ impl Zab {
         if acks.len() < self.quorum() {
             return;
         }
-        crate::protocol::sort::sort_by(&mut acks, |a, b| b.cmp(a));
+        crate::core::sort::sort_by(&mut acks, |a, b| b.cmp(a));
         let z = acks[self.quorum() - 1];
         let k = self.upto(z);
         if k > self.committed {

@@ -1,8 +1,8 @@
-//! `Playground`'s time-travel and share-link methods (see `sim::travel` and `sim::share`): seek,
+//! `Playground`'s time-travel and share-link methods (see `travel` and `travel::share`): seek,
 //! the timeline's marks, and the `#r=` fragment value, both ways.
 
 use super::{err, Playground};
-use crate::sim::travel::{Position, TimeMachine};
+use crate::travel::{Position, TimeMachine};
 use wasm_bindgen::prelude::*;
 
 fn time_from(t: f64, what: &str) -> Result<u64, JsError> {

@@ -13,9 +13,9 @@
 //!   promised before the crash.
 //! * **Learned = chosen**: a learner only learns the value chosen in that slot.
 
-use super::{InvariantChecker, Invariants};
+use crate::check::{InvariantChecker, Invariants};
+use crate::core::vecmap::VecMap;
 use crate::protocol::paxos::{Ballot, Cmd, MultiPaxos, Node, Paxos, Slot};
-use crate::protocol::vecmap::VecMap;
 use crate::protocol::{NodeId, Protocol, Time};
 use crate::sim::NodeSlot;
 

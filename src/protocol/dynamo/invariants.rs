@@ -17,9 +17,9 @@
 //!   every acknowledged write is covered by a version its running owners hold (unless the only
 //!   copy waits on a crashed node).
 
-use super::{InvariantChecker, Invariants};
+use crate::check::{InvariantChecker, Invariants};
+use crate::core::vecmap::VecMap;
 use crate::protocol::dynamo::{Clock, Dynamo, KeyState, WriteId};
-use crate::protocol::vecmap::VecMap;
 use crate::protocol::{NodeId, Time};
 use crate::sim::NodeSlot;
 
@@ -186,7 +186,7 @@ impl InvariantChecker<Dynamo> for DynamoChecker {
             keys.extend(n.store().keys());
             keys.extend(n.hints().keys().map(|(_, k)| k));
         }
-        crate::protocol::sort::sort(&mut keys);
+        crate::core::sort::sort(&mut keys);
         keys.dedup();
         for key in keys {
             let owners: Vec<&Dynamo> = ring.preference_list(key).into_iter().filter_map(alive).collect();

@@ -7,15 +7,13 @@
 use crate::protocol::ClientOp;
 use crate::sim::any::AnySim;
 use crate::sim::scenario::{Action, Member, PROTOCOLS};
-use crate::sim::travel::TimeMachine;
+use crate::travel::TimeMachine;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 // Time travel and share links: more methods of `Playground`, kept in their own file.
-#[path = "wasm_travel.rs"]
 mod travel;
 // The space-time record and its exports (ShiViz, SVG): more methods, in their own file.
-#[path = "wasm_spacetime.rs"]
 mod spacetime;
 
 /// Install the panic hook so a Rust panic is logged with its message before the element shows
@@ -70,7 +68,7 @@ fn seed_from(seed: f64) -> Result<u64, JsError> {
 }
 
 /// One simulation, owned by one element: a recorded run that can travel in time
-/// (`sim::travel`); every action goes through it and is recorded.
+/// (`travel`); every action goes through it and is recorded.
 #[wasm_bindgen]
 pub struct Playground {
     sim: TimeMachine,
@@ -94,7 +92,7 @@ impl Playground {
     /// A default scenario: `nodes` servers of `protocol`, two clients, a light workload.
     #[wasm_bindgen(js_name = withDefaults)]
     pub fn with_defaults(protocol: &str, nodes: u32, seed: f64) -> Result<Playground, JsError> {
-        let s = crate::sim::share::playground_default(protocol, nodes, seed_from(seed)?);
+        let s = crate::travel::share::playground_default(protocol, nodes, seed_from(seed)?);
         AnySim::new(s).map(Playground::live).map_err(err)
     }
 

@@ -14,9 +14,9 @@
 //!   plus the deltas of prepared transactions already decided Commit but not yet applied, never
 //!   changes.
 
-use super::{InvariantChecker, Invariants};
+use crate::check::{InvariantChecker, Invariants};
+use crate::core::vecmap::VecMap;
 use crate::protocol::twopc::{Install, Record, TwoPc, TxnId};
-use crate::protocol::vecmap::VecMap;
 use crate::protocol::{NodeId, Time, Value};
 use crate::sim::NodeSlot;
 

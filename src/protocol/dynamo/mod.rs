@@ -61,10 +61,12 @@
 //! * **Durable**: the store, the hints, the counter and the lost writes already reported.
 //!   Volatile: requests in flight, suspicions, handoff and anti-entropy progress.
 
-use super::vecmap::VecMap;
+pub mod invariants;
+
 use super::{
     ClientId, ClientOp, ClientResult, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, Protocol, RequestId, Time, Value,
 };
+use crate::core::vecmap::VecMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -154,7 +156,7 @@ impl DynamoConfig {
     }
 }
 
-pub use super::fnv::Fnv;
+pub use crate::core::fnv::Fnv;
 
 /// Peers sharing at least one key range with `id`, in anti-entropy order.
 fn anti_entropy_peers(id: NodeId, n: u32, ring: &Ring) -> Vec<NodeId> {
@@ -200,7 +202,7 @@ impl Ring {
         let mut tokens: Vec<(u32, NodeId)> = (0..nodes)
             .flat_map(|n| (0..vnodes).map(move |v| (ring_hash(&[b'n', n as u8, b'#', v as u8, (v >> 8) as u8]), n)))
             .collect();
-        crate::protocol::sort::sort(&mut tokens);
+        crate::core::sort::sort(&mut tokens);
         let walks = (0..tokens.len())
             .map(|start| {
                 let mut walk: Vec<NodeId> = Vec::new();

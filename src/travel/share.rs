@@ -20,10 +20,10 @@
 //! partition with its drag, a crash and a client write cost a few bytes each; a fresh default
 //! run's link is about 30 characters.
 
-use super::any::AnySim;
-use super::scenario::{Action, ConfigText, Member, Scenario, Workload, PROTOCOLS};
-use super::travel::{Position, Recorded, TimeMachine};
+use super::{Position, Recorded, TimeMachine};
 use crate::protocol::{ClientOp, Time};
+use crate::sim::any::AnySim;
+use crate::sim::scenario::{Action, ConfigText, Member, Scenario, Workload, PROTOCOLS};
 
 /// Format version (the first field of the fragment value).
 pub const VERSION: &str = "1";

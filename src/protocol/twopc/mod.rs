@@ -52,11 +52,13 @@
 //!   stable hash of the scenario's seed, the node and the transaction, never OS entropy, so a
 //!   run replays exactly.
 
-use super::fnv::Fnv;
-use super::vecmap::VecMap;
+pub mod invariants;
+
 use super::{
     ClientId, ClientOp, ClientResult, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, Protocol, RequestId, Time, Value,
 };
+use crate::core::fnv::Fnv;
+use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
 

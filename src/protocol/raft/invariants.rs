@@ -10,9 +10,9 @@
 //!   stronger: every committed prefix must agree).
 //! * A server that has not restarted never lowers its commit index.
 
-use super::{InvariantChecker, Invariants};
+use crate::check::{InvariantChecker, Invariants};
+use crate::core::vecmap::VecMap;
 use crate::protocol::raft::{Entry, Raft, Role};
-use crate::protocol::vecmap::VecMap;
 use crate::protocol::{NodeId, Time};
 use crate::sim::NodeSlot;
 

@@ -29,11 +29,13 @@
 //!   ids; the state machine remembers each client's last applied request, so a duplicated or
 //!   re-sent command is applied at most once.
 
-use super::vecmap::VecMap;
+pub mod invariants;
+
 use super::{
     ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, PeerProgress, Protocol,
     RequestId, Time,
 };
+use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// Raft settings, as written under `"config"` in a scenario file.
@@ -505,7 +507,7 @@ impl Raft {
     fn maybe_commit(&mut self, out: &mut Outbox<Self>) {
         let mut matches: Vec<u64> = self.progress.values().map(|p| p.match_index).collect();
         matches.push(self.last_index());
-        crate::protocol::sort::sort(&mut matches);
+        crate::core::sort::sort(&mut matches);
         // The highest index stored on a majority: the quorum-th largest match.
         let n = matches[matches.len() - self.quorum()];
         if n > self.commit_index && self.term_at(n) == Some(self.current_term) {
