@@ -18,6 +18,7 @@
  *   paused     present → start paused (otherwise it plays while visible)
  *   share      present → this element reads its run from location.hash (`#r=…`; `share="k"` uses
  *              `#k=…`) and shows "copy link" (see travel.js). A bad link shows why and starts the default run.
+ *   view       "spacetime" → the space-time diagram (panels/spacetime.js) is open from the start
  *   A bad value shows a message inside the element saying what is accepted.
  *
  * Shadow DOM (open) hooks
@@ -28,7 +29,12 @@
  *   [data-client-id="c0"]  each client glyph; also data-side. Focusable; arrow keys move it.
  *   [data-msg-id]          each message in flight
  *   [data-action=…]        buttons: toggle (play/pause), step, heal, reset, crash, restart, timeout,
- *                          verdict, timeline, workload, export-porcupine, export-edn, …
+ *                          verdict, timeline, workload, export-porcupine, export-edn, spacetime (open /
+ *                          close the space-time diagram), export-shiviz, export-svg, …
+ *   section.st             the space-time diagram (once opened): .st-box (canvas + SVG text, focusable),
+ *                          .st-info (the arrow or operation under the pointer / selected), [data-lane]
+ *                          line filters, .st-hide-hb, .st-kinds input[data-kind]; the cluster's message
+ *                          group gets data-hl while its arrow is hovered or selected
  *   .verdict[data-verdict] the consistency badge: data-verdict = linearizable_so_far | violation |
  *                          unknown | "" (not checked); click → the client timeline (witness)
  *   .capnote[data-cap]     one line on the CAP trade-off now: ap | cp | both | neither | ""
@@ -60,6 +66,8 @@
  *   seek(ms) → now, seekEnd()   time travel: identical to running straight there; acting in the past forks
  *   runTimeline()          {now, end, in_past, actions, applied, marks[{at, kind, text}], checkpoints, spacing}
  *   shareLink()            a URL that replays this run and lands at this moment (needs `share`)
+ *   openPanel(name, on)    load (once, on demand) and open / close a lazy panel ("spacetime"); a Promise of
+ *                          the panel (its API: point({kind, from, to, after}), select(id), setView(a, b), …)
  *   ready                  a Promise resolved when the current run exists
  *   metrics                {frames (rAF callbacks), lastFrameMs, frameTimes (ring, ms), frameIndex,
  *                           firstFrameMs, simTimeMs}
@@ -70,12 +78,13 @@
  *   client-op-complete  {client, request, label, outcome: "ok"|"fail"|"info", result, at, latency}
  *                       exactly once per completed operation (keyed by client + request id)
  *   error               {message, fatal}           fatal = the simulator panicked (banner shown)
+ *   spacetime-select    {id, kind, from, to, sent, end, fate, detail}   an arrow clicked in the space-time diagram
  *
  * No work when idle: paused, page hidden or element disconnected → no rAF callback, no timer.
  * Never innerHTML with data: the static template is in styles.js; everything else is textContent.
  */
 import { CSS, HTML } from './styles.js';
-import { Renderer, T, A, roleWord, views } from './render.js';
+import { Renderer, T, A, roleWord, views, family } from './render.js';
 import { W, H, sideOf, attachDrag, spotsOnSide, clampPt, clamp } from './gestures.js';
 import { Timeline, liveWindow } from './timeline.js';
 import { Travel, shareKey } from './travel.js';
@@ -94,6 +103,13 @@ export const PROTOCOLS = ['raft', 'paxos', 'multipaxos', 'dynamo', 'zab', '2pc']
 /** protocol → the wasm bundle carrying it (one cargo feature per bundle). */
 export const BUNDLE_OF = { raft: 'raft', paxos: 'paxos', multipaxos: 'paxos', dynamo: 'dynamo', zab: 'zab', '2pc': 'twopc' };
 
+/**
+ * Panels loaded on demand (not in a page's first download): name → module, by a variable path so a
+ * bundler leaves it to run time. A module's default export is { name, mount(host) → instance } with
+ * instance.open(on), reset(), frame(f, t, slow), jumped() and actions { [data-action]: fn } (the
+ * interface of www/panels); the element calls them at those points of its life once loaded.
+ */
+const LAZY_PANELS = { spacetime: './panels/spacetime.js' };
 /** bundle → its view module, loaded with the bundle (counted on that bundle's page only). */
 const VIEW_OF = { twopc: './twopc-view.js', zab: './zab-view.js' };
 const wasmP = new Map();
@@ -218,7 +234,7 @@ class Layout {
 }
 
 class CapPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'nodes', 'seed', 'scenario', 'speed', 'theme'];
+  static observedAttributes = ['protocol', 'nodes', 'seed', 'scenario', 'speed', 'theme', 'view'];
 
   constructor() {
     super();
@@ -247,6 +263,7 @@ class CapPlayground extends HTMLElement {
     this._slowAt = 0;
     this._drawOpt = {};
     this._onVis = () => (document.hidden ? this._stopLoop() : this._startLoop());
+    this._lazy = new Map(); // lazy panels loaded so far: name → instance
     this._wire();
     this.travel = new Travel(this);
     this.speed = DEFAULT_SPEED;
@@ -276,6 +293,7 @@ class CapPlayground extends HTMLElement {
   attributeChangedCallback(name, old, val) {
     if (name === 'speed') return this._applySpeedAttr();
     if (name === 'theme') return this._applyThemeAttr();
+    if (name === 'view') return this._started && this._applyView();
     if (!this._started || old === val || this._rebuildQueued) return;
     this._rebuildQueued = true;
     queueMicrotask(() => { this._rebuildQueued = false; this._rebuild(); });
@@ -417,7 +435,10 @@ class CapPlayground extends HTMLElement {
     this._dyn = null; this._healAt = null; this._convIn = null; this._wasSplit = false; this._nrwDirty = false;
     this.$('.ringsvg').__sig = null;
     this.travel.reset();
+    this._tlSel = null;
     this._refresh();
+    for (const p of this._lazy.values()) p.reset?.();
+    if (!this._viewDone) { this._viewDone = true; this._applyView(); }
     this.$('.wrap').dataset.proto = this.f.protocol;
     this._caption();
     this._fillWorkload();
@@ -562,6 +583,7 @@ class CapPlayground extends HTMLElement {
     o.pref = f.protocol === 'dynamo' ? this._dyn?.pref : null;
     this.renderer.render(f, t, this.layout, o);
     this._ui(f, t, slow);
+    for (const p of this._lazy.values()) p.frame?.(f, t, slow);
   }
 
   // ---- layout ↔ simulator -------------------------------------------------------------------
@@ -964,13 +986,22 @@ class CapPlayground extends HTMLElement {
     const modeBtn = this.$('[data-action=tl-mode]');
     modeBtn.hidden = !w;
     const wmode = !!w && this._tlMode === 'witness';
+    const sel = this._tlMode === 'sel' ? this._tlSel : null;
     let ops, lo, hi, ids = w ? new Set(w.ops) : null;
     if (wmode) ({ ops, lo, hi, ids } = this._witnessView(w, f));
-    else { [lo, hi] = liveWindow(f.now); ops = f.ops; }
+    else if (sel) {
+      // The operation picked in the space-time diagram, with its neighbours (from the record, which
+      // may reach past the present when the run is in the past).
+      const o = sel.op, end = o.complete ?? f.now, pad = Math.max(500, (end - o.invoke) * 0.5);
+      [lo, hi] = [Math.max(0, o.invoke - pad), end + pad];
+      ops = (sel.ops || f.ops).filter((x) => x.invoke <= hi && (x.complete ?? f.now) >= lo);
+      if (!ops.some((x) => x.id === o.id)) ops = [...ops, o];
+    } else { [lo, hi] = liveWindow(f.now); ops = f.ops; }
     T(modeBtn, wmode ? 'show recent operations' : 'show the witness');
     T(this.$('.tl-mode'), wmode ? `the violation on key ${w.key}: outlined operations cannot be put in one order (t = ${(lo / 1000).toFixed(2)}–${(hi / 1000).toFixed(2)} s)`
+      : sel ? `operation #${sel.op.id} (c${sel.op.client}), picked in the space-time diagram · t = ${(lo / 1000).toFixed(2)}–${(hi / 1000).toFixed(2)} s`
       : `last ${((hi - lo) / 1000).toFixed(0)} s · ✓ ok ✕ failed ? unknown … waiting · stale = read of an overwritten value`);
-    this.timeline.draw(ops, lo, hi, f.now, f.clients.map((c) => c.id), ids, stale, wmode);
+    this.timeline.draw(ops, lo, hi, f.now, f.clients.map((c) => c.id), ids, stale, wmode, sel?.op.id);
     const sen = this.$('.tl-sentence'), ul = this.$('.tl-lines');
     sen.hidden = ul.hidden = !w;
     if (w) {
@@ -1276,8 +1307,15 @@ class CapPlayground extends HTMLElement {
 
   _action(a) {
     const L = this.layout;
+    for (const p of this._lazy.values()) {
+      const fn = p.actions?.[a];
+      if (fn) { try { return fn(); } catch (e) { if (!this._poisoned) this._say(e.message, true); return; } }
+    }
     try {
       switch (a) {
+        case 'spacetime': return this.openPanel('spacetime', true).catch((e) => this._say(e.message, true));
+        case 'export-shiviz': case 'export-svg':
+          return this.openPanel('spacetime', null).then((p) => (a === 'export-svg' ? p.exportSvg() : p.exportShiviz())).catch((e) => this._say(e.message, true));
         case 'toggle': return this._paused ? this.play() : this.pause();
         case 'step': return this.step();
         case 'heal': return this.heal();
@@ -1296,7 +1334,7 @@ class CapPlayground extends HTMLElement {
           if (witness) return this._toggleTimeline(true, 'witness');
           return this._toggleTimeline(this.$('.tl').hidden, 'live');
         }
-        case 'timeline': return this._toggleTimeline(this.$('.tl').hidden, 'live');
+        case 'timeline': this._tlSel = null; return this._toggleTimeline(this.$('.tl').hidden, 'live');
         case 'tl-mode': this._tlMode = this._tlMode === 'witness' ? 'live' : 'witness'; return this._timeline(this.f);
         case 'workload': return this._applyWorkload();
         case 'export-porcupine': return this._export('json');
@@ -1397,6 +1435,7 @@ class CapPlayground extends HTMLElement {
     this._lastNotice = ns.length ? ns[ns.length - 1] : null;
     this._lastReq = new Map(f.clients.filter((c) => c.last).map((c) => [c.id, c.last.request]));
     this._refresh();
+    for (const p of this._lazy.values()) p.jumped?.();
   }
   history() { return this._sim((pg) => JSON.parse(pg.historyJson())); }
   loadScenario(json) {
@@ -1428,6 +1467,34 @@ class CapPlayground extends HTMLElement {
       if (token === this._token) this._attrError(msg);
       throw new Error(msg);
     });
+  }
+  /**
+   * Load a lazy panel (LAZY_PANELS) once, then open (on = true) or close it; resolves to the panel.
+   * Fetched only when first asked for: a page that never opens one never downloads it.
+   */
+  openPanel(name, on = true) {
+    const url = LAZY_PANELS[name];
+    if (!url) return Promise.reject(new Error(`no panel "${name}": accepted ${Object.keys(LAZY_PANELS).join(', ')}`));
+    let p = this._lazy.get(name);
+    const ready = p ? Promise.resolve(p) : (this._lazyP ??= {})[name] ??= import(url).then((m) => {
+      p = m.default.mount(this);
+      this._lazy.set(name, p);
+      return p;
+    }).finally(() => { delete this._lazyP[name]; });
+    return ready.then((panel) => { if (on != null) panel.open(on); if (!this._raf) this._draw(); return panel; });
+  }
+  /** The `view` attribute: "spacetime" opens the space-time diagram; "" / "cluster" nothing more. */
+  _applyView() {
+    const v = (this.getAttribute('view') ?? '').trim();
+    if (v === 'spacetime') this.openPanel('spacetime', true).catch((e) => this._say(e.message, true));
+    else if (v !== '' && v !== 'cluster') this._say(`view="${v}" ignored: use "spacetime" (or leave it out)`, true);
+  }
+  /** A message kind's colour family (the legend's), for panels. */
+  familyOf(kind) { return family(kind); }
+  /** Show operation `op` (a history entry) in the client timeline, selected; null clears. */
+  selectOp(op) {
+    this._tlSel = op ? { op, ops: this._lazy.get('spacetime')?.ops ?? null } : null;
+    this._toggleTimeline(true, this._tlSel ? 'sel' : 'live');
   }
   /** Test hook: panic inside wasm on purpose; this element shows its error banner. */
   debugPanic() { this._sim(() => this.wasm.debugPanic()); }

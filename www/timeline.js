@@ -42,9 +42,10 @@ export class Timeline {
 
   /**
    * Draw `ops` (frame/history operations) over [lo, hi] ms, `now` = the simulated time,
-   * `clients` = lane ids, `wit` / `stale` = Sets of op ids to highlight, `dim` = fade the others.
+   * `clients` = lane ids, `wit` / `stale` = Sets of op ids to highlight, `dim` = fade the others,
+   * `sel` = the id of an operation picked elsewhere (the space-time diagram), outlined.
    */
-  draw(ops, lo, hi, now, clients, wit, stale, dim) {
+  draw(ops, lo, hi, now, clients, wit, stale, dim, sel) {
     const span = Math.max(1, hi - lo), sx = (X1 - X0) / span;
     const x = (t) => X0 + (Math.min(Math.max(t, lo), hi) - lo) * sx;
     const laneOf = new Map(clients.map((c, i) => [c, i]));
@@ -91,7 +92,7 @@ export class Timeline {
       const x0 = x(o.invoke), x1 = Math.max(x0 + 2, x(end));
       const open = o.complete == null;
       const cls = `bar ${o.outcome || 'pending'}${open ? ' open' : ''}${isS ? ' stale' : ''}${isW ? ' wit' : ''}`;
-      A(r.g, 'class', `op${isW ? ' wit' : dim ? ' dim' : ''}${isS ? ' stale' : ''}`);
+      A(r.g, 'class', `op${isW ? ' wit' : dim ? ' dim' : ''}${isS ? ' stale' : ''}${o.id === sel ? ' sel' : ''}`);
       A(r.g, 'visibility', 'visible');
       A(r.rect, 'class', cls);
       A(r.rect, 'x', f1(x0)); A(r.rect, 'y', String(y + 13)); A(r.rect, 'width', f1(x1 - x0));

@@ -482,7 +482,7 @@ impl Record {
             .filter(|k| new(k.rev))
             .map(|k| {
                 let member = k.member.map(|m| m.to_string()).unwrap_or_default();
-                (k.at, member, k.kind, k.term, k.text.as_str(), &k.cut_off[..])
+                (k.seq, k.at, member, k.kind, k.term, k.text.as_str(), &k.cut_off[..])
             })
             .collect();
         let ops = self.ops_in(a, b).filter(|o| new(o.rev)).map(|o| &o.op).collect();
@@ -498,6 +498,11 @@ impl Record {
             trimmed: self.trimmed,
             missed: self.missed,
             limits: [self.limits.messages as u64, self.limits.span],
+            first: [
+                self.msgs.front().map_or(u64::MAX, |m| m.id),
+                self.ops.front().map_or(u64::MAX, |o| o.op.id),
+                self.marks.front().map_or(u64::MAX, |k| k.seq),
+            ],
             msgs,
             kinds,
             marks,
@@ -512,7 +517,7 @@ impl Record {
 pub type MsgJson<'a> = (u64, i64, Member, Member, usize, u8, Time, Time, Time, &'a str);
 
 /// One mark as the element reads it (see [`RecordJson::marks`]).
-pub type MarkJson<'a> = (Time, String, MarkKind, Option<u64>, &'a str, &'a [Member]);
+pub type MarkJson<'a> = (u64, Time, String, MarkKind, Option<u64>, &'a str, &'a [Member]);
 
 /// The record as JSON (compact: one array per message).
 #[derive(Serialize)]
@@ -539,12 +544,15 @@ pub struct RecordJson<'a> {
     pub missed: u64,
     /// `[messages, span ms]` kept at most.
     pub limits: [u64; 2],
+    /// The oldest message id, operation id and mark sequence number held (a reader keeping
+    /// changes drops what is older); `u64::MAX` when there is none.
+    pub first: [u64; 3],
     /// Messages (see [`MsgJson`]); with `since`, only new or changed ones.
     pub msgs: Vec<MsgJson<'a>>,
     /// Kind names that `msgs` index.
     pub kinds: Vec<&'static str>,
-    /// Marks: `[at, member ("" for the network), kind, term, text, cut off (a partition's members
-    /// outside the first group)]`.
+    /// Marks: `[seq, at, member ("" for the network), kind, term, text, cut off (a partition's
+    /// members outside the first group)]`.
     pub marks: Vec<MarkJson<'a>>,
     /// Client operations, as in the history.
     pub ops: Vec<&'a Operation>,

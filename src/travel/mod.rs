@@ -708,6 +708,11 @@ impl TimeMachine {
         self.sync_journal();
     }
 
+    /// Is a space-time record kept?
+    pub fn spacetime_on(&self) -> bool {
+        self.spacetime.is_some()
+    }
+
     /// The space-time record around the current moment, with its epoch (a new epoch: it was
     /// rebuilt or cut back, read it whole). `None` while off. When the moment is outside the
     /// record (the reader went back before it, or jumped ahead past a gap), the record is rebuilt

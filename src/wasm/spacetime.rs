@@ -23,7 +23,7 @@ impl Playground {
     pub fn spacetime_json(&mut self, from: f64, to: f64, epoch: f64, since: f64) -> String {
         let pos = self.sim.position();
         let (end, in_past) = (self.sim.end().at, self.sim.in_past());
-        if self.sim.spacetime().is_none() {
+        if !self.sim.spacetime_on() {
             self.spacetime_open(true);
         }
         let Some((record, e)) = self.sim.spacetime() else { return "{}".into() };
@@ -39,10 +39,7 @@ impl Playground {
     /// `crate::spacetime::shiviz`).
     #[wasm_bindgen(js_name = exportShiviz)]
     pub fn export_shiviz(&mut self) -> String {
-        if self.sim.spacetime().is_none() {
-            self.spacetime_open(true);
-        }
-        self.sim.spacetime().map(|(r, _)| crate::spacetime::shiviz::to_shiviz(r)).unwrap_or_default()
+        self.with_record(crate::spacetime::shiviz::to_shiviz)
     }
 
     /// The diagram as a self-contained SVG; `options_json` is `crate::spacetime::svg::SvgOptions`
@@ -51,9 +48,21 @@ impl Playground {
     pub fn export_spacetime_svg(&mut self, options_json: &str) -> Result<String, JsError> {
         let opt: SvgOptions = serde_json::from_str(options_json)
             .map_err(|e| err(format!("invalid SVG options ({e}): accepted from, to, nodes, clients, members, hide_kinds, hide_heartbeats, families, witness, cursor, title")))?;
-        if self.sim.spacetime().is_none() {
+        Ok(self.with_record(|r| crate::spacetime::svg::to_svg(r, &opt)))
+    }
+}
+
+impl Playground {
+    /// `f` of the record, built for the occasion (and dropped again) when the panel is closed.
+    fn with_record(&mut self, f: impl FnOnce(&crate::spacetime::Record) -> String) -> String {
+        let was_on = self.sim.spacetime_on();
+        if !was_on {
             self.spacetime_open(true);
         }
-        Ok(self.sim.spacetime().map(|(r, _)| crate::spacetime::svg::to_svg(r, &opt)).unwrap_or_default())
+        let out = self.sim.spacetime().map(|(r, _)| f(r)).unwrap_or_default();
+        if !was_on {
+            self.spacetime_open(false);
+        }
+        out
     }
 }
