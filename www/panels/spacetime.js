@@ -687,6 +687,20 @@ export class SpaceTime {
     return down;
   }
 
+  /** Viewport coordinates of time `t` (ms) on line `lane` ("n2"; none: the cursor's strip). */
+  clientPoint(t, lane) {
+    const r = this.box.getBoundingClientRect(), i = lane == null ? null : this.laneIdx?.get(lane);
+    return { x: r.left + this._x(t), y: r.top + (i == null ? AXIS / 2 : this._y(i)) };
+  }
+
+  /** Viewport coordinates of the point at fraction `fr` along message `id`'s arrow (null: not drawn). */
+  arrowPoint(id, fr = 0.5) {
+    const m = this._byId(id);
+    if (!m || m.fi < 0 || m.ti < 0) return null;
+    const r = this.box.getBoundingClientRect(), ya = this._y(m.fi), yb = this._y(m.ti), xa = this._x(m.sent), [xe, ye] = this._end(m, ya, yb);
+    return { x: r.left + xa + (xe - xa) * fr, y: r.top + ya + (ye - ya) * fr };
+  }
+
   _byId(id) {
     const i = lowerBound(this.msgs, id, (m) => m.id);
     return this.msgs[i]?.id === id ? this.msgs[i] : null;
