@@ -464,9 +464,17 @@ pub fn to_svg(record: &Record, opt: &SvgOptions) -> String {
     }
     if let Some(c) = opt.cursor.filter(|c| *c >= a && *c <= b) {
         let xc = f1(x(c));
+        // The label stays on the page at either end.
+        let anchor = if x(c) > X1 - 60.0 {
+            "end"
+        } else if x(c) < X0 + 60.0 {
+            "start"
+        } else {
+            "middle"
+        };
         let _ = writeln!(
             s,
-            "<line x1=\"{xc}\" x2=\"{xc}\" y1=\"{}\" y2=\"{}\" stroke=\"{INK}\" stroke-width=\"1.5\"/><text x=\"{xc}\" y=\"{}\" font-size=\"12\" fill=\"{INK}\" text-anchor=\"middle\">now {}</text>",
+            "<line x1=\"{xc}\" x2=\"{xc}\" y1=\"{}\" y2=\"{}\" stroke=\"{INK}\" stroke-width=\"1.5\"/><text x=\"{xc}\" y=\"{}\" font-size=\"12\" fill=\"{INK}\" text-anchor=\"{anchor}\">now {}</text>",
             TOP - 4.0,
             f1(TOP + body_h),
             f1(TOP + body_h + 30.0),
@@ -513,6 +521,17 @@ pub fn to_svg(record: &Record, opt: &SvgOptions) -> String {
         format!("<path d=\"M0 0h18\" stroke=\"{INK}\" stroke-width=\"1.6\"/><path d=\"M18 -4l8 8m0 -8l-8 8\" stroke=\"{CUT}\" stroke-width=\"2.2\"/>"),
         "lost",
     );
+    item(
+        &mut s,
+        &mut lx,
+        &mut ly,
+        format!("<path d=\"M0 0h26\" stroke=\"{INK}\" stroke-width=\"1.6\" stroke-dasharray=\"2 3\"/>"),
+        "in flight",
+    );
+    if msgs.iter().any(|m| m.dup_of.is_some()) {
+        let glyph = format!("<text x=\"13\" y=\"5\" font-size=\"12\" fill=\"{INK}\" text-anchor=\"middle\">×2</text>");
+        item(&mut s, &mut lx, &mut ly, glyph, "duplicate");
+    }
     item(
         &mut s,
         &mut lx,
