@@ -5,7 +5,7 @@
 //!
 //!     cargo run --release --example memprobe [protocol]
 
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 use cap_playground::travel::TimeMachine;
 
 #[path = "../tests/common/counting_alloc.rs"]

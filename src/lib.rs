@@ -11,6 +11,7 @@
 pub mod check;
 pub mod core;
 pub mod protocol;
+pub mod registry;
 pub mod sim;
 pub mod spacetime;
 pub mod travel;

@@ -3,16 +3,18 @@
 //! last-writer-wins losing writes, sloppy quorum and hinted handoff, read repair and
 //! anti-entropy, a seed sweep, and the CAP contrast with Raft on the same partition.
 
+use cap_playground::check::consistency::Consistency;
 use cap_playground::core::history::{Operation, Outcome};
 use cap_playground::protocol::dynamo::{Dynamo, DynamoConfig, Msg, Ring};
 use cap_playground::protocol::{ClientOp, ClientResult, NodeId, Outbox, Output, Protocol};
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
-fn dynamo(text: &str) -> Sim<Dynamo> {
+fn dynamo(text: &str) -> Sim<Dynamo, Consistency> {
     let s = Scenario::from_json(text).unwrap_or_else(|e| panic!("{e}"));
     let config: DynamoConfig = serde_json::from_str(s.config.as_ref().map(|c| c.get()).unwrap_or("{}")).unwrap();
     config.validate().unwrap();
@@ -30,7 +32,7 @@ fn availability(history: &[Operation], c: u32, from: u64, to: u64) -> (usize, us
     (ops.iter().filter(|o| o.outcome == Some(Outcome::Ok)).count(), ops.len())
 }
 
-fn assert_clean(sim: &Sim<Dynamo>) {
+fn assert_clean(sim: &Sim<Dynamo, Consistency>) {
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }
 
@@ -168,7 +170,7 @@ fn s4_5_a_read_waits_for_r_responses_and_merges_them() {
 }
 
 /// Both sides of a 2|3 partition write `x` once each; then heal.
-fn both_sides_write(lww: bool) -> Sim<Dynamo> {
+fn both_sides_write(lww: bool) -> Sim<Dynamo, Consistency> {
     let mut sim = dynamo(&format!(
         r#"{{"protocol":"dynamo","nodes":5,"seed":7,
             "config":{{"last_writer_wins":{lww},"anti_entropy_ms":200}},
@@ -183,7 +185,7 @@ fn both_sides_write(lww: bool) -> Sim<Dynamo> {
     sim
 }
 
-fn owner_versions(sim: &Sim<Dynamo>, key: &str) -> Vec<Vec<i64>> {
+fn owner_versions(sim: &Sim<Dynamo, Consistency>, key: &str) -> Vec<Vec<i64>> {
     let ring = sim.node(0).unwrap().ring().clone();
     ring.preference_list(key)
         .into_iter()
@@ -251,7 +253,7 @@ fn s6_lww_counts_only_concurrent_overwrites_not_causal_ones() {
 }
 
 /// The shared partition for the availability tests: {n0, n1, c0} | {n2, n3, n4, c1}.
-fn partitioned(config: &str, seed: u64) -> Sim<Dynamo> {
+fn partitioned(config: &str, seed: u64) -> Sim<Dynamo, Consistency> {
     let mut sim = dynamo(&format!(
         r#"{{"protocol":"dynamo","nodes":5,"seed":{seed},"config":{config},
             "clients":[{{"node":0,"timeout_ms":800}},{{"node":3,"timeout_ms":800}}],

@@ -2,7 +2,7 @@
 //! renderer draws every frame is exactly as in the full frame; only what the ~10 Hz parts draw
 //! (node logs and stores, the timeline's `ops`, the per-side scoreboard) is left out.
 
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 use serde_json::Value;
 use std::path::Path;
 

@@ -3,20 +3,22 @@
 //! fires it) with the invariant checker run after every step; the rest run scenario files and
 //! seed sweeps through the simulator.
 
-use cap_playground::check::{InvariantChecker, Invariants};
 use cap_playground::core::history::Outcome;
-use cap_playground::core::vecmap::VecMap;
 use cap_playground::protocol::paxos::{Cmd, Durable, Msg, MultiPaxos, Paxos, PaxosConfig, Phase, Roles, Timer, DECREE};
-use cap_playground::protocol::{ClientId, ClientOp, ClientResult, NodeId, Outbox, Output, Protocol, RequestId, Time};
-use cap_playground::sim::any::AnySim;
+use cap_playground::protocol::{
+    ClientId, ClientOp, ClientResult, InvariantChecker, Invariants, NodeId, Outbox, Output, Protocol, RequestId,
+    Server, Time,
+};
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
-use cap_playground::sim::{NodeSlot, Sim};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use cap_playground::sim::Sim;
 use std::path::Path;
 
 /// A hand-driven cluster with the invariant checker watching every step.
 struct Hand<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig> + Invariants> {
-    slots: Vec<NodeSlot<P>>,
+    slots: Vec<Server<P>>,
     config: PaxosConfig,
     wire: Vec<(NodeId, NodeId, Msg)>,
     replies: Vec<(ClientId, RequestId, ClientResult)>,
@@ -39,7 +41,7 @@ impl<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConf
         for i in 0..n {
             let mut out = Outbox::new();
             let node = P::start(i, n, &h.config, None, 0, &mut out);
-            h.slots.push(NodeSlot { node: Some(node), durable: None, timers: VecMap::new(), restarts: 0 });
+            h.slots.push(Server::running(node));
             h.absorb(i, &mut out);
         }
         h

@@ -1,11 +1,13 @@
 //! The simulator and Raft together, through scenario files: determinism, faults, the shipped
 //! scenarios, the seed sweep, and that a deliberately broken Raft is caught.
 
+use cap_playground::check::consistency::Consistency;
 use cap_playground::core::history::Outcome;
 use cap_playground::protocol::raft::Raft;
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::{Action, Member, Scenario};
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -13,13 +15,13 @@ fn scenario(text: &str) -> Scenario {
     Scenario::from_json(text).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn raft(text: &str) -> Sim<Raft> {
+fn raft(text: &str) -> Sim<Raft, Consistency> {
     let s = scenario(text);
     let config = serde_json::from_str(s.config.as_ref().map(|c| c.get()).unwrap_or("{}")).unwrap();
     Sim::new(s, config)
 }
 
-fn leaders(sim: &Sim<Raft>) -> Vec<(u32, u64)> {
+fn leaders(sim: &Sim<Raft, Consistency>) -> Vec<(u32, u64)> {
     sim.nodes
         .iter()
         .filter_map(|s| s.node.as_ref())
@@ -316,7 +318,7 @@ fn figure_8_scenario_file_replays_the_paper_and_the_commit_rule_keeps_it_safe() 
     let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/raft-figure-8.json"))
         .unwrap();
     let mut sim = raft(&text);
-    let terms = |sim: &Sim<Raft>, i: u32| -> Vec<u64> {
+    let terms = |sim: &Sim<Raft, Consistency>, i: u32| -> Vec<u64> {
         let n = sim.node(i).unwrap();
         (1..=n.last_index()).map(|k| n.term_at(k).unwrap()).collect()
     };
@@ -347,14 +349,14 @@ fn figure_8_scenario_file_replays_the_paper_and_the_commit_rule_keeps_it_safe() 
 
 /// The CAP scoreboard's consistency column, live: run `ms` of simulated time in 16 ms frames,
 /// spending one frame's search allowance after each, as the browser does.
-fn run_live(sim: &mut Sim<Raft>, ms: u64) {
+fn run_live(sim: &mut Sim<Raft, Consistency>, ms: u64) {
     for _ in 0..ms / 16 {
         sim.advance(16);
         sim.check_consistency();
     }
 }
 
-fn partitioned_local_reads(unsafe_local_reads: bool) -> Sim<Raft> {
+fn partitioned_local_reads(unsafe_local_reads: bool) -> Sim<Raft, Consistency> {
     let mut sim = raft(&format!(
         r#"{{"protocol":"raft","nodes":5,"seed":12,"config":{{"unsafe_local_reads":{unsafe_local_reads}}},
             "clients":[{{"node":0,"timeout_ms":600}},{{"node":4,"timeout_ms":600}}],

@@ -4,7 +4,7 @@
 //! vector clocks are exactly the run's happened-before order (Lamport, "Time, Clocks, and the
 //! Ordering of Events in a Distributed System", CACM 1978; Fidge / Mattern vector clocks).
 
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 use cap_playground::sim::journal::MarkKind;
 use cap_playground::sim::scenario::{Action, Member};
 use cap_playground::spacetime::shiviz::{to_shiviz, REGEX};

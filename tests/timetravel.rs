@@ -3,7 +3,7 @@
 //! forks and drops the recorded future; checkpoints stay bounded over an hour; share links
 //! round-trip and bad ones are refused with a readable message.
 
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
 use cap_playground::sim::scenario::{Action, Member, Scenario, PROTOCOLS};
 use cap_playground::travel::share::{self, playground_default};
 use cap_playground::travel::{TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};

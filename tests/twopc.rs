@@ -6,9 +6,10 @@
 
 use cap_playground::protocol::twopc::{owner, Record, TwoPc, TwoPcConfig};
 use cap_playground::protocol::ClientOp;
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 

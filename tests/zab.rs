@@ -5,8 +5,9 @@
 use cap_playground::check::linearizability::{check_history, Verdict};
 use cap_playground::protocol::zab::{Phase, ServerState, Zab, ZabConfig};
 use cap_playground::protocol::Protocol;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -239,12 +240,9 @@ fn sweep_sync_reads_linearizable() {
 /// prefixes", Zab paper §III-B).
 #[test]
 fn checker_catches_a_rewritten_committed_entry_despite_incremental_checks() {
-    use cap_playground::check::InvariantChecker;
-    use cap_playground::core::vecmap::VecMap;
     use cap_playground::protocol::zab::invariants::{ZabChecker, FULL_EVERY};
     use cap_playground::protocol::zab::{Durable, Txn, TxnOp, Zxid};
-    use cap_playground::protocol::{ClientOp, Outbox};
-    use cap_playground::sim::NodeSlot;
+    use cap_playground::protocol::{ClientOp, InvariantChecker, Outbox, Server};
 
     let txn = |counter: u64, value: i64| Txn {
         zxid: Zxid { epoch: 1, counter },
@@ -257,7 +255,7 @@ fn checker_catches_a_rewritten_committed_entry_despite_incremental_checks() {
         let committed = history.len();
         let durable = Durable { accepted_epoch: 1, accepted_from: Some(0), current_epoch: 1, history, committed };
         let node = Zab::start(id, 2, &config, Some(durable), 0, &mut Outbox::new());
-        NodeSlot { node: Some(node), durable: None, timers: VecMap::new(), restarts: 0 }
+        Server::running(node)
     };
     let good: Vec<Txn> = (1..=50).map(|c| txn(c, c as i64)).collect();
     let mut bad = good.clone();

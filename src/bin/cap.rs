@@ -11,9 +11,10 @@
 //! not), 2 bad input (one line on stderr).
 
 use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
-use cap_playground::sim::any::AnySim;
+use cap_playground::registry::any::AnySim;
+use cap_playground::registry::run::run_scenario;
 use cap_playground::sim::scenario::PROTOCOLS;
-use cap_playground::sim::sweep::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;

@@ -11,7 +11,9 @@
 use super::linearizability::{LiveChecker, LiveStatus, LiveVerdict};
 use crate::core::history::{Operation, Outcome};
 use crate::core::vecmap::VecMap;
-use crate::protocol::{ClientOp, ClientResult, Time, Value};
+use crate::protocol::{ClientOp, ClientResult, Invariants, Time, Value};
+use crate::sim::observer::Observer;
+use crate::sim::Sim;
 use serde::Serialize;
 
 /// How many operations the live checker is fed at most: the search cost grows with the
@@ -20,6 +22,9 @@ use serde::Serialize;
 pub const LIVE_OP_CAP: u64 = 4_000;
 /// Search steps the live checker may spend per frame.
 pub const LIVE_STEPS_PER_FRAME: u64 = 5_000;
+/// Estimated bytes per operation the live checker holds (see `Sim::approx_bytes`; calibrated
+/// with examples/memprobe.rs).
+const PER_LIVE_OP: usize = 250;
 /// Writes remembered per key for the stale-read rule.
 const WRITES_PER_KEY: usize = 256;
 /// Stale read ids remembered for highlighting.
@@ -204,5 +209,41 @@ impl Consistency {
             stale_ids: self.stale_ids.clone(),
             lost_writes: self.lost_writes,
         }
+    }
+}
+
+/// The simulator feeds the consistency column as the run happens.
+impl Observer for Consistency {
+    type Report = ConsistencyReport;
+    fn on_invoke(&mut self, op: &Operation) {
+        Consistency::on_invoke(self, op)
+    }
+    fn on_complete(&mut self, op: &Operation) {
+        Consistency::on_complete(self, op)
+    }
+    fn on_lost_write(&mut self) {
+        Consistency::on_lost_write(self)
+    }
+    fn approx_bytes(&self) -> usize {
+        self.live_ops() as usize * PER_LIVE_OP
+    }
+    fn report(&self) -> ConsistencyReport {
+        Consistency::report(self)
+    }
+}
+
+/// A world read by the consistency column (what the browser and `cap` run).
+impl<P: Invariants> Sim<P, Consistency> {
+    /// Turn on the live linearizability verdict (call before the run starts).
+    pub fn enable_live_check(&mut self) {
+        self.observer_mut().enable_live();
+    }
+    /// Spend one frame's allowance of search steps on the live verdict.
+    pub fn check_consistency(&mut self) {
+        self.observer_mut().check();
+    }
+    /// Stale reads, lost writes and the live verdict.
+    pub fn consistency(&self) -> &Consistency {
+        self.observer()
     }
 }

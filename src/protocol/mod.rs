@@ -488,3 +488,45 @@ pub trait Protocol: Sized + Clone {
     /// Renderer view of a message.
     fn msg_info(msg: &Self::Msg) -> MsgInfo;
 }
+
+/// One server as the world holds it and the invariant checkers read it: the running state
+/// machine, and what a crash leaves of it.
+#[derive(Clone, Debug)]
+pub struct Server<P: Protocol> {
+    /// The running state machine; `None` while crashed.
+    pub node: Option<P>,
+    /// The durable state a restart starts from (captured when the node crashed).
+    pub durable: Option<P::Durable>,
+}
+
+impl<P: Protocol> Server<P> {
+    /// A running node with nothing persisted yet.
+    pub fn running(node: P) -> Self {
+        Server { node: Some(node), durable: None }
+    }
+}
+
+/// Safety invariants of a protocol, checked by the simulator after every event that touched a
+/// node. The checker (in the protocol's `invariants.rs`) keeps whatever memory it needs (e.g.
+/// which leader it saw in each term).
+pub trait Invariants: Protocol {
+    /// The checker's state.
+    type Checker: InvariantChecker<Self>;
+}
+
+/// A stateful checker for protocol `P`: it reads the servers, never changes them.
+pub trait InvariantChecker<P: Protocol>: Default + Clone {
+    /// Quiet time (ms) a run needs at its end before [`InvariantChecker::at_rest`] can judge it:
+    /// workload stopped, network healed (see `Sim::settle`). 0: no end-of-run invariants.
+    const SETTLE_MS: Time = 0;
+    /// Check after an event at node `touched`; returns `(invariant name, what was seen)` pairs.
+    fn check(&mut self, now: Time, touched: NodeId, nodes: &[Server<P>]) -> Vec<(String, String)>;
+    /// End-of-run invariants (e.g. Dynamo's convergence), checked once after the quiet time.
+    fn at_rest(&mut self, _now: Time, _nodes: &[Server<P>]) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// Node `id` crashed.
+    fn on_crash(&mut self, _id: NodeId) {}
+    /// Node `id` restarted from its durable state.
+    fn on_restart(&mut self, _id: NodeId) {}
+}

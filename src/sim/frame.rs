@@ -2,13 +2,12 @@
 //! protocol-neutral data (serialised to JS by the wasm layer and to JSON by the CLI).
 
 use super::client::{LastOp, Pending};
+use super::observer::Observer;
 use super::scenario::Member;
 use super::{Counters, InFlight, Sim, TimedNotice, Violation};
-use crate::check::consistency::ConsistencyReport;
-use crate::check::Invariants;
 use crate::core::history::{Operation, Outcome};
 use crate::core::vecmap::VecMap;
-use crate::protocol::{NodeView, Protocol, Time};
+use crate::protocol::{Invariants, NodeView, Protocol, Time};
 use serde::Serialize;
 
 /// One server as drawn.
@@ -90,9 +89,10 @@ pub struct SideStats {
     pub p99: Option<Time>,
 }
 
-/// Everything the renderer needs for one frame.
+/// Everything the renderer needs for one frame; `C` is what the run's observer reports (the
+/// consistency column; nothing for an unobserved world).
 #[derive(Clone, Debug, Serialize)]
-pub struct Frame {
+pub struct Frame<C = ()> {
     /// Simulated time (ms).
     pub now: Time,
     /// Protocol name.
@@ -117,7 +117,7 @@ pub struct Frame {
     /// When the partition last changed (ms).
     pub sides_since: Time,
     /// The consistency column: live linearizability verdict, stale reads, lost writes.
-    pub consistency: ConsistencyReport,
+    pub consistency: C,
     /// The most recent client operations (for the client timeline), oldest first.
     pub ops: Vec<Operation>,
     /// Message counters.
@@ -133,9 +133,9 @@ const FRAME_OPS: usize = 60;
 /// How many notices a frame carries.
 const FRAME_NOTICES: usize = 30;
 
-impl<P: Protocol + Invariants> Sim<P> {
+impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     /// The snapshot the renderer draws.
-    pub fn frame(&self) -> Frame {
+    pub fn frame(&self) -> Frame<O::Report> {
         self.frame_with(true)
     }
 
@@ -143,19 +143,20 @@ impl<P: Protocol + Invariants> Sim<P> {
     /// second): the same shape, but without what only the slow parts draw — node logs and stores,
     /// the operations of the timeline and the per-side scoreboard, which are the bulk of a busy
     /// frame (and `sides` scans the history) — left empty for the element to carry over.
-    pub fn light_frame(&self) -> Frame {
+    pub fn light_frame(&self) -> Frame<O::Report> {
         self.frame_with(false)
     }
 
-    fn frame_with(&self, full: bool) -> Frame {
+    fn frame_with(&self, full: bool) -> Frame<O::Report> {
         let now = self.now();
         let nodes = self
             .nodes
             .iter()
+            .zip(&self.slots)
             .enumerate()
-            .map(|(i, slot)| {
+            .map(|(i, (server, slot))| {
                 let id = i as u32;
-                let node = slot.node.as_ref();
+                let node = server.node.as_ref();
                 let timer = node
                     .and_then(|n| n.timeout_timer())
                     .and_then(|t| slot.timers.get(&t))
@@ -200,7 +201,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             notices: self.notices().iter().rev().take(FRAME_NOTICES).rev().cloned().collect(),
             sides: if full { self.side_stats() } else { Vec::new() },
             sides_since: self.net.changed_at,
-            consistency: self.consistency().report(),
+            consistency: self.observer().report(),
             ops: if full { self.history().iter().rev().take(FRAME_OPS).rev().cloned().collect() } else { Vec::new() },
             counters: self.counters().clone(),
             violations: self.violations().to_vec(),

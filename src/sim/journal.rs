@@ -213,7 +213,7 @@ pub fn payload_info<P: Protocol>(payload: &Payload<P::Msg>) -> (&'static str, bo
 }
 
 // The world's hooks: one call at each place where something the diagram shows happens.
-impl<P: Protocol + crate::check::Invariants> super::Sim<P> {
+impl<P: Protocol + crate::protocol::Invariants, O: super::observer::Observer> super::Sim<P, O> {
     /// The journal (read its sequence number or overflow).
     pub fn journal(&self) -> &Journal {
         &self.journal

@@ -8,19 +8,21 @@
 //! iteration order could leak into behaviour, so a scenario and seed give the same trace —
 //! and the same [`Sim::trace_hash`] — natively and in wasm.
 
-pub mod any;
 pub mod client;
 pub mod frame;
 pub mod journal;
+pub mod observer;
 pub mod scenario;
 pub mod sweep;
 
-use crate::check::consistency::Consistency;
-use crate::check::{InvariantChecker, Invariants};
 use crate::core::history::{Operation, Outcome};
 use crate::core::vecmap::VecMap;
-use crate::protocol::{ClientId, ClientOp, ClientResult, NodeId, Notice, Outbox, Output, Protocol, RequestId, Time};
+use crate::protocol::{
+    ClientId, ClientOp, ClientResult, InvariantChecker, Invariants, NodeId, Notice, Outbox, Output, Protocol,
+    RequestId, Server, Time,
+};
 use client::{Client, ClientStep};
+use observer::Observer;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use scenario::{Action, Member, Scenario};
@@ -86,15 +88,11 @@ pub struct ArmedTimer {
     pub fires_at: Time,
 }
 
-/// One server slot: the running node (None while crashed) and what survives a crash.
+/// The world's own bookkeeping for one server, beside the [`Server`] the checkers read.
 #[derive(Clone, Debug)]
-pub struct NodeSlot<P: Protocol> {
-    /// The running state machine; `None` while crashed.
-    pub node: Option<P>,
-    /// Durable state captured at the crash.
-    pub durable: Option<P::Durable>,
+pub struct Slot<T> {
     /// Armed timers.
-    pub timers: VecMap<P::Timer, ArmedTimer>,
+    pub timers: VecMap<T, ArmedTimer>,
     /// How many times this node restarted.
     pub restarts: u32,
 }
@@ -170,18 +168,20 @@ const LOST_FADE_MS: Time = 200;
 /// Pause before a client retries after "no leader known".
 const RETRY_MS: Time = 100;
 
-/// The simulated world for one protocol `P`. `Clone` copies the whole world: a time-travel
-/// checkpoint (see [`travel`]).
+/// The simulated world for one protocol `P`, read as it runs by observer `O` (none by default).
+/// `Clone` copies the whole world: a time-travel checkpoint (see `crate::travel`).
 #[derive(Clone)]
-pub struct Sim<P: Protocol + Invariants> {
+pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     scenario: Scenario,
     config: P::Config,
     now: Time,
     seq: u64,
     queue: BinaryHeap<Reverse<Scheduled<P::Timer>>>,
     rng: Pcg64Mcg,
-    /// Servers.
-    pub nodes: Vec<NodeSlot<P>>,
+    /// Servers, as the invariant checkers read them.
+    pub nodes: Vec<Server<P>>,
+    /// Timers and restart counts, by server.
+    slots: Vec<Slot<P::Timer>>,
     in_flight: VecMap<u64, InFlight<P::Msg>>,
     next_msg: u64,
     /// Partitions and cuts.
@@ -195,7 +195,7 @@ pub struct Sim<P: Protocol + Invariants> {
     trace: TraceHasher,
     checker: P::Checker,
     violations: Vec<Violation>,
-    consistency: Consistency,
+    observer: O,
     outbox: Outbox<P>,
     /// Set by [`Sim::settle`]: the workload draws no more operations.
     quiet: bool,
@@ -203,9 +203,17 @@ pub struct Sim<P: Protocol + Invariants> {
     journal: journal::Journal,
 }
 
-impl<P: Protocol + Invariants> Sim<P> {
+impl<P: Protocol + Invariants, O: Observer + Default> Sim<P, O> {
     /// Build the world described by `scenario` with the parsed protocol `config`.
     pub fn new(scenario: Scenario, config: P::Config) -> Self {
+        Self::observed(scenario, config, O::default())
+    }
+}
+
+impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
+    /// Build the world described by `scenario` with the parsed protocol `config`, read by
+    /// `observer`.
+    pub fn observed(scenario: Scenario, config: P::Config, observer: O) -> Self {
         let mut sim = Sim {
             rng: Pcg64Mcg::seed_from_u64(scenario.seed),
             config,
@@ -213,6 +221,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             seq: 0,
             queue: BinaryHeap::new(),
             nodes: Vec::new(),
+            slots: Vec::new(),
             in_flight: VecMap::new(),
             next_msg: 0,
             net: Network::default(),
@@ -230,7 +239,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             trace: TraceHasher::default(),
             checker: P::Checker::default(),
             violations: Vec::new(),
-            consistency: Consistency::default(),
+            observer,
             outbox: Outbox::new(),
             quiet: false,
             journal: journal::Journal::default(),
@@ -246,7 +255,8 @@ impl<P: Protocol + Invariants> Sim<P> {
             }
         }
         for id in 0..sim.scenario.nodes {
-            sim.nodes.push(NodeSlot { node: None, durable: None, timers: VecMap::new(), restarts: 0 });
+            sim.nodes.push(Server { node: None, durable: None });
+            sim.slots.push(Slot { timers: VecMap::new(), restarts: 0 });
             let node = P::start(id, sim.scenario.nodes, &sim.config, None, 0, &mut sim.outbox);
             sim.nodes[id as usize].node = Some(node);
             sim.flush(id);
@@ -292,25 +302,17 @@ impl<P: Protocol + Invariants> Sim<P> {
     pub fn approx_bytes(&self) -> usize {
         const BASE: usize = 64 * 1024;
         const PER_OP: usize = 130;
-        const PER_LIVE_OP: usize = 250;
         const PER_MESSAGE: usize = 256;
         let nodes: usize = self.nodes.iter().filter_map(|s| s.node.as_ref()).map(P::approx_bytes).sum();
-        BASE + self.history.len() * PER_OP
-            + self.consistency.live_ops() as usize * PER_LIVE_OP
-            + self.in_flight.len() * PER_MESSAGE
-            + nodes
+        BASE + self.history.len() * PER_OP + self.observer.approx_bytes() + self.in_flight.len() * PER_MESSAGE + nodes
     }
-    /// Turn on the live linearizability verdict (call before the run starts).
-    pub fn enable_live_check(&mut self) {
-        self.consistency.enable_live();
+    /// The observer reading this run (e.g. the live consistency column).
+    pub fn observer(&self) -> &O {
+        &self.observer
     }
-    /// Spend one frame's allowance of search steps on the live verdict.
-    pub fn check_consistency(&mut self) {
-        self.consistency.check();
-    }
-    /// Stale reads, lost writes and the live verdict.
-    pub fn consistency(&self) -> &Consistency {
-        &self.consistency
+    /// The observer, to drive it (e.g. one frame's allowance of live checking).
+    pub fn observer_mut(&mut self) -> &mut O {
+        &mut self.observer
     }
     /// Messages in flight (and lost ones still fading).
     pub fn in_flight(&self) -> &VecMap<u64, InFlight<P::Msg>> {
@@ -501,11 +503,11 @@ impl<P: Protocol + Invariants> Sim<P> {
     }
 
     fn fire_timer(&mut self, id: NodeId, timer: P::Timer, generation: u64) -> Option<NodeId> {
-        match self.nodes[id as usize].timers.get(&timer) {
+        match self.slots[id as usize].timers.get(&timer) {
             Some(t) if t.generation == generation => {}
             _ => return None,
         }
-        self.nodes[id as usize].timers.remove(&timer);
+        self.slots[id as usize].timers.remove(&timer);
         let mut h = TraceHasher::default();
         timer.hash(&mut h);
         self.hash_event(7, id as u64, h.finish());
@@ -530,13 +532,13 @@ impl<P: Protocol + Invariants> Sim<P> {
                     let d = if max > min { self.rng.random_range(min..=max) } else { min };
                     self.seq += 1;
                     let generation = self.seq;
-                    let slot = &mut self.nodes[id as usize];
-                    slot.timers
+                    self.slots[id as usize]
+                        .timers
                         .insert(timer.clone(), ArmedTimer { generation, set_at: self.now, fires_at: self.now + d });
                     self.schedule(self.now + d, Event::Timer { node: id, timer, generation });
                 }
                 Output::CancelTimer { timer } => {
-                    self.nodes[id as usize].timers.remove(&timer);
+                    self.slots[id as usize].timers.remove(&timer);
                 }
                 Output::Persist => {}
                 Output::Reply { client, request, result } => {
@@ -630,7 +632,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             op.outcome = Some(outcome);
             op.result = result;
             op.node = node;
-            self.consistency.on_complete(op);
+            self.observer.on_complete(op);
             self.journal_complete(history_index);
         }
     }
@@ -708,7 +710,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             result: None,
             node,
         });
-        self.consistency.on_invoke(self.history.last().expect("just pushed"));
+        self.observer.on_invoke(self.history.last().expect("just pushed"));
         self.journal_invoke();
         if self.history.len() > self.scenario.history_limit.max(16) {
             // Keep memory bounded on long runs: forget the oldest operations.
@@ -756,7 +758,7 @@ impl<P: Protocol + Invariants> Sim<P> {
             Action::Restart { node } => self.restart(node),
             Action::Timeout { node } => {
                 if let Some(timer) = self.node(node).and_then(|n| n.timeout_timer()) {
-                    self.nodes[node as usize].timers.remove(&timer);
+                    self.slots[node as usize].timers.remove(&timer);
                     let now = self.now;
                     let n = self.nodes[node as usize].node.as_mut().expect("alive");
                     n.on_timer(now, timer, &mut self.outbox);
@@ -818,7 +820,7 @@ impl<P: Protocol + Invariants> Sim<P> {
 
     fn notice(&mut self, node: NodeId, notice: Notice) {
         if notice.kind == "write_lost" {
-            self.consistency.on_lost_write();
+            self.observer.on_lost_write();
         }
         if self.notices.len() >= NOTICE_WINDOW {
             self.notices.pop_front();
@@ -839,7 +841,7 @@ impl<P: Protocol + Invariants> Sim<P> {
         let slot = &mut self.nodes[id as usize];
         if let Some(node) = slot.node.take() {
             slot.durable = Some(node.durable());
-            slot.timers.clear();
+            self.slots[id as usize].timers.clear();
             self.checker.on_crash(id);
             self.notice(id, Notice { kind: "crashed".into(), term: None, text: format!("n{id} crashed") });
         }
@@ -851,9 +853,8 @@ impl<P: Protocol + Invariants> Sim<P> {
         }
         let durable = self.nodes[id as usize].durable.take();
         let node = P::start(id, self.scenario.nodes, &self.config, durable, self.now, &mut self.outbox);
-        let slot = &mut self.nodes[id as usize];
-        slot.node = Some(node);
-        slot.restarts += 1;
+        self.nodes[id as usize].node = Some(node);
+        self.slots[id as usize].restarts += 1;
         self.checker.on_restart(id);
         self.notice(
             id,

@@ -36,7 +36,7 @@
 pub mod share;
 
 use crate::protocol::Time;
-use crate::sim::any::AnySim;
+use crate::registry::any::AnySim;
 use crate::sim::scenario::{Action, Scenario};
 use crate::spacetime::{Limits, Record};
 use serde::Serialize;

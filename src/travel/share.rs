@@ -22,7 +22,7 @@
 
 use super::{Position, Recorded, TimeMachine};
 use crate::protocol::{ClientOp, Time};
-use crate::sim::any::AnySim;
+use crate::registry::any::AnySim;
 use crate::sim::scenario::{Action, ConfigText, Member, Scenario, Workload, PROTOCOLS};
 
 /// Format version (the first field of the fragment value).

@@ -5,7 +5,7 @@
 //! Rust; a frame carries only what is drawn.
 
 use crate::protocol::ClientOp;
-use crate::sim::any::AnySim;
+use crate::registry::any::AnySim;
 use crate::sim::scenario::{Action, Member, PROTOCOLS};
 use crate::travel::TimeMachine;
 use serde::Serialize;

@@ -17,11 +17,9 @@
 //!   every acknowledged write is covered by a version its running owners hold (unless the only
 //!   copy waits on a crashed node).
 
-use crate::check::{InvariantChecker, Invariants};
 use crate::core::vecmap::VecMap;
 use crate::protocol::dynamo::{Clock, Dynamo, KeyState, WriteId};
-use crate::protocol::{NodeId, Time};
-use crate::sim::NodeSlot;
+use crate::protocol::{InvariantChecker, Invariants, NodeId, Server, Time};
 
 /// Quiet time before the end-of-run checks (ms): several anti-entropy and handoff rounds.
 pub const SETTLE_MS: Time = 4_000;
@@ -52,7 +50,7 @@ pub struct DynamoChecker {
 
 type Holdings<'a> = (&'a VecMap<String, KeyState>, &'a VecMap<(NodeId, String), KeyState>);
 
-fn holdings(slot: &NodeSlot<Dynamo>) -> Option<Holdings<'_>> {
+fn holdings(slot: &Server<Dynamo>) -> Option<Holdings<'_>> {
     match (&slot.node, &slot.durable) {
         (Some(n), _) => Some((n.store(), n.hints())),
         (None, Some(d)) => Some((&d.store, &d.hints)),
@@ -65,12 +63,12 @@ fn covers(s: &KeyState, clock: &Clock) -> bool {
 }
 
 /// Does this node hold `key` at `clock` or later, as owner or stand-in?
-fn holds(slot: &NodeSlot<Dynamo>, key: &str, clock: &Clock) -> bool {
+fn holds(slot: &Server<Dynamo>, key: &str, clock: &Clock) -> bool {
     let Some((store, hints)) = holdings(slot) else { return false };
     store.get(key).is_some_and(|s| covers(s, clock)) || hints.iter().any(|((_, k), s)| k == key && covers(s, clock))
 }
 
-fn find_holder(nodes: &[NodeSlot<Dynamo>], key: &str, clock: &Clock) -> Option<NodeId> {
+fn find_holder(nodes: &[Server<Dynamo>], key: &str, clock: &Clock) -> Option<NodeId> {
     nodes.iter().position(|s| holds(s, key, clock)).map(|i| i as NodeId)
 }
 
@@ -84,7 +82,7 @@ fn describe(s: Option<&KeyState>) -> String {
 impl InvariantChecker<Dynamo> for DynamoChecker {
     const SETTLE_MS: Time = SETTLE_MS;
 
-    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[NodeSlot<Dynamo>]) -> Vec<(String, String)> {
+    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[Server<Dynamo>]) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let Some(node) = nodes.get(touched as usize).and_then(|s| s.node.as_ref()) else {
             return out;
@@ -172,7 +170,7 @@ impl InvariantChecker<Dynamo> for DynamoChecker {
         out
     }
 
-    fn at_rest(&mut self, _now: Time, nodes: &[NodeSlot<Dynamo>]) -> Vec<(String, String)> {
+    fn at_rest(&mut self, _now: Time, nodes: &[Server<Dynamo>]) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let Some(first) = nodes.iter().find_map(|s| s.node.as_ref()) else { return out };
         let cfg = first.config().clone();

@@ -13,11 +13,9 @@
 //!   promised before the crash.
 //! * **Learned = chosen**: a learner only learns the value chosen in that slot.
 
-use crate::check::{InvariantChecker, Invariants};
 use crate::core::vecmap::VecMap;
 use crate::protocol::paxos::{Ballot, Cmd, MultiPaxos, Node, Paxos, Slot};
-use crate::protocol::{NodeId, Protocol, Time};
-use crate::sim::NodeSlot;
+use crate::protocol::{InvariantChecker, Invariants, NodeId, Protocol, Server, Time};
 
 impl Invariants for Paxos {
     type Checker = PaxosChecker;
@@ -41,7 +39,7 @@ pub struct PaxosChecker {
 }
 
 impl InvariantChecker<Paxos> for PaxosChecker {
-    fn check(&mut self, now: Time, touched: NodeId, nodes: &[NodeSlot<Paxos>]) -> Vec<(String, String)> {
+    fn check(&mut self, now: Time, touched: NodeId, nodes: &[Server<Paxos>]) -> Vec<(String, String)> {
         let view: Vec<Acceptor> = nodes.iter().map(|s| acceptor_of(s.node.as_deref(), s.durable.as_ref())).collect();
         self.check_node(now, touched, nodes.get(touched as usize).and_then(|s| s.node.as_deref()), &view)
     }
@@ -51,7 +49,7 @@ impl InvariantChecker<Paxos> for PaxosChecker {
 }
 
 impl InvariantChecker<MultiPaxos> for PaxosChecker {
-    fn check(&mut self, now: Time, touched: NodeId, nodes: &[NodeSlot<MultiPaxos>]) -> Vec<(String, String)> {
+    fn check(&mut self, now: Time, touched: NodeId, nodes: &[Server<MultiPaxos>]) -> Vec<(String, String)> {
         let view: Vec<Acceptor> = nodes.iter().map(|s| acceptor_of(s.node.as_deref(), s.durable.as_ref())).collect();
         self.check_node(now, touched, nodes.get(touched as usize).and_then(|s| s.node.as_deref()), &view)
     }

@@ -10,11 +10,9 @@
 //!   stronger: every committed prefix must agree).
 //! * A server that has not restarted never lowers its commit index.
 
-use crate::check::{InvariantChecker, Invariants};
 use crate::core::vecmap::VecMap;
 use crate::protocol::raft::{Entry, Raft, Role};
-use crate::protocol::{NodeId, Time};
-use crate::sim::NodeSlot;
+use crate::protocol::{InvariantChecker, Invariants, NodeId, Server, Time};
 
 impl Invariants for Raft {
     type Checker = RaftChecker;
@@ -32,7 +30,7 @@ pub struct RaftChecker {
 }
 
 impl InvariantChecker<Raft> for RaftChecker {
-    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[NodeSlot<Raft>]) -> Vec<(String, String)> {
+    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[Server<Raft>]) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let Some(node) = nodes.get(touched as usize).and_then(|s| s.node.as_ref()) else {
             return out;

@@ -14,11 +14,9 @@
 //!   plus the deltas of prepared transactions already decided Commit but not yet applied, never
 //!   changes.
 
-use crate::check::{InvariantChecker, Invariants};
 use crate::core::vecmap::VecMap;
 use crate::protocol::twopc::{Install, Record, TwoPc, TxnId};
-use crate::protocol::{NodeId, Time, Value};
-use crate::sim::NodeSlot;
+use crate::protocol::{InvariantChecker, Invariants, NodeId, Server, Time, Value};
 
 impl Invariants for TwoPc {
     type Checker = TwoPcChecker;
@@ -43,7 +41,7 @@ pub struct TwoPcChecker {
     money: Option<Value>,
 }
 
-fn log_of(slot: &NodeSlot<TwoPc>) -> Option<&crate::protocol::twopc::Durable> {
+fn log_of(slot: &Server<TwoPc>) -> Option<&crate::protocol::twopc::Durable> {
     slot.node.as_ref().map(|n| n.stable()).or(slot.durable.as_ref())
 }
 
@@ -110,7 +108,7 @@ impl TwoPcChecker {
         }
     }
 
-    fn money(&self, nodes: &[NodeSlot<TwoPc>]) -> Value {
+    fn money(&self, nodes: &[Server<TwoPc>]) -> Value {
         let mut total: Value = 0;
         for slot in nodes.iter().skip(1) {
             if let Some(d) = log_of(slot) {
@@ -145,7 +143,7 @@ fn done(commit: bool) -> &'static str {
 }
 
 impl InvariantChecker<TwoPc> for TwoPcChecker {
-    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[NodeSlot<TwoPc>]) -> Vec<(String, String)> {
+    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[Server<TwoPc>]) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let Some(d) = nodes.get(touched as usize).and_then(log_of) else {
             return out;

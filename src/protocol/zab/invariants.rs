@@ -17,11 +17,9 @@
 //! [`FULL_EVERY`]-th check of the node re-checks it whole. (Checking it whole after every event
 //! made an hour-long run quadratic: 86 % of its time.)
 
-use crate::check::{InvariantChecker, Invariants};
 use crate::core::vecmap::VecMap;
 use crate::protocol::zab::{Txn, Zab, Zxid};
-use crate::protocol::{NodeId, Time};
-use crate::sim::NodeSlot;
+use crate::protocol::{InvariantChecker, Invariants, NodeId, Server, Time};
 
 impl Invariants for Zab {
     type Checker = ZabChecker;
@@ -57,7 +55,7 @@ struct Seen {
 }
 
 impl InvariantChecker<Zab> for ZabChecker {
-    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[NodeSlot<Zab>]) -> Vec<(String, String)> {
+    fn check(&mut self, _now: Time, touched: NodeId, nodes: &[Server<Zab>]) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let Some(node) = nodes.get(touched as usize).and_then(|s| s.node.as_ref()) else {
             return out;

@@ -1,10 +1,8 @@
 //! One handle for a simulation of any protocol, chosen by the scenario's `protocol` field. The
-//! simulator itself is generic ([`Sim<P>`]); this enum is the only place that lists protocols,
+//! simulator itself is generic ([`Sim<P, O>`]; here read by the consistency column); this enum is the only place that lists protocols,
 //! so the CLI and the wasm layer stay protocol-neutral.
 
-use super::frame::Frame;
-use super::scenario::{Action, Scenario, PROTOCOLS};
-use super::{Sim, Violation};
+use crate::check::consistency::{Consistency, ConsistencyReport};
 use crate::core::history::Operation;
 #[cfg(feature = "dynamo")]
 use crate::protocol::dynamo::{Dynamo, DynamoConfig};
@@ -16,6 +14,9 @@ use crate::protocol::raft::{Raft, RaftConfig};
 use crate::protocol::twopc::{TwoPc, TwoPcConfig};
 #[cfg(feature = "zab")]
 use crate::protocol::zab::{Zab, ZabConfig};
+use crate::sim::frame::Frame;
+use crate::sim::scenario::{Action, Scenario, PROTOCOLS};
+use crate::sim::{Sim, Violation};
 
 #[cfg(not(any(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab", feature = "twopc")))]
 compile_error!("enable at least one protocol feature: raft, paxos, dynamo, zab or twopc");
@@ -28,22 +29,22 @@ use serde::Serialize;
 pub enum AnySim {
     /// Raft.
     #[cfg(feature = "raft")]
-    Raft(Box<Sim<Raft>>),
+    Raft(Box<Sim<Raft, Consistency>>),
     /// The Dynamo-style eventually consistent store.
     #[cfg(feature = "dynamo")]
-    Dynamo(Box<Sim<Dynamo>>),
+    Dynamo(Box<Sim<Dynamo, Consistency>>),
     /// Single-decree Paxos.
     #[cfg(feature = "paxos")]
-    Paxos(Box<Sim<Paxos>>),
+    Paxos(Box<Sim<Paxos, Consistency>>),
     /// Multi-Paxos.
     #[cfg(feature = "paxos")]
-    MultiPaxos(Box<Sim<MultiPaxos>>),
+    MultiPaxos(Box<Sim<MultiPaxos, Consistency>>),
     /// ZooKeeper's ZAB.
     #[cfg(feature = "zab")]
-    Zab(Box<Sim<Zab>>),
+    Zab(Box<Sim<Zab, Consistency>>),
     /// Two-phase commit.
     #[cfg(feature = "twopc")]
-    TwoPc(Box<Sim<TwoPc>>),
+    TwoPc(Box<Sim<TwoPc, Consistency>>),
 }
 
 macro_rules! each {
@@ -193,11 +194,11 @@ impl AnySim {
         self.apply(Action::Client { client: c, op })
     }
     /// The renderer's snapshot.
-    pub fn frame(&self) -> Frame {
+    pub fn frame(&self) -> Frame<ConsistencyReport> {
         each!(self, s => s.frame())
     }
     /// The animation loop's light snapshot (see `Sim::light_frame`).
-    pub fn light_frame(&self) -> Frame {
+    pub fn light_frame(&self) -> Frame<ConsistencyReport> {
         each!(self, s => s.light_frame())
     }
     /// Hash of the trace so far.
@@ -278,19 +279,19 @@ impl AnySim {
         each!(self, s => s.expire_lost())
     }
     /// Recent semantic events, newest last.
-    pub fn notices(&self) -> &std::collections::VecDeque<super::TimedNotice> {
+    pub fn notices(&self) -> &std::collections::VecDeque<crate::sim::TimedNotice> {
         each!(self, s => s.notices())
     }
     /// The journal for the space-time record (see [`super::journal`]).
-    pub fn journal(&self) -> &super::journal::Journal {
+    pub fn journal(&self) -> &crate::sim::journal::Journal {
         each!(self, s => s.journal())
     }
     /// The journal, to turn it on or take its entries.
-    pub fn journal_mut(&mut self) -> &mut super::journal::Journal {
+    pub fn journal_mut(&mut self) -> &mut crate::sim::journal::Journal {
         each!(self, s => s.journal_mut())
     }
     /// The messages on the wire now, as journal entries (a record starting here begins with them).
-    pub fn in_flight_entries(&self) -> Vec<super::journal::Stamped> {
+    pub fn in_flight_entries(&self) -> Vec<crate::sim::journal::Stamped> {
         each!(self, s => s.in_flight_entries())
     }
     /// Stale reads so far.
