@@ -5,6 +5,7 @@
 
 use cap_playground::check::consistency::Consistency;
 use cap_playground::core::history::{Operation, Outcome};
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::dynamo::{Dynamo, DynamoConfig, Msg, Ring};
 use cap_playground::protocol::{ClientOp, ClientResult, NodeId, Outbox, Output, Protocol};
 use cap_playground::registry::any::AnySim;
@@ -227,7 +228,7 @@ fn s6_last_writer_wins_silently_loses_one_and_the_lost_write_counter_shows_it() 
         assert_eq!(v, vec![2], "one version survives: the later timestamp");
     }
     assert_eq!(sim.consistency().report().lost_writes, 1, "x=1 was acknowledged and silently lost");
-    let lost: Vec<_> = sim.notices().iter().filter(|n| n.notice.kind == "write_lost").collect();
+    let lost: Vec<_> = sim.notices().iter().filter(|n| n.notice.kind == NoticeKind::WriteLost).collect();
     assert_eq!(lost.len(), 1, "counted once cluster-wide");
     assert!(lost[0].notice.text.contains("x=1"), "{}", lost[0].notice.text);
     // With vector clocks the same run keeps N siblings; LWW loses siblings - 1 writes.
@@ -314,7 +315,7 @@ fn s4_6_hinted_handoff_hands_the_data_back_after_the_heal() {
     sim.run_until(5_000);
     assert_eq!(sim.node(3).unwrap().versions("x").iter().map(|v| v.value).collect::<Vec<_>>(), vec![6]);
     assert!(sim.node(holders[0]).unwrap().hints().is_empty(), "the hint was deleted once handed over");
-    assert!(sim.notices().iter().all(|n| n.notice.kind != "write_abandoned"));
+    assert!(sim.notices().iter().all(|n| n.notice.kind != NoticeKind::WriteAbandoned));
     assert_clean(&sim);
     // Without handoff (and nothing else to repair), n3 never learns x.
     let mut sim = dynamo(&text.replace("HH", "false"));

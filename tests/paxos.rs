@@ -4,6 +4,7 @@
 //! seed sweeps through the simulator.
 
 use cap_playground::core::history::Outcome;
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::paxos::{Cmd, Durable, Msg, MultiPaxos, Paxos, PaxosConfig, Phase, Roles, Timer, DECREE};
 use cap_playground::protocol::{
     ClientId, ClientOp, ClientResult, InvariantChecker, Invariants, NodeId, Outbox, Output, Protocol, RequestId,
@@ -332,7 +333,9 @@ fn s3_multipaxos_leader_failover_fills_gaps_with_no_ops_and_applies_in_slot_orde
     assert_eq!(reference[1].1.text(), "x=2", "slot 2 kept the value n1 had accepted");
     assert!(reference.iter().skip(2).any(|(_, c)| c.text() == "x=1"), "c0's re-sent write landed later");
     assert!(
-        sim.notices().iter().any(|n| n.notice.kind == "leader_elected" && n.notice.text.contains("1 no-op gap")),
+        sim.notices()
+            .iter()
+            .any(|n| n.notice.kind == NoticeKind::LeaderElected && n.notice.text.contains("1 no-op gap")),
         "the new leader reported the gap"
     );
     for i in 0..5 {

@@ -3,6 +3,7 @@
 
 use cap_playground::check::consistency::Consistency;
 use cap_playground::core::history::Outcome;
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::raft::Raft;
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::run::run_scenario;
@@ -164,7 +165,7 @@ fn s7_far_behind_follower_catches_up_through_install_snapshot_in_the_simulator()
     );
     sim.run_until(6_000);
     assert!(
-        sim.notices().iter().any(|n| n.node == 2 && n.notice.kind == "snapshot_installed"),
+        sim.notices().iter().any(|n| n.node == 2 && n.notice.kind == NoticeKind::SnapshotInstalled),
         "n2 received a snapshot"
     );
     let (a, b) = (sim.node(0).unwrap(), sim.node(2).unwrap());
@@ -206,7 +207,7 @@ fn thesis_6_2_check_quorum_deposes_an_isolated_leader() {
         let others: Vec<Member> = (0..3).filter(|n| *n != leader).map(Member::Node).collect();
         sim.apply(Action::Partition { groups: vec![others, vec![Member::Node(leader)]] }).unwrap();
         sim.run_until(2_000);
-        let stepped_down = sim.notices().iter().any(|n| n.node == leader && n.notice.kind == "check_quorum");
+        let stepped_down = sim.notices().iter().any(|n| n.node == leader && n.notice.kind == NoticeKind::CheckQuorum);
         (sim.node(leader).unwrap().role(), stepped_down)
     };
     use cap_playground::protocol::raft::Role;

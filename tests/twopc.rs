@@ -4,6 +4,7 @@
 //! the seed's §3.1.2 (coordinator and participant recovery). Every run has the 2PC invariant
 //! checker (atomicity, commit only on all-Yes, durable logs, money conserved) watching every event.
 
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::twopc::{owner, Record, TwoPc, TwoPcConfig};
 use cap_playground::protocol::ClientOp;
 use cap_playground::registry::any::AnySim;
@@ -178,7 +179,7 @@ fn bhg_7_5_coordinator_crash_blocks_participant_until_recovery() {
     assert!(n2.blocked(), "voted Yes, no decision: blocked");
     assert_eq!(n2.locks().get("B"), Some(&1), "still holding B's lock");
     assert_eq!(balance(&s, 2, "B"), Some(100), "not applied while uncertain");
-    assert!(s.notices().iter().any(|n| n.notice.kind == "blocked" && n.node == 2));
+    assert!(s.notices().iter().any(|n| n.notice.kind == NoticeKind::Blocked && n.node == 2));
     assert_ne!(outcome(&s, 1), "ok", "c1's transfer out of B cannot run while n0 is down");
     assert!(s.counters().sent.get(&"DecisionRequest").copied().unwrap_or(0) >= 5, "asking a dead coordinator");
     // Restart: recovery re-sends COMMIT.

@@ -3,6 +3,7 @@
 //! test runs the deterministic simulator with the ZAB invariant checker watching every event.
 
 use cap_playground::check::linearizability::{check_history, Verdict};
+use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::zab::{Phase, ServerState, Zab, ZabConfig};
 use cap_playground::protocol::Protocol;
 use cap_playground::registry::run::run_scenario;
@@ -149,7 +150,7 @@ fn sync_trunc_cuts_an_uncommitted_proposal() {
     let sim = run(&file("zab-truncate-uncommitted.json"), serde_json::json!({}));
     let n2 = sim.node(2).unwrap();
     assert_eq!(n2.last_sync_kind(), Some("TRUNC"));
-    assert!(sim.notices().iter().any(|n| n.notice.kind == "truncated"));
+    assert!(sim.notices().iter().any(|n| n.notice.kind == NoticeKind::Truncated));
     assert!(n2.history().iter().all(|t| t.text() != "write x=7"), "the uncommitted x=7 is gone");
     assert_eq!(n2.history(), sim.node(1).unwrap().history());
     assert_eq!(n2.kv().data.get("x").copied(), Some(3));

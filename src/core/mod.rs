@@ -3,5 +3,6 @@
 
 pub mod fnv;
 pub mod history;
+pub mod notice;
 pub mod sort;
 pub mod vecmap;

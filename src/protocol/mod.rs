@@ -278,16 +278,7 @@ impl KvStore {
     }
 }
 
-/// Something worth showing the reader, e.g. "n2 became leader in term 4".
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Notice {
-    /// Machine-readable kind: `leader_elected`, `stepped_down`, `committed`, `snapshot`, ….
-    pub kind: String,
-    /// The protocol's term / epoch / ballot round the notice refers to, when it has one.
-    pub term: Option<u64>,
-    /// One sentence for the reader.
-    pub text: String,
-}
+pub use crate::core::notice::{Notice, NoticeKind};
 
 /// One command a node leaves for the simulator.
 #[derive(Clone, Debug)]
@@ -344,8 +335,8 @@ impl<P: Protocol> Outbox<P> {
         self.items.push(Output::Reply { client, request, result });
     }
     /// Emit a semantic event.
-    pub fn notice(&mut self, kind: &str, term: Option<u64>, text: String) {
-        self.items.push(Output::Notice(Notice { kind: kind.to_string(), term, text }));
+    pub fn notice(&mut self, kind: NoticeKind, term: Option<u64>, text: String) {
+        self.items.push(Output::Notice(Notice { kind, term, text }));
     }
     /// Take everything queued so far.
     pub fn drain(&mut self) -> std::vec::Drain<'_, Output<P>> {

@@ -18,8 +18,8 @@ pub mod sweep;
 use crate::core::history::{Operation, Outcome};
 use crate::core::vecmap::VecMap;
 use crate::protocol::{
-    ClientId, ClientOp, ClientResult, InvariantChecker, Invariants, NodeId, Notice, Outbox, Output, Protocol,
-    RequestId, Server, Time,
+    ClientId, ClientOp, ClientResult, InvariantChecker, Invariants, NodeId, Notice, NoticeKind, Outbox, Output,
+    Protocol, RequestId, Server, Time,
 };
 use client::{Client, ClientStep};
 use observer::Observer;
@@ -819,7 +819,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     }
 
     fn notice(&mut self, node: NodeId, notice: Notice) {
-        if notice.kind == "write_lost" {
+        if notice.kind == NoticeKind::WriteLost {
             self.observer.on_lost_write();
         }
         if self.notices.len() >= NOTICE_WINDOW {
@@ -843,7 +843,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             slot.durable = Some(node.durable());
             self.slots[id as usize].timers.clear();
             self.checker.on_crash(id);
-            self.notice(id, Notice { kind: "crashed".into(), term: None, text: format!("n{id} crashed") });
+            self.notice(id, Notice { kind: NoticeKind::Crashed, term: None, text: format!("n{id} crashed") });
         }
     }
 
@@ -858,7 +858,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         self.checker.on_restart(id);
         self.notice(
             id,
-            Notice { kind: "restarted".into(), term: None, text: format!("n{id} restarted from its durable state") },
+            Notice { kind: NoticeKind::Restarted, term: None, text: format!("n{id} restarted from its durable state") },
         );
         self.flush(id);
         self.check_invariants(id);

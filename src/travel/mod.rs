@@ -35,6 +35,7 @@
 
 pub mod share;
 
+use crate::core::notice::NoticeKind;
 use crate::protocol::Time;
 use crate::registry::any::AnySim;
 use crate::sim::scenario::{Action, Scenario};
@@ -582,21 +583,21 @@ impl TimeMachine {
     /// Marks for what happened since the last look (only the first time the run passes there).
     fn collect_marks(&mut self, pos: Position) {
         let h = self.harvest.seq;
-        let new: Vec<(Time, String, String, Option<u64>)> = self
+        let new: Vec<(Time, NoticeKind, String, Option<u64>)> = self
             .sim
             .notices()
             .iter()
             .filter(|n| n.seq > h)
-            .map(|n| (n.at, n.notice.kind.clone(), n.notice.text.clone(), n.notice.term))
+            .map(|n| (n.at, n.notice.kind, n.notice.text.clone(), n.notice.term))
             .collect();
         self.harvest.seq = self.last_seq().max(h);
         for (at, kind, text, term) in new {
-            let kind: &'static str = match kind.as_str() {
-                "leader_elected" => "leader",
-                "crashed" => "crash",
-                "restarted" => "restart",
-                "write_lost" => "lost",
-                "committed" | "chosen" => {
+            let kind: &'static str = match kind {
+                NoticeKind::LeaderElected => "leader",
+                NoticeKind::Crashed => "crash",
+                NoticeKind::Restarted => "restart",
+                NoticeKind::WriteLost => "lost",
+                NoticeKind::Committed | NoticeKind::Chosen => {
                     let due = match self.harvest.commit {
                         None => true,
                         Some((t, tm)) => tm != term || at >= t + self.harvest.commit_gap,

@@ -64,7 +64,8 @@
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, Protocol, RequestId, Time, Value,
+    ClientId, ClientOp, ClientResult, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox, Protocol, RequestId,
+    Time, Value,
 };
 use crate::core::vecmap::VecMap;
 use serde::ser::{SerializeMap, Serializer};
@@ -750,7 +751,7 @@ impl Dynamo {
         for l in fresh {
             self.counted.push(l.id);
             out.notice(
-                "write_lost",
+                NoticeKind::WriteLost,
                 None,
                 format!(
                     "n{} (home of {key}): the acknowledged write {key}={} (n{}#{}) was silently discarded by last-writer-wins",
@@ -978,7 +979,7 @@ impl Dynamo {
                         // Some replicas may hold it: not refused; the client times out.
                         self.requests.insert(op.client, (op.request, ReqState::Abandoned));
                         out.notice(
-                            "write_abandoned",
+                            NoticeKind::WriteAbandoned,
                             None,
                             format!(
                                 "n{} gave up on write of {} with {} of W = {} acks; the outcome is unknown",

@@ -65,8 +65,8 @@
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, Output, Protocol,
-    RequestId, Time, Value,
+    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox, Output,
+    Protocol, RequestId, Time, Value,
 };
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
@@ -589,7 +589,7 @@ impl Node {
         out.set_timer(Timer::Leader, lo, hi.max(lo));
     }
 
-    fn notice(&self, out: &mut Out, kind: &str, round: u64, text: String) {
+    fn notice(&self, out: &mut Out, kind: NoticeKind, round: u64, text: String) {
         out.notice(kind, Some(round), text);
     }
 
@@ -741,7 +741,7 @@ impl Node {
             self.arm_leader_timer(out);
             self.notice(
                 out,
-                "prepare",
+                NoticeKind::Prepare,
                 round,
                 format!(
                     "n{} runs phase 1 with ballot {} for slots from {}",
@@ -758,7 +758,7 @@ impl Node {
             out.set_timer(Timer::Retry, self.config.round_timeout_ms, self.config.round_timeout_ms);
             self.notice(
                 out,
-                "prepare",
+                NoticeKind::Prepare,
                 round,
                 format!("n{} sends Prepare with ballot {}", self.id, self.ballot.text()),
             );
@@ -782,7 +782,7 @@ impl Node {
                 self.leader = None;
                 self.notice(
                     out,
-                    "stepped_down",
+                    NoticeKind::SteppedDown,
                     self.ballot.round,
                     format!("n{} saw a higher ballot and stops leading (ballot {})", self.id, self.ballot.text()),
                 );
@@ -795,7 +795,7 @@ impl Node {
             out.set_timer(Timer::Retry, lo, hi);
             self.notice(
                 out,
-                "preempted",
+                NoticeKind::Preempted,
                 self.ballot.round,
                 format!("n{}'s ballot {} was pre-empted by a higher one; it backs off", self.id, self.ballot.text()),
             );
@@ -893,7 +893,7 @@ impl Node {
         if !self.multi {
             self.notice(
                 out,
-                "chosen",
+                NoticeKind::Chosen,
                 b.round,
                 format!("value {} is chosen in ballot {}", chosen[0].1.text(), b.text()),
             );
@@ -963,7 +963,7 @@ impl Node {
         self.next_slot = top + 1;
         self.notice(
             out,
-            "leader_elected",
+            NoticeKind::LeaderElected,
             self.ballot.round,
             format!(
                 "n{} leads with ballot {}: re-proposes {} slot(s), {} no-op gap(s); new commands from slot {}",
@@ -1352,7 +1352,7 @@ fn relay(out: &mut Outbox<MultiPaxos>, f: impl FnOnce(&mut Out)) {
             Output::CancelTimer { timer } => out.cancel_timer(timer),
             Output::Persist => out.persist(),
             Output::Reply { client, request, result } => out.reply(client, request, result),
-            Output::Notice(n) => out.notice(&n.kind, n.term, n.text),
+            Output::Notice(n) => out.notice(n.kind, n.term, n.text),
         }
     }
 }

@@ -32,8 +32,8 @@
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, PeerProgress, Protocol,
-    RequestId, Time,
+    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
+    PeerProgress, Protocol, RequestId, Time,
 };
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
@@ -379,7 +379,7 @@ impl Raft {
             out.cancel_timer(Timer::Heartbeat);
             out.cancel_timer(Timer::QuorumCheck);
             out.notice(
-                "stepped_down",
+                NoticeKind::SteppedDown,
                 Some(self.current_term),
                 format!("n{} stepped down in term {}", self.id, self.current_term),
             );
@@ -400,7 +400,7 @@ impl Raft {
         let term = if pre_vote {
             self.role = Role::PreCandidate;
             out.notice(
-                "pre_vote",
+                NoticeKind::PreVote,
                 Some(self.current_term + 1),
                 format!("n{} asks for pre-votes for term {}", self.id, self.current_term + 1),
             );
@@ -411,7 +411,7 @@ impl Raft {
             self.voted_for = Some(self.id);
             out.persist();
             out.notice(
-                "election",
+                NoticeKind::Election,
                 Some(self.current_term),
                 format!("n{} starts an election for term {}", self.id, self.current_term),
             );
@@ -447,7 +447,7 @@ impl Raft {
             .collect();
         out.cancel_timer(Timer::Election);
         out.notice(
-            "leader_elected",
+            NoticeKind::LeaderElected,
             Some(self.current_term),
             format!("n{} became leader in term {}", self.id, self.current_term),
         );
@@ -512,7 +512,11 @@ impl Raft {
         let n = matches[matches.len() - self.quorum()];
         if n > self.commit_index && self.term_at(n) == Some(self.current_term) {
             self.commit_index = n;
-            out.notice("committed", Some(self.current_term), format!("n{} committed up to index {}", self.id, n));
+            out.notice(
+                NoticeKind::Committed,
+                Some(self.current_term),
+                format!("n{} committed up to index {}", self.id, n),
+            );
             self.apply_committed(out);
         }
     }
@@ -549,7 +553,11 @@ impl Raft {
         self.log.drain(..drop);
         self.snapshot = Snapshot { last_index: idx, last_term: term, state: self.state.clone() };
         out.persist();
-        out.notice("snapshot", Some(self.current_term), format!("n{} compacted its log up to index {}", self.id, idx));
+        out.notice(
+            NoticeKind::Snapshot,
+            Some(self.current_term),
+            format!("n{} compacted its log up to index {}", self.id, idx),
+        );
     }
 
     /// ReadIndex: answer reads whose heartbeat round a majority acknowledged and whose read
@@ -660,7 +668,11 @@ impl Raft {
             let new_leader = self.leader != Some(from);
             self.become_follower(term, Some(from), out);
             if new_leader {
-                out.notice("follows", Some(term), format!("n{} follows leader n{} in term {}", self.id, from, term));
+                out.notice(
+                    NoticeKind::Follows,
+                    Some(term),
+                    format!("n{} follows leader n{} in term {}", self.id, from, term),
+                );
             }
         } else {
             self.reset_election_timer(out);
@@ -816,7 +828,7 @@ impl Raft {
             self.last_applied = idx;
             out.persist();
             out.notice(
-                "snapshot_installed",
+                NoticeKind::SnapshotInstalled,
                 Some(term),
                 format!("n{} installed a snapshot up to index {} from n{}", self.id, idx, from),
             );
@@ -961,7 +973,7 @@ impl Protocol for Raft {
                     let active = 1 + self.progress.values().filter(|p| p.recent_active).count();
                     if active < self.quorum() {
                         out.notice(
-                            "check_quorum",
+                            NoticeKind::CheckQuorum,
                             Some(self.current_term),
                             format!("n{} lost contact with a majority and steps down", self.id),
                         );

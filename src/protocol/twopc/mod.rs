@@ -55,7 +55,8 @@
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, Protocol, RequestId, Time, Value,
+    ClientId, ClientOp, ClientResult, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox, Protocol, RequestId,
+    Time, Value,
 };
 use crate::core::fnv::Fnv;
 use crate::core::vecmap::VecMap;
@@ -462,7 +463,11 @@ impl TwoPc {
         for (p, e) in &effects {
             out.send(*p, Msg::Prepare { txn, effects: e.clone(), participants: participants.clone() });
         }
-        out.notice("txn_begin", Some(txn), format!("n0 began t{txn}: {} at {}", op.label(), nodes_text(&participants)));
+        out.notice(
+            NoticeKind::TxnBegin,
+            Some(txn),
+            format!("n0 began t{txn}: {} at {}", op.label(), nodes_text(&participants)),
+        );
         self.active.insert(
             txn,
             Active {
@@ -507,7 +512,7 @@ impl TwoPc {
         out.reply(client, request, result.clone());
         let what = if commit { "COMMIT" } else { "ABORT" };
         out.notice(
-            if commit { "txn_commit" } else { "txn_abort" },
+            if commit { NoticeKind::TxnCommit } else { NoticeKind::TxnAbort },
             Some(txn),
             format!("n0 logged {what} t{txn}: {}", result.label()),
         );
@@ -589,7 +594,7 @@ impl TwoPc {
             for p in &participants {
                 out.send(*p, Msg::Decision { txn, commit: true });
             }
-            out.notice("recovery", Some(txn), format!("n0 recovered: COMMIT t{txn} in its log, re-sends it"));
+            out.notice(NoticeKind::Recovery, Some(txn), format!("n0 recovered: COMMIT t{txn} in its log, re-sends it"));
         }
         for (txn, participants) in std::mem::take(&mut self.undecided) {
             if self.decided.contains_key(&txn) {
@@ -603,11 +608,19 @@ impl TwoPc {
             for p in &participants {
                 out.send(*p, Msg::Decision { txn, commit: false });
             }
-            out.notice("recovery", Some(txn), format!("n0 recovered: BEGIN t{txn} without a decision, aborts it"));
+            out.notice(
+                NoticeKind::Recovery,
+                Some(txn),
+                format!("n0 recovered: BEGIN t{txn} without a decision, aborts it"),
+            );
         }
         for txn in self.uncertain.keys().copied().collect::<Vec<_>>() {
             out.send(COORDINATOR, Msg::DecisionRequest { txn });
-            out.notice("recovery", Some(txn), format!("n{} recovered in PREPARED for t{txn}: asks n0", self.id));
+            out.notice(
+                NoticeKind::Recovery,
+                Some(txn),
+                format!("n{} recovered in PREPARED for t{txn}: asks n0", self.id),
+            );
         }
     }
 
@@ -762,8 +775,9 @@ impl TwoPc {
                 out.cancel_timer(Timer::Work(txn));
                 let via = if from == COORDINATOR { String::new() } else { format!(" (told by n{from})") };
                 self.finish(txn, commit, Vec::new(), out);
-                let what = if commit { "committed" } else { "aborted" };
-                out.notice(&format!("txn_{what}"), Some(txn), format!("n{} {what} t{txn}{via}", self.id));
+                let (what, kind) =
+                    if commit { ("committed", NoticeKind::TxnCommitted) } else { ("aborted", NoticeKind::TxnAborted) };
+                out.notice(kind, Some(txn), format!("n{} {what} t{txn}{via}", self.id));
                 if commit {
                     out.send(COORDINATOR, Msg::Ack { txn });
                 }
@@ -779,7 +793,7 @@ impl TwoPc {
             out.cancel_timer(Timer::Work(txn));
             self.finish(txn, false, Vec::new(), out);
             out.notice(
-                "txn_aborted",
+                NoticeKind::TxnAborted,
                 Some(txn),
                 format!("n{} aborted t{txn} before voting (asked by n{from})", self.id),
             );
@@ -820,7 +834,7 @@ impl TwoPc {
         }
         for txn in newly {
             out.notice(
-                "blocked",
+                NoticeKind::Blocked,
                 Some(txn),
                 format!("n{me} is blocked on t{txn}: voted Yes, holds its locks, no decision"),
             );

@@ -51,8 +51,8 @@
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, Outbox, PeerProgress, Protocol,
-    RequestId, Time,
+    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
+    PeerProgress, Protocol, RequestId, Time,
 };
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
@@ -447,7 +447,7 @@ impl Zab {
 
     fn go_looking(&mut self, now: Time, why: &str, out: &mut Outbox<Self>) {
         if self.state != ServerState::Looking || now > 0 {
-            out.notice("looking", Some(self.current_epoch), format!("n{} is LOOKING: {why}", self.id));
+            out.notice(NoticeKind::Looking, Some(self.current_epoch), format!("n{} is LOOKING: {why}", self.id));
         }
         self.state = ServerState::Looking;
         self.phase = Phase::Election;
@@ -564,7 +564,7 @@ impl Zab {
         if l == self.id {
             self.state = ServerState::Leading;
             out.notice(
-                "leader_elected",
+                NoticeKind::LeaderElected,
                 Some(self.current_epoch),
                 format!("n{} is LEADING (vote zxid {})", self.id, self.vote.zxid.text()),
             );
@@ -572,7 +572,7 @@ impl Zab {
             self.maybe_choose_epoch(out);
         } else {
             self.state = ServerState::Following;
-            out.notice("follows", Some(self.current_epoch), format!("n{} is FOLLOWING n{l}", self.id));
+            out.notice(NoticeKind::Follows, Some(self.current_epoch), format!("n{} is FOLLOWING n{l}", self.id));
             out.send(l, Msg::FollowerInfo { accepted_epoch: self.accepted_epoch });
         }
         out.set_timer(Timer::Tick, self.config.tick_ms, self.config.tick_ms);
@@ -590,7 +590,7 @@ impl Zab {
         self.accepted_epoch = e;
         self.accepted_from = Some(self.id);
         out.persist();
-        out.notice("new_epoch", Some(e), format!("n{} proposes epoch {e}", self.id));
+        out.notice(NoticeKind::NewEpoch, Some(e), format!("n{} proposes epoch {e}", self.id));
         self.epoch_acks.insert(self.id, ());
         for p in self.infos.keys().copied().filter(|p| *p != self.id).collect::<Vec<_>>() {
             out.send(p, Msg::NewEpoch { epoch: e });
@@ -650,7 +650,7 @@ impl Zab {
         self.committed = self.history.len();
         out.persist();
         out.notice(
-            "established",
+            NoticeKind::Established,
             Some(self.epoch),
             format!("n{} established epoch {}: a quorum acknowledged NEWLEADER", self.id, self.epoch),
         );
@@ -847,7 +847,7 @@ impl Zab {
                 self.last_sync_kind = Some(kind);
                 if cut > 0 {
                     out.notice(
-                        "truncated",
+                        NoticeKind::Truncated,
                         Some(epoch),
                         format!("n{} truncated {cut} uncommitted proposal(s) after {}", self.id, to.text()),
                     );
@@ -865,7 +865,7 @@ impl Zab {
                 self.applied = 0;
                 out.persist();
                 self.last_sync_kind = Some("SNAP");
-                out.notice("snapshot", Some(epoch), format!("n{} loaded the leader's snapshot", self.id));
+                out.notice(NoticeKind::Snapshot, Some(epoch), format!("n{} loaded the leader's snapshot", self.id));
                 self.apply(out);
                 self.synced_now(out);
             }
@@ -879,7 +879,7 @@ impl Zab {
             Msg::UpToDate { commit, .. } if self.newleader_acked && self.phase == Phase::Sync => {
                 self.phase = Phase::Broadcast;
                 self.commit_to(commit, out);
-                out.notice("uptodate", Some(epoch), format!("n{} is up to date and serving", self.id));
+                out.notice(NoticeKind::Uptodate, Some(epoch), format!("n{} is up to date and serving", self.id));
             }
             Msg::Proposal { prev, txn, .. } if self.synced && prev == self.last_zxid() && txn.zxid > prev => {
                 let z = txn.zxid;
