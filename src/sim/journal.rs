@@ -22,6 +22,7 @@
 use super::scenario::Member;
 use super::Payload;
 use crate::core::history::{Operation, Outcome};
+use crate::core::notice::NoticeKind;
 use crate::protocol::{ClientResult, NodeId, Protocol, Time};
 
 /// Entries held at most between two [`Journal::take`]s (a reader takes them every ≤ 250 ms of
@@ -180,12 +181,12 @@ impl Journal {
         self.entries.push(Stamped { seq: self.seq, at, entry: entry() });
     }
     /// A protocol notice as a mark, for the kinds the diagram marks.
-    pub(crate) fn notice(&mut self, at: Time, node: NodeId, kind: &str, term: Option<u64>, text: &str) {
+    pub(crate) fn notice(&mut self, at: Time, node: NodeId, kind: &NoticeKind, term: Option<u64>, text: &str) {
         let kind = match kind {
-            "leader_elected" => MarkKind::Leader,
-            "committed" | "chosen" => MarkKind::Commit,
-            "crashed" => MarkKind::Crash,
-            "restarted" => MarkKind::Restart,
+            NoticeKind::LeaderElected => MarkKind::Leader,
+            NoticeKind::Committed | NoticeKind::Chosen => MarkKind::Commit,
+            NoticeKind::Crashed => MarkKind::Crash,
+            NoticeKind::Restarted => MarkKind::Restart,
             _ => return,
         };
         self.push(at, || {
