@@ -104,13 +104,20 @@ export async function bundleElement(dir) {
 
 /** The wasm bundles: one per cargo feature, each carrying only its protocol(s). */
 export const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab', 'twopc'];
+/**
+ * Bundles loaded on demand by pages of their own, never by a playground page: the history lab's
+ * checker (check.html, <cap-history>, in a worker). bundle → cargo features (the crate needs a
+ * protocol feature to compile; `lab` exports only the lab, so none of the protocol is kept).
+ */
+export const ON_DEMAND_BUNDLES = { lab: 'raft,lab' };
 
 /** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */
 async function buildBundle(bundle, { opt, buildHash }) {
   let t = Date.now();
   // [profile.wasm-release] in Cargo.toml: opt-level "z", for size. Cargo caches each feature set in
   // the same target dir, but the output path is shared: read the wasm right after each build.
-  const args = ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', bundle];
+  const features = ON_DEMAND_BUNDLES[bundle] ?? bundle;
+  const args = ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
   log(tag, `[${bundle}] cargo ${args.join(' ')}`);
   await must('cargo', args);
   const raw = path.join(targetDir(), 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
@@ -160,15 +167,16 @@ export async function build({ doSetup = true, dist = true, opt = true } = {}) {
   let t = Date.now();
   // Stale output of the old single-bundle layout (www/pkg/cap_playground*) and unknown bundles go.
   fs.mkdirSync(PKG, { recursive: true });
+  const ALL = [...BUNDLES, ...Object.keys(ON_DEMAND_BUNDLES)];
   for (const e of fs.readdirSync(PKG)) {
-    if (!BUNDLES.includes(e)) fs.rmSync(path.join(PKG, e), { recursive: true, force: true });
+    if (!ALL.includes(e)) fs.rmSync(path.join(PKG, e), { recursive: true, force: true });
   }
   const buildHash = crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex');
   // CAP_BUNDLES=raft,zab builds only those (for quick iteration); the others keep their last build.
   const only = (process.env.CAP_BUNDLES || '').split(',').map((b) => b.trim()).filter(Boolean);
-  const unknown = only.filter((b) => !BUNDLES.includes(b));
-  if (unknown.length) throw new Error(`CAP_BUNDLES: unknown bundle ${unknown.join(', ')}; accepted: ${BUNDLES.join(', ')}`);
-  for (const b of BUNDLES) if (!only.length || only.includes(b)) await buildBundle(b, { opt, buildHash });
+  const unknown = only.filter((b) => !ALL.includes(b));
+  if (unknown.length) throw new Error(`CAP_BUNDLES: unknown bundle ${unknown.join(', ')}; accepted: ${ALL.join(', ')}`);
+  for (const b of ALL) if (!only.length || only.includes(b)) await buildBundle(b, { opt, buildHash });
   if (dist) {
     t = Date.now();
     fs.rmSync(DIST, { recursive: true, force: true });
