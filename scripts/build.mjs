@@ -5,15 +5,18 @@
 //   wasm-bindgen --target web --out-dir www/pkg/<b>
 //   wasm-opt -Oz (npm `binaryen`; never Debian's /usr/bin/wasm-opt, see docs/toolchain.md trap 1)
 // then a self-contained dist/ (www/ + pkg/<b>/) for any static host and sub-path, its JavaScript
-// minified with esbuild file by file (no bundling: the modules find pkg/ and scenarios/ through
-// import.meta.url). www/ stays readable for `npm start`.
+// bundled per part (bundleElement) and minified with esbuild (the modules find pkg/ and scenarios/
+// next to cap-playground.js, through its import.meta.url). www/ stays readable for `npm start`.
+// The bundles and views come from the manifest www/protocols.js.
 //
 //   node scripts/build.mjs [--no-setup] [--no-dist] [--no-opt]      (CAP_BUNDLES=raft,zab: only those)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, log, must, elapsed, isMain } from './lib.mjs';
 import { setup } from './setup.mjs';
+import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'build';
 const CRATE = 'cap_playground';
@@ -67,25 +70,47 @@ export async function minifyJs(dir) {
 }
 
 /**
- * Bundle the element's modules (cap-playground.js and the modules it imports statically) into
- * dist/cap-playground.js, so a page fetches one module, not a waterfall of five, and gzip sees
- * them as one text (smaller than the files compressed one by one). The glue in pkg/ stays a
- * separate dynamic import (each page loads only its protocol's). The bundled files leave dist/,
- * and so do the <link rel="modulepreload"> tags pointing at them; a page that still loads one of
- * them fails the build.
+ * Bundle the JavaScript of dist/ so a page fetches one module per part, not a waterfall of many,
+ * and gzip sees each part as one text (smaller than the files compressed one by one):
+ *   - cap-playground.js: the element with everything it imports statically (element/, render/,
+ *     panels/, the manifest protocols.js);
+ *   - tutorial.js: <cap-tutorial> and <cap-compare>, importing cap-playground.js (left as it is);
+ *   - protocols/<view>.js, one per protocol view: each loads with its wasm bundle only (the element
+ *     imports it at run time); the drawing helpers it imports (render/draw.js) come from
+ *     cap-playground.js, which re-exports them, so a page holds one instance of them.
+ * The glue in pkg/ stays a separate dynamic import (each page loads only its protocol's). The
+ * bundled files leave dist/, and so do the <link rel="modulepreload"> tags pointing at them; a page
+ * that still loads one of them fails the build. Returns the names of the files bundled away.
  */
 export async function bundleElement(dir) {
   const esbuild = await import('esbuild');
-  const entry = path.join(dir, 'cap-playground.js');
-  const r = await esbuild.build({
-    entryPoints: [entry], bundle: true, write: false, metafile: true, format: 'esm', target: 'es2022',
-    charset: 'utf8', legalComments: 'none', external: ['./pkg/*'], logLevel: 'silent',
-  });
-  const inputs = Object.keys(r.metafile.inputs).map((p) => path.resolve(p));
-  const gone = inputs.filter((p) => p !== entry && !p.includes(`${path.sep}pkg${path.sep}`));
-  fs.writeFileSync(entry, r.outputFiles[0].contents);
+  const { PROTOCOLS } = await import(pathToFileURL(path.join(WWW, 'protocols.js')).href);
+  const views = [...new Set(PROTOCOLS.map((p) => p.view))].map((v) => `protocols/${v}.js`);
+  const common = { bundle: true, write: false, metafile: true, format: 'esm', target: 'es2022', charset: 'utf8', legalComments: 'none', logLevel: 'silent' };
+  // A view's imports of the drawing helpers → the element's module, already on the page.
+  const drawFromElement = {
+    name: 'draw-from-element',
+    setup(b) {
+      b.onResolve({ filter: /(^|\/)draw\.js$/ }, (a) => (path.resolve(a.resolveDir, a.path) === path.join(dir, 'render', 'draw.js') ? { path: '../cap-playground.js', external: true } : undefined));
+    },
+  };
+  const parts = [
+    { entry: 'cap-playground.js', external: ['./pkg/*'] },
+    { entry: 'tutorial.js', external: ['./cap-playground.js', './pkg/*'] },
+    ...views.map((entry) => ({ entry, external: [], plugins: [drawFromElement] })),
+  ];
+  const entries = new Set(parts.map((p) => path.join(dir, p.entry)));
+  const gone = new Set();
+  for (const part of parts) {
+    const entry = path.join(dir, part.entry);
+    const r = await esbuild.build({ ...common, entryPoints: [entry], external: part.external, plugins: part.plugins || [] });
+    for (const p of Object.keys(r.metafile.inputs).map((x) => path.resolve(x))) {
+      if (!entries.has(p) && !p.includes(`${path.sep}pkg${path.sep}`)) gone.add(p);
+    }
+    fs.writeFileSync(entry, r.outputFiles[0].contents);
+  }
   for (const p of gone) fs.rmSync(p);
-  const names = gone.map((p) => path.relative(dir, p).split(path.sep).join('/'));
+  const names = [...gone].map((p) => path.relative(dir, p).split(path.sep).join('/')).sort();
   const pkgDir = path.join(dir, 'pkg') + path.sep;
   for (const file of walk(dir).filter((p) => /\.(html|m?js)$/.test(p) && !p.startsWith(pkgDir))) {
     let text = fs.readFileSync(file, 'utf8');
@@ -94,16 +119,21 @@ export async function bundleElement(dir) {
       const esc = rel.replace(/[.]/g, '\\.');
       text = text.replace(new RegExp(`[ \\t]*<link rel="modulepreload" href="(\\./)?${esc}">\\n?`, 'g'), '');
       if (new RegExp(`["'\`](\\./)?${esc}["'\`]`).test(text)) {
-        throw new Error(`${path.relative(dir, file)} still loads ${rel}, which is bundled into cap-playground.js`);
+        throw new Error(`${path.relative(dir, file)} still loads ${rel}, which is bundled into ${n.startsWith('protocols/') ? 'a view' : 'cap-playground.js or tutorial.js'}`);
       }
     }
     fs.writeFileSync(file, text);
   }
+  // Folders left empty (element/, render/, panels/ once bundled) go too.
+  for (const d of ['element', 'render', 'panels']) {
+    const p = path.join(dir, d);
+    if (fs.existsSync(p) && !fs.readdirSync(p).length) fs.rmdirSync(p);
+  }
   return names;
 }
 
-/** The wasm bundles: one per cargo feature, each carrying only its protocol(s). */
-export const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab', 'twopc'];
+/** The wasm bundles: one per cargo feature, each carrying only its protocol(s) (from the manifest www/protocols.js). */
+export const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
 /**
  * Bundles loaded on demand by pages of their own, never by a playground page: the history lab's
  * checker (check.html, <cap-history>, in a worker). bundle → cargo features (the crate needs a
@@ -187,7 +217,7 @@ export async function build({ doSetup = true, dist = true, opt = true } = {}) {
     });
     if (!fs.existsSync(path.join(DIST, 'index.html'))) log(tag, 'warning: www/index.html does not exist yet');
     const bundled = await bundleElement(DIST);
-    log(tag, `dist/cap-playground.js bundles ${bundled.join(', ')}`);
+    log(tag, `dist/ bundled into cap-playground.js, tutorial.js and the protocol views: ${bundled.join(', ')}`);
     const m = await minifyJs(DIST);
     log(tag, `dist/ written, ${m.files} JS files minified ${kb(m.before)} → ${kb(m.after)} (${elapsed(t)})`);
   }

@@ -5,8 +5,8 @@
 //      reads anything outside the repository (e.g. ../shared) fails here as on a fresh clone
 //   2. cargo test --target wasm32-unknown-unknown --test wasm (wasm-bindgen-test-runner, in node)
 //   3. release wasm build (scripts/build.mjs)
-//   4. node --test tests/browser/                            (Playwright E2E) — LAST, so the
-//      closing lines are node's TAP counts (# tests / # pass / # fail).
+//   4. node --test tests/js/ tests/browser/                  (node-only front-end tests, then
+//      Playwright E2E) — LAST, so the closing lines are node's TAP counts (# tests / # pass / # fail).
 // A failing suite does not stop the later ones (except that no E2E runs without a build);
 // the exit code is non-zero if anything failed.
 //
@@ -54,6 +54,14 @@ export async function main(argv = []) {
     log(tag, `wasm tests: ${failed.includes('wasm tests') ? 'FAILED' : 'ok'} (${elapsed(t)})`);
   }
 
+  // Node-only tests of the front end (tests/js/: the module graph, the view interface): no build or
+  // browser needed. They run with the browser tests below (one TAP count at the end), or alone.
+  const jsDir = path.join('tests', 'js');
+  const jsFiles = fs.existsSync(path.join(ROOT, jsDir))
+    ? fs.readdirSync(path.join(ROOT, jsDir)).filter((f) => /\.test\.m?js$/.test(f)).sort().map((f) => path.join(jsDir, f))
+    : [];
+  let jsRan = false;
+
   if (!skip('browser')) {
     let built = false;
     const t = Date.now();
@@ -75,13 +83,19 @@ export async function main(argv = []) {
         log(tag, `no browser tests in ${dir}`);
         failed.push('browser tests (none found)');
       } else {
-        log(tag, `browser tests: node --test ${files.join(' ')} (total so far ${elapsed(t0)})`);
+        log(tag, `node + browser tests: node --test ${[...jsFiles, ...files].join(' ')} (total so far ${elapsed(t0)})`);
         // Name the files explicitly: node 20 and node 22 read a directory argument differently.
         // TAP reporter always, so the closing lines are the counts even on a terminal.
-        const code = await run(process.execPath, ['--test', '--test-reporter=tap', ...files], { env });
+        const code = await run(process.execPath, ['--test', '--test-reporter=tap', ...jsFiles, ...files], { env });
+        jsRan = true;
         if (code !== 0) failed.push('browser tests');
       }
     }
+  }
+
+  if (!jsRan && jsFiles.length) {
+    log(tag, `node tests: node --test ${jsFiles.join(' ')}`);
+    if (await run(process.execPath, ['--test', '--test-reporter=tap', ...jsFiles], { env }) !== 0) failed.push('node tests');
   }
 
   if (failed.length) {

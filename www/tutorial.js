@@ -26,8 +26,11 @@
  * advance(ms), playgrounds (the <cap-playground> elements), step (index; steps.length when done),
  * now (simulated ms), waitDone (bool), tutorial (the parsed script).
  */
-import { PROTOCOLS } from './cap-playground.js';
+import './cap-playground.js'; // defines <cap-playground>
+import { PROTOCOLS as MANIFEST } from './protocols.js';
 import { parseTutorial, describeWait, CONTROLS } from './tutorial-spec.js';
+
+const PROTOCOLS = MANIFEST.map((p) => p.name);
 
 const STYLE = `
 :host{display:block;position:relative;font:15px/1.5 system-ui,sans-serif;
@@ -835,8 +838,9 @@ class CapTutorial extends StageElement {
   _base() { return this._srcUrl?.href || document.baseURI; }
 }
 
-/** Protocol → caption and an inline scenario for <cap-compare>. */
-const CAPTION = { raft: 'Raft — CP', dynamo: 'Dynamo — AP', zab: 'ZAB (ZooKeeper)', paxos: 'Paxos', multipaxos: 'Multi-Paxos' };
+/** A protocol's caption in <cap-compare>: its name, and whether it promises linearizability (the CP side of the trade-off). */
+const caption = (name) => { const p = MANIFEST.find((x) => x.name === name); return `${p.label} — ${p.linearizable ? 'CP' : 'not linearizable'}`; };
+/** Protocol → the settings of its inline scenario in <cap-compare>. */
 const CONFIG = {
   dynamo: { n: 3, r: 2, w: 2, vnodes: 4, sloppy_quorum: true, hinted_handoff: true, last_writer_wins: false, read_repair: true, anti_entropy_ms: 500 },
 };
@@ -878,10 +882,10 @@ class CapCompare extends StageElement {
       clients: [{ node: 0, timeout_ms: 800 }, { node: Math.min(far, nodes - 1), timeout_ms: 800 }],
     });
     await this.load({
-      title: `${CAPTION[left]} and ${CAPTION[right]}, side by side`,
+      title: `${caption(left)} and ${caption(right)}, side by side`,
       compare: true,
       speed,
-      playgrounds: [{ id: 'left', label: CAPTION[left], scenario: scen(left) }, { id: 'right', label: CAPTION[right], scenario: scen(right) }],
+      playgrounds: [{ id: 'left', label: caption(left), scenario: scen(left) }, { id: 'right', label: caption(right), scenario: scen(right) }],
       workload: { interval_ms: 250, read: 1, write: 1, keys: 1, start_ms: 500, seed },
       steps: [{ text: 'free play' }],
     }, this.localName);

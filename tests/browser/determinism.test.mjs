@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, WWW } from './helpers.mjs';
 
 const SCENARIOS = path.join(ROOT, 'www', 'scenarios');
@@ -15,12 +16,11 @@ function nativeCap() {
   return path.join(process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target'), 'debug', 'cap');
 }
 
-/** BUNDLE_OF from the element's module (it needs a DOM to evaluate: read the literal instead). */
+/** protocol → bundle, from the manifest www/protocols.js (the one list the element reads too). */
 async function bundleMap() {
-  const src = fs.readFileSync(path.join(WWW, 'cap-playground.js'), 'utf8');
-  const m = /export const BUNDLE_OF = (\{[^}]*\});/.exec(src);
-  assert.ok(m, 'www/cap-playground.js exports no BUNDLE_OF literal');
-  return { BUNDLE_OF: Function(`return (${m[1]});`)() };
+  const { PROTOCOLS } = await import(pathToFileURL(path.join(ROOT, 'www', 'protocols.js')).href);
+  assert.ok(PROTOCOLS.length, 'www/protocols.js lists no protocol');
+  return { BUNDLE_OF: Object.fromEntries(PROTOCOLS.map((p) => [p.name, p.bundle])) };
 }
 
 test('wasm and native runs of every scenario have the same trace hash', async () => {

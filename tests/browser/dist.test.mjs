@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ROOT, startSession, waitForDiagram, watchPage } from './helpers.mjs';
-import { elementFiles } from '../../scripts/bench.mjs';
+import { elementFiles, ON_DEMAND } from '../../scripts/bench.mjs';
+import { ON_DEMAND_BUNDLES } from '../../scripts/build.mjs';
+import { PROTOCOLS } from '../../www/protocols.js';
 
 const DIST = path.join(ROOT, 'dist');
 const PREFIX = '/some/blog/post/';
@@ -51,12 +53,17 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 //                checkpoint size estimates (Protocol::approx_bytes): raft 189.5, dynamo 198.6, zab 195.7,
 //                2pc 205.0 KB. + the 2PC legend (JS + CSS +0.2 KB) and VecMap's quarter growth (+0.2 KB
 //                wasm): dynamo 199.0 KB, raft 189.9, zab 196.1, 2pc 205.5
-const BUNDLES = ['raft', 'paxos', 'dynamo', 'zab', 'twopc'];
-const RATCHET_KB = 200; // per bundle: shared JS + CSS + the bundle's glue + wasm (the largest page, rounded up)
-const JS_RATCHET_KB = 39; // the shared JavaScript + CSS (minified) + the largest glue: the element's share
-// Pages with their own ratchet: 2pc and zab also download their views (twopc-view.js 3.2 KB,
-// zab-view.js 2.7 KB gzipped).
-const RATCHET_OF = { twopc: 206, zab: 197 }, JS_RATCHET_OF = { twopc: 42, zab: 42 };
+//   2026-12-04, one view module per protocol (www/protocols/<view>.js), loaded with its bundle only: the
+//                shared JS + CSS fell from 35.7 to 29.8 KB (Paxos's slots, Dynamo's ring and N/R/W left
+//                it), each page adds its view (raft 3.0, paxos 3.1, twopc 3.2, dynamo 4.5, zab 5.2 KB):
+//                raft 186.9 KB (was 189.9), paxos 194.7 (197.5), dynamo 197.6 (199.0), zab 192.7 (196.1),
+//                twopc 199.5 (205.5); JS + CSS per page 35.5 to 37.7 KB. After main's layered Rust folders
+//                (wasm +0.2 KB): dynamo 198.0, paxos 195.0, raft 187.3, zab 193.0, twopc 199.8 KB
+const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
+const RATCHET_KB = 199; // per bundle: shared JS + CSS + the bundle's glue, view and wasm (the largest page, rounded up)
+const JS_RATCHET_KB = 38; // the shared JavaScript + CSS (minified) + a bundle's glue and view: the element's share
+// Pages with their own ratchet (their wasm is the largest, or the smallest).
+const RATCHET_OF = { twopc: 201, zab: 194 }, JS_RATCHET_OF = { twopc: 37, zab: 39 };
 
 const built = fs.existsSync(path.join(DIST, 'index.html'));
 let s;
@@ -75,12 +82,13 @@ function needDist(t) {
 test(`dist/ served under ${PREFIX} renders the playground with no errors, fetching only the raft wasm, once`, async (t) => {
   if (!needDist(t)) return;
   const page = await s.context.newPage();
-  const outside = [], wasm = [], pkg = [], warnings = [];
+  const outside = [], wasm = [], pkg = [], views = [], warnings = [];
   page.on('request', (req) => {
     const u = new URL(req.url());
     if (/^https?:$/.test(u.protocol) && !u.pathname.startsWith(PREFIX)) outside.push(req.url());
     if (u.pathname.endsWith('.wasm')) wasm.push(req.url());
     if (u.pathname.includes('/pkg/')) pkg.push(u.pathname);
+    if (u.pathname.startsWith(`${PREFIX}protocols/`)) views.push(u.pathname.slice(PREFIX.length));
   });
   page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
   watchPage(page);
@@ -100,6 +108,8 @@ test(`dist/ served under ${PREFIX} renders the playground with no errors, fetchi
   assert.deepEqual(outside, [], 'requests outside the sub-path');
   assert.equal(wasm.length, 1, `the wasm was requested ${wasm.length} times: ${wasm.join(', ')}`);
   assert.ok(pkg.length && pkg.every((p) => p.startsWith(`${PREFIX}pkg/raft/`)), `the Raft page downloaded other bundles: ${pkg.join(', ')}`);
+  // Protocol views come with their bundle only: the Raft page loads Raft's, once, and no other.
+  assert.deepEqual(views, ['protocols/raft.js'], `protocol views the Raft page downloaded: ${views.join(', ')}`);
   assert.deepEqual(warnings, [], 'console warnings');
   s.assertNoErrors(page);
   await page.close();
@@ -111,13 +121,13 @@ test('dist/ JavaScript is minified (www/ stays readable)', (t) => {
   assert.ok(!fs.existsSync(path.join(DIST, 'render.js')), 'dist/render.js should be bundled into cap-playground.js');
   for (const f of ['cap-playground.js', 'pkg/raft/cap_playground.js']) {
     const d = fs.readFileSync(path.join(DIST, f), 'utf8');
-    // The bundle against all the element's sources (www/*.js), the glue against its own.
-    const w = f === 'cap-playground.js'
-      ? fs.readdirSync(path.join(ROOT, 'www')).filter((n) => n.endsWith('.js')).map((n) => fs.readFileSync(path.join(ROOT, 'www', n), 'utf8')).join('')
-      : fs.readFileSync(path.join(ROOT, 'www', f), 'utf8');
+    // The bundle against all the element's sources (www/**/*.js but pkg/), the glue against its own.
+    const sources = (dir) => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'pkg' ? [] : sources(path.join(dir, e.name)))
+      : e.name.endsWith('.js') ? [fs.readFileSync(path.join(dir, e.name), 'utf8')] : []));
+    const w = f === 'cap-playground.js' ? sources(path.join(ROOT, 'www')).join('') : fs.readFileSync(path.join(ROOT, 'www', f), 'utf8');
     assert.ok(d.length < w.length * 0.8, `dist/${f} (${d.length} B) is not minified (www/: ${w.length} B)`);
-    // Only the CSS and markup template literals (styles.js) keep their line breaks.
-    const lines = f === 'cap-playground.js' ? fs.readFileSync(path.join(ROOT, 'www', 'styles.js'), 'utf8').split('\n').length : 0;
+    // Only the CSS and markup template literals (element/styles.js) keep their line breaks.
+    const lines = f === 'cap-playground.js' ? fs.readFileSync(path.join(ROOT, 'www', 'element', 'styles.js'), 'utf8').split('\n').length : 0;
     assert.ok(d.split('\n').length < lines + 10, `dist/${f} has ${d.split('\n').length} lines`);
   }
   assert.match(fs.readFileSync(path.join(ROOT, 'www', 'cap-playground.js'), 'utf8'), /STABLE CONTRACT/);
@@ -135,16 +145,25 @@ test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads
   const rel = (f) => path.relative(DIST, f).split(path.sep).join('/');
   const gzOf = (fs_) => fs_.reduce((sum, f) => sum + zlib.gzipSync(fs.readFileSync(f), { level: 9 }).length, 0);
   // The old single bundle (pkg/cap_playground*) must not linger, nor unknown bundles.
-  for (const f of files) assert.match(rel(f), new RegExp(`^(?!pkg/)|^pkg/(${BUNDLES.join('|')})/`), `stale file in dist/: ${rel(f)}`);
+  const known = [...BUNDLES, ...Object.keys(ON_DEMAND_BUNDLES)];
+  for (const f of files) assert.match(rel(f), new RegExp(`^(?!pkg/)|^pkg/(${known.join('|')})/`), `stale file in dist/: ${rel(f)}`);
   const element = elementFiles(DIST); // what a playground page loads (tutorial pages load more)
   // dist/cap-playground.js is one bundle: no module of the element is left to import.
   assert.deepEqual([...element], ['cap-playground.js'], `element files: ${[...element]}`);
   const shared = files.filter((f) => !rel(f).startsWith('pkg/') && element.has(rel(f)));
   const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'bench.mjs'), '--no-build', '--sizes-only'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   for (const f of files) assert.ok(out.includes(rel(f)), `bench did not list ${f}`);
+  // What loads on demand (the space-time panel, the history lab and its checker) is listed with its
+  // size and is never part of a playground page's first download.
+  for (const [f] of ON_DEMAND) {
+    assert.match(out, new RegExp(`ONDEMAND ${f.replace(/[.]/g, '\\.')}: \\d+ bytes gzipped`), `bench printed no on-demand size for ${f}`);
+    assert.ok(!element.has(f), `${f} is in a playground page's first download`);
+  }
   let largest = 0;
   for (const b of BUNDLES) {
-    const own = files.filter((f) => rel(f).startsWith(`pkg/${b}/`) || rel(f) === `${b}-view.js`);
+    // The bundle's wasm and glue, and its protocols' views (protocols/<view>.js, loaded with the bundle only).
+    const views = new Set(PROTOCOLS.filter((p) => p.bundle === b).map((p) => `protocols/${p.view}.js`));
+    const own = files.filter((f) => rel(f).startsWith(`pkg/${b}/`) || views.has(rel(f)));
     assert.deepEqual(own.filter((f) => rel(f).startsWith('pkg/')).map(rel).sort(), [`pkg/${b}/cap_playground.js`, `pkg/${b}/cap_playground_bg.wasm`], `dist/pkg/${b}/`);
     const gz = gzOf(shared) + gzOf(own);
     const m = new RegExp(`PAGE dist/ ${b}: (\\d+) bytes`).exec(out);

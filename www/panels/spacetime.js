@@ -192,7 +192,8 @@ export class SpaceTime {
     this.tutorial = null;
     this.follow = true;
     this.view = [0, DEFAULT_SPAN];
-    if (this.isOpen) { this._openSim(true); this._pull(); this._paint(); }
+    this.cache = null;
+    if (this.isOpen) this._openSim(true); // the next frame (the new run's first) pulls it
   }
 
   /** Open or close the panel (the simulator keeps its record only while open). */

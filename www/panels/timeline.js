@@ -4,7 +4,8 @@
 // violation are outlined and always labelled; stale reads are marked "stale". Drawn at ~10 Hz
 // (the element's slow frames) and only while open; bars, ticks and lanes are reused records whose
 // attributes are written only when they change (A/T).
-import { A, T } from './render.js';
+import { A, T, h } from '../render/draw.js';
+import { verdictOf } from './score.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640, X0 = 36, X1 = 632, TOP = 16, LANE = 24;
@@ -119,3 +120,85 @@ export class Timeline {
 
 /** The live view's window: the last LIVE_SPAN ms. */
 export function liveWindow(now) { return [Math.max(0, now - LIVE_SPAN), Math.max(now, 1)]; }
+
+/**
+ * The timeline panel (the "timeline" button, or a click on the verdict): the live view of the
+ * recent operations, or, after a violation, the witness: the operations that cannot be put in one
+ * order, outlined, with the checker's sentence and lines.
+ */
+export default {
+  name: 'timeline',
+  mount(host) {
+    const $ = host.$, box = $('.tl'), timeline = new Timeline($('.tlsvg'));
+    let mode = 'live', cache = null, sel = null; // sel: {op, ops} picked in the space-time diagram
+    /** The witness's operations and those overlapping them, from the full history (parsed once per witness). */
+    const witnessView = (w, f) => {
+      const key = w.failing_op + ':' + w.ops.join(',');
+      if (cache?.key !== key) {
+        const ids = new Set(w.ops);
+        let all = f.ops;
+        if (!w.ops.every((id) => f.ops.some((o) => o.id === id))) all = host._sim((pg) => JSON.parse(pg.historyJson()));
+        cache = { key, all, wo: all.filter((o) => ids.has(o.id)), ids };
+      }
+      const { all, wo, ids } = cache;
+      let lo = Infinity, hi = 0;
+      for (const o of wo) { lo = Math.min(lo, o.invoke); hi = Math.max(hi, o.complete ?? f.now); }
+      if (!wo.length) [lo, hi] = liveWindow(f.now);
+      const pad = Math.max(40, (hi - lo) * 0.06);
+      lo = Math.max(0, lo - pad); hi = Math.min(f.now, hi + pad);
+      return { ops: all.filter((o) => (ids.has(o.id) || o.op?.key === w.key) && (o.complete ?? f.now) >= lo && o.invoke <= hi), lo, hi, ids };
+    };
+    const draw = (f) => {
+      if (box.hidden) return;
+      const { witness: w } = verdictOf(f), stale = new Set(f.consistency?.stale_ids || []);
+      const modeBtn = $('[data-action=tl-mode]');
+      modeBtn.hidden = !w;
+      const wmode = !!w && mode === 'witness';
+      const picked = mode === 'sel' ? sel : null;
+      let ops, lo, hi, ids = w ? new Set(w.ops) : null;
+      if (wmode) ({ ops, lo, hi, ids } = witnessView(w, f));
+      else if (picked) {
+        // The operation picked in the space-time diagram, with its neighbours (from its record,
+        // which reaches past the present when the run is in the past).
+        const o = picked.op, end = o.complete ?? f.now, pad = Math.max(500, (end - o.invoke) * 0.5);
+        [lo, hi] = [Math.max(0, o.invoke - pad), end + pad];
+        ops = (picked.ops || f.ops).filter((x) => x.invoke <= hi && (x.complete ?? f.now) >= lo);
+        if (!ops.some((x) => x.id === o.id)) ops = [...ops, o];
+      } else { [lo, hi] = liveWindow(f.now); ops = f.ops; }
+      T(modeBtn, wmode ? 'show recent operations' : 'show the witness');
+      T($('.tl-mode'), wmode ? `the violation on key ${w.key}: outlined operations cannot be put in one order (t = ${(lo / 1000).toFixed(2)}–${(hi / 1000).toFixed(2)} s)`
+        : picked ? `operation #${picked.op.id} (c${picked.op.client}), picked in the space-time diagram · t = ${(lo / 1000).toFixed(2)}–${(hi / 1000).toFixed(2)} s`
+        : `last ${((hi - lo) / 1000).toFixed(0)} s · ✓ ok ✕ failed ? unknown … waiting · stale = read of an overwritten value`);
+      timeline.draw(ops, lo, hi, f.now, f.clients.map((c) => c.id), ids, stale, wmode, picked?.op.id);
+      const sen = $('.tl-sentence'), ul = $('.tl-lines');
+      sen.hidden = ul.hidden = !w;
+      if (w) {
+        T(sen, `✕ ${w.sentence}`);
+        const sig = w.lines.join('\n') + w.minimal;
+        if (ul.__sig !== sig) {
+          ul.__sig = sig;
+          ul.replaceChildren(...w.lines.map((l) => h('li', {}, null, l)));
+          if (!w.minimal) h('li', {}, ul, '(not shrunk to a minimal set)');
+        }
+      }
+    };
+    /** Open / close the timeline; mode 'witness' shows the violation's witness window. */
+    const toggle = (open, m) => {
+      box.hidden = !open;
+      if (m) mode = m;
+      A($('.tl-btn'), 'aria-pressed', open ? 'true' : 'false');
+      if (open && host.f) draw(host.f);
+    };
+    return {
+      reset() { mode = 'live'; cache = null; sel = null; },
+      /** Show operation `op` selected (another panel picked it; `ops`: its neighbours), null: clear. */
+      select(op, ops) { sel = op ? { op, ops } : null; toggle(true, sel ? 'sel' : 'live'); },
+      frame(f, t, slow) { if (slow) draw(f); },
+      actions: {
+        verdict: () => (verdictOf(host.f || {}).witness ? toggle(true, 'witness') : toggle(box.hidden, 'live')),
+        timeline: () => { sel = null; toggle(box.hidden, 'live'); },
+        'tl-mode': () => { mode = mode === 'witness' ? 'live' : 'witness'; draw(host.f); },
+      },
+    };
+  },
+};

@@ -1,6 +1,10 @@
-// Static CSS and markup for <cap-playground>'s shadow root. Nothing here ever contains data from the
-// simulation or from attributes: the element fills every dynamic value in with textContent /
-// setAttribute. Palette: Okabe–Ito (survives deuteranopia); every colour is doubled by text or shape.
+// Static CSS and markup for <cap-playground>'s shadow root: the parts every protocol shares (each
+// protocol's own CSS, controls, legend items and sections come with its view, protocols/<view>.js).
+// Nothing here ever contains data from the simulation or from attributes: the element fills every
+// dynamic value in with textContent / setAttribute. The DOM contract's protocol hooks that exist
+// whatever the protocol (.nrw, .ring, .diverge: Dynamo's) are empty, hidden placeholders here, which
+// the view showing them replaces with its own (element/playground.js, ui.add). Palette: Okabe–Ito (survives deuteranopia);
+// every colour is doubled by text or shape.
 
 export const CSS = `
 :host{display:block;position:relative;font:14px/1.4 system-ui,sans-serif;
@@ -71,22 +75,9 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .node .role{font-size:17px!important;font-weight:700;text-anchor:middle}
 .node .term{font-size:10px!important;text-anchor:middle}
 .node .nid{font-size:11px!important;text-anchor:middle;fill:var(--muted)!important;font-weight:600}
-.node .role.roles{font-size:13px!important;letter-spacing:.04em}.node .role.small{font-size:10px!important;font-weight:600}
 .node .sub{font-size:10.5px!important;text-anchor:middle;font-weight:600;fill:var(--muted)!important}
-.node .sub.chosen{fill:var(--ok)!important}.node .sub.lead{fill:var(--ink)!important}.node .sub.warn{fill:var(--bad)!important}
-.node.chosen .body{stroke:var(--ok);stroke-width:3.5}
-.node .badge circle{fill:var(--ink);stroke:var(--bg);stroke-width:1.5}.node .badge text{fill:var(--bg)!important;font-size:10px!important;font-weight:700;text-anchor:middle}
-.node .badge.hint circle{fill:var(--bg);stroke:var(--handle);stroke-width:2;stroke-dasharray:2 1.5}.node .badge.hint text{fill:var(--handle)!important}
-/* ZAB: phase pill (word + colour of that phase's messages), vote arrow, history rows in the panel. */
-.node .zphase rect{fill-opacity:.2;stroke-width:1.5;fill:var(--m-other);stroke:var(--m-other)}
-.node .zphase text{font-size:9.5px!important;font-weight:700;text-anchor:middle;letter-spacing:.03em}
-.node .zph-election rect{fill:var(--m-vote);stroke:var(--m-vote)}.node .zph-discovery rect{fill:var(--m-prevote);stroke:var(--m-prevote)}
-.node .zph-sync rect{fill:var(--m-snap);stroke:var(--m-snap)}.node .zph-broadcast rect{fill:var(--m-append);stroke:var(--m-append)}
-.node .zph-crashed rect{fill:none;stroke:var(--muted);stroke-dasharray:2 2}
-.node .sub.zlook{fill:var(--m-vote)!important}
-.node .zvote line{stroke:var(--m-vote);stroke-width:1.6;stroke-dasharray:5 3}.node .zvote path{fill:var(--m-vote)}
-.panel tr.zc td:last-child{color:var(--ok);font-weight:600}.panel tr.zu td{color:var(--muted)}.panel tr.zedge td{border-bottom:2px solid var(--ok)}
-.zab-reads{display:inline-flex;align-items:center;gap:4px}.zr-note{font-size:12.5px;font-weight:600}.zr-note.ok{color:var(--ok)}.zr-note.no{color:var(--bad)}
+.node .sub.warn{fill:var(--bad)!important}
+.lost-cap{font-size:10.5px!important;font-weight:700;text-anchor:middle;fill:var(--bad)!important;paint-order:stroke;stroke:var(--bg);stroke-width:3px;stroke-linejoin:round}
 .node .timer{fill:none;stroke:var(--muted);stroke-width:2.5;opacity:.8}
 .node .vote{fill:var(--bg);stroke:var(--ink);stroke-width:1.3}.node .vote.yes{fill:var(--ink)}
 .node .focus{fill:none;stroke:var(--accent);stroke-width:2.5;opacity:0}
@@ -111,22 +102,6 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .legend{display:flex;flex-wrap:wrap;gap:2px 12px;font-size:12px;color:var(--muted);margin:2px}
 .legend i{display:inline-block;width:9px;height:9px;border-radius:50%;margin-right:4px;vertical-align:-1px;border:2px solid currentColor;box-sizing:border-box}
 .legend i.f{background:currentColor}
-.wrap:not([data-proto=raft]) .for-raft,.wrap:not([data-proto=paxos]):not([data-proto=multipaxos]) .for-paxos,.wrap:not([data-proto=dynamo]) .for-dynamo,.wrap:not([data-proto=zab]) .for-zab,.wrap:not([data-proto="2pc"]) .for-2pc,.wrap[data-proto=dynamo] .logwrap,.wrap[data-proto="2pc"] .logwrap{display:none!important}
-.nrw{display:inline-flex;flex-wrap:wrap;align-items:center;gap:4px 8px;font-size:13px;color:var(--muted);flex-basis:100%}
-.nrw label{display:inline-flex;align-items:center;gap:3px}.nrw input[type=range]{width:64px;padding:0}
-.nrw output{color:var(--ink);font-weight:600;min-width:1ch;font-variant-numeric:tabular-nums}
-.nrw .q{font-weight:600}.nrw .q.ok{color:var(--ok)}.nrw .q.no{color:var(--bad)}
-.ring{background:var(--panel);border:1px solid var(--border);border-radius:8px;padding:4px 6px;font-size:12px}
-.ring svg{max-width:260px;margin:0 auto}
-.ring text{font-size:10px;fill:var(--ink);text-anchor:middle}
-.ring .rc{fill:none;stroke:var(--faint);stroke-width:6}
-.ring .tok{stroke:var(--muted);stroke-width:2}.ring .tok.own{stroke:var(--ink);stroke-width:3.5}
-.ring .tkl{fill:var(--muted)}.ring .tkl.own{fill:var(--ink);font-weight:700}
-.ring .key{fill:var(--handle);stroke:var(--bg);stroke-width:1.5}.ring .kl{fill:var(--handle);font-weight:700}
-.ring .arc{fill:none;stroke:var(--handle);stroke-width:2.5;stroke-dasharray:4 3}
-.ring .pref{margin:2px 0;color:var(--ink)}.ring .ring-head{display:flex;gap:8px;align-items:center;color:var(--muted)}
-.ring select{font-size:12px;padding:0 4px}
-.diverge{margin:4px 2px 0;font-size:12.5px;font-weight:600}.diverge.bad{color:var(--bad)}.diverge.ok{color:var(--ok)}
 .logwrap{margin-top:6px}
 .logwrap h3,.side h3{font-size:12px;font-weight:600;color:var(--muted);margin:0 0 2px;text-transform:uppercase;letter-spacing:.04em}
 .log text{font-size:10px;fill:var(--ink);text-anchor:middle;pointer-events:none}
@@ -137,8 +112,6 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .log .cell.unc{fill:none;stroke-dasharray:3 2;stroke:var(--muted)}
 .log .cell.snap{fill:var(--panel);stroke:var(--faint)}
 .log .cell.none{fill:none;stroke:var(--faint);stroke-width:.6;opacity:.6}
-.log .cell.chosen{stroke-width:1.6}.log .cell.acc{fill:none;stroke:var(--ink);stroke-dasharray:4 2}.log .cell.prop{fill:none;stroke:var(--muted);stroke-dasharray:1 2}
-.log .bal{font-size:8.5px;fill:var(--muted)}
 .log .row.down{opacity:.5}.log .row.down text{fill:var(--muted)}
 .side{display:flex;flex-direction:column;gap:8px;min-width:0}
 .score{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:6px}
@@ -183,6 +156,8 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .panel .x{position:absolute;right:4px;top:4px;padding:0 6px}
 .panel dl{display:grid;grid-template-columns:auto 1fr;gap:1px 8px;margin:0 0 6px}
 .panel dt{color:var(--muted)}.panel dd{margin:0;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
+.panel dt.grp{color:var(--ink);font-weight:600;margin-top:3px}.panel dd.grp{margin-top:3px;color:var(--ink);font-style:italic}
+.panel dd.unsaved{color:var(--bad);font-weight:600}
 .panel table{border-collapse:collapse;margin-bottom:6px;font-variant-numeric:tabular-nums}
 .panel td,.panel th{padding:0 8px 0 0;text-align:left}.panel th{color:var(--muted);font-weight:400}
 .panel .acts{display:flex;gap:6px;flex-wrap:wrap}
@@ -206,14 +181,7 @@ export const HTML = `
   <button type="button" class="heal" data-action="heal" aria-label="heal the partition" title="reconnect everything and bring the nodes home">heal</button>
   <button type="button" data-action="reset" aria-label="reset the run">reset</button>
   <button type="button" data-action="spacetime" aria-pressed="false" title="the space-time diagram: every message as an arrow from send to delivery">space-time</button>
-  <div class="nrw for-dynamo" role="group" aria-label="replication: N replicas, R read quorum, W write quorum">
-   <label>N <input class="nrw-n" type="range" min="1" max="5" step="1" aria-label="N: replicas per key"><output class="o-n"></output></label>
-   <label>R <input class="nrw-r" type="range" min="1" max="5" step="1" aria-label="R: read quorum"><output class="o-r"></output></label>
-   <label>W <input class="nrw-w" type="range" min="1" max="5" step="1" aria-label="W: write quorum"><output class="o-w"></output></label>
-   <label><input class="nrw-sloppy" type="checkbox"> sloppy quorum</label><label><input class="nrw-lww" type="checkbox"> last writer wins</label>
-   <span class="q" aria-live="polite"></span></div>
-  <label class="zab-reads for-zab" title="ZooKeeper answers a read at the server the client is connected to (sequentially consistent, may be stale); with sync() first the read sees every write committed before it"><input class="zab-sync" type="checkbox"> sync before every read <span class="zr-note" aria-live="polite"></span></label>
-  <label class="backoff for-paxos" title="Paxos Made Simple §2.4: a pre-empted proposer waits a random pause before retrying"><input class="px-backoff" type="checkbox"> random back-off (the dueling-proposers remedy)</label>
+  <div class="nrw" hidden></div>
   <details class="more"><summary>seed, workload, client write &amp; export</summary>
    <div class="row"><label>seed <input class="seed" inputmode="numeric" aria-label="seed"></label>
     <button type="button" data-action="seed">run seed</button><button type="button" data-action="random">random seed</button></div>
@@ -226,7 +194,7 @@ export const HTML = `
     <label>read <input class="n wl-read" type="number" min="0" max="99" aria-label="read weight"></label>
     <label>write <input class="n wl-write" type="number" min="0" max="99" aria-label="write weight"></label>
     <label>cas <input class="n wl-cas" type="number" min="0" max="99" aria-label="compare-and-set weight"></label>
-    <label class="for-2pc">transfer <input class="n wl-transfer" type="number" min="0" max="99" aria-label="transfer weight (2PC transactions between two accounts)"></label>
+    <label class="wl-transfer-l" hidden>transfer <input class="n wl-transfer" type="number" min="0" max="99" aria-label="transfer weight (2PC transactions between two accounts)"></label>
     <label>keys <input class="n wl-keys" type="number" min="1" max="9" aria-label="keys (1 to 3; 2PC accounts 2 to 9)"></label>
     <label>every <input class="n wl-interval" type="number" min="10" max="10000" step="10" aria-label="pause between operations, ms"> ms</label>
     <label>timeout <input class="n wl-timeout" type="number" min="50" max="60000" step="50" aria-label="client timeout, ms"> ms</label>
@@ -251,7 +219,7 @@ export const HTML = `
      <g class="h1"><circle class="handle" r="11" data-handle="1" tabindex="-1"/><path class="grip" d="M-4-3h8M-4 0h8M-4 3h8"/></g>
      <g class="h2"><circle class="handle" r="11" data-handle="2" tabindex="-1"/><path class="grip" d="M-4-3h8M-4 0h8M-4 3h8"/></g>
     </g>
-    <g class="clients"></g><g class="nodes"></g>
+    <g class="clients"></g><g class="nodes"></g><g class="notes" aria-live="polite"></g>
    </svg>
    <div class="status" aria-live="polite"></div>
    <section class="tl" hidden aria-label="client timeline">
@@ -260,36 +228,16 @@ export const HTML = `
     <svg class="tlsvg" viewBox="0 0 640 40" role="img" aria-label="client operations over time, one lane per client"></svg>
     <p class="tl-sentence" hidden></p><ul class="tl-lines" hidden></ul>
    </section>
-   <div class="legend" aria-hidden="true"><span><i class="f"></i>request</span><span><i></i>reply</span>
-    <span class="for-raft"><i class="f k-vote"></i>vote</span><span class="for-raft"><i class="f k-prevote"></i>pre-vote</span>
-    <span class="for-raft"><i class="f k-append"></i>append / heartbeat</span><span class="for-raft"><i class="f k-snap"></i>snapshot</span>
-    <span class="for-paxos"><i class="f k-vote"></i>Prepare / Promise</span><span class="for-paxos"><i class="f k-append"></i>Accept / Accepted / Heartbeat</span>
-    <span class="for-paxos"><i class="f k-snap"></i>Chosen</span><span class="for-paxos"><i class="f k-other"></i>Nack</span>
-    <span class="for-dynamo"><i class="f k-vote"></i>Get</span><span class="for-dynamo"><i class="f k-append"></i>Put / PutAck</span>
-    <span class="for-dynamo"><i class="f k-prevote"></i>HintedHandoff</span><span class="for-dynamo"><i class="f k-snap"></i>Merkle digest / read repair</span>
-    <span><i class="f k-client"></i>client</span><span class="for-raft">L leader · C candidate · F follower · ✕ crashed · T = term</span>
-    <span class="for-paxos">P proposer · A acceptor · L learner · ★ leader · b3.1 = ballot (round.proposer) · ✕ crashed</span>
-    <span class="k-vote for-zab"><i class="f"></i>NOTIFICATION (election)</span><span class="k-prevote for-zab"><i class="f"></i>FOLLOWERINFO / NEWEPOCH / ACKEPOCH (discovery)</span>
-    <span class="k-snap for-zab"><i class="f"></i>DIFF / TRUNC / SNAP / NEWLEADER / UPTODATE (sync)</span><span class="k-append for-zab"><i class="f"></i>PROPOSAL / ACK / COMMIT / PING (broadcast)</span>
-    <span class="for-zab">L leading · F following · ? looking (dashed arrow = its vote) · 2:5 = zxid epoch:counter · pill = phase · ✕ crashed</span>
-    <span class="k-vote for-2pc"><i class="f"></i>Prepare / VoteYes / VoteNo (phase 1: voting)</span><span class="k-append for-2pc"><i class="f"></i>Commit / Abort / Ack (phase 2: decision)</span>
-    <span class="k-prevote for-2pc"><i class="f"></i>DecisionRequest (termination: an uncertain participant asks)</span>
-    <span class="for-2pc">C coordinator · P participant · A12 = account A holds 12 · BLOCKED = prepared, waiting for the decision · lock = keys held · ✕ crashed</span>
-    <span class="for-dynamo">numbered badge = owner of the selected key (1 = home) · h = holds a hint for it · ✕ crashed</span></div>
-   <div class="logwrap"><h3 class="for-raft">logs (cells = entries, number = term; solid = committed)</h3>
-    <h3 class="for-zab">histories (cells = proposals labelled with their zxid epoch:counter; solid = committed prefix, dashed = accepted only)</h3>
-    <h3 class="for-paxos">slots (solid = chosen · dashed = accepted, ballot below · dotted = proposed)</h3><svg class="log" viewBox="0 0 640 40" aria-label="logs of all nodes, aligned by index"></svg></div>
+   <div class="legend" aria-hidden="true"><span><i class="f"></i>request</span><span><i></i>reply</span><span class="lg-client"><i class="f k-client"></i>client</span></div>
+   <div class="logwrap"><h3 class="log-title"></h3><svg class="log" viewBox="0 0 640 40" aria-label="logs of all nodes, aligned by index"></svg></div>
   </div>
   <div class="side">
    <div><h3>per side of the partition</h3><div class="score" aria-live="off"></div><p class="since"></p></div>
-   <section class="ring for-dynamo" aria-label="consistent-hashing ring"><div class="ring-head"><h3>ring</h3>
-     <label>key <select class="ring-key" aria-label="key whose preference list is shown"></select></label></div>
-    <svg class="ringsvg" viewBox="0 -8 220 206" role="img" aria-label="ring: each node's tokens as ticks, the selected key and its preference list"></svg>
-    <p class="pref"></p></section>
+   <section class="ring" hidden></section>
    <div class="cons"><h3>consistency</h3>
     <button type="button" class="verdict none" data-action="verdict" data-verdict=""><b class="v-big"></b><span class="v-sub"></span></button>
     <div class="cons-row"><span class="c-stale"></span><span class="c-lost"></span><button type="button" data-action="timeline" class="tl-btn" aria-pressed="false">timeline</button></div>
-    <p class="capnote"></p><p class="diverge for-dynamo" data-divergent=""></p></div>
+    <p class="capnote"></p><p class="diverge" hidden></p></div>
    <section class="panel node-panel" hidden aria-label="node details">
     <button type="button" class="x" data-action="close-node" aria-label="close node panel">×</button>
     <h4 class="np-title"></h4><dl class="np-dl"></dl><table class="np-peers"></table>

@@ -1,8 +1,10 @@
-// Plane geometry of the partition line and the pointer-drag helper (mouse, pen and touch alike).
-// The simulation knows nothing of positions: positions and the line are the element's layout state,
-// and a gesture ends in one setPartition()/heal() computed from the side of every node and client.
+// Plane geometry of the diagram: the partition line's sides, its clipping to the box, free spots
+// on a side, and keeping points inside the box. The simulation knows nothing of positions:
+// positions and the line are the element's layout state, and a gesture ends in one
+// setPartition()/heal() computed from the side of every node and client (element/drag.js).
+import { W, H } from './draw.js';
 
-export const W = 640, H = 400;
+export { W, H };
 
 /** Which side of the (infinite) line through l.x1,y1 → x2,y2 point p is on: 0 (A) or 1 (B). */
 export function sideOf(l, p) {
@@ -62,7 +64,15 @@ export function crossing(l, a, b) {
 }
 
 export const clamp = (v, lo, hi) => (v < lo ? lo : v > hi ? hi : v);
+/** p kept at least m units from every edge. */
 export const clampPt = (p, m = 28) => ({ x: clamp(p.x, m, W - m), y: clamp(p.y, m, H - m) });
+/**
+ * How far a client's glyph reaches from its centre (focus ring, the ✓ / ✕ / ? mark on its right,
+ * "…" above, its id below), so that a client kept this far from the edges is drawn wholly inside.
+ */
+export const CLIENT_EXT = { l: 20, r: 31, t: 23, b: 25 };
+/** A client's position p kept inside the diagram with its labels. */
+export const clampClient = (p) => ({ x: clamp(p.x, CLIENT_EXT.l, W - CLIENT_EXT.r), y: clamp(p.y, CLIENT_EXT.t, H - CLIENT_EXT.b) });
 
 /**
  * Free spots for `count` items on `side` of the line: a column parallel to the line, `dist` units
@@ -85,47 +95,4 @@ export function spotsOnSide(l, side, count, dist = 85) {
     out.push(p || clampPt({ x: bx + nx * 20, y: by + ny * 20 }));
   }
   return out;
-}
-
-/**
- * Pointer drag on `target` (an SVG element) in the coordinates of `svg`'s viewBox.
- * handlers: pick(ev) → a drag subject or null; move(subject, p); end(subject, p, moved).
- * Pointer capture keeps the drag when the pointer leaves the element; touch-action: none on the svg
- * keeps the page from scrolling under a finger.
- */
-export function attachDrag(svg, { pick, start, move, end }) {
-  let drag = null;
-  const toSvg = (ev) => {
-    const m = drag.ctm;
-    return { x: m.a * ev.clientX + m.c * ev.clientY + m.e, y: m.b * ev.clientX + m.d * ev.clientY + m.f };
-  };
-  svg.addEventListener('pointerdown', (ev) => {
-    if (drag || (ev.pointerType === 'mouse' && ev.button !== 0)) return;
-    const subject = pick(ev);
-    if (!subject) return;
-    const ctm = svg.getScreenCTM();
-    if (!ctm) return;
-    drag = { id: ev.pointerId, subject, ctm: ctm.inverse(), moved: false };
-    drag.p0 = toSvg(ev);
-    try { svg.setPointerCapture(ev.pointerId); } catch { /* synthetic pointers */ }
-    start?.(subject, drag.p0);
-    ev.preventDefault();
-  });
-  svg.addEventListener('pointermove', (ev) => {
-    if (!drag || ev.pointerId !== drag.id) return;
-    const p = toSvg(ev);
-    if (!drag.moved && Math.hypot(p.x - drag.p0.x, p.y - drag.p0.y) < 4) return;
-    drag.moved = true;
-    move(drag.subject, p, drag.p0);
-  });
-  const finish = (ev, cancel) => {
-    if (!drag || ev.pointerId !== drag.id) return;
-    const d = drag;
-    drag = null;
-    try { svg.releasePointerCapture(ev.pointerId); } catch { /* already released */ }
-    end(d.subject, cancel ? d.p0 : toSvgWith(d.ctm, ev), d.moved, cancel);
-  };
-  const toSvgWith = (m, ev) => ({ x: m.a * ev.clientX + m.c * ev.clientY + m.e, y: m.b * ev.clientX + m.d * ev.clientY + m.f });
-  svg.addEventListener('pointerup', (ev) => finish(ev, false));
-  svg.addEventListener('pointercancel', (ev) => finish(ev, true));
 }

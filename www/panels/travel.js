@@ -7,7 +7,8 @@
 // `r` (`page.html#r=1.raft.…`); `share="left"` uses `#left=…`, so several elements on one page
 // can each have a link (the fragment holds `key=value` pairs joined by `&`). Elements without
 // `share` never read location.hash and show no "copy link" button.
-import { A, T } from './render.js';
+import { A, T } from '../render/draw.js';
+import { appUrl } from '../element/wasm.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640, H = 18;
@@ -297,7 +298,7 @@ export class Travel {
     const name = parts.length === 4 && /^[\w-]+$/.test(parts[2]) ? parts[2] : null;
     if (name) {
       try {
-        const r = await fetch(new URL(`./scenarios/${name}.json`, import.meta.url));
+        const r = await fetch(appUrl(`./scenarios/${name}.json`));
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
         text = await r.text();
       } catch (e) { return bad(`its scenario "${name}" could not be loaded (${e.message})`); }

@@ -46,7 +46,7 @@ export function attributesFrom(search, base) {
   if (notes.length) { note.textContent = notes.join(' · '); note.hidden = false; }
   document.body.append(el);
   // Defined after the element is in the page, so the module starts loading its protocol's bundle.
-  import('./cap-playground.js').catch((e) => {
+  import('../cap-playground.js').catch((e) => {
     note.textContent = `cap-playground could not load (${e.message}): serve this folder over HTTP, as built by npm run build.`;
     note.hidden = false;
   });

@@ -1,0 +1,60 @@
+// Loading a protocol: its wasm bundle (www/pkg/<bundle>/) and its view module
+// (www/protocols/<view>.js), together, once per page, shared by every element. Which protocol is in
+// which bundle and drawn by which view comes from the manifest, www/protocols.js.
+import { PROTOCOLS } from '../protocols.js';
+import { FAMILY } from '../render/draw.js';
+
+/** Every protocol name the element accepts, in the manifest's order. */
+export const NAMES = PROTOCOLS.map((p) => p.name);
+/** protocol → the wasm bundle carrying it. */
+export const BUNDLE_OF = Object.fromEntries(PROTOCOLS.map((p) => [p.name, p.bundle]));
+/** protocol → its view module's name (www/protocols/<view>.js). */
+export const VIEW_OF = Object.fromEntries(PROTOCOLS.map((p) => [p.name, p.view]));
+
+let base = null;
+/** Where the app's files are (www/ or dist/): set once by the entry module, cap-playground.js, from its own URL. */
+export function setBase(url) { base = url; }
+/** A URL under the app's folder (pkg/…, scenarios/…, protocols/…). */
+export const appUrl = (rel) => new URL(rel, base);
+
+const wasmP = new Map();
+const views = new Map(); // view name → its module's default export, once loaded
+
+/**
+ * A bundle's wasm module, initialised once per page and shared by every element, with the views of
+ * the protocols it carries. The .wasm is fetched here, by the same URL and mode as index.html's
+ * <link rel="preload" as="fetch" crossorigin> (so a page that preloads it downloads it once), and
+ * compiled while it streams in, in parallel with loading the wasm-bindgen glue and the views; the
+ * glue then only instantiates the compiled module.
+ */
+export function loadWasm(bundle) {
+  let p = wasmP.get(bundle);
+  if (!p) {
+    p = (async () => {
+      const compiled = fetch(appUrl(`./pkg/${bundle}/cap_playground_bg.wasm`)).then((r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${r.url}`);
+        return /^application\/wasm\b/.test(r.headers.get('Content-Type') || '') ? WebAssembly.compileStreaming(r)
+          : r.arrayBuffer().then((b) => WebAssembly.compile(b)); // a host with the wrong MIME type
+      });
+      compiled.catch(() => {}); // reported through init below
+      // The bundle's views are fetched only by pages that show one of its protocols (variable
+      // paths, so a bundler leaves them to run time too).
+      const names = [...new Set(PROTOCOLS.filter((x) => x.bundle === bundle).map((x) => x.view))];
+      const viewsP = Promise.all(names.map((v) => import(appUrl(`./protocols/${v}.js`).href).then((m) => {
+        const view = m.default;
+        for (const [kind, fam] of Object.entries(view.families || {})) FAMILY.set(kind, fam);
+        views.set(v, view);
+      })));
+      const glue = appUrl(`./pkg/${bundle}/cap_playground.js`).href;
+      const m = await import(glue);
+      await m.default({ module_or_path: compiled });
+      await viewsP;
+      return m;
+    })().catch((e) => { wasmP.delete(bundle); throw e; });
+    wasmP.set(bundle, p);
+  }
+  return p;
+}
+
+/** The view module of `protocol` (loaded with its bundle: call after loadWasm resolved). */
+export const viewOf = (protocol) => views.get(VIEW_OF[protocol]);
