@@ -43,7 +43,7 @@ const panel = (page, expr, arg) => page.evaluate(async ([expr, arg]) => {
 async function openByClick(page) {
   await page.locator('cap-playground .bar [data-action=spacetime]').click();
   await page.locator('cap-playground section.st').waitFor({ state: 'visible' });
-  await page.waitForFunction(() => document.querySelector('cap-playground')._lazy.get('spacetime')?.msgs.length > 0);
+  await page.waitForFunction(() => document.querySelector('cap-playground')._panelsBy.get('spacetime').instance?.msgs.length > 0);
   await page.locator('cap-playground .st-box').scrollIntoViewIfNeeded();
 }
 
@@ -154,7 +154,7 @@ test('hovering an AppendEntries arrow outlines its dot in the cluster; hovering 
   await page.locator(`cap-playground [data-msg-id="${m.id}"] .dot`).scrollIntoViewIfNeeded();
   const dot = await center(page.locator(`cap-playground [data-msg-id="${m.id}"] .dot`));
   await page.mouse.move(dot.x, dot.y);
-  await page.waitForFunction((id) => document.querySelector('cap-playground')._lazy.get('spacetime').dotHover === id, m.id);
+  await page.waitForFunction((id) => document.querySelector('cap-playground')._panelsBy.get('spacetime').instance.dotHover === id, m.id);
   assert.match(await page.locator('cap-playground .st-info').textContent(), new RegExp(`in the cluster: AppendEntries #${m.id}`));
   s.assertNoErrors(page);
   await page.close();
@@ -251,6 +251,7 @@ test('keys pan, zoom and walk the arrows; Enter travels to one; lines, kinds and
   await page.locator('cap-playground .st-kd summary').click();
   await page.locator('cap-playground .st-kinds [data-kind=ClientRequest]').uncheck();
   assert.equal(await panel(page, 'p.visible().some((m) => m.kind === "ClientRequest")'), false);
+  await page.locator('cap-playground .st-kd summary').click(); // close the list (it lies over the diagram)
   // An operation bar: click it, the client timeline shows it selected.
   await page.keyboard.press('End');
   // (Away from the cursor, whose neighbourhood is for dragging it.)
@@ -308,7 +309,7 @@ test('view="spacetime" opens the diagram from the start; reduced motion steps th
   await page.locator('#second section.st').waitFor({ state: 'visible' });
   const views = await page.evaluate(async () => {
     const el = document.getElementById('second');
-    const p = el._lazy.get('spacetime');
+    const p = el._panelsBy.get('spacetime').instance;
     el.speed = 2;
     el.play();
     const seen = [];
