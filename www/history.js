@@ -15,7 +15,7 @@
  * API: load(text, name) → Promise<summary>, check() → Promise<result>, cancel(), why(id) →
  * Promise<why>, summary, result, data-state (empty | loading | loaded | checking | done |
  * cancelled | error). Event: `history-verdict` {verdict, witness}.
- * Hooks: .drop (the drop zone), .file, .paste + [data-action=check], [data-action=cancel],
+ * Hooks: .drop (the drop zone), .paste + [data-action=check], [data-action=cancel],
  * .verdict[data-verdict], .sentence, .wlines (witness lines, each with a "why" button),
  * .err (the parse error), progress.prog, svg.hl-tl (the timeline: rect.op[data-id], .wit, .fault),
  * .why (the why panel: .why-orders li).
@@ -57,7 +57,6 @@ const CSS = [
 const HTML = `
 <div class="lab">
  <div class="drop" tabindex="0" role="button" aria-label="drop a history file here, or press Enter to choose one"><b>Drop a history file here</b> (Jepsen etcd log, Porcupine kv log, Jepsen / Knossos EDN, or a playground export), or <button type="button" data-action="choose">choose a file</button>. It is checked in this page: nothing is uploaded.</div>
- <input class="file" type="file" hidden>
  <textarea class="paste" aria-label="or paste a history here" placeholder="…or paste a history here, then press check"></textarea>
  <div class="row"><button type="button" data-action="check">check</button><button type="button" data-action="cancel" hidden>cancel</button>
   <progress class="prog" hidden></progress><span class="status" aria-live="polite"></span></div>
@@ -359,9 +358,16 @@ export class CapHistory extends HTMLElement {
 
   // ---- input --------------------------------------------------------------------------------
   _wire() {
-    const $ = this.$, drop = $('.drop'), file = $('.file');
+    const $ = this.$, drop = $('.drop');
     const take = async (f) => {
       try { await this.load(await f.text(), f.name); await this.check(); } catch { /* shown */ }
+    };
+    // A fresh file input per choice (one reused after a choice may not open again).
+    const choose = () => {
+      const file = el('input', { class: 'file', type: 'file', hidden: '' }, this.shadowRoot.querySelector('.lab'));
+      file.addEventListener('change', () => { if (file.files[0]) take(file.files[0]); file.remove(); });
+      file.addEventListener('cancel', () => file.remove());
+      file.click();
     };
     drop.addEventListener('dragover', (ev) => { ev.preventDefault(); drop.classList.add('over'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
@@ -372,11 +378,10 @@ export class CapHistory extends HTMLElement {
       if (f) take(f);
       else if (ev.dataTransfer?.getData('text/plain')) { $('.paste').value = ev.dataTransfer.getData('text/plain'); this._checkPaste(); }
     });
-    drop.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); file.click(); } });
-    file.addEventListener('change', () => { if (file.files[0]) take(file.files[0]); file.value = ''; });
+    drop.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); choose(); } });
     this.shadowRoot.addEventListener('click', (ev) => {
       const a = ev.target.closest?.('[data-action]')?.dataset.action;
-      if (a === 'choose') file.click();
+      if (a === 'choose') choose();
       else if (a === 'check') this._checkPaste();
       else if (a === 'cancel') this.cancel();
       else if (a === 'zoom-witness' || a === 'zoom-all') { this._zoom = a === 'zoom-all' ? 'all' : 'witness'; this._drawTimeline(); }
