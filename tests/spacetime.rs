@@ -313,3 +313,24 @@ fn the_shiviz_log_parses_back_and_its_clocks_are_the_happened_before_order() {
     }
     assert!(concurrent > 0);
 }
+
+#[test]
+fn the_record_read_back_from_its_json_exports_the_same() {
+    // The page's exports run in the tools bundle from the record's JSON: they must be what the
+    // record itself exports (cap run writes them from the record directly).
+    let mut tm = machine("raft-minority-partition", |v| {
+        v["network"] = serde_json::json!({"latency_ms": [10, 30], "drop": 0.05, "duplicate": 0.05});
+        v["steps"].as_array_mut().unwrap().push(serde_json::json!({"at": 3000, "action": "crash", "node": 3}));
+    });
+    tm.set_spacetime(true, Limits::default());
+    tm.run_until(4_000);
+    let (r, _) = tm.spacetime().unwrap();
+    let json = serde_json::to_string(&r.to_json(0, u64::MAX, None)).unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    assert_eq!(parsed["msgs"].as_array().unwrap().len(), r.messages().count());
+    let back = Record::from_json(&json).unwrap();
+    assert_eq!(to_shiviz(&back), to_shiviz(r));
+    let opt = cap_playground::spacetime::svg::SvgOptions { nodes: Some(5), clients: Some(2), ..Default::default() };
+    assert_eq!(cap_playground::spacetime::svg::to_svg(&back, &opt), cap_playground::spacetime::svg::to_svg(r, &opt));
+    assert!(Record::from_json("{\"msgs\": 3}").unwrap_err().contains("not a space-time record"));
+}

@@ -3,10 +3,10 @@
 //! after its invocation, or never).
 
 use crate::protocol::{ClientId, ClientOp, ClientResult, NodeId, Time};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How an operation ended, in Jepsen's vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Took effect; `result` holds what it returned.
@@ -18,7 +18,7 @@ pub enum Outcome {
 }
 
 /// One client operation from invocation to completion.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Operation {
     /// Position in the history (0-based, in invocation order).
     pub id: u64,

@@ -53,7 +53,7 @@ pub struct SentMsg {
 }
 
 /// What a mark on the diagram says happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MarkKind {
     /// A node became leader (Raft, Multi-Paxos, ZAB).

@@ -474,7 +474,7 @@ impl Record {
                 };
                 let flags = u8::from(m.is_reply) | (u8::from(m.heartbeat) << 1) | (fate << 2);
                 let dup = m.dup_of.map(|d| d as i64).unwrap_or(-1);
-                (m.id, dup, m.from, m.to, kind_index(m.kind), flags, m.sent, m.due, m.end, &*m.detail)
+                (m.id, dup, m.from, m.to, kind_index(m.kind), flags, m.sent, m.due, m.end, &*m.detail, m.seq, m.end_seq)
             })
             .collect();
         let marks = self
@@ -485,7 +485,9 @@ impl Record {
                 (k.seq, k.at, member, k.kind, k.term, k.text.as_str(), &k.cut_off[..])
             })
             .collect();
-        let ops = self.ops_in(a, b).filter(|o| new(o.rev)).map(|o| &o.op).collect();
+        let ops: Vec<&Op> = self.ops_in(a, b).filter(|o| new(o.rev)).collect();
+        let op_seqs = ops.iter().map(|o| [o.seq, o.end_seq]).collect();
+        let ops = ops.into_iter().map(|o| &o.op).collect();
         RecordJson {
             epoch: 0,
             now: self.to,
@@ -507,14 +509,102 @@ impl Record {
             kinds,
             marks,
             ops,
+            op_seqs,
         }
+    }
+}
+
+/// The record read back from its JSON (what [`Record::to_json`] wrote for the whole window):
+/// the exporters run in the tools bundle (`pkg/lab/`), which gets the record from the page.
+#[derive(serde::Deserialize)]
+struct RecordIn {
+    from: Time,
+    to: Time,
+    trimmed: bool,
+    missed: u64,
+    limits: [u64; 2],
+    msgs: Vec<(u64, i64, Member, Member, usize, u8, Time, Time, Time, String, u64, u64)>,
+    kinds: Vec<String>,
+    marks: Vec<(u64, Time, String, MarkKind, Option<u64>, String, Vec<Member>)>,
+    ops: Vec<Operation>,
+    op_seqs: Vec<[u64; 2]>,
+}
+
+/// A kind name as `&'static str`: each distinct name is kept once for the life of the program
+/// (there are a few dozen; more than [`MAX_KINDS`] is refused).
+fn intern(kind: &str) -> Option<&'static str> {
+    static KINDS: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut k = KINDS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(x) = k.iter().find(|x| **x == kind) {
+        return Some(x);
+    }
+    if k.len() >= MAX_KINDS {
+        return None;
+    }
+    let x: &'static str = Box::leak(kind.to_string().into_boxed_str());
+    k.push(x);
+    Some(x)
+}
+/// Distinct message kinds a program reads back at most (see [`intern`]).
+const MAX_KINDS: usize = 256;
+
+impl Record {
+    /// Read a record back from the JSON [`Record::to_json`] wrote (all of it, no `since`).
+    pub fn from_json(text: &str) -> Result<Record, String> {
+        let r: RecordIn = serde_json::from_str(text).map_err(|e| format!("not a space-time record ({e})"))?;
+        let kinds: Vec<&'static str> = r
+            .kinds
+            .iter()
+            .map(|k| intern(k).ok_or_else(|| format!("more than {MAX_KINDS} message kinds")))
+            .collect::<Result<_, _>>()?;
+        let limits = Limits { messages: r.limits[0] as usize, span: r.limits[1], ..Limits::default() };
+        let mut rec = Record::starting(limits, r.from, 0, Vec::new());
+        rec.to = r.to;
+        rec.trimmed = r.trimmed;
+        rec.missed = r.missed;
+        for (id, dup, from, to, kind, flags, sent, due, end, detail, seq, end_seq) in r.msgs {
+            let kind = *kinds.get(kind).ok_or("a message's kind is not in the kinds table")?;
+            let fate = match flags >> 2 {
+                1 => Fate::Delivered,
+                2 => Fate::Lost,
+                _ => Fate::InFlight,
+            };
+            rec.msgs.push_back(Msg {
+                id,
+                dup_of: (dup >= 0).then_some(dup as u64),
+                from,
+                to,
+                kind,
+                is_reply: flags & 1 != 0,
+                heartbeat: flags & 2 != 0,
+                detail: detail.into_boxed_str(),
+                sent,
+                due,
+                fate,
+                end,
+                seq,
+                end_seq,
+                rev: 0,
+            });
+        }
+        for (seq, at, member, kind, term, text, cut_off) in r.marks {
+            let member = Member::parse(&member).ok();
+            rec.marks.push_back(Mark { at, member, kind, term, text, cut_off, seq, rev: 0 });
+        }
+        for (i, op) in r.ops.into_iter().enumerate() {
+            let [seq, end_seq] = r.op_seqs.get(i).copied().unwrap_or([0, 0]);
+            rec.ops.push_back(Op { op, seq, end_seq, rev: 0 });
+        }
+        rec.last_seq = rec.msgs.iter().map(|m| m.seq.max(m.end_seq)).max().unwrap_or(0);
+        Ok(rec)
     }
 }
 
 /// One message as the element reads it: `[id, dup_of (-1: none), from, to, kind (index into
 /// kinds), flags (1 reply, 2 heartbeat, 4 × fate: 0 in flight, 1 delivered, 2 lost), sent, due,
-/// end, detail]`.
-pub type MsgJson<'a> = (u64, i64, Member, Member, usize, u8, Time, Time, Time, &'a str);
+/// end, detail, seq, end_seq]` (the journal's numbers of its send and of its fate: the order the
+/// simulator processed things in, which the exporters need).
+pub type MsgJson<'a> = (u64, i64, Member, Member, usize, u8, Time, Time, Time, &'a str, u64, u64);
 
 /// One mark as the element reads it (see [`RecordJson::marks`]).
 pub type MarkJson<'a> = (u64, Time, String, MarkKind, Option<u64>, &'a str, &'a [Member]);
@@ -556,4 +646,6 @@ pub struct RecordJson<'a> {
     pub marks: Vec<MarkJson<'a>>,
     /// Client operations, as in the history.
     pub ops: Vec<&'a Operation>,
+    /// Per operation: the journal's numbers of its invocation and completion (0: open).
+    pub op_seqs: Vec<[u64; 2]>,
 }

@@ -23,7 +23,6 @@
 use super::{Fate, Record};
 use crate::sim::journal::MarkKind;
 use crate::sim::scenario::Member;
-use std::collections::BTreeMap;
 
 /// The expression to paste into ShiViz's "log parsing regular expression" field.
 pub const REGEX: &str = r"(?<time>\d+) ms (?<event>.*)\n(?<host>\S+) (?<clock>\{.*\})";
@@ -44,11 +43,12 @@ struct Event {
 /// the events (ShiViz's upload format; paste from the third line on with [`REGEX`]).
 pub fn to_shiviz(record: &Record) -> String {
     let host = |m: Member| m.to_string();
-    let held: std::collections::BTreeSet<u64> = record.messages().filter(|m| m.seq > 0).map(|m| m.id).collect();
+    // Ids grow with sends: the ids held, sorted, for a binary search.
+    let held: Vec<u64> = record.messages().filter(|m| m.seq > 0).map(|m| m.id).collect();
     let mut events: Vec<Event> = Vec::new();
     for m in record.messages() {
         // A duplicate's send is its original's, when that is in the record.
-        let origin = m.dup_of.filter(|o| held.contains(o)).unwrap_or(m.id);
+        let origin = m.dup_of.filter(|o| held.binary_search(o).is_ok()).unwrap_or(m.id);
         if m.seq > 0 && origin == m.id {
             let fate = match m.fate {
                 Fate::Lost => format!(" (lost at {} ms)", m.end),
@@ -116,30 +116,39 @@ pub fn to_shiviz(record: &Record) -> String {
     let mut out = String::with_capacity(events.len() * 96 + 128);
     out.push_str(REGEX);
     out.push_str("\n\n");
-    let mut clocks: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
-    let mut sent: BTreeMap<u64, BTreeMap<String, u64>> = BTreeMap::new();
+    // Processes in the order they first appear; a clock is one count per process (so no map: the
+    // playground's wasm carries no BTreeMap for this).
+    let mut hosts: Vec<&str> = Vec::new();
+    for e in &order {
+        if !hosts.contains(&e.host.as_str()) {
+            hosts.push(&e.host);
+        }
+    }
+    let n = hosts.len();
+    let mut clocks: Vec<Vec<u64>> = vec![vec![0; n]; n];
+    // The clock of each send, by message id (sends come in id order: binary search).
+    let mut sent: Vec<(u64, Vec<u64>)> = Vec::new();
+    // Keys sorted by name, as ShiViz's own logs have them.
+    let mut by_name: Vec<usize> = (0..n).collect();
+    crate::core::sort::sort_by(&mut by_name, |a, b| hosts[*a].cmp(hosts[*b]));
     for e in order {
-        let mut c = clocks.remove(&e.host).unwrap_or_default();
-        *c.entry(e.host.clone()).or_insert(0) += 1;
-        if let Some(m) = e.receives.and_then(|id| sent.get(&id)) {
-            for (h, &v) in m {
-                let x = c.entry(h.clone()).or_insert(0);
-                *x = (*x).max(v);
+        let h = hosts.iter().position(|x| *x == e.host).unwrap_or(0);
+        let mut c = std::mem::take(&mut clocks[h]);
+        c[h] += 1;
+        if let Some(Ok(k)) = e.receives.map(|id| sent.binary_search_by_key(&id, |(i, _)| *i)) {
+            for (x, v) in c.iter_mut().zip(&sent[k].1) {
+                *x = (*x).max(*v);
             }
         }
         if let Some(id) = e.sends {
-            sent.insert(id, c.clone());
+            sent.push((id, c.clone()));
         }
-        out.push_str(&format!("{} ms {}\n{} {}\n", e.time, one_line(&e.text), e.host, clock_json(&c)));
-        clocks.insert(e.host.clone(), c);
+        let clock: Vec<String> =
+            by_name.iter().filter(|&&i| c[i] > 0).map(|&i| format!("\"{}\":{}", hosts[i], c[i])).collect();
+        out.push_str(&format!("{} ms {}\n{} {{{}}}\n", e.time, one_line(&e.text), e.host, clock.join(",")));
+        clocks[h] = c;
     }
     out
-}
-
-/// `{"c0":2,"n0":7}`: keys sorted, zero entries left out.
-fn clock_json(c: &BTreeMap<String, u64>) -> String {
-    let parts: Vec<String> = c.iter().filter(|(_, v)| **v > 0).map(|(h, v)| format!("\"{h}\":{v}")).collect();
-    format!("{{{}}}", parts.join(","))
 }
 
 /// Event text on one line (ShiViz's expression reads the event up to the line's end).

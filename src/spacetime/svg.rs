@@ -18,13 +18,11 @@ use crate::core::history::Outcome;
 use crate::protocol::Time;
 use crate::sim::journal::MarkKind;
 use crate::sim::scenario::Member;
-use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// What to draw (the panel's view: window, filters, colours).
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// What to draw (the panel's view: window, filters, colours). No serde: the wasm handle passes
+/// these as arguments (a JSON reader for them cost the playground's wasm several KB).
+#[derive(Clone, Debug, Default)]
 pub struct SvgOptions {
     /// Window start (ms); default: the record's start.
     pub from: Option<Time>,
@@ -40,9 +38,9 @@ pub struct SvgOptions {
     pub hide_kinds: Vec<String>,
     /// Leave out heartbeats and the replies to them.
     pub hide_heartbeats: bool,
-    /// Kind → colour family (`vote`, `prevote`, `append`, `snap`, `client`, `other`), as the
+    /// (kind, colour family: `vote`, `prevote`, `append`, `snap`, `client`, `other`), as the
     /// page's legend has it; kinds not listed use [`family`].
-    pub families: BTreeMap<String, String>,
+    pub families: Vec<(String, String)>,
     /// Ids of the checker's witness operations (outlined).
     pub witness: Vec<u64>,
     /// The cursor (ms), drawn as a line; none by default.
@@ -116,25 +114,28 @@ fn esc(s: &str) -> String {
     o
 }
 
+/// A coordinate with at most one decimal, written with integers (the playground's wasm carries no
+/// float formatter).
 fn f1(x: f64) -> String {
-    let r = (x * 10.0).round() / 10.0;
-    if r.fract() == 0.0 {
-        format!("{}", r as i64)
+    let t = (x * 10.0).round() as i64;
+    let (sign, t) = if t < 0 { ("-", -t) } else { ("", t) };
+    if t % 10 == 0 {
+        format!("{sign}{}", t / 10)
     } else {
-        format!("{r:.1}")
+        format!("{sign}{}.{}", t / 10, t % 10)
     }
 }
 
 /// Seconds for an axis label, with as many decimals as the step needs.
 fn secs(t: Time, step: Time) -> String {
-    let d = if step < 100 {
-        2
+    let (s, ms) = (t / 1000, t % 1000);
+    if step < 100 {
+        format!("{s}.{:02} s", ms / 10)
     } else if step < 1000 {
-        1
+        format!("{s}.{} s", ms / 100)
     } else {
-        0
-    };
-    format!("{:.*} s", d, t as f64 / 1000.0)
+        format!("{s} s")
+    }
 }
 
 /// The diagram as an SVG document (see the module docs).
@@ -165,7 +166,6 @@ pub fn to_svg(record: &Record, opt: &SvgOptions) -> String {
     if let Some(only) = &opt.members {
         lanes.retain(|m| only.iter().any(|s| *s == m.to_string()));
     }
-    let lane_of: BTreeMap<Member, usize> = lanes.iter().enumerate().map(|(i, m)| (*m, i)).collect();
 
     const W: f64 = 1200.0;
     const X0: f64 = 64.0;
@@ -175,11 +175,13 @@ pub fn to_svg(record: &Record, opt: &SvgOptions) -> String {
     let span = (b - a) as f64;
     let x = |t: Time| X0 + (t.clamp(a, b) - a) as f64 / span * (X1 - X0);
     let xf = |t: f64| X0 + (t.clamp(a as f64, b as f64) - a as f64) / span * (X1 - X0);
-    let y = |m: Member| lane_of.get(&m).map(|i| TOP + 18.0 + *i as f64 * LANE);
+    let y = |m: Member| lanes.iter().position(|l| *l == m).map(|i| TOP + 18.0 + i as f64 * LANE);
     let body_h = lanes.len().max(1) as f64 * LANE;
     let legend_y = TOP + body_h + 26.0;
 
-    let fam = |kind: &str| -> String { opt.families.get(kind).cloned().unwrap_or_else(|| family(kind).to_string()) };
+    let fam = |kind: &str| -> &str {
+        opt.families.iter().find(|(k, _)| k == kind).map(|(_, f)| f.as_str()).unwrap_or_else(|| family(kind))
+    };
     let shown = |m: &super::Msg| !(opt.hide_heartbeats && m.heartbeat) && !opt.hide_kinds.iter().any(|k| k == m.kind);
     let msgs: Vec<&super::Msg> =
         record.messages_in(a, b).filter(|m| shown(m) && y(m.from).is_some() && y(m.to).is_some()).collect();
@@ -291,7 +293,7 @@ pub fn to_svg(record: &Record, opt: &SvgOptions) -> String {
     }
 
     // Client operations: bars on their client's lane.
-    let witness: std::collections::BTreeSet<u64> = opt.witness.iter().copied().collect();
+    let witness = &opt.witness;
     for o in record.ops_in(a, b) {
         let Some(yy) = y(Member::Client(o.op.client)) else { continue };
         let end = o.op.complete.unwrap_or(record.to());

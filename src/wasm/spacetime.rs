@@ -1,9 +1,9 @@
-//! `Playground`'s space-time methods (see `crate::spacetime` and `sim::travel`): keep the record
-//! while the panel is open, read it (whole, or what changed since the last look), and export it
-//! as a ShiViz log or an SVG.
+//! `Playground`'s space-time methods (see `crate::spacetime` and `travel`): keep the record
+//! while the panel is open and read it (whole, or what changed since the last look). Its exports
+//! (ShiViz, SVG) are written by the tools bundle (`pkg/lab/`, `wasm/lab.rs`) from this JSON, so
+//! that every playground page does not carry them (14 KB gzipped).
 
-use super::{err, to_json, Playground};
-use crate::spacetime::svg::SvgOptions;
+use super::{to_json, Playground};
 use crate::spacetime::Limits;
 use wasm_bindgen::prelude::*;
 
@@ -33,36 +33,5 @@ impl Playground {
         let mut j = record.to_json(a, b, since);
         (j.epoch, j.now, j.end, j.in_past) = (e, pos.at, end.max(pos.at), in_past);
         to_json(&j)
-    }
-
-    /// The record as a ShiViz log (the parsing expression on its first line; see
-    /// `crate::spacetime::shiviz`).
-    #[wasm_bindgen(js_name = exportShiviz)]
-    pub fn export_shiviz(&mut self) -> String {
-        self.with_record(crate::spacetime::shiviz::to_shiviz)
-    }
-
-    /// The diagram as a self-contained SVG; `options_json` is `crate::spacetime::svg::SvgOptions`
-    /// (window, lanes, filters, colour families, witness, cursor, title).
-    #[wasm_bindgen(js_name = exportSpacetimeSvg)]
-    pub fn export_spacetime_svg(&mut self, options_json: &str) -> Result<String, JsError> {
-        let opt: SvgOptions = serde_json::from_str(options_json)
-            .map_err(|e| err(format!("invalid SVG options ({e}): accepted from, to, nodes, clients, members, hide_kinds, hide_heartbeats, families, witness, cursor, title")))?;
-        Ok(self.with_record(|r| crate::spacetime::svg::to_svg(r, &opt)))
-    }
-}
-
-impl Playground {
-    /// `f` of the record, built for the occasion (and dropped again) when the panel is closed.
-    fn with_record(&mut self, f: impl FnOnce(&crate::spacetime::Record) -> String) -> String {
-        let was_on = self.sim.spacetime_on();
-        if !was_on {
-            self.spacetime_open(true);
-        }
-        let out = self.sim.spacetime().map(|(r, _)| f(r)).unwrap_or_default();
-        if !was_on {
-            self.spacetime_open(false);
-        }
-        out
     }
 }

@@ -234,8 +234,8 @@ export class SpaceTime {
       'st-follow': () => { this.follow = !this.follow; this._followNow(true); this._paint(); },
       'st-zoom-in': () => this.zoom(0.5),
       'st-zoom-out': () => this.zoom(2),
-      'export-svg': () => this.exportSvg(),
-      'export-shiviz': () => this.exportShiviz(),
+      'export-svg': () => this.exportSvg().catch((e) => this.host._say(`SVG export: ${e.message}`, true)),
+      'export-shiviz': () => this.exportShiviz().catch((e) => this.host._say(`ShiViz export: ${e.message}`, true)),
     };
   }
 
@@ -994,7 +994,7 @@ export class SpaceTime {
   svgOptions() {
     const f = this.host.f, fam = this.host.familyOf || (() => 'other');
     const families = {};
-    for (const m of this.msgs) families[m.kind] ??= fam(m.kind);
+    for (const k of this.kindSet) families[k] ??= fam(k);
     // Closed (an export from the "more" row): the last ten seconds, every line.
     const now = f?.now ?? 0, [v0, v1] = this.isOpen ? this.view : [now - 10000, now];
     return {
@@ -1005,14 +1005,37 @@ export class SpaceTime {
     };
   }
 
-  exportSvg() {
-    const text = this.host._sim((pg) => pg.exportSpacetimeSvg(JSON.stringify(this.svgOptions())));
+  /** The whole record as JSON (the exporters' input), built for the occasion when closed. */
+  _recordJson() {
+    return this.host._sim((pg) => {
+      const was = this.isOpen;
+      if (!was) pg.spacetimeOpen(true);
+      try { return pg.spacetimeJson(0, -1, -1, -1); } finally { if (!was) pg.spacetimeOpen(false); }
+    });
+  }
+
+  /** The exporters live in the tools bundle (pkg/lab/: Rust's src/spacetime/svg.rs and shiviz.rs,
+   * as `cap run` writes them), fetched the first time something is exported. */
+  _tools() {
+    this._toolsP ??= import(new URL('../pkg/lab/cap_playground.js', import.meta.url).href).then(async (m) => { await m.default(); return m; });
+    this._toolsP.catch(() => { this._toolsP = null; });
+    return this._toolsP;
+  }
+
+  /** Download what the panel shows as a self-contained SVG; resolves to its text. */
+  async exportSvg() {
+    const o = this.svgOptions(), rec = this._recordJson(), m = await this._tools();
+    const text = m.exportSpacetimeSvg(rec, o.from, o.to, o.nodes ?? 0, o.clients ?? 0, (o.members || []).join(','),
+      o.hide_kinds.join(','), o.hide_heartbeats, Object.entries(o.families).map(([k, v]) => `${k}=${v}`).join(','),
+      new Float64Array(o.witness), o.cursor ?? -1, o.title);
     this._download(text, 'image/svg+xml', 'svg');
     return text;
   }
 
-  exportShiviz() {
-    const text = this.host._sim((pg) => pg.exportShiviz());
+  /** Download the record as a ShiViz log; resolves to its text. */
+  async exportShiviz() {
+    const rec = this._recordJson(), m = await this._tools();
+    const text = m.exportShiviz(rec);
     this._download(text, 'text/plain', 'log');
     this.host._say('ShiViz log saved: open ShiViz, choose the file (its first line is the parsing expression), or paste from its third line with that expression');
     return text;
