@@ -22,7 +22,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
-import { build, ON_DEMAND_BUNDLES } from './build.mjs';
+import { build, LAZY_BUNDLES } from './build.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'bench';
@@ -100,7 +100,7 @@ export function pageSizes(m, only = null, dir = null) {
   const shared = m.files.filter((f) => !f.file.startsWith('pkg/') && !anyView(f) && (!only || only.has(f.file)));
   const sum = (fs_, k = 'gz') => fs_.reduce((s, f) => s + f[k], 0);
   // Playground pages only: the on-demand bundles (the history lab's) belong to pages of their own.
-  const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter((b) => b && !(b in ON_DEMAND_BUNDLES)))].sort();
+  const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter((b) => b && !(b in LAZY_BUNDLES)))].sort();
   return bundles.map((bundle) => {
     const vf = viewFiles(bundle);
     const own = m.files.filter((f) => f.file.startsWith(`pkg/${bundle}/`) || vf.has(f.file));
@@ -193,6 +193,44 @@ async function nativeBench() {
     console.log(`  (${elapsed(t)} wall)`);
   }
   return checkOut;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3a. the exhaustive explorer: native beside Stateright (bench/stateright, its own package and
+// lockfile, never part of the main build), then the same searches in wasm (node, the browser's
+// lazily loaded pkg/explore bundle). Distinct states per second; wasm should reach 0.5x native.
+async function exploreBench() {
+  console.log('\n## exhaustive explorer: distinct states/s, native vs Stateright vs wasm');
+  const manifest = path.join(ROOT, 'bench', 'stateright', 'Cargo.toml');
+  const env = { ...process.env, CARGO_TARGET_DIR: path.join(ROOT, 'target', 'explore-bench') };
+  const r = capture('cargo', ['run', '--release', '--quiet', '--manifest-path', manifest, '--', '5', '5'], { env, timeout: 30 * 60 * 1000 });
+  if (r.code !== 0) { console.log(`  the native explorer bench failed (exit ${r.code}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`); return; }
+  process.stdout.write(r.stdout.replace(/^/gm, '  '));
+  const num = (re) => Number((r.stdout.match(re) || [])[1]);
+  const native = { twophase: num(/NATIVE_TWOPHASE .*ours_states_per_s=(\d+)/), raft: num(/NATIVE_RAFT states_per_s=(\d+)/) };
+  const glue = ['dist', 'www'].map((d) => path.join(ROOT, d, 'pkg', 'explore', 'cap_playground.js')).find((f) => fs.existsSync(f));
+  if (!glue) { console.log('  pkg/explore missing (npm run build): wasm column skipped'); return; }
+  const m = await import(pathToFileURL(glue).href);
+  m.initSync({ module: fs.readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
+  const specs = {
+    twophase: { protocol: 'twophase', nodes: 5, clients: 0, ops: 0 },
+    raft: { protocol: 'raft', nodes: 3, clients: 1, ops: 2, timers: 2, max_states: 100000 },
+  };
+  for (const [name, spec] of Object.entries(specs)) {
+    let best = Infinity, distinct = 0, bytes = 0;
+    for (let rep = 0; rep < (name === 'twophase' ? 10 : 2); rep++) { // best of N: the first runs include the JIT's tiering
+      const t0 = performance.now();
+      const sess = new m.ExploreSession(JSON.stringify(spec));
+      let p;
+      do { p = JSON.parse(sess.run(1e9)); } while (p.status === 'running');
+      const ms = performance.now() - t0;
+      sess.free();
+      if (ms < best) { best = ms; distinct = p.stats.distinct; bytes = p.bytes_per_state; }
+    }
+    const rate = distinct / (best / 1000), ratio = rate / native[name];
+    console.log(`  wasm ${pad(name, 9)} ${String(distinct).padStart(8)} distinct in ${best.toFixed(1)} ms: ${rate.toFixed(0)} states/s = ${ratio.toFixed(2)}x native` +
+      ` (~${bytes} B/state estimated)${ratio < 0.5 ? '  BELOW the 0.5x target' : ''}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -590,6 +628,7 @@ async function spacetimeBench(page) {
 
 if (isMain(import.meta.url)) {
   const t0 = Date.now();
+  if (args.includes('--explore-only')) { await exploreBench(); process.exit(0); } // the explorer's section alone (after a build)
   if (!args.includes('--no-build')) {
     try { await build(); } catch (err) { log(tag, `build FAILED: ${err.message}`); process.exit(1); }
   }
@@ -608,6 +647,7 @@ if (isMain(import.meta.url)) {
     process.exit(0);
   }
   if (!args.includes('--no-native') && !args.includes('--sizes-only')) await checkerTable(await nativeBench());
+  if (!args.includes('--no-native') && !args.includes('--sizes-only') && !args.includes('--no-explore')) await exploreBench();
   if (!args.includes('--no-browser') && !args.includes('--sizes-only')) await browserBench();
   log(tag, `done (${elapsed(t0)})`);
 }

@@ -135,22 +135,28 @@ export async function bundleElement(dir) {
 /** The wasm bundles: one per cargo feature, each carrying only its protocol(s) (from the manifest www/protocols.js). */
 export const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
 /**
- * Bundles loaded on demand by pages of their own, never by a playground page: the history lab's
- * checker (check.html, <cap-history>, in a worker). bundle → cargo features (the crate needs a
- * protocol feature to compile; `lab` exports only the lab, so none of the protocol is kept).
+ * Bundles no page loads up front: the "find a bug" explorer (every protocol plus src/explore/),
+ * fetched by its Web Worker (www/explore-worker.js) only when the reader opens the panel; and the
+ * tools bundle (src/lab/ and the space-time exporters; the crate needs one protocol feature to
+ * compile, and `lab` exports none of it), fetched by the history lab's worker (check.html,
+ * <cap-history>) and by the space-time panel when it exports.
  */
-export const ON_DEMAND_BUNDLES = { lab: 'raft,lab' };
+export const LAZY_BUNDLES = { explore: ['explore', ...BUNDLES], lab: ['raft', 'lab'] };
+const ALL_BUNDLES = [...BUNDLES, ...Object.keys(LAZY_BUNDLES)];
 
 /** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */
 async function buildBundle(bundle, { opt, buildHash }) {
   let t = Date.now();
   // [profile.wasm-release] in Cargo.toml: opt-level "z", for size. Cargo caches each feature set in
   // the same target dir, but the output path is shared: read the wasm right after each build.
-  const features = ON_DEMAND_BUNDLES[bundle] ?? bundle;
-  const args = ['build', '--profile', 'wasm-release', '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
+  const features = (LAZY_BUNDLES[bundle] || [bundle]).join(',');
+  // The explorer is loaded on demand and runs for seconds: built for speed (opt-level 3, wasm-opt
+  // -O3), not size like the page bundles.
+  const lazy = bundle in LAZY_BUNDLES, profile = lazy ? 'release' : 'wasm-release';
+  const args = ['build', '--profile', profile, '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
   log(tag, `[${bundle}] cargo ${args.join(' ')}`);
   await must('cargo', args);
-  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', 'wasm-release', `${CRATE}.wasm`);
+  const raw = path.join(targetDir(), 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
   if (!fs.existsSync(raw)) throw new Error(`expected ${raw} after cargo build`);
   const rawBytes = fs.readFileSync(raw);
   log(tag, `[${bundle}] cargo: ${kb(rawBytes.length)} (${elapsed(t)})`);
@@ -183,9 +189,10 @@ async function buildBundle(bundle, { opt, buildHash }) {
     const tmp = `${wasm}.opt`;
     // --converge repeats -Oz until the module stops shrinking: measured on the raft bundle, 1.5 KB
     // less gzipped than one pass (-Os, -O3 and cargo's opt-level "s" all came out larger).
-    await must(process.execPath, [WASM_OPT, '-Oz', '--converge', '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
+    const level = lazy ? ['-O3'] : ['-Oz', '--converge'];
+    await must(process.execPath, [WASM_OPT, ...level, '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
     fs.renameSync(tmp, wasm);
-    log(tag, `[${bundle}] wasm-opt -Oz --converge: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
+    log(tag, `[${bundle}] wasm-opt ${level.join(' ')}: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
   }
   fs.writeFileSync(stampFile, stamp);
 }
@@ -197,16 +204,15 @@ export async function build({ doSetup = true, dist = true, opt = true } = {}) {
   let t = Date.now();
   // Stale output of the old single-bundle layout (www/pkg/cap_playground*) and unknown bundles go.
   fs.mkdirSync(PKG, { recursive: true });
-  const ALL = [...BUNDLES, ...Object.keys(ON_DEMAND_BUNDLES)];
   for (const e of fs.readdirSync(PKG)) {
-    if (!ALL.includes(e)) fs.rmSync(path.join(PKG, e), { recursive: true, force: true });
+    if (!ALL_BUNDLES.includes(e)) fs.rmSync(path.join(PKG, e), { recursive: true, force: true });
   }
   const buildHash = crypto.createHash('sha256').update(fs.readFileSync(new URL(import.meta.url))).digest('hex');
   // CAP_BUNDLES=raft,zab builds only those (for quick iteration); the others keep their last build.
   const only = (process.env.CAP_BUNDLES || '').split(',').map((b) => b.trim()).filter(Boolean);
-  const unknown = only.filter((b) => !ALL.includes(b));
-  if (unknown.length) throw new Error(`CAP_BUNDLES: unknown bundle ${unknown.join(', ')}; accepted: ${ALL.join(', ')}`);
-  for (const b of ALL) if (!only.length || only.includes(b)) await buildBundle(b, { opt, buildHash });
+  const unknown = only.filter((b) => !ALL_BUNDLES.includes(b));
+  if (unknown.length) throw new Error(`CAP_BUNDLES: unknown bundle ${unknown.join(', ')}; accepted: ${ALL_BUNDLES.join(', ')}`);
+  for (const b of ALL_BUNDLES) if (!only.length || only.includes(b)) await buildBundle(b, { opt, buildHash });
   if (dist) {
     t = Date.now();
     fs.rmSync(DIST, { recursive: true, force: true });

@@ -6,10 +6,14 @@
 //! * [`protocol`]: pure, sans-IO state machines.
 //! * [`sim`]: the deterministic world (seed, clock, network, faults, clients, scenarios).
 //! * [`check`]: histories, linearizability and invariants; reads runs, never steers them.
+//! * [`explore`] (feature `explore`): exhaustive exploration of bounded worlds of the same
+//!   protocols, and the TwoPhase reference model checked against TLC.
 //! * `wasm` (wasm32 only): the one module that touches JS.
 
 pub mod check;
 pub mod core;
+#[cfg(feature = "explore")]
+pub mod explore;
 pub mod protocol;
 pub mod registry;
 pub mod sim;

@@ -9,9 +9,8 @@ use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::dynamo::{Dynamo, DynamoConfig, Msg, Ring};
 use cap_playground::protocol::{ClientOp, ClientResult, NodeId, Outbox, Output, Protocol};
 use cap_playground::registry::any::AnySim;
-use cap_playground::registry::run::run_scenario;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -118,15 +117,19 @@ fn s4_2_s4_3_ring_with_virtual_nodes_and_the_preference_list() {
     sim.invoke(0, ClientOp::Write { key: "x".into(), value: 1 });
     sim.run_until(1_000);
     let f = sim.frame();
+    // The frame carries each node's Dynamo view under `dynamo`, as the element reads it.
+    let json: serde_json::Value = serde_json::to_value(&f).unwrap();
+    assert!(json["nodes"].as_array().unwrap().iter().all(|n| n["dynamo"]["tokens"].is_array()));
+    let views: Vec<_> = (0..5).map(|i| sim.node(i).unwrap().view().detail).collect();
     for n in &f.nodes {
-        let v = n.view.as_ref().unwrap().dynamo.as_ref().unwrap();
+        let v = &views[n.id as usize];
         assert_eq!(v.tokens, ring.tokens_of(n.id));
         for k in &v.keys {
             assert_eq!(k.preference, ring.preference_list(&k.key));
             assert!(k.preference.contains(&n.id), "only owners store x (no failures here)");
         }
     }
-    let holders = f.nodes.iter().filter(|n| !n.view.as_ref().unwrap().dynamo.as_ref().unwrap().keys.is_empty());
+    let holders = views.iter().filter(|v| !v.keys.is_empty());
     assert_eq!(holders.count(), 3, "N = 3 replicas hold x");
 }
 
@@ -277,17 +280,17 @@ fn s4_5_sloppy_quorum_keeps_both_sides_available_and_strict_quorum_refuses_on_th
     assert_eq!(Ring::new(5, 4, 3).preference_list("x"), vec![3, 1, 4]);
     let sloppy = partitioned(r#"{"sloppy_quorum":true}"#, 11);
     for c in 0..2 {
-        let (ok, done) = availability(sloppy.history(), c, 1_600, 6_900);
+        let (ok, done) = availability(&sloppy.history(), c, 1_600, 6_900);
         assert!(done >= 15 && ok * 100 >= done * 95, "sloppy: c{c} side {ok}/{done} ok");
     }
     let strict = partitioned(r#"{"sloppy_quorum":false,"hinted_handoff":false,"r":2,"w":2}"#, 11);
     // (Operations invoked in the last client timeout before the heal may finish after it.)
-    let (ok0, done0) = availability(strict.history(), 0, 1_600, 6_100);
-    let (ok1, done1) = availability(strict.history(), 1, 1_600, 6_100);
+    let (ok0, done0) = availability(&strict.history(), 0, 1_600, 6_100);
+    let (ok1, done1) = availability(&strict.history(), 1, 1_600, 6_100);
     assert!(done0 >= 3 && ok0 == 0, "strict, R + W > N: the side with one of three owners refuses ({ok0}/{done0})");
     assert!(done1 >= 15 && ok1 * 100 >= done1 * 95, "strict: the side with two owners serves ({ok1}/{done1})");
     // After the heal both serve again.
-    let (ok, done) = availability(strict.history(), 0, 7_600, 10_000);
+    let (ok, done) = availability(&strict.history(), 0, 7_600, 10_000);
     assert!(done >= 3 && ok * 100 >= done * 90, "after the heal: {ok}/{done}");
     assert_clean(&sloppy);
     assert_clean(&strict);
@@ -309,7 +312,7 @@ fn s4_6_hinted_handoff_hands_the_data_back_after_the_heal() {
     let holders: Vec<NodeId> =
         (0..5).filter(|i| sim.node(*i).unwrap().hints().iter().any(|((o, k), _)| *o == 3 && k == "x")).collect();
     assert_eq!(holders.len(), 1, "one stand-in holds a hint for n3");
-    let view = sim.frame().nodes[holders[0] as usize].view.clone().unwrap().dynamo.unwrap();
+    let view = sim.node(holders[0]).unwrap().view().detail;
     assert_eq!((view.hints[0].owner, view.hints[0].value), (3, Some(6)));
     assert!(sim.node(3).unwrap().versions("x").is_empty());
     sim.run_until(5_000);
@@ -405,13 +408,13 @@ fn the_same_partition_of_the_same_nodes_gives_raft_and_dynamo_the_opposite_trade
     };
     let raft = run("raft");
     let dyn_ = run("dynamo");
-    let side = |sim: &AnySim, c| availability(sim.history(), c, 2_300, 7_100);
+    let side = |sim: &AnySim, c| availability(&sim.history(), c, 2_300, 7_100);
     // Raft (CP): the minority side {n0, n1} answers nothing; the history is linearizable.
     let (ok, done) = side(&raft, 0);
     assert!(done >= 3 && ok == 0, "raft minority: {ok}/{done}");
     let (ok, done) = side(&raft, 1);
     assert!(ok * 100 >= done * 90, "raft majority: {ok}/{done}");
-    let lin = cap_playground::check::linearizability::check_history(raft.history(), 2_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&raft.history(), 2_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
     let f = raft.frame();
     assert_eq!(f.consistency.stale_reads, 0);
@@ -422,7 +425,7 @@ fn the_same_partition_of_the_same_nodes_gives_raft_and_dynamo_the_opposite_trade
     }
     assert!(!dyn_.promises_linearizability());
     let f = dyn_.frame();
-    let lin = cap_playground::check::linearizability::check_history(dyn_.history(), 2_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&dyn_.history(), 2_000_000);
     assert!(
         f.consistency.stale_reads > 0 || !lin.is_linearizable(),
         "dynamo: no stale read and a linearizable history?"
@@ -482,14 +485,14 @@ fn shipped_scenarios_show_what_their_descriptions_promise() {
     // Both sides available, stale reads flagged.
     let s = run("dynamo-partition-both-sides-write.json");
     for c in 0..2 {
-        let (ok, done) = availability(s.history(), c, 2_100, 6_900);
+        let (ok, done) = availability(&s.history(), c, 2_100, 6_900);
         assert!(done >= 10 && ok == done, "c{c}: {ok}/{done}");
     }
     assert!(s.frame().consistency.stale_reads > 0);
     // Strict quorum: c0's side refuses, c1's serves.
     let s = run("dynamo-strict-quorum.json");
-    let (ok0, done0) = availability(s.history(), 0, 2_100, 6_100);
-    let (ok1, done1) = availability(s.history(), 1, 2_100, 6_100);
+    let (ok0, done0) = availability(&s.history(), 0, 2_100, 6_100);
+    let (ok1, done1) = availability(&s.history(), 1, 2_100, 6_100);
     assert!(done0 >= 3 && ok0 == 0 && done1 >= 10 && ok1 == done1, "{ok0}/{done0} vs {ok1}/{done1}");
     // LWW: one acknowledged write lost; the later read returns the survivor.
     let s = run("dynamo-lww-lost-write.json");
@@ -500,10 +503,14 @@ fn shipped_scenarios_show_what_their_descriptions_promise() {
     // Hinted handoff: n3 ends with what its fellow owners hold, and no hint is left.
     let s = run("dynamo-hinted-handoff.json");
     let f = s.frame();
-    let held = |i: usize| f.nodes[i].view.clone().unwrap().dynamo.unwrap();
-    let x = |i: usize| held(i).keys.into_iter().find(|k| k.key == "x").map(|k| k.digest);
+    // The frame's `dynamo` detail of each node, as the element reads it.
+    let held = |i: usize| -> serde_json::Value {
+        serde_json::from_str(f.nodes[i].view.as_ref().unwrap().detail.json().unwrap()).unwrap()
+    };
+    let x =
+        |i: usize| held(i)["keys"].as_array().unwrap().iter().find(|k| k["key"] == "x").map(|k| k["digest"].clone());
     assert!(x(3).is_some() && x(3) == x(1) && x(3) == x(4), "n3 caught up by handoff alone");
-    assert!((0..5).all(|i| held(i).hints.is_empty()));
+    assert!((0..5).all(|i| held(i)["hints"].as_array().unwrap().is_empty()));
 }
 
 #[test]
@@ -519,7 +526,7 @@ fn s4_5_n_r_w_change_live_and_the_trade_off_follows() {
             "until":12000}"#,
     );
     sim.run_until(4_000);
-    let (ok, done) = availability(sim.history(), 0, 1_600, 3_900);
+    let (ok, done) = availability(&sim.history(), 0, 1_600, 3_900);
     assert!(done >= 5 && ok == done, "sloppy: the minority side serves ({ok}/{done})");
     let strict: Action = serde_json::from_str(
         r#"{"action":"configure","config":{"n":3,"r":2,"w":2,"sloppy_quorum":false,"hinted_handoff":false}}"#,
@@ -527,9 +534,9 @@ fn s4_5_n_r_w_change_live_and_the_trade_off_follows() {
     .unwrap();
     sim.apply(strict).unwrap();
     sim.run_until(8_000);
-    let (ok, done) = availability(sim.history(), 0, 4_900, 7_100);
+    let (ok, done) = availability(&sim.history(), 0, 4_900, 7_100);
     assert!(done >= 2 && ok == 0, "strict R + W > N: the minority side refuses ({ok}/{done})");
-    let (ok1, done1) = availability(sim.history(), 1, 4_900, 7_100);
+    let (ok1, done1) = availability(&sim.history(), 1, 4_900, 7_100);
     assert!(done1 >= 5 && ok1 * 100 >= done1 * 90, "the majority side still serves ({ok1}/{done1})");
     // A new N rebuilds the ring live; after the heal everything converges again.
     let bigger: Action = serde_json::from_str(r#"{"action":"configure","config":{"n":4,"r":2,"w":2}}"#).unwrap();

@@ -11,14 +11,14 @@ use cap_playground::protocol::{
     Server, Time,
 };
 use cap_playground::registry::any::AnySim;
-use cap_playground::registry::run::run_scenario;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
 /// A hand-driven cluster with the invariant checker watching every step.
-struct Hand<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig> + Invariants> {
+struct Hand<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig, Op = ClientOp> + Invariants>
+{
     slots: Vec<Server<P>>,
     config: PaxosConfig,
     wire: Vec<(NodeId, NodeId, Msg)>,
@@ -28,7 +28,9 @@ struct Hand<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = Pa
     violations: Vec<(String, String)>,
 }
 
-impl<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig> + Invariants> Hand<P> {
+impl<P: Protocol<Msg = Msg, Timer = Timer, Durable = Durable, Config = PaxosConfig, Op = ClientOp> + Invariants>
+    Hand<P>
+{
     fn new(n: u32, config: PaxosConfig) -> Self {
         let mut h = Hand {
             slots: Vec::new(),
@@ -314,7 +316,7 @@ fn s2_basic_scenario_chooses_once_and_the_value_never_changes() {
         }
     }
     assert_eq!(first.as_deref(), Some("x=4"));
-    let lin = cap_playground::check::linearizability::check_history(sim.history(), 1_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&sim.history(), 1_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
     assert!(sim.violations().is_empty());
 }
@@ -345,7 +347,7 @@ fn s3_multipaxos_leader_failover_fills_gaps_with_no_ops_and_applies_in_slot_orde
         assert_eq!(n.applied(), reference.len() as u64, "n{i} applied every slot, in order");
         assert_eq!(n.replica(), sim.node(1).unwrap().replica(), "n{i}'s state machine");
     }
-    let lin = cap_playground::check::linearizability::check_history(sim.history(), 1_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&sim.history(), 1_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
 }
 
@@ -382,7 +384,7 @@ fn s3_multipaxos_minority_side_stalls_while_the_majority_serves() {
         "all learners caught up after the heal: {applied:?} (top at 9 s: {top})"
     );
     assert!(sim.violations().is_empty());
-    let lin = cap_playground::check::linearizability::check_history(sim.history(), 2_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&sim.history(), 2_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
 }
 
@@ -410,9 +412,9 @@ fn roles_can_be_split_and_bad_role_lists_are_rejected() {
     sim.run_until(4_000);
     assert!(sim.violations().is_empty());
     assert!(sim.history().iter().filter(|o| o.outcome == Some(Outcome::Ok)).count() > 5);
-    let v = sim.node(2).unwrap().view().paxos.unwrap();
+    let v = sim.node(2).unwrap().view().detail;
     assert_eq!(v.roles, "A");
-    assert_eq!(sim.node(0).unwrap().view().paxos.unwrap().roles, "PL");
+    assert_eq!(sim.node(0).unwrap().view().detail.roles, "PL");
     assert!(sim.node(2).unwrap().learned().is_empty(), "an acceptor-only node learns nothing");
     for (bad, expect) in [
         (r#"{"roles":{"acceptors":[]}}"#, "is empty"),

@@ -6,9 +6,8 @@ use cap_playground::core::history::Outcome;
 use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::raft::Raft;
 use cap_playground::registry::any::AnySim;
-use cap_playground::registry::run::run_scenario;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::{Action, Member, Scenario};
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -343,7 +342,7 @@ fn figure_8_scenario_file_replays_the_paper_and_the_commit_rule_keeps_it_safe() 
     }
     // The client's history stays linearizable (its first write, re-sent after n0's crash, is
     // applied once, under n4).
-    let lin = cap_playground::check::linearizability::check_history(sim.history(), 1_000_000);
+    let lin = cap_playground::check::linearizability::check_history(&sim.history(), 1_000_000);
     assert!(lin.is_linearizable(), "{lin:?}");
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }

@@ -4,7 +4,8 @@
 //! round-trip and bad ones are refused with a readable message.
 
 use cap_playground::registry::any::AnySim;
-use cap_playground::sim::scenario::{Action, Member, Scenario, PROTOCOLS};
+use cap_playground::registry::PROTOCOLS;
+use cap_playground::sim::scenario::{Action, Member, Scenario};
 use cap_playground::travel::share::{self, playground_default};
 use cap_playground::travel::{TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};
 #[path = "common/counting_alloc.rs"]

@@ -5,12 +5,11 @@
 //! checker (atomicity, commit only on all-Yes, durable logs, money conserved) watching every event.
 
 use cap_playground::core::notice::NoticeKind;
-use cap_playground::protocol::twopc::{owner, Record, TwoPc, TwoPcConfig};
-use cap_playground::protocol::ClientOp;
+use cap_playground::protocol::twopc::{owner, Record, TwoPc, TwoPcConfig, TwoPcOp, TwoPcResult};
+use cap_playground::protocol::{ClientOperation, ClientReply};
 use cap_playground::registry::any::AnySim;
-use cap_playground::registry::run::run_scenario;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -160,7 +159,7 @@ fn fail_percent_is_seeded_and_replays_exactly() {
     assert!(failures >= 1 && o1.iter().any(|o| o == "ok"), "{o1:?}");
 }
 
-fn result_text_of(o: &cap_playground::core::history::Operation) -> String {
+fn result_text_of(o: &cap_playground::core::history::Operation<TwoPcOp, TwoPcResult>) -> String {
     o.result.as_ref().map(|r| r.label()).unwrap_or_default()
 }
 
@@ -348,14 +347,14 @@ fn sweep_200_seeds_keeps_every_invariant() {
 /// Bad transaction input gets a readable message; other protocols refuse transfers.
 #[test]
 fn transfer_input_errors_are_readable() {
-    let bad = |op: &str| serde_json::from_str::<ClientOp>(op).unwrap_err().to_string();
+    let bad = |op: &str| serde_json::from_str::<TwoPcOp>(op).unwrap_err().to_string();
     assert!(bad(r#"{"f":"transfer","from":"A","to":"B","amount":0}"#).contains("must be a positive"));
     assert!(bad(r#"{"f":"transfer","from":"A","amount":5}"#).contains("needs `to`"));
     assert!(bad(r#"{"f":"transfer","from":3,"to":"B","amount":5}"#).contains("account name"));
     assert!(bad(r#"{"f":"transfer","from":"A","to":"A","amount":5}"#).contains("must differ"));
     assert!(bad(r#"{"f":"transfer","key":"x","from":"A","to":"B","amount":5}"#).contains("does not take"));
     assert!(bad(r#"{"f":"nope","key":"x"}"#).contains("accepted read, write, cas, transfer"));
-    let ok: ClientOp = serde_json::from_str(r#"{"f":"transfer","from":"A","to":"B","amount":10}"#).unwrap();
+    let ok: TwoPcOp = serde_json::from_str(r#"{"f":"transfer","from":"A","to":"B","amount":10}"#).unwrap();
     assert_eq!(ok.label(), "transfer 10 A→B");
     let raft = r#"{"protocol":"raft","nodes":3,"clients":[{"node":0}],
         "steps":[{"at":5,"action":"client","client":0,"op":{"f":"transfer","from":"A","to":"B","amount":1}}]}"#;

@@ -6,9 +6,8 @@ use cap_playground::check::linearizability::{check_history, Verdict};
 use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::zab::{Phase, ServerState, Zab, ZabConfig};
 use cap_playground::protocol::Protocol;
-use cap_playground::registry::run::run_scenario;
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
 use cap_playground::sim::Sim;
 use std::path::Path;
 
@@ -137,7 +136,7 @@ fn sync_diff_for_a_follower_behind() {
     assert_eq!(sent(&sim, "TRUNC") + sent(&sim, "SNAP"), 0);
     assert_eq!(n0.history(), sim.node(2).unwrap().history());
     // The leader's view (the node panel) says how each follower was brought in line.
-    let view = sim.node(2).unwrap().view().zab.expect("zab view");
+    let view = sim.node(2).unwrap().view().detail;
     let l0 = view.learners.iter().find(|l| l.id == 0).expect("n0 is a learner of n2");
     assert_eq!((l0.stage, l0.sync), ("synced", Some("DIFF")));
     assert_eq!(l0.acked, view.last_zxid, "n0 acknowledged everything the leader has");
@@ -191,9 +190,9 @@ fn primary_order_and_committed_survive_leader_changes() {
 #[test]
 fn stale_local_read_under_partition_vs_sync_reads() {
     let local = run(&file("zab-stale-local-read.json"), serde_json::json!({"sync_reads": false}));
-    assert!(matches!(check_history(local.history(), 1_000_000).verdict, Verdict::NotLinearizable { .. }));
+    assert!(matches!(check_history(&local.history(), 1_000_000).verdict, Verdict::NotLinearizable { .. }));
     let synced = run(&file("zab-stale-local-read.json"), serde_json::json!({"sync_reads": true}));
-    assert!(matches!(check_history(synced.history(), 1_000_000).verdict, Verdict::Linearizable));
+    assert!(matches!(check_history(&synced.history(), 1_000_000).verdict, Verdict::Linearizable));
     assert!(synced
         .history()
         .iter()
@@ -228,7 +227,7 @@ fn sweep_sync_reads_linearizable() {
             .iter()
             .filter(|o| !o.op.is_mutation() && o.outcome == Some(cap_playground::core::history::Outcome::Ok))
             .count();
-        if let Verdict::NotLinearizable { witness } = check_history(sim.history(), 2_000_000).verdict {
+        if let Verdict::NotLinearizable { witness } = check_history(&sim.history(), 2_000_000).verdict {
             panic!("seed {seed}: {}", witness.sentence)
         }
     }

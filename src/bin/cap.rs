@@ -6,15 +6,15 @@
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
 //! cap check FILE                    is this Jepsen / Porcupine history linearizable?
 //! cap check-bench [DIR]             the checker's time on Porcupine's histories
+//! cap explore --protocol P …        every schedule within bounds; a violation → scenario file
 //! ```
 //! Exit codes: 0 ok, 1 an invariant was violated (or a history that must be linearizable is
 //! not), 2 bad input (one line on stderr).
 
 use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
 use cap_playground::registry::any::AnySim;
-use cap_playground::registry::run::run_scenario;
-use cap_playground::sim::scenario::PROTOCOLS;
-use cap_playground::sim::sweep::{random_scenario, SweepOptions};
+use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::registry::PROTOCOLS;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -25,7 +25,9 @@ const USAGE: &str = "usage:
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
   cap bench [FILE]
   cap check FILE [--budget N]
-  cap check-bench [DIR]";
+  cap check-bench [DIR]
+  cap explore --protocol P --nodes N --clients C --ops K [--depth D] [--crashes X] [--partitions [P]]
+              [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,14 +37,17 @@ fn main() -> ExitCode {
         Some("bench") => cmd_bench(&args[1..]),
         Some("check") => cmd_check(&args[1..]),
         Some("check-bench") => cmd_check_bench(&args[1..]),
+        Some("explore") => cmd_explore(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             println!("{USAGE}");
             Ok(0)
         }
-        Some(other) => {
-            Err(format!("unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench"))
+        Some(other) => Err(format!(
+            "unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench, explore"
+        )),
+        None => {
+            Err("no command given: accepted commands are run, sweep, bench, check, check-bench, explore".to_string())
         }
-        None => Err("no command given: accepted commands are run, sweep, bench, check, check-bench".to_string()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -113,8 +118,8 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     }
     // Histories for Porcupine's visualiser and for Knossos.
     for (path, text) in [
-        (&porcupine, porcupine.as_ref().map(|_| cap_playground::check::export::to_porcupine_json(sim.history()))),
-        (&edn, edn.as_ref().map(|_| cap_playground::check::export::to_jepsen_edn(sim.history()))),
+        (&porcupine, porcupine.as_ref().map(|_| sim.export_porcupine())),
+        (&edn, edn.as_ref().map(|_| sim.export_edn())),
     ] {
         if let (Some(path), Some(text)) = (path, text) {
             std::fs::write(path, text).map_err(|e| format!("cannot write '{path}': {e}"))?;
@@ -125,7 +130,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     // A windowed history (long runs forget their oldest operations) cannot be checked: the
     // writes that explain its first reads are gone.
     let mut doc = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-    let lin = (report.history_dropped == 0).then(|| check_history(sim.history(), DEFAULT_BUDGET));
+    let lin = (report.history_dropped == 0).then(|| check_history(&sim.history(), DEFAULT_BUDGET));
     let must_be_linearizable = sim.promises_linearizability();
     doc["linearizability"] = match &lin {
         Some(lin) => serde_json::to_value(lin).map_err(|e| e.to_string())?,
@@ -331,4 +336,129 @@ fn cmd_check_bench(args: &[String]) -> Result<u8, String> {
     }
     println!("total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts", rows.len());
     Ok(if wrong == 0 && !rows.is_empty() { 0 } else { 1 })
+}
+
+fn cmd_explore(args: &[String]) -> Result<u8, String> {
+    use cap_playground::explore::session::{open, Spec};
+    use cap_playground::explore::Status;
+    let mut spec = Spec { protocol: String::new(), ..Spec::default() };
+    let mut out: Option<String> = None;
+    let num = |v: &str, flag: &str| -> Result<u64, String> {
+        v.parse().map_err(|_| format!("{flag} needs a whole number, not '{v}'"))
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        match a {
+            "--protocol" => spec.protocol = value_of(args, &mut i, a)?.to_string(),
+            "--nodes" => spec.nodes = num(value_of(args, &mut i, a)?, a)?.min(1000) as u32,
+            "--clients" => spec.clients = num(value_of(args, &mut i, a)?, a)?.min(1000) as u32,
+            "--ops" => spec.ops = num(value_of(args, &mut i, a)?, a)?.min(1000) as u32,
+            "--depth" => spec.depth = Some(num(value_of(args, &mut i, a)?, a)?.min(100_000) as u32),
+            "--crashes" => spec.crashes = num(value_of(args, &mut i, a)?, a)?.min(1000) as u32,
+            "--partitions" => {
+                // A bare --partitions allows a cut and a heal; --partitions N allows N changes.
+                match args.get(i + 1).filter(|v| !v.starts_with('-')) {
+                    Some(v) => {
+                        spec.partitions = num(v, a)?.min(1000) as u32;
+                        i += 1;
+                    }
+                    None => spec.partitions = 2,
+                }
+            }
+            "--loss" => spec.loss = true,
+            "--timers" => spec.timers = Some(num(value_of(args, &mut i, a)?, a)?.min(100_000) as u32),
+            "--dfs" => spec.dfs = true,
+            "--symmetry" => spec.symmetry = true,
+            "--unsafe" => spec.unsafe_switches.push(value_of(args, &mut i, a)?.to_string()),
+            "--max-states" => spec.max_states = num(value_of(args, &mut i, a)?, a)?,
+            "--out" => out = Some(value_of(args, &mut i, a)?.to_string()),
+            other => return Err(format!("explore: unknown option '{other}'; {USAGE}")),
+        }
+        i += 1;
+    }
+    if spec.protocol.is_empty() {
+        return Err(format!(
+            "explore: --protocol is required: accepted {}",
+            cap_playground::explore::session::EXPLORE_PROTOCOLS.join(", ")
+        ));
+    }
+    let mut session = open(&spec)?;
+    println!("exploring {} ({})", spec.describe(), if spec.dfs { "depth-first" } else { "breadth-first" });
+    let t0 = Instant::now();
+    let mut last = t0;
+    let status = loop {
+        let status = session.run(20_000);
+        if status != Status::Running {
+            break status;
+        }
+        if last.elapsed().as_secs_f64() >= 2.0 {
+            last = Instant::now();
+            let s = session.stats();
+            eprintln!(
+                "  {:>10} distinct  {:>11} generated  depth {:>3}  frontier {:>9}  {:.0} states/s",
+                s.distinct,
+                s.generated,
+                s.max_depth,
+                s.frontier,
+                s.distinct as f64 / t0.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let secs = t0.elapsed().as_secs_f64();
+    let s = session.stats();
+    println!("states generated: {}", s.generated);
+    println!("distinct states:  {}", s.distinct);
+    println!("maximum depth:    {}", s.max_depth);
+    println!("time:             {secs:.2} s");
+    println!(
+        "states/s:         {:.0} distinct ({:.0} generated)",
+        s.distinct as f64 / secs.max(1e-9),
+        s.generated as f64 / secs.max(1e-9)
+    );
+    println!("memory per stored state: ~{} bytes (visited table + frontier, estimated)", session.bytes_per_state());
+    match status {
+        Status::Exhaustive { depth_limited: false } => {
+            println!("no violation within these bounds (exhaustive)");
+            Ok(0)
+        }
+        Status::Exhaustive { depth_limited: true } => {
+            println!("no violation within these bounds (exhaustive to depth {})", spec.depth.unwrap_or_default());
+            Ok(0)
+        }
+        Status::StateLimit => {
+            println!("stopped at {} states (not exhaustive)", spec.max_states);
+            Ok(0)
+        }
+        Status::Violation(b) => {
+            println!("VIOLATION: {}: {}", b.invariant, b.detail);
+            let Some(cx) = session.counterexample() else {
+                return Err("the counterexample path could not be rebuilt".into());
+            };
+            println!("counterexample ({} steps):", cx.steps.len());
+            for (k, line) in cx.steps.iter().enumerate() {
+                println!("  {:>3}. {line}", k + 1);
+            }
+            if let Some(json) = &cx.scenario {
+                let path = out.unwrap_or_else(|| format!("explore-{}-counterexample.json", spec.protocol));
+                std::fs::write(&path, json.clone() + "\n").map_err(|e| format!("cannot write '{path}': {e}"))?;
+                println!("scenario written: {path}");
+                if let Some(r) = &cx.replay {
+                    println!(
+                        "replayed as `cap run {path}`: {} (trace_hash {})",
+                        match (&r.invariant, &r.detail) {
+                            (Some(i), Some(d)) => format!("{i}: {d}"),
+                            _ => "no violation".into(),
+                        },
+                        r.trace_hash
+                    );
+                    if !r.same_violation {
+                        println!("WARNING: the replay does not report the same violation");
+                    }
+                }
+            }
+            Ok(1)
+        }
+        Status::Running => unreachable!("the loop runs until the status changes"),
+    }
 }

@@ -11,7 +11,7 @@
 use super::linearizability::{LiveChecker, LiveStatus, LiveVerdict};
 use crate::core::history::{Operation, Outcome};
 use crate::core::vecmap::VecMap;
-use crate::protocol::{ClientOp, ClientResult, Invariants, Time, Value};
+use crate::protocol::{ClientOp, ClientOperation, ClientResult, Invariants, Time, Value};
 use crate::sim::observer::Observer;
 use crate::sim::Sim;
 use serde::Serialize;
@@ -78,8 +78,6 @@ fn written_value(op: &ClientOp) -> Option<Value> {
         ClientOp::Write { value, .. } => Some(*value),
         ClientOp::Cas { to, .. } => Some(*to),
         ClientOp::Read { .. } => None,
-        #[cfg(feature = "twopc")]
-        ClientOp::Transfer { .. } => None,
     }
 }
 
@@ -89,16 +87,27 @@ impl Consistency {
         self.live.get_or_insert_with(|| LiveChecker::new(LIVE_STEPS_PER_FRAME));
     }
 
-    /// An operation was invoked.
-    pub fn on_invoke(&mut self, op: &Operation) {
-        #[cfg(feature = "twopc")]
-        if let ClientOp::Transfer { from, to, .. } = &op.op {
-            for k in [from, to] {
-                if !self.txn_keys.contains(k) {
-                    self.txn_keys.push(k.clone());
+    /// An operation was invoked. The register rules read it through its register projection;
+    /// an operation that is not a register operation (2PC's transfer) marks the keys it moves,
+    /// whose reads the register rules then leave alone.
+    pub fn on_invoke<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>) {
+        let Some(op) = op.project() else {
+            for k in op.op.keys() {
+                if !self.txn_keys.iter().any(|t| t == k) {
+                    self.txn_keys.push(k.to_string());
                 }
             }
-        }
+            // Keep the live checker's ids contiguous: it is counted, not fed.
+            if self.live.is_some() {
+                if self.fed < LIVE_OP_CAP && op.id == self.fed {
+                    self.fed += 1;
+                } else {
+                    self.capped = true;
+                }
+            }
+            return;
+        };
+        let op = &op;
         if let Some(value) = written_value(&op.op) {
             let recs = self.writes.get_or_insert_with(op.op.key().to_string(), Vec::new);
             if recs.len() >= WRITES_PER_KEY {
@@ -117,7 +126,9 @@ impl Consistency {
     }
 
     /// An operation completed (its record now has outcome and result).
-    pub fn on_complete(&mut self, op: &Operation) {
+    pub fn on_complete<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>) {
+        let Some(op) = op.project() else { return };
+        let op = &op;
         let key = op.op.key();
         if written_value(&op.op).is_some() {
             if let Some(rec) = self.writes.get_mut(key).and_then(|r| r.iter_mut().find(|w| w.id == op.id)) {
@@ -215,10 +226,10 @@ impl Consistency {
 /// The simulator feeds the consistency column as the run happens.
 impl Observer for Consistency {
     type Report = ConsistencyReport;
-    fn on_invoke(&mut self, op: &Operation) {
+    fn on_invoke<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>) {
         Consistency::on_invoke(self, op)
     }
-    fn on_complete(&mut self, op: &Operation) {
+    fn on_complete<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>) {
         Consistency::on_complete(self, op)
     }
     fn on_lost_write(&mut self) {

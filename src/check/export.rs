@@ -20,17 +20,17 @@
 
 use crate::check::linearizability::{register_op, RegOp, RegOutput};
 use crate::core::history::{Operation, Outcome};
-use crate::protocol::{ClientOp, ClientResult};
+use crate::protocol::{ClientOperation, ClientReply, ClientResult};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
 /// Porcupine `Operation` JSON for a register-per-key model (see the module docs).
-pub fn to_porcupine_json(history: &[Operation]) -> String {
+pub fn to_porcupine_json<O: ClientOperation>(history: &[Operation<O, O::Result>]) -> String {
     let end = history.iter().map(|o| o.complete.unwrap_or(o.invoke).max(o.invoke)).max().unwrap_or(0) + 1;
     let ops: Vec<Json> = history
         .iter()
         .filter_map(|op| {
-            let m = register_op(op)?;
+            let m = register_op(&op.project()?)?;
             let input = match m.input.op {
                 RegOp::Read => json!({"Op": "read", "Key": m.input.key}),
                 RegOp::Write { value } => {
@@ -80,24 +80,18 @@ fn edn_opt(v: Option<i64>) -> String {
 }
 
 /// Jepsen/Knossos EDN event log, one map per line (see the module docs).
-pub fn to_jepsen_edn(history: &[Operation]) -> String {
+pub fn to_jepsen_edn<O: ClientOperation>(history: &[Operation<O, O::Result>]) -> String {
     let stride = history.iter().map(|o| u64::from(o.client)).max().unwrap_or(0) + 1;
     // (time, 0 = invoke / 1 = completion, op id) → line; sorted gives Jepsen's event order.
     let mut events: BTreeMap<(u64, u8, u64), String> = BTreeMap::new();
     let mut generation: BTreeMap<u32, u64> = BTreeMap::new();
-    let mut ordered: Vec<&Operation> = history.iter().collect();
+    let mut ordered: Vec<&Operation<O, O::Result>> = history.iter().collect();
     crate::core::sort::sort_by_key(&mut ordered, |o| (o.invoke, o.id));
     for op in ordered {
         let g = generation.entry(op.client).or_insert(0);
         let process = u64::from(op.client) + *g * stride;
         let key = edn_str(op.op.key());
-        let (f, invoke_v) = match &op.op {
-            ClientOp::Read { .. } => ("read", "nil".to_string()),
-            ClientOp::Write { value, .. } => ("write", value.to_string()),
-            ClientOp::Cas { from, to, .. } => ("cas", format!("[{from} {to}]")),
-            #[cfg(feature = "twopc")]
-            ClientOp::Transfer { to, amount, .. } => ("transfer", format!("[{} {amount}]", edn_str(to))),
-        };
+        let (f, invoke_v) = op.op.jepsen(edn_str);
         let ns = |ms: u64| ms.saturating_mul(1_000_000);
         events.insert(
             (op.invoke, 0, op.id),
@@ -110,7 +104,7 @@ pub fn to_jepsen_edn(history: &[Operation]) -> String {
             *g += 1; // still pending: this process stays open
             continue;
         };
-        let (ty, v) = match (op.outcome, &op.result) {
+        let (ty, v) = match (op.outcome, op.result.as_ref().and_then(|r| r.as_register())) {
             (Some(Outcome::Ok), Some(ClientResult::ReadOk { value })) => ("ok", edn_opt(*value)),
             (Some(Outcome::Ok), Some(ClientResult::WriteOk | ClientResult::CasOk)) => ("ok", invoke_v.clone()),
             (Some(Outcome::Ok | Outcome::Fail), Some(ClientResult::CasFailed { .. })) => ("fail", invoke_v.clone()),

@@ -378,9 +378,6 @@ pub fn register_op(op: &Operation) -> Option<ModelOp<RegInput, RegOutput>> {
         ClientOp::Read { key } => (key, RegOp::Read),
         ClientOp::Write { key, value } => (key, RegOp::Write { value: *value }),
         ClientOp::Cas { key, from, to } => (key, RegOp::Cas { from: *from, to: *to }),
-        // A multi-key transaction is not a register operation (2PC's own invariants judge it).
-        #[cfg(feature = "twopc")]
-        ClientOp::Transfer { .. } => return None,
     };
     let completed = op.complete;
     // A compare-and-set that ran and failed is an observation whether it is logged ok or fail.

@@ -1,4 +1,222 @@
-//! The protocols this build knows, and the one handle that runs any of them ([`any::AnySim`]).
+//! The one place that lists the protocols: one line each, with the cargo feature (= wasm bundle)
+//! that carries it, the front end's view module and its display name. Everything that needs the
+//! list is generated from this table:
+//!
+//! * [`any::AnySim`], the handle that runs a scenario of any protocol, and its dispatch;
+//! * [`PROTOCOLS`], the names a scenario, the CLI and a share link accept in this build;
+//! * [`ALL`], the whole table (the bundle map `scripts/build.mjs` reads, and the manifest
+//!   `www/protocols.js` the element reads, both written by `cap manifest`);
+//! * [`profile`], what the layers above need of a protocol by name: its client-operation
+//!   vocabulary (share links, checks, labels), default workload and sweep profile.
+//!
+//! Adding a protocol is its folder under `protocol/`, one line below, and its scenarios.
+//! Cargo features appear here and in `Cargo.toml` only.
 
+use crate::check::consistency::Consistency;
+pub use crate::core::ops::OwnOp;
+use crate::core::ops::{ClientOperation, LinkRead, LinkWrite};
+use crate::protocol::Protocol;
+#[allow(unused_imports)] // a build with one protocol uses some of these only
+use crate::protocol::{dynamo, paxos, raft, twopc, zab};
+use crate::sim::sweep::SweepProfile;
+use crate::sim::Sim;
+
+/// One protocol of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Its name in scenarios, attributes and links (`Protocol::NAME`).
+    pub name: &'static str,
+    /// The cargo feature and wasm bundle (`www/pkg/<bundle>/`) that carry it.
+    pub bundle: &'static str,
+    /// The name of the front end's view module that draws it (one per protocol family).
+    pub view: &'static str,
+    /// Its display name.
+    pub label: &'static str,
+    /// Does it promise linearizable reads and writes (`Protocol::LINEARIZABLE`)?
+    pub linearizable: bool,
+}
+
+/// What the layers above the simulator need of a protocol, by name: its client-operation
+/// vocabulary (`core::ops`: share links, checks, labels), its default workload and its sweep
+/// profile.
+#[derive(Clone, Copy)]
+pub struct Profile {
+    /// The protocol.
+    pub protocol: &'static str,
+    /// The operation names it accepts.
+    pub names: &'static [&'static str],
+    /// Its own operation, if any (2PC's transfer).
+    pub own: Option<OwnOp>,
+    /// Its share-link operation codes, for messages.
+    pub link_codes: &'static str,
+    /// Every operation is a register operation.
+    pub register_only: bool,
+    /// Parse an operation (JSON op shape) and write it into a share link.
+    pub write_link: fn(&str, &mut dyn LinkWrite) -> Result<(), String>,
+    /// Read one from a share link given its code, as JSON op shape (`None`: unknown code).
+    pub read_link: fn(u64, &mut dyn LinkRead) -> Result<Option<String>, String>,
+    /// Parse an operation: its label, and whether it is the vocabulary's own operation.
+    pub parse: fn(&str) -> Result<(String, bool), String>,
+    /// The protocol's default workload for the playground, as scenario JSON (`None`: the
+    /// register workload).
+    pub playground_workload: Option<&'static str>,
+    /// What it brings to a randomised sweep.
+    pub sweep: SweepProfile,
+}
+
+fn write_link<O: ClientOperation>(text: &str, w: &mut dyn LinkWrite) -> Result<(), String> {
+    O::from_json(text)?.write_link(w);
+    Ok(())
+}
+
+fn read_link<O: ClientOperation>(code: u64, r: &mut dyn LinkRead) -> Result<Option<String>, String> {
+    Ok(O::read_link(code, r)?.map(|op| crate::core::ops::to_json(&op)))
+}
+
+fn parse<O: ClientOperation>(text: &str) -> Result<(String, bool), String> {
+    O::from_json(text).map(|op| (op.label(), op.as_register().is_none()))
+}
+
+fn profile_of<P: Protocol>() -> Profile {
+    Profile {
+        protocol: P::NAME,
+        names: <P::Op as ClientOperation>::NAMES,
+        own: <P::Op as ClientOperation>::OWN,
+        link_codes: <P::Op as ClientOperation>::LINK_CODES,
+        register_only: <P::Op as ClientOperation>::REGISTER_ONLY,
+        write_link: write_link::<P::Op>,
+        read_link: read_link::<P::Op>,
+        parse: parse::<P::Op>,
+        playground_workload: P::PLAYGROUND_WORKLOAD,
+        sweep: SweepProfile { config: P::sweep_config, workload: P::SWEEP_WORKLOAD },
+    }
+}
+
+/// The table. One line per protocol:
+/// `Variant: type, "cargo feature = bundle", "view module", "display name";`
+macro_rules! registry {
+    ($($variant:ident: $ty:ty, $bundle:literal, $view:literal, $label:literal;)*) => {
+        registry!(@emit ($) $($variant: $ty, $bundle, $view, $label;)*);
+    };
+    (@emit ($d:tt) $($variant:ident: $ty:ty, $bundle:literal, $view:literal, $label:literal;)*) => {
+        #[cfg(not(any($(feature = $bundle),*)))]
+        compile_error!(concat!("enable at least one protocol feature:" $(, " ", $bundle)*));
+
+        /// A running simulation of some protocol, read by the consistency column (`Clone`: a
+        /// time-travel checkpoint).
+        #[derive(Clone)]
+        pub enum AnySim {
+            $(
+                #[doc = concat!($label, ".")]
+                #[cfg(feature = $bundle)]
+                $variant(Box<Sim<$ty, Consistency>>),
+            )*
+        }
+
+        /// Run `$body` with `$s` bound to the typed simulation inside an [`AnySim`].
+        macro_rules! each {
+            ($d sim:expr, $d s:ident => $d body:expr) => {
+                match $d sim {
+                    $(
+                        #[cfg(feature = $bundle)]
+                        AnySim::$variant($d s) => $d body,
+                    )*
+                }
+            };
+        }
+
+        /// The protocols this build runs, in the table's order.
+        pub const PROTOCOLS: &[&str] = &[$(
+            #[cfg(feature = $bundle)]
+            <$ty as Protocol>::NAME,
+        )*];
+
+        /// The table as this build knows it (every protocol of the default build).
+        pub const ALL: &[Entry] = &[$(
+            #[cfg(feature = $bundle)]
+            Entry {
+                name: <$ty as Protocol>::NAME,
+                bundle: $bundle,
+                view: $view,
+                label: $label,
+                linearizable: <$ty as Protocol>::LINEARIZABLE,
+            },
+        )*];
+
+        /// The profile of protocol `name`, if this build has it.
+        pub fn profile(name: &str) -> Option<Profile> {
+            $(
+                #[cfg(feature = $bundle)]
+                if name == <$ty as Protocol>::NAME {
+                    return Some(profile_of::<$ty>());
+                }
+            )*
+            None
+        }
+
+        /// Build the simulation of a validated scenario of protocol `name` (`None`: this build
+        /// has no such protocol).
+        fn start(name: &str, scenario: crate::sim::scenario::Scenario) -> Option<Result<AnySim, String>> {
+            $(
+                #[cfg(feature = $bundle)]
+                if name == <$ty as Protocol>::NAME {
+                    return Some(
+                        Sim::<$ty, Consistency>::from_scenario(scenario, Consistency::default())
+                            .map(|s| AnySim::$variant(Box::new(s))),
+                    );
+                }
+            )*
+            let _ = scenario;
+            None
+        }
+    };
+}
+
+registry! {
+    Raft:       raft::Raft,        "raft",   "raft",   "Raft";
+    Paxos:      paxos::Paxos,      "paxos",  "paxos",  "Paxos";
+    MultiPaxos: paxos::MultiPaxos, "paxos",  "paxos",  "Multi-Paxos";
+    Dynamo:     dynamo::Dynamo,    "dynamo", "dynamo", "Dynamo";
+    Zab:        zab::Zab,          "zab",    "zab",    "ZAB";
+    TwoPc:      twopc::TwoPc,      "twopc",  "twopc",  "2PC";
+}
+
+// After the table: the generated `each!` is in scope for these (macros scope textually).
 pub mod any;
 pub mod run;
+
+/// The bundles, each once, in the table's order.
+pub fn bundles() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for e in ALL {
+        if !out.contains(&e.bundle) {
+            out.push(e.bundle);
+        }
+    }
+    out
+}
+
+/// "accepted protocols are raft, paxos, …" for messages.
+pub fn accepted() -> String {
+    format!("accepted protocols are {}", PROTOCOLS.join(", "))
+}
+
+/// The ES module the element reads (`www/protocols.js`), generated from the table: `PROTOCOLS`
+/// is an array of `{ name, bundle, view, label, linearizable }` in the table's order.
+pub fn manifest() -> String {
+    let mut s = String::from(
+        "// Generated by `cap manifest` from src/registry/mod.rs (the one list of protocols): do not edit.\n\
+         // A test (registry_manifest_is_committed) fails when this file differs from the registry.\n\
+         /** Every protocol, in the registry's order: its name, the wasm bundle (www/pkg/<bundle>/) that carries it,\n \
+         * the name of its view module, its display name, and whether it promises linearizability. */\n\
+         export const PROTOCOLS = [\n",
+    );
+    for e in ALL {
+        s.push_str(&format!(
+            "  {{ name: '{}', bundle: '{}', view: '{}', label: '{}', linearizable: {} }},\n",
+            e.name, e.bundle, e.view, e.label, e.linearizable
+        ));
+    }
+    s.push_str("];\n");
+    s
+}

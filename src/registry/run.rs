@@ -4,8 +4,25 @@
 //! random fault schedules of `sim::sweep`.
 
 use super::any::AnySim;
+use super::{accepted, profile};
 use crate::protocol::Time;
 use crate::sim::scenario::Scenario;
+pub use crate::sim::sweep::SweepOptions;
+
+/// The random fault schedule of `protocol` for `seed` (`sim::sweep::random_scenario` with the
+/// protocol's sweep profile). An unknown protocol gets the register profile: running the
+/// scenario then says the protocol is unknown.
+pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenario {
+    let sweep = profile(protocol)
+        .map(|p| p.sweep)
+        .unwrap_or(crate::sim::sweep::SweepProfile { config: |_, _| Vec::new(), workload: None });
+    crate::sim::sweep::random_scenario(protocol, seed, opts, &sweep)
+}
+
+/// Is `protocol` one this build runs? (The message says which are.)
+pub fn known(protocol: &str) -> Result<(), String> {
+    profile(protocol).map(|_| ()).ok_or_else(|| format!("unknown protocol '{protocol}': {}", accepted()))
+}
 
 /// Search steps the linearizability check of one sweep run may take before answering Unknown.
 pub const SWEEP_CHECK_BUDGET: u64 = 2_000_000;
@@ -36,7 +53,7 @@ pub fn run_scenario(scenario: Scenario, linearizable: bool) -> Result<SeedReport
     let mut violation = sim.violations().first().map(|v| (v.invariant.clone(), v.detail.clone(), v.at));
     let mut check_unknown = false;
     if violation.is_none() && linearizable && sim.promises_linearizability() {
-        match check_history(sim.history(), SWEEP_CHECK_BUDGET).verdict {
+        match check_history(&sim.history(), SWEEP_CHECK_BUDGET).verdict {
             Verdict::Linearizable => {}
             Verdict::Unknown => check_unknown = true,
             Verdict::NotLinearizable { witness } => {
@@ -49,5 +66,5 @@ pub fn run_scenario(scenario: Scenario, linearizable: bool) -> Result<SeedReport
             }
         }
     }
-    Ok(SeedReport { events: sim.events(), ops: sim.history().len() as u64, scenario, violation, check_unknown })
+    Ok(SeedReport { events: sim.events(), ops: sim.history_len() as u64, scenario, violation, check_unknown })
 }

@@ -6,20 +6,21 @@
 //! `fail` (it changed nothing), a timed-out write or compare-and-set `info` (it may yet apply).
 
 use crate::core::history::Outcome;
-use crate::protocol::{ClientId, ClientOp, ClientResult, NodeId, RequestId, Time};
+use crate::core::ops::{ClientOperation, ClientReply, ClientResult};
+use crate::protocol::{ClientId, NodeId, RequestId, Time};
 use serde::Serialize;
 use std::collections::VecDeque;
 
 /// Redirects followed before the client falls back to retrying its own node.
 const MAX_HOPS: u32 = 4;
 
-/// The operation a client is waiting on.
+/// The operation a client is waiting on (`O`: the protocol's operation type).
 #[derive(Clone, Debug, Serialize)]
-pub struct Pending {
+pub struct Pending<O> {
     /// Request id (unique per client, increasing).
     pub request: RequestId,
     /// The operation.
-    pub op: ClientOp,
+    pub op: O,
     /// Its position in the history.
     pub history_index: u64,
     /// The node the request was last sent to.
@@ -28,6 +29,15 @@ pub struct Pending {
     pub since: Time,
     hops: u32,
     attempt: u32,
+}
+
+/// What the client will do next depends on all of this but `since` (the invocation time, kept
+/// for latencies): the explorer hashes pending operations without it, so two schedules that
+/// differ only in when an operation started reach the same state.
+impl<O: std::hash::Hash> std::hash::Hash for Pending<O> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        (self.request, &self.op, self.history_index, self.target, self.hops, self.attempt).hash(h);
+    }
 }
 
 /// How the client's last operation ended, for the ✓ / ✕ / ? next to its icon.
@@ -47,22 +57,37 @@ pub struct LastOp {
     pub latency: Time,
 }
 
+impl<O> Pending<O> {
+    /// The same, with the operation turned into something else (a frame carries it as JSON).
+    pub fn map_op<T>(&self, f: impl FnOnce(&O) -> T) -> Pending<T> {
+        Pending {
+            request: self.request,
+            op: f(&self.op),
+            history_index: self.history_index,
+            target: self.target,
+            since: self.since,
+            hops: self.hops,
+            attempt: self.attempt,
+        }
+    }
+}
+
 /// What the simulator must do for a client.
 #[derive(Clone, Debug)]
-pub enum ClientStep {
+pub enum ClientStep<O: ClientOperation> {
     /// Nothing.
     Nothing,
     /// Send the request to node `to`.
-    Send { to: NodeId, request: RequestId, op: ClientOp, attempt: u32 },
+    Send { to: NodeId, request: RequestId, op: O, attempt: u32 },
     /// Try again after a pause.
     RetryLater { request: RequestId, attempt: u32 },
     /// The operation completed.
-    Done { history_index: u64, outcome: Outcome, result: Option<ClientResult>, node: NodeId },
+    Done { history_index: u64, outcome: Outcome, result: Option<O::Result>, node: NodeId },
 }
 
-/// One client.
+/// One client, issuing operations of type `O`.
 #[derive(Clone, Debug, Serialize)]
-pub struct Client {
+pub struct Client<O> {
     /// Client id.
     pub id: ClientId,
     /// The node it is attached to.
@@ -70,9 +95,9 @@ pub struct Client {
     /// Operation timeout in ms.
     pub timeout: Time,
     /// Explicit operations waiting for the outstanding one to finish.
-    pub queue: VecDeque<ClientOp>,
+    pub queue: VecDeque<O>,
     /// The outstanding operation.
-    pub current: Option<Pending>,
+    pub current: Option<Pending<O>>,
     /// The last completed operation.
     pub last: Option<LastOp>,
     next_request: RequestId,
@@ -80,7 +105,7 @@ pub struct Client {
     now: Time,
 }
 
-impl Client {
+impl<O: ClientOperation> Client<O> {
     /// A client attached to `node`.
     pub fn new(id: ClientId, node: NodeId, timeout: Time) -> Self {
         Client { id, node, timeout, queue: VecDeque::new(), current: None, last: None, next_request: 1, now: 0 }
@@ -92,7 +117,7 @@ impl Client {
     }
 
     /// Start `op` (recorded at `history_index`) now.
-    pub fn invoke(&mut self, op: ClientOp, history_index: u64, now: Time) -> (RequestId, ClientStep) {
+    pub fn invoke(&mut self, op: O, history_index: u64, now: Time) -> (RequestId, ClientStep<O>) {
         let request = self.next_request;
         self.next_request += 1;
         self.now = now;
@@ -109,33 +134,32 @@ impl Client {
     }
 
     /// A node answered.
-    pub fn on_response(&mut self, request: RequestId, from: NodeId, result: ClientResult) -> ClientStep {
+    pub fn on_response(&mut self, request: RequestId, from: NodeId, result: O::Result) -> ClientStep<O> {
         let Some(p) = self.current.as_mut().filter(|p| p.request == request) else {
             return ClientStep::Nothing;
         };
-        match result {
-            ClientResult::Redirect { leader: Some(l) } if p.hops < MAX_HOPS && l != from => {
+        match result.as_register() {
+            Some(&ClientResult::Redirect { leader: Some(l) }) if p.hops < MAX_HOPS && l != from => {
                 p.hops += 1;
                 p.target = l;
                 p.attempt += 1;
                 ClientStep::Send { to: l, request, op: p.op.clone(), attempt: p.attempt }
             }
-            ClientResult::Redirect { .. } => {
+            Some(ClientResult::Redirect { .. }) => {
                 // No leader known (or too many hops): ask our own node again after a pause.
                 p.target = self.node;
                 p.hops = 0;
                 ClientStep::RetryLater { request, attempt: p.attempt }
             }
-            ClientResult::Unavailable { .. } => ClientStep::RetryLater { request, attempt: p.attempt },
-            ClientResult::CasFailed { .. } => self.finish(Outcome::Fail, Some(result), from),
-            #[cfg(feature = "twopc")]
-            ClientResult::Aborted { .. } => self.finish(Outcome::Fail, Some(result), from),
-            ok => self.finish(Outcome::Ok, Some(ok), from),
+            Some(ClientResult::Unavailable { .. }) => ClientStep::RetryLater { request, attempt: p.attempt },
+            // Ran and did not take effect: a failed compare-and-set, an aborted transaction.
+            _ if result.failed() => self.finish(Outcome::Fail, Some(result), from),
+            _ => self.finish(Outcome::Ok, Some(result), from),
         }
     }
 
     /// A retry pause ended, or attempt `attempt` went unanswered for too long.
-    pub fn retry(&mut self, request: RequestId, attempt: u32) -> ClientStep {
+    pub fn retry(&mut self, request: RequestId, attempt: u32) -> ClientStep<O> {
         let node = self.node;
         match self.current.as_mut() {
             Some(p) if p.request == request && p.attempt == attempt => {
@@ -153,7 +177,7 @@ impl Client {
     }
 
     /// The operation's timeout fired; `None` when it had already completed.
-    pub fn on_timeout(&mut self, request: RequestId) -> Option<ClientStep> {
+    pub fn on_timeout(&mut self, request: RequestId) -> Option<ClientStep<O>> {
         let p = self.current.as_ref().filter(|p| p.request == request)?;
         let outcome = if p.op.is_mutation() { Outcome::Info } else { Outcome::Fail };
         let target = p.target;
@@ -165,17 +189,10 @@ impl Client {
         self.now = now;
     }
 
-    fn finish(&mut self, outcome: Outcome, result: Option<ClientResult>, node: NodeId) -> ClientStep {
+    fn finish(&mut self, outcome: Outcome, result: Option<O::Result>, node: NodeId) -> ClientStep<O> {
         let p = self.current.take().expect("an operation is outstanding");
         let text = match &result {
-            Some(ClientResult::ReadOk { value: Some(v) }) => format!("→ {v}"),
-            Some(ClientResult::ReadOk { value: None }) => "→ nil".into(),
-            Some(ClientResult::CasFailed { current }) => {
-                format!("failed, was {}", current.map(|v| v.to_string()).unwrap_or("nil".into()))
-            }
-            #[cfg(feature = "twopc")]
-            Some(ClientResult::Aborted { reason }) => format!("aborted: {reason}"),
-            Some(_) => "ok".into(),
+            Some(r) => r.outcome_text(),
             None => "timed out".into(),
         };
         self.last = Some(LastOp {

@@ -4,10 +4,10 @@
 use super::client::{LastOp, Pending};
 use super::observer::Observer;
 use super::scenario::Member;
-use super::{Counters, InFlight, Sim, TimedNotice, Violation};
-use crate::core::history::{Operation, Outcome};
+use super::{Counters, Sim, TimedNotice, Violation, Wire};
+use crate::core::history::{Json, Operation, Outcome};
 use crate::core::vecmap::VecMap;
-use crate::protocol::{Invariants, NodeView, Protocol, Time};
+use crate::protocol::{Erased, Invariants, NodeView, Protocol, Time};
 use serde::Serialize;
 
 /// One server as drawn.
@@ -19,9 +19,10 @@ pub struct NodeFrame {
     pub alive: bool,
     /// Partition side (group index).
     pub side: u32,
-    /// Protocol view (role, term, log tail, …); while crashed, what its durable state holds.
+    /// Protocol view: the common header (role, term, log tail, …) and the protocol's detail
+    /// under its key (`paxos`, `zab`, …); while crashed, what its durable state holds.
     #[serde(flatten)]
-    pub view: Option<NodeView>,
+    pub view: Option<NodeView<Erased>>,
     /// The election (or equivalent) timer: `[armed at, fires at]`, to draw a draining arc.
     pub timer: Option<[Time; 2]>,
     /// Restarts so far.
@@ -60,8 +61,9 @@ pub struct ClientFrame {
     pub node: u32,
     /// Partition side.
     pub side: u32,
-    /// Outstanding operation (its `target` is the node it currently talks to).
-    pub pending: Option<Pending>,
+    /// Outstanding operation (its `target` is the node it currently talks to; the operation
+    /// in the protocol's JSON op shape).
+    pub pending: Option<Pending<Json>>,
     /// Last completed operation.
     pub last: Option<LastOp>,
 }
@@ -118,8 +120,9 @@ pub struct Frame<C = ()> {
     pub sides_since: Time,
     /// The consistency column: live linearizability verdict, stale reads, lost writes.
     pub consistency: C,
-    /// The most recent client operations (for the client timeline), oldest first.
-    pub ops: Vec<Operation>,
+    /// The most recent client operations (for the client timeline), oldest first; operations
+    /// and answers in the protocol's JSON shapes (`op.f`, `result.r`).
+    pub ops: Vec<Operation<Json, Json>>,
     /// Message counters.
     pub counters: Counters,
     /// Invariant violations so far.
@@ -165,7 +168,8 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                     id,
                     alive: node.is_some(),
                     side: self.net.group(Member::Node(id)),
-                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)).map(|mut v| {
+                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)).map(|v| {
+                        let mut v = v.erase();
                         if !full {
                             v.log = Vec::new();
                             v.kv = VecMap::new();
@@ -185,7 +189,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 id: c.id,
                 node: c.node,
                 side: self.net.group(Member::Client(c.id)),
-                pending: c.current.clone(),
+                pending: c.current.as_ref().map(|p| p.map_op(crate::core::history::json)),
                 last: c.last.clone(),
             })
             .collect();
@@ -202,7 +206,11 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             sides: if full { self.side_stats() } else { Vec::new() },
             sides_since: self.net.changed_at,
             consistency: self.observer().report(),
-            ops: if full { self.history().iter().rev().take(FRAME_OPS).rev().cloned().collect() } else { Vec::new() },
+            ops: if full {
+                self.history().iter().rev().take(FRAME_OPS).rev().map(Operation::to_json).collect()
+            } else {
+                Vec::new()
+            },
             counters: self.counters().clone(),
             violations: self.violations().to_vec(),
             trace_hash: format!("{:016x}", self.trace_hash()),
@@ -249,7 +257,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     }
 }
 
-fn count_op(s: &mut SideStats, lat: &mut Vec<Time>, op: &Operation) {
+fn count_op<O, R>(s: &mut SideStats, lat: &mut Vec<Time>, op: &Operation<O, R>) {
     s.attempted += 1;
     match (op.outcome, &op.result) {
         (None, _) => s.pending += 1,
@@ -270,7 +278,7 @@ fn percentile(sorted: &[Time], p: usize) -> Option<Time> {
     Some(sorted[rank.min(sorted.len() - 1)])
 }
 
-fn message_frame<P: Protocol>(id: u64, m: &InFlight<P::Msg>) -> MessageFrame {
+fn message_frame<P: Protocol>(id: u64, m: &Wire<P>) -> MessageFrame {
     let (kind, is_reply, detail) = super::journal::payload_info::<P>(&m.payload);
     MessageFrame {
         id,

@@ -21,9 +21,10 @@
 
 use super::scenario::Member;
 use super::Payload;
-use crate::core::history::{Operation, Outcome};
+use crate::core::history::{Json, Operation, Outcome};
 use crate::core::notice::NoticeKind;
-use crate::protocol::{ClientResult, NodeId, Protocol, Time};
+use crate::core::ops::{ClientOperation, ClientReply};
+use crate::protocol::{NodeId, Protocol, Time};
 
 /// Entries held at most between two [`Journal::take`]s (a reader takes them every ≤ 250 ms of
 /// simulated time; this is room for a very busy cluster, not a window).
@@ -86,7 +87,7 @@ pub struct MarkEntry {
 }
 
 /// One thing that happened.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Entry {
     /// A message left its sender (a duplicate is its own entry, naming its original).
     Sent(SentMsg),
@@ -103,23 +104,30 @@ pub enum Entry {
     },
     /// An election, commit, crash, restart, partition or heal.
     Mark(MarkEntry),
-    /// A client invoked an operation (as recorded in the history).
-    Invoke(Operation),
+    /// A client invoked an operation (as recorded in the history, its operation as JSON).
+    Invoke {
+        /// The history's record.
+        op: Operation<Json, Json>,
+        /// The operation in words, e.g. `write x=3`.
+        label: String,
+    },
     /// A client's operation completed.
     Complete {
         /// History id of the operation.
         id: u64,
         /// ok / fail / info.
         outcome: Outcome,
-        /// What the node answered.
-        result: Option<ClientResult>,
+        /// What the node answered (JSON).
+        result: Option<Json>,
+        /// The answer in words, e.g. `→ 3`.
+        label: Option<String>,
         /// The node that answered.
         node: NodeId,
     },
 }
 
 /// An entry with its sequence number and simulated time.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Stamped {
     /// 1, 2, 3, … over the whole run (see the module docs).
     pub seq: u64,
@@ -202,7 +210,7 @@ impl Journal {
 }
 
 /// A payload's kind, direction and fields, as frames and the journal show it.
-pub fn payload_info<P: Protocol>(payload: &Payload<P::Msg>) -> (&'static str, bool, String) {
+pub fn payload_info<P: Protocol>(payload: &Payload<P::Msg, P::Op, super::Reply<P>>) -> (&'static str, bool, String) {
     match payload {
         Payload::Peer(msg) => {
             let info = P::msg_info(msg);
@@ -255,26 +263,38 @@ impl<P: Protocol + crate::protocol::Invariants, O: super::observer::Observer> su
                 Action::Partition { groups } => groups.iter().skip(1).flatten().copied().collect(),
                 _ => Vec::new(),
             };
-            Entry::Mark(MarkEntry { member: None, kind, term: None, text: crate::travel::describe(action), cut_off })
+            Entry::Mark(MarkEntry {
+                member: None,
+                kind,
+                term: None,
+                text: crate::travel::describe(action, |_| String::new()),
+                cut_off,
+            })
         });
     }
     /// The operation just appended to the history was invoked.
     pub(super) fn journal_invoke(&mut self) {
         if let Some(op) = self.history.last() {
-            self.journal.push(op.invoke, || Entry::Invoke(op.clone()));
+            self.journal.push(op.invoke, || Entry::Invoke { op: op.to_json(), label: op.op.label() });
         }
     }
     /// History operation `id` just completed.
     pub(super) fn journal_complete(&mut self, id: u64) {
         let Some(first) = self.history.first().map(|o| o.id) else { return };
         if let Some(op) = self.history.get(id.wrapping_sub(first) as usize) {
-            let (outcome, result, node) = (op.outcome.unwrap_or(Outcome::Info), op.result.clone(), op.node);
-            self.journal.push(self.now, || Entry::Complete { id, outcome, result, node });
+            let (outcome, node) = (op.outcome.unwrap_or(Outcome::Info), op.node);
+            self.journal.push(self.now, || Entry::Complete {
+                id,
+                outcome,
+                result: op.to_json().result,
+                label: op.result.as_ref().map(|r| r.label()),
+                node,
+            });
         }
     }
 }
 
-fn sent_msg<P: Protocol>(id: u64, dup_of: Option<u64>, m: &super::InFlight<P::Msg>) -> SentMsg {
+fn sent_msg<P: Protocol>(id: u64, dup_of: Option<u64>, m: &super::Wire<P>) -> SentMsg {
     let (kind, is_reply, detail) = payload_info::<P>(&m.payload);
     SentMsg { id, dup_of, from: m.from, to: m.to, kind, is_reply, detail, deliver_at: m.deliver_at, lost_at: m.lost_at }
 }

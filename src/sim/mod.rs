@@ -9,6 +9,7 @@
 //! and the same [`Sim::trace_hash`] — natively and in wasm.
 
 pub mod client;
+pub mod explicit;
 pub mod frame;
 pub mod journal;
 pub mod observer;
@@ -18,8 +19,8 @@ pub mod sweep;
 use crate::core::history::{Operation, Outcome};
 use crate::core::vecmap::VecMap;
 use crate::protocol::{
-    ClientId, ClientOp, ClientResult, InvariantChecker, Invariants, NodeId, Notice, NoticeKind, Outbox, Output,
-    Protocol, RequestId, Server, Time,
+    ClientId, ClientOp, ClientOperation, InvariantChecker, Invariants, NodeId, Notice, NoticeKind, Outbox, Output,
+    Protocol, RequestId, ResultOf, Server, Time,
 };
 use client::{Client, ClientStep};
 use observer::Observer;
@@ -33,26 +34,34 @@ use std::hash::{Hash, Hasher};
 /// The trace hash: FNV-1a, identical natively and in wasm.
 pub type TraceHasher = crate::core::fnv::Fnv;
 
-/// What travels on a link.
+/// What travels on a link: `M` the protocol's messages, `O` its client operations, `R` their
+/// answers.
 #[derive(Clone, Debug, Hash)]
-pub enum Payload<M> {
+pub enum Payload<M, O, R> {
     /// A protocol message between servers.
     Peer(M),
     /// A client's request to a server.
-    Request { request: RequestId, op: ClientOp },
+    Request { request: RequestId, op: O },
     /// A server's answer to a client.
-    Response { request: RequestId, result: ClientResult },
+    Response { request: RequestId, result: R },
 }
+
+/// A protocol's messages on the wire.
+pub type Wire<P> = InFlight<<P as Protocol>::Msg, <P as Protocol>::Op, Reply<P>>;
+/// A protocol's answers to its clients.
+pub type Reply<P> = ResultOf<<P as Protocol>::Op>;
+/// A protocol's client history.
+pub type History<P> = Operation<<P as Protocol>::Op, Reply<P>>;
 
 /// A message on the wire, kept until delivered (or, when lost, until it fades out).
 #[derive(Clone, Debug)]
-pub struct InFlight<M> {
+pub struct InFlight<M, O, R> {
     /// Sender.
     pub from: Member,
     /// Receiver.
     pub to: Member,
     /// Content.
-    pub payload: Payload<M>,
+    pub payload: Payload<M, O, R>,
     /// Send time.
     pub sent: Time,
     /// Delivery time.
@@ -182,12 +191,12 @@ pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     pub nodes: Vec<Server<P>>,
     /// Timers and restart counts, by server.
     slots: Vec<Slot<P::Timer>>,
-    in_flight: VecMap<u64, InFlight<P::Msg>>,
+    in_flight: VecMap<u64, Wire<P>>,
     next_msg: u64,
     /// Partitions and cuts.
     pub net: Network,
-    clients: Vec<Client>,
-    history: Vec<Operation>,
+    clients: Vec<Client<P::Op>>,
+    history: Vec<History<P>>,
     history_dropped: u64,
     notices: VecDeque<TimedNotice>,
     notice_seq: u64,
@@ -201,6 +210,8 @@ pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     quiet: bool,
     /// What happened, for the space-time diagram (off unless asked for; see [`journal`]).
     journal: journal::Journal,
+    /// `"schedule": "explicit"`: the deliveries and timers held for the steps (see [`explicit`]).
+    held: Option<explicit::Held>,
 }
 
 impl<P: Protocol + Invariants, O: Observer + Default> Sim<P, O> {
@@ -211,6 +222,35 @@ impl<P: Protocol + Invariants, O: Observer + Default> Sim<P, O> {
 }
 
 impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
+    /// Build the world a validated scenario describes, read by `observer`: its `config` parsed
+    /// and checked by the protocol, its client operations by the protocol's vocabulary, its
+    /// workload's own-operation weight against what the vocabulary has. The error says what is
+    /// wrong and what is accepted.
+    pub fn from_scenario(scenario: Scenario, observer: O) -> Result<Self, String> {
+        let mut config: P::Config = match &scenario.config {
+            Some(raw) if raw.get() != "null" => {
+                serde_json::from_str(raw.get()).map_err(|e| format!("invalid config: {e}"))?
+            }
+            _ => P::Config::default(),
+        };
+        P::prepare_config(&mut config, scenario.nodes, scenario.seed)?;
+        if let Some(w) = &scenario.workload {
+            if w.transfer > 0 && <P::Op as ClientOperation>::OWN.is_none() {
+                return Err(format!(
+                    "workload.transfer: {} has no operation of its own to draw (it takes {})",
+                    P::NAME,
+                    <P::Op as ClientOperation>::NAMES.join(", ")
+                ));
+            }
+        }
+        for (i, step) in scenario.steps.iter().enumerate() {
+            if let Action::Client { op, .. } = &step.action {
+                P::Op::from_json(op.get()).map_err(|e| format!("steps[{i}] (at {} ms): {e}", step.at))?;
+            }
+        }
+        Ok(Self::observed(scenario, config, observer))
+    }
+
     /// Build the world described by `scenario` with the parsed protocol `config`, read by
     /// `observer`.
     pub fn observed(scenario: Scenario, config: P::Config, observer: O) -> Self {
@@ -243,6 +283,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             outbox: Outbox::new(),
             quiet: false,
             journal: journal::Journal::default(),
+            held: explicit::Held::for_scenario(&scenario),
             scenario,
         };
         for i in 0..sim.scenario.steps.len() {
@@ -281,7 +322,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         &self.violations
     }
     /// The client history (the most recent `history_limit` operations).
-    pub fn history(&self) -> &[Operation] {
+    pub fn history(&self) -> &[History<P>] {
         &self.history
     }
     /// Operations dropped from the front of the history to bound memory.
@@ -315,11 +356,11 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         &mut self.observer
     }
     /// Messages in flight (and lost ones still fading).
-    pub fn in_flight(&self) -> &VecMap<u64, InFlight<P::Msg>> {
+    pub fn in_flight(&self) -> &VecMap<u64, Wire<P>> {
         &self.in_flight
     }
     /// Clients.
-    pub fn clients(&self) -> &[Client] {
+    pub fn clients(&self) -> &[Client<P::Op>] {
         &self.clients
     }
     /// Live node `id`, if running.
@@ -332,6 +373,12 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     }
 
     fn schedule(&mut self, time: Time, event: Event<P::Timer>) {
+        // An explicit schedule holds deliveries and timers until a step releases them.
+        if let Some(held) = self.held.as_mut() {
+            if !held.hold(&event) {
+                return;
+            }
+        }
         self.seq += 1;
         self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
     }
@@ -350,7 +397,13 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         };
         self.now = self.now.max(s.time);
         self.counters.events += 1;
-        let touched = match s.event {
+        self.run_event(s.event);
+        true
+    }
+
+    /// Carry out one event now, then check the invariants at the node it touched.
+    fn run_event(&mut self, event: Event<P::Timer>) {
+        let touched = match event {
             Event::Deliver(id) => self.deliver(id),
             Event::Timer { node, timer, generation } => self.fire_timer(node, timer, generation),
             Event::ClientTimeout { client, request } => {
@@ -381,7 +434,6 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         if let Some(node) = touched {
             self.check_invariants(node);
         }
-        true
     }
 
     /// Run events up to and including time `t`, then set the clock to `t`.
@@ -552,7 +604,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         }
     }
 
-    fn send(&mut self, from: Member, to: Member, payload: Payload<P::Msg>) {
+    fn send(&mut self, from: Member, to: Member, payload: Payload<P::Msg, P::Op, Reply<P>>) {
         let [lo, hi] = self.scenario.network.latency_ms;
         let mut copies = 1;
         let mut lost = !self.net.connected(from, to);
@@ -600,7 +652,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         }
     }
 
-    fn client_step(&mut self, c: ClientId, step: ClientStep) {
+    fn client_step(&mut self, c: ClientId, step: ClientStep<P::Op>) {
         match step {
             ClientStep::Nothing => {}
             ClientStep::Send { to, request, op, attempt } => {
@@ -620,7 +672,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         }
     }
 
-    fn complete_op(&mut self, history_index: u64, outcome: Outcome, result: Option<ClientResult>, node: NodeId) {
+    fn complete_op(&mut self, history_index: u64, outcome: Outcome, result: Option<Reply<P>>, node: NodeId) {
         let Some(first) = self.history.first().map(|o| o.id) else {
             return;
         };
@@ -664,35 +716,32 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         }
         let total = w.read + w.write + w.cas + w.transfer;
         let pick = self.rng.random_range(0..total);
-        let name = if w.transfer > 0 { scenario::account_name } else { scenario::key_name };
+        // With the protocol's own operations in the mix, every key is one of its own (2PC's bank
+        // accounts `A`, `B`, …).
+        let name = if w.transfer > 0 { P::Op::workload_key } else { crate::core::ops::key_name };
         let key = name(self.rng.random_range(0..w.keys));
         let max = w.max_value.max(1);
-        let op = if pick >= w.read + w.write + w.cas {
-            // A transfer between two different accounts (keys >= 2 is validated).
-            #[cfg(feature = "twopc")]
-            {
-                let k = w.keys.max(2);
-                let a = self.rng.random_range(0..k);
-                let b = (a + self.rng.random_range(1..k)) % k;
-                ClientOp::Transfer { from: name(a), to: name(b), amount: self.rng.random_range(1..=max) }
+        let op: P::Op = if pick >= w.read + w.write + w.cas {
+            // The protocol's own operation (2PC: a transfer between two accounts). Accepted only
+            // in scenarios of protocols that have one (see `Sim::from_scenario`).
+            match P::Op::draw_own(&mut RngDraw(&mut self.rng), w.keys, max) {
+                Some(op) => op,
+                None => ClientOp::Read { key }.into(),
             }
-            // Transfers are accepted only in scenarios of protocol 2pc, which needs the feature.
-            #[cfg(not(feature = "twopc"))]
-            ClientOp::Read { key: key.clone() }
         } else if pick < w.read {
-            ClientOp::Read { key }
+            ClientOp::Read { key }.into()
         } else if pick < w.read + w.write {
-            ClientOp::Write { key, value: self.rng.random_range(1..=max) }
+            ClientOp::Write { key, value: self.rng.random_range(1..=max) }.into()
         } else {
             let from = self.rng.random_range(1..=max);
             let to = self.rng.random_range(1..=max);
-            ClientOp::Cas { key, from, to }
+            ClientOp::Cas { key, from, to }.into()
         };
         self.invoke(c, op);
     }
 
     /// Client `c` invokes `op` now (queued behind an outstanding operation).
-    pub fn invoke(&mut self, c: ClientId, op: ClientOp) {
+    pub fn invoke(&mut self, c: ClientId, op: P::Op) {
         let client = &mut self.clients[c as usize];
         if client.busy() {
             client.queue.push_back(op);
@@ -726,13 +775,21 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
 
     /// Carry out one action now (from a scenario step or the reader).
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
-        self.scenario.check_action(&action)?;
+        let op = self.check_action(&action)?;
         if matches!(action, Action::Partition { .. } | Action::Heal | Action::Cut { .. }) {
             self.net.changed_at = self.now;
             self.journal_network(&action);
         }
         let mut h = TraceHasher::default();
-        action.hash(&mut h);
+        match (&action, &op) {
+            // As the derived hash of an action holding the parsed operation (variant 6).
+            (Action::Client { client, .. }, Some(op)) => {
+                6isize.hash(&mut h);
+                client.hash(&mut h);
+                op.hash(&mut h);
+            }
+            _ => action.hash(&mut h),
+        }
         self.hash_event(8, h.finish(), 0);
         match action {
             Action::Partition { groups } => {
@@ -766,7 +823,11 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                     self.check_invariants(node);
                 }
             }
-            Action::Client { client, op } => self.invoke(client, op),
+            Action::Client { client, .. } => {
+                if let Some(op) = op {
+                    self.invoke(client, op);
+                }
+            }
             Action::DropNext { from, to } => {
                 self.net.drop_next.insert((from, to), ());
             }
@@ -792,6 +853,9 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 // Nodes restarting later start with the new settings.
                 self.config = config;
             }
+            Action::Deliver { id } => self.deliver_held(id)?,
+            Action::FireTimer { node, timer } => self.fire_held_timer(node, &timer)?,
+            Action::ClientTimer { client, timer } => self.fire_held_client_timer(client, &timer)?,
             Action::DropMessage { id } => {
                 let now = self.now;
                 if let Some(m) = self.in_flight.get_mut(&id) {
@@ -804,6 +868,16 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             }
         }
         Ok(())
+    }
+
+    /// Check an action against this world: the scenario's ranges and ids, and a client
+    /// operation against the protocol's vocabulary (returned parsed).
+    pub fn check_action(&self, action: &Action) -> Result<Option<P::Op>, String> {
+        self.scenario.check_action(action)?;
+        match action {
+            Action::Client { op, .. } => P::Op::from_json(op.get()).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// Messages in flight across a link that is now cut are lost (turmoil's `partition`).
@@ -831,7 +905,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     }
 
     /// What a crashed node's durable state holds, as a view (a node rebuilt from it).
-    pub fn durable_view(&self, id: NodeId) -> Option<crate::protocol::NodeView> {
+    pub fn durable_view(&self, id: NodeId) -> Option<crate::protocol::NodeView<P::View>> {
         let durable = self.nodes.get(id as usize)?.durable.clone()?;
         let node = P::start(id, self.scenario.nodes, &self.config, Some(durable), self.now, &mut Outbox::new());
         Some(node.view())
@@ -862,5 +936,27 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         );
         self.flush(id);
         self.check_invariants(id);
+    }
+}
+
+/// The simulator's generator, drawing what a protocol's vocabulary asks for (the same calls, in
+/// the same order, as drawing directly: a seed's run does not depend on who asks).
+pub struct RngDraw<'a>(pub &'a mut Pcg64Mcg);
+
+impl crate::core::ops::Draw for RngDraw<'_> {
+    fn u32_in(&mut self, lo: u32, hi: u32) -> u32 {
+        self.0.random_range(lo..=hi)
+    }
+    fn u64_in(&mut self, lo: u64, hi: u64) -> u64 {
+        self.0.random_range(lo..=hi)
+    }
+    fn value_in(&mut self, lo: crate::core::Value, hi: crate::core::Value) -> crate::core::Value {
+        self.0.random_range(lo..=hi)
+    }
+    fn index(&mut self, n: usize) -> usize {
+        self.0.random_range(0..n)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.0.random_bool(p)
     }
 }

@@ -4,6 +4,7 @@
 //! a checker plugs in here, and reads, never steers.
 
 use crate::core::history::Operation;
+use crate::core::ops::ClientOperation;
 use serde::Serialize;
 use std::fmt::Debug;
 
@@ -12,9 +13,9 @@ pub trait Observer: Clone {
     /// What a frame shows of it (the scoreboard's consistency column).
     type Report: Serialize + Clone + Debug;
     /// An operation was invoked (its record has no outcome yet).
-    fn on_invoke(&mut self, op: &Operation);
+    fn on_invoke<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>);
     /// An operation completed (its record now has outcome and result).
-    fn on_complete(&mut self, op: &Operation);
+    fn on_complete<O: ClientOperation>(&mut self, op: &Operation<O, O::Result>);
     /// The protocol reported that it discarded an acknowledged write.
     fn on_lost_write(&mut self);
     /// A deterministic estimate of the heap bytes it holds (see `Sim::approx_bytes`).
@@ -26,8 +27,8 @@ pub trait Observer: Clone {
 /// No observer: a world run only for its invariants (tests, sweeps).
 impl Observer for () {
     type Report = ();
-    fn on_invoke(&mut self, _op: &Operation) {}
-    fn on_complete(&mut self, _op: &Operation) {}
+    fn on_invoke<O: ClientOperation>(&mut self, _op: &Operation<O, O::Result>) {}
+    fn on_complete<O: ClientOperation>(&mut self, _op: &Operation<O, O::Result>) {}
     fn on_lost_write(&mut self) {}
     fn approx_bytes(&self) -> usize {
         0

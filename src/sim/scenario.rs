@@ -2,24 +2,9 @@
 //! workload, timed steps and `until`. The same file gives the same run natively, in tests and in
 //! the browser. Unknown fields are rejected with a message naming what is accepted.
 
-use crate::protocol::{ClientOp, Time, Value};
+use crate::core::ops::{ClientOp, ClientOperation};
+use crate::protocol::{Time, Value};
 use serde::{Deserialize, Serialize};
-
-/// Protocols a scenario may name.
-pub const PROTOCOLS: &[&str] = &[
-    #[cfg(feature = "raft")]
-    "raft",
-    #[cfg(feature = "paxos")]
-    "paxos",
-    #[cfg(feature = "paxos")]
-    "multipaxos",
-    #[cfg(feature = "dynamo")]
-    "dynamo",
-    #[cfg(feature = "zab")]
-    "zab",
-    #[cfg(feature = "twopc")]
-    "2pc",
-];
 
 /// A complete, reproducible run description.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,7 +16,7 @@ pub struct Scenario {
     /// One paragraph on what the scenario shows.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
-    /// Protocol name, one of [`PROTOCOLS`].
+    /// Protocol name, one of the registry's (`registry::PROTOCOLS`, checked when it is run).
     pub protocol: String,
     /// Number of servers (1..=9).
     pub nodes: u32,
@@ -59,6 +44,34 @@ pub struct Scenario {
     /// How many completed operations the history keeps (older ones are summarised).
     #[serde(default = "default_history_limit")]
     pub history_limit: usize,
+    /// Who decides when messages arrive and timers fire: the seeded clock (`"timed"`, the
+    /// default) or the steps (`"explicit"`: see [`Schedule`]).
+    #[serde(default, skip_serializing_if = "Schedule::is_timed")]
+    pub schedule: Schedule,
+}
+
+/// Who schedules deliveries and timers.
+///
+/// `explicit` is how the explorer's counterexamples replay (see `src/sim/explicit.rs`): every
+/// message is held in flight until a `deliver` step delivers it (or `drop_message` drops it), and
+/// every timer — a node's or a client's retry and timeout — stays armed until a `fire_timer` /
+/// `client_timer` step fires it. The PRNG then decides nothing that matters: the steps are the
+/// whole schedule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// Latencies and timer durations are drawn from the seeded PRNG.
+    #[default]
+    Timed,
+    /// Steps deliver messages and fire timers, nothing else does.
+    Explicit,
+}
+
+impl Schedule {
+    /// True for the default, [`Schedule::Timed`].
+    pub fn is_timed(&self) -> bool {
+        *self == Schedule::Timed
+    }
 }
 
 fn default_seed() -> u64 {
@@ -116,8 +129,9 @@ pub struct Workload {
     pub write: u32,
     /// Relative weight of compare-and-set.
     pub cas: u32,
-    /// Relative weight of transfers between two accounts (2PC only; with transfers every
-    /// workload key is a bank account `A`, `B`, …).
+    /// Relative weight of the protocol's own operation, as 2PC's transfers between two accounts
+    /// (a protocol without one refuses a non-zero weight); with it, every workload key is one
+    /// of the protocol's own (2PC's bank accounts `A`, `B`, …).
     pub transfer: u32,
     /// Number of keys (`x`, `y`, `z`, then `k3`, …).
     pub keys: u32,
@@ -130,25 +144,6 @@ pub struct Workload {
 impl Default for Workload {
     fn default() -> Self {
         Workload { interval_ms: 300, read: 2, write: 2, cas: 1, transfer: 0, keys: 1, max_value: 9, start_ms: 500 }
-    }
-}
-
-/// Name of key number `i`.
-pub fn key_name(i: u32) -> String {
-    match i {
-        0 => "x".into(),
-        1 => "y".into(),
-        2 => "z".into(),
-        i => format!("k{i}"),
-    }
-}
-
-/// Name of bank account number `i`: `A`, `B`, … `Z`, then `A26`, ….
-pub fn account_name(i: u32) -> String {
-    if i < 26 {
-        char::from(b'A' + i as u8).to_string()
-    } else {
-        format!("A{i}")
     }
 }
 
@@ -238,8 +233,9 @@ pub enum Action {
     Restart { node: u32 },
     /// Fire the node's election (or equivalent) timer now.
     Timeout { node: u32 },
-    /// A client issues an operation (queued if it has one outstanding).
-    Client { client: u32, op: ClientOp },
+    /// A client issues an operation (queued if it has one outstanding), in the scenario's JSON
+    /// op shape (parsed by the protocol that runs it: see `core::ops`).
+    Client { client: u32, op: OpText },
     /// Drop the next message sent on the link `from → to`.
     DropNext { from: Member, to: Member },
     /// Deliver the next message sent on `from → to` twice.
@@ -251,6 +247,13 @@ pub enum Action {
     /// Replace the protocol's settings on every node, live (fields not given take their
     /// defaults); protocols that cannot change settings mid-run refuse.
     Configure { config: ConfigText },
+    /// `"schedule": "explicit"` only: deliver message `id` now (it was held in flight).
+    Deliver { id: u64 },
+    /// `"schedule": "explicit"` only: fire node `node`'s armed timer named `timer` (as the
+    /// protocol spells it, e.g. `Election`).
+    FireTimer { node: u32, timer: String },
+    /// `"schedule": "explicit"` only: fire client `client`'s `retry` or `timeout` timer.
+    ClientTimer { client: u32, timer: String },
 }
 
 /// A protocol config as JSON text, kept verbatim (parsed by the protocol that receives it).
@@ -270,6 +273,48 @@ impl std::hash::Hash for ConfigText {
     }
 }
 
+/// A client operation as JSON text, kept verbatim: each protocol parses it with its own
+/// vocabulary (the register operations, or 2PC's transfers too) when the scenario is loaded.
+#[derive(Clone, Debug, Serialize)]
+#[serde(transparent)]
+pub struct OpText(pub Box<serde_json::value::RawValue>);
+
+impl OpText {
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+    /// Wrap JSON text (it must be JSON; which operation it is, the protocol says).
+    pub fn parse(text: &str) -> Result<OpText, String> {
+        serde_json::value::RawValue::from_string(text.trim().to_string())
+            .map(OpText)
+            .map_err(|e| crate::core::ops::without_position(e.to_string()))
+    }
+    /// The JSON op shape of `op`.
+    pub fn of<O: ClientOperation>(op: &O) -> OpText {
+        OpText::parse(&crate::core::ops::to_json(op)).expect("an operation serialises to JSON")
+    }
+}
+
+impl From<ClientOp> for OpText {
+    fn from(op: ClientOp) -> OpText {
+        OpText::of(&op)
+    }
+}
+
+impl PartialEq for OpText {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+/// By its text (the simulator hashes the parsed operation into the trace instead).
+impl std::hash::Hash for OpText {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.get().hash(h);
+    }
+}
+
 /// The flat JSON shape of a step or action: `{"at": 2000, "action": "crash", "node": 1}`.
 /// Parsed through a plain struct (not serde's tagged enums or `flatten`, whose buffering
 /// deserializer is large in wasm), then checked: each action takes exactly its own fields.
@@ -283,9 +328,10 @@ struct RawAction {
     to: Option<Member>,
     node: Option<u32>,
     client: Option<u32>,
-    op: Option<ClientOp>,
+    op: Option<Box<serde_json::value::RawValue>>,
     id: Option<u64>,
     config: Option<Box<serde_json::value::RawValue>>,
+    timer: Option<String>,
 }
 
 impl RawAction {
@@ -300,6 +346,7 @@ impl RawAction {
             ("op", self.op.is_some()),
             ("id", self.id.is_some()),
             ("config", self.config.is_some()),
+            ("timer", self.timer.is_some()),
         ]
         .iter()
         .filter(|(_, p)| *p)
@@ -312,8 +359,10 @@ impl RawAction {
             "crash" | "restart" | "timeout" => &["node"],
             "client" => &["client", "op"],
             "move_client" => &["client", "node"],
-            "drop_message" => &["id"],
+            "drop_message" | "deliver" => &["id"],
             "configure" => &["config"],
+            "fire_timer" => &["node", "timer"],
+            "client_timer" => &["client", "timer"],
             other => return Err(format!("unknown action '{other}': accepted actions are {ACTIONS}")),
         };
         let fields = if takes.is_empty() { "no fields".to_string() } else { takes.join(", ") };
@@ -332,9 +381,12 @@ impl RawAction {
             "crash" => Action::Crash { node: self.node.unwrap() },
             "restart" => Action::Restart { node: self.node.unwrap() },
             "timeout" => Action::Timeout { node: self.node.unwrap() },
-            "client" => Action::Client { client: self.client.unwrap(), op: self.op.unwrap() },
+            "client" => Action::Client { client: self.client.unwrap(), op: OpText(self.op.unwrap()) },
             "move_client" => Action::MoveClient { client: self.client.unwrap(), node: self.node.unwrap() },
             "configure" => Action::Configure { config: ConfigText(self.config.unwrap()) },
+            "deliver" => Action::Deliver { id: self.id.unwrap() },
+            "fire_timer" => Action::FireTimer { node: self.node.unwrap(), timer: self.timer.unwrap() },
+            "client_timer" => Action::ClientTimer { client: self.client.unwrap(), timer: self.timer.unwrap() },
             _ => Action::DropMessage { id: self.id.unwrap() },
         };
         Ok((self.at, action))
@@ -362,8 +414,7 @@ impl TryFrom<RawAction> for Action {
 }
 
 /// Accepted action names, for error messages.
-pub const ACTIONS: &str =
-    "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message, configure";
+pub const ACTIONS: &str = "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message, configure, deliver, fire_timer, client_timer";
 
 impl Scenario {
     /// Parse and validate a scenario from JSON text; the error says what was wrong and what is
@@ -392,18 +443,13 @@ impl Scenario {
             steps: Vec::new(),
             until: default_until(),
             history_limit: default_history_limit(),
+            schedule: Schedule::Timed,
         }
     }
 
-    /// Check ranges and ids; every problem is reported with what is accepted.
+    /// Check ranges and ids; every problem is reported with what is accepted. (The protocol's
+    /// name, settings and operations are checked by the protocol, when the scenario is run.)
     pub fn validate(&self) -> Result<(), String> {
-        if !PROTOCOLS.contains(&self.protocol.as_str()) {
-            return Err(format!(
-                "unknown protocol '{}': accepted protocols are {}",
-                self.protocol,
-                PROTOCOLS.join(", ")
-            ));
-        }
         if !(1..=9).contains(&self.nodes) {
             return Err(format!("nodes = {} is out of range: accepted 1..=9", self.nodes));
         }
@@ -430,9 +476,6 @@ impl Scenario {
         if let Some(w) = &self.workload {
             if w.read + w.write + w.cas + w.transfer == 0 {
                 return Err("workload: read, write, cas and transfer weights are all 0".into());
-            }
-            if w.transfer > 0 && self.protocol != "2pc" {
-                return Err(format!("workload.transfer: transfers are multi-key transactions, only protocol 2pc runs them (this scenario is {})", self.protocol));
             }
             if w.transfer > 0 && w.keys < 2 {
                 return Err("workload.keys must be at least 2 when the workload has transfers".into());
@@ -497,19 +540,25 @@ impl Scenario {
             Action::Crash { node } | Action::Restart { node } | Action::Timeout { node } => {
                 self.check_node(*node, "node")
             }
-            Action::Client { client, op } => {
-                if op.is_multi_key() && self.protocol != "2pc" {
-                    return Err(format!(
-                        "operation '{}' is a multi-key transaction: only protocol 2pc runs it ({} takes read, write, cas)",
-                        op.label(),
-                        self.protocol
-                    ));
-                }
-                self.check_client(*client, "client")
-            }
+            // The operation itself is checked by the protocol that runs it (`Sim::check_action`).
+            Action::Client { client, .. } => self.check_client(*client, "client"),
             Action::MoveClient { client, node } => {
                 self.check_client(*client, "client")?;
                 self.check_node(*node, "node")
+            }
+            Action::Deliver { .. } | Action::FireTimer { .. } | Action::ClientTimer { .. }
+                if self.schedule != Schedule::Explicit =>
+            {
+                Err("deliver, fire_timer and client_timer need \"schedule\": \"explicit\" (in a timed run the clock delivers messages and fires timers)".into())
+            }
+            Action::Deliver { .. } => Ok(()),
+            Action::FireTimer { node, .. } => self.check_node(*node, "node"),
+            Action::ClientTimer { client, timer } => {
+                self.check_client(*client, "client")?;
+                match timer.as_str() {
+                    "retry" | "timeout" => Ok(()),
+                    other => Err(format!("client timer '{other}' does not exist: accepted retry, timeout")),
+                }
             }
         }
     }

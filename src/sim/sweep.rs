@@ -4,6 +4,7 @@
 //! A failing seed is written out as an ordinary scenario file that reproduces it.
 
 use super::scenario::{Action, ClientSpec, Member, NetworkConfig, Scenario, Step, Workload};
+use crate::core::ops::Draw;
 use crate::protocol::Time;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
@@ -15,78 +16,26 @@ pub struct SweepOptions {
     pub config_overrides: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The random scenario for `seed`.
-pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenario {
+/// What a protocol brings to a sweep (the registry hands it over by name): the settings it
+/// tries, drawn from the sweep's generator, and its workload when it is not the register one.
+#[derive(Clone, Copy)]
+pub struct SweepProfile {
+    /// Draw the protocol's settings for a cluster of the given size (`Protocol::sweep_config`).
+    pub config: fn(&mut dyn Draw, u32) -> Vec<(&'static str, serde_json::Value)>,
+    /// Its workload as scenario JSON (`Protocol::SWEEP_WORKLOAD`).
+    pub workload: Option<&'static str>,
+}
+
+/// The random scenario of `protocol` for `seed` (see `registry::run::random_scenario`, which
+/// finds the protocol's profile by name).
+pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions, profile: &SweepProfile) -> Scenario {
     // A stream separate from the simulator's own (which is seeded with the same number).
     let mut rng = Pcg64Mcg::seed_from_u64(seed ^ 0x5eed_cafe_f00d_d00d);
     let nodes: u32 = [3, 5, 5, 7][rng.random_range(0..4usize)];
     let until: Time = 8_000;
     let mut config = serde_json::Map::new();
-    if protocol == "raft" {
-        config.insert("pre_vote".into(), rng.random_bool(0.5).into());
-        config.insert("check_quorum".into(), rng.random_bool(0.5).into());
-        config.insert("snapshot_threshold".into(), [0u64, 6, 24][rng.random_range(0..3usize)].into());
-    } else if protocol == "dynamo" {
-        // N, R, W with R + W > N in some runs and not in others; every switch on and off.
-        let n: u32 = rng.random_range(1..=3);
-        config.insert("n".into(), n.into());
-        config.insert("r".into(), rng.random_range(1..=n).into());
-        config.insert("w".into(), rng.random_range(1..=n).into());
-        config.insert("vnodes".into(), [1u32, 2, 4, 8][rng.random_range(0..4usize)].into());
-        let sloppy = rng.random_bool(0.5);
-        config.insert("sloppy_quorum".into(), sloppy.into());
-        config.insert("hinted_handoff".into(), (sloppy && rng.random_bool(0.8)).into());
-        config.insert("last_writer_wins".into(), rng.random_bool(0.3).into());
-        config.insert("read_repair".into(), rng.random_bool(0.5).into());
-        config.insert("anti_entropy_ms".into(), [100u64, 200, 400][rng.random_range(0..3usize)].into());
-    } else if protocol == "paxos" || protocol == "multipaxos" {
-        // Every node in every role, or explicit proposer / acceptor / learner sets.
-        if rng.random_bool(0.3) {
-            let pick = |rng: &mut Pcg64Mcg, p: f64| -> Vec<u32> {
-                let mut v: Vec<u32> = (0..nodes).filter(|_| rng.random_bool(p)).collect();
-                if v.is_empty() {
-                    v.push(rng.random_range(0..nodes));
-                }
-                v
-            };
-            let proposers = pick(&mut rng, 0.4);
-            let acceptors = pick(&mut rng, 0.7);
-            let mut learners = pick(&mut rng, 0.5);
-            if protocol == "multipaxos" {
-                learners.extend(proposers.iter().copied());
-                learners.sort_unstable();
-                learners.dedup();
-            }
-            config.insert(
-                "roles".into(),
-                serde_json::json!({"proposers": proposers, "acceptors": acceptors, "learners": learners}),
-            );
-        }
-        let lo: Time = rng.random_range(10..=60);
-        config.insert("retry_ms".into(), serde_json::json!([lo, lo + rng.random_range(50..=250)]));
-        config.insert("random_backoff".into(), rng.random_bool(0.9).into());
-        let e: Time = [100u64, 150, 200][rng.random_range(0..3usize)];
-        config.insert("election_timeout_ms".into(), serde_json::json!([e, 2 * e]));
-        config.insert("heartbeat_ms".into(), [30u64, 50][rng.random_range(0..2usize)].into());
-    } else if protocol == "zab" {
-        config.insert("sync_reads".into(), rng.random_bool(0.5).into());
-        let tick: Time = [30u64, 50][rng.random_range(0..2usize)];
-        config.insert("tick_ms".into(), tick.into());
-        config.insert("sync_limit_ms".into(), (tick * rng.random_range(4..=10)).into());
-        config.insert("init_limit_ms".into(), (tick * rng.random_range(10..=25)).into());
-        let lo: Time = rng.random_range(60..=150);
-        config.insert("notify_ms".into(), serde_json::json!([lo, lo + rng.random_range(0..=150)]));
-        config.insert("finalize_wait_ms".into(), [20u64, 50, 100][rng.random_range(0..3usize)].into());
-        config.insert("snap_threshold".into(), [2u64, 8, 32][rng.random_range(0..3usize)].into());
-    }
-    if protocol == "2pc" {
-        config.insert("fail_percent".into(), [0u32, 0, 10, 30][rng.random_range(0..4usize)].into());
-        config.insert("cooperative_termination".into(), rng.random_bool(0.5).into());
-        let lo: Time = rng.random_range(5..=30);
-        config.insert("work_ms".into(), serde_json::json!([lo, lo + rng.random_range(0..=60)]));
-        config.insert("vote_timeout_ms".into(), [200u64, 400, 800][rng.random_range(0..3usize)].into());
-        config.insert("decision_timeout_ms".into(), [100u64, 300][rng.random_range(0..2usize)].into());
-        config.insert("retry_ms".into(), [50u64, 150][rng.random_range(0..2usize)].into());
+    for (k, v) in (profile.config)(&mut super::RngDraw(&mut rng), nodes) {
+        config.insert(k.into(), v);
     }
     for (k, v) in &opts.config_overrides {
         config.insert(k.clone(), v.clone());
@@ -188,14 +137,19 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions) -> Scenar
         config: serde_json::value::to_raw_value(&config).ok(),
         network,
         clients,
-        workload: Some(if protocol == "2pc" {
-            // Transfers between the bank's accounts, with reads, writes and cas on them too.
-            Workload { interval_ms: 120, read: 2, write: 1, cas: 1, transfer: 4, keys: 4, max_value: 60, start_ms: 200 }
-        } else {
-            Workload { interval_ms: 120, read: 2, write: 2, cas: 1, transfer: 0, keys: 2, max_value: 5, start_ms: 200 }
-        }),
+        workload: Some(profile.workload.and_then(|w| serde_json::from_str(w).ok()).unwrap_or(Workload {
+            interval_ms: 120,
+            read: 2,
+            write: 2,
+            cas: 1,
+            transfer: 0,
+            keys: 2,
+            max_value: 5,
+            start_ms: 200,
+        })),
         steps,
         until,
         history_limit: 100_000,
+        schedule: Default::default(),
     }
 }

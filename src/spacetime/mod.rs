@@ -24,7 +24,7 @@
 pub mod shiviz;
 pub mod svg;
 
-use crate::core::history::Operation;
+use crate::core::history::{Json, Operation};
 use crate::core::vecmap::VecMap;
 use crate::protocol::Time;
 use crate::sim::journal::{Entry, MarkKind, Stamped};
@@ -127,10 +127,14 @@ pub struct Mark {
 }
 
 /// A client operation: a bar on its client's line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Op {
-    /// As in the history (its id is the history's).
-    pub op: Operation,
+    /// As in the history (its id is the history's), operation and answer as JSON.
+    pub op: Operation<Json, Json>,
+    /// The operation in words, e.g. `write x=3`, `transfer 10 A→B`.
+    pub label: String,
+    /// The answer in words, e.g. `→ 3`, once it has one.
+    pub result_label: Option<String>,
     /// Journal sequence number of the invocation and of the completion (0 while open).
     pub seq: u64,
     /// See `seq`.
@@ -353,17 +357,18 @@ impl Record {
                     rev,
                 });
             }
-            Entry::Invoke(op) => {
+            Entry::Invoke { op, label } => {
                 if self.ops.back().is_none_or(|b| b.op.id < op.id) {
-                    self.ops.push_back(Op { op, seq: e.seq, end_seq: 0, rev });
+                    self.ops.push_back(Op { op, label, result_label: None, seq: e.seq, end_seq: 0, rev });
                 }
             }
-            Entry::Complete { id, outcome, result, node } => {
+            Entry::Complete { id, outcome, result, label, node } => {
                 if let Ok(i) = self.ops.binary_search_by(|o| o.op.id.cmp(&id)) {
                     let o = &mut self.ops[i];
                     o.op.complete = Some(e.at);
                     o.op.outcome = Some(outcome);
                     o.op.result = result;
+                    o.result_label = label;
                     o.op.node = node;
                     o.end_seq = e.seq;
                     o.rev = rev;
@@ -429,6 +434,7 @@ impl Record {
             o.op.complete = None;
             o.op.outcome = None;
             o.op.result = None;
+            o.result_label = None;
             o.end_seq = 0;
             o.rev = rev;
         }
@@ -486,7 +492,7 @@ impl Record {
             })
             .collect();
         let ops: Vec<&Op> = self.ops_in(a, b).filter(|o| new(o.rev)).collect();
-        let op_seqs = ops.iter().map(|o| [o.seq, o.end_seq]).collect();
+        let op_meta = ops.iter().map(|o| (o.seq, o.end_seq, o.label.as_str(), o.result_label.as_deref())).collect();
         let ops = ops.into_iter().map(|o| &o.op).collect();
         RecordJson {
             epoch: 0,
@@ -509,7 +515,7 @@ impl Record {
             kinds,
             marks,
             ops,
-            op_seqs,
+            op_meta,
         }
     }
 }
@@ -526,8 +532,8 @@ struct RecordIn {
     msgs: Vec<(u64, i64, Member, Member, usize, u8, Time, Time, Time, String, u64, u64)>,
     kinds: Vec<String>,
     marks: Vec<(u64, Time, String, MarkKind, Option<u64>, String, Vec<Member>)>,
-    ops: Vec<Operation>,
-    op_seqs: Vec<[u64; 2]>,
+    ops: Vec<Operation<Json, Json>>,
+    op_meta: Vec<(u64, u64, String, Option<String>)>,
 }
 
 /// A kind name as `&'static str`: each distinct name is kept once for the life of the program
@@ -591,9 +597,10 @@ impl Record {
             let member = Member::parse(&member).ok();
             rec.marks.push_back(Mark { at, member, kind, term, text, cut_off, seq, rev: 0 });
         }
-        for (i, op) in r.ops.into_iter().enumerate() {
-            let [seq, end_seq] = r.op_seqs.get(i).copied().unwrap_or([0, 0]);
-            rec.ops.push_back(Op { op, seq, end_seq, rev: 0 });
+        let mut meta = r.op_meta.into_iter();
+        for op in r.ops {
+            let (seq, end_seq, label, result_label) = meta.next().unwrap_or((0, 0, String::new(), None));
+            rec.ops.push_back(Op { op, label, result_label, seq, end_seq, rev: 0 });
         }
         rec.last_seq = rec.msgs.iter().map(|m| m.seq.max(m.end_seq)).max().unwrap_or(0);
         Ok(rec)
@@ -644,8 +651,9 @@ pub struct RecordJson<'a> {
     /// Marks: `[seq, at, member ("" for the network), kind, term, text, cut off (a partition's
     /// members outside the first group)]`.
     pub marks: Vec<MarkJson<'a>>,
-    /// Client operations, as in the history.
-    pub ops: Vec<&'a Operation>,
-    /// Per operation: the journal's numbers of its invocation and completion (0: open).
-    pub op_seqs: Vec<[u64; 2]>,
+    /// Client operations, as in the history (operation and answer as JSON).
+    pub ops: Vec<&'a Operation<Json, Json>>,
+    /// Per operation: the journal's numbers of its invocation and completion (0: open), and the
+    /// operation and its answer in words.
+    pub op_meta: Vec<(u64, u64, &'a str, Option<&'a str>)>,
 }

@@ -86,7 +86,7 @@ pub fn to_shiviz(record: &Record) -> String {
     }
     for o in record.ops() {
         let c = format!("c{}", o.op.client);
-        let label = o.op.op.label();
+        let label = &o.label;
         if o.seq > 0 {
             events.push(Event {
                 seq: o.seq,
@@ -98,7 +98,7 @@ pub fn to_shiviz(record: &Record) -> String {
             });
         }
         if let (Some(t), Some(out)) = (o.op.complete, o.op.outcome) {
-            let result = o.op.result.as_ref().map(|r| format!(" {}", r.label())).unwrap_or_default();
+            let result = o.result_label.as_ref().map(|r| format!(" {r}")).unwrap_or_default();
             let out = serde_json::to_value(out).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             events.push(Event {
                 seq: o.end_seq,

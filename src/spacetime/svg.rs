@@ -314,12 +314,12 @@ pub fn to_svg(record: &Record, opt: &SvgOptions) -> String {
             f1(x1 - x0),
             o.op.id,
             o.op.client,
-            esc(&o.op.op.label())
+            esc(&o.label)
         );
         let label = format!(
             "{}{} {mark}",
             if wit { "#".to_string() + &o.op.id.to_string() + " " } else { String::new() },
-            o.op.op.label()
+            o.label
         );
         if (x1 - x0) >= label.chars().count() as f64 * 6.6 || wit {
             let _ = writeln!(

@@ -38,7 +38,7 @@ pub mod share;
 use crate::core::notice::NoticeKind;
 use crate::protocol::Time;
 use crate::registry::any::AnySim;
-use crate::sim::scenario::{Action, Scenario};
+use crate::sim::scenario::{Action, OpText, Scenario};
 use crate::spacetime::{Limits, Record};
 use serde::Serialize;
 
@@ -208,8 +208,8 @@ fn action_kind(a: &Action) -> &'static str {
 }
 
 /// One line for an action: `partition n0 n1 c0 | n2 n3 n4 c1`, `crash n2`, `c0: write x=3`.
-pub fn describe(a: &Action) -> String {
-    use crate::protocol::ClientOp;
+/// `label` names a client operation in the protocol's vocabulary (see [`AnySim::op_label`]).
+pub fn describe(a: &Action, label: impl Fn(&OpText) -> String) -> String {
     match a {
         Action::Partition { groups } => format!(
             "partition {}",
@@ -224,18 +224,15 @@ pub fn describe(a: &Action) -> String {
         Action::Crash { node } => format!("crash n{node}"),
         Action::Restart { node } => format!("restart n{node}"),
         Action::Timeout { node } => format!("time out n{node}"),
-        Action::Client { client, op } => match op {
-            ClientOp::Read { key } => format!("c{client}: read {key}"),
-            ClientOp::Write { key, value } => format!("c{client}: write {key}={value}"),
-            ClientOp::Cas { key, from, to } => format!("c{client}: cas {key} {from}→{to}"),
-            #[cfg(feature = "twopc")]
-            ClientOp::Transfer { from, to, amount } => format!("c{client}: transfer {amount} {from}→{to}"),
-        },
+        Action::Client { client, op } => format!("c{client}: {}", label(op)),
         Action::DropNext { from, to } => format!("drop the next {from} → {to}"),
         Action::DuplicateNext { from, to } => format!("duplicate the next {from} → {to}"),
         Action::MoveClient { client, node } => format!("move c{client} to n{node}"),
         Action::DropMessage { id } => format!("drop message {id}"),
         Action::Configure { config } => format!("configure {}", config.0.get()),
+        Action::Deliver { id } => format!("deliver message {id}"),
+        Action::FireTimer { node, timer } => format!("fire n{node}'s {timer} timer"),
+        Action::ClientTimer { client, timer } => format!("fire c{client}'s {timer} timer"),
     }
 }
 
@@ -250,7 +247,7 @@ impl TimeMachine {
             .map(|s| Mark {
                 at: s.at,
                 kind: action_kind(&s.action),
-                text: format!("scenario: {}", describe(&s.action)),
+                text: format!("scenario: {}", describe(&s.action, |op| sim.op_label(op))),
             })
             .collect();
         let pos = Position { at: sim.now(), events: sim.events() };
@@ -292,9 +289,9 @@ impl TimeMachine {
             if !last.le(pos) || !pos.le(end) {
                 return Err(format!("action {} of {} is out of order", i + 1, actions.len()));
             }
-            sim.scenario()
-                .check_action(&a.action)
-                .map_err(|e| format!("action {} of {} ({}): {e}", i + 1, actions.len(), describe(&a.action)))?;
+            sim.check_action(&a.action).map_err(|e| {
+                format!("action {} of {} ({}): {e}", i + 1, actions.len(), describe(&a.action, |op| sim.op_label(op)))
+            })?;
             last = pos;
         }
         if let Some(l) = landing {
@@ -636,15 +633,16 @@ impl TimeMachine {
     /// recorded actions after now, and the checkpoints and marks after now, are dropped first.
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
         // Refused before it touches anything: not recorded, no fork.
-        self.sim.scenario().check_action(&action)?;
+        self.sim.check_action(&action)?;
         if self.in_past() {
             self.fork();
         }
         let pos = self.position();
         let r = self.sim.apply(action.clone());
+        let what = describe(&action, |op| self.sim.op_label(op));
         let text = match &r {
-            Ok(()) => format!("you: {}", describe(&action)),
-            Err(e) => format!("you: {} (refused: {e})", describe(&action)),
+            Ok(()) => format!("you: {what}"),
+            Err(e) => format!("you: {what} (refused: {e})"),
         };
         self.push_mark(Mark { at: pos.at, kind: action_kind(&action), text });
         self.actions.push(Recorded { at: pos.at, events: pos.events, action });
@@ -656,7 +654,7 @@ impl TimeMachine {
 
     /// Client `c` invokes `op` (recorded like any action).
     pub fn invoke(&mut self, c: crate::protocol::ClientId, op: crate::protocol::ClientOp) -> Result<(), String> {
-        self.apply(Action::Client { client: c, op })
+        self.apply(Action::Client { client: c, op: op.into() })
     }
 
     /// Drop the recorded future: actions not yet carried out, and checkpoints and marks after now.

@@ -21,9 +21,11 @@
 //! run's link is about 30 characters.
 
 use super::{Position, Recorded, TimeMachine};
-use crate::protocol::{ClientOp, Time};
+use crate::core::ops::{LinkRead, LinkWrite};
+use crate::protocol::Time;
 use crate::registry::any::AnySim;
-use crate::sim::scenario::{Action, ConfigText, Member, Scenario, Workload, PROTOCOLS};
+use crate::registry::{accepted, profile, Profile, PROTOCOLS};
+use crate::sim::scenario::{Action, ConfigText, Member, OpText, Scenario, Workload};
 
 /// Format version (the first field of the fragment value).
 pub const VERSION: &str = "1";
@@ -38,19 +40,9 @@ const MAX_END_MS: Time = 100 * 3_600_000;
 pub fn playground_default(protocol: &str, nodes: u32, seed: u64) -> Scenario {
     let mut s = Scenario::default_for(protocol, nodes, seed);
     s.workload = Some(Workload { interval_ms: 700, ..Default::default() });
-    #[cfg(feature = "twopc")]
-    if protocol == "2pc" {
-        // A bank: transfers between accounts A..D, and balance reads.
-        s.workload = Some(Workload {
-            interval_ms: 700,
-            read: 1,
-            write: 0,
-            cas: 0,
-            transfer: 3,
-            keys: 4,
-            max_value: 30,
-            start_ms: 500,
-        });
+    // A protocol with a workload of its own (2PC: a bank's transfers and balance reads).
+    if let Some(w) = profile(protocol).and_then(|v| v.playground_workload) {
+        s.workload = serde_json::from_str(w).ok().or(s.workload);
     }
     s.until = u64::MAX / 4;
     s
@@ -253,9 +245,36 @@ const TAGS: &[&str] = &[
     "move_client",
     "drop_message",
     "configure",
+    "deliver",
+    "fire_timer",
+    "client_timer",
 ];
 
-fn write_action(w: &mut Writer, a: &Action) {
+impl LinkWrite for Writer {
+    fn uint(&mut self, v: u64) {
+        self.u(v);
+    }
+    fn int(&mut self, v: i64) {
+        self.i(v);
+    }
+    fn text(&mut self, s: &str) {
+        self.s(s);
+    }
+}
+
+impl LinkRead for Reader<'_> {
+    fn uint(&mut self) -> Result<u64, String> {
+        self.u()
+    }
+    fn int(&mut self) -> Result<i64, String> {
+        self.i()
+    }
+    fn text(&mut self) -> Result<String, String> {
+        self.s()
+    }
+}
+
+fn write_action(w: &mut Writer, a: &Action, vocab: &Profile) {
     match a {
         Action::Partition { groups } => {
             w.u(0);
@@ -288,30 +307,9 @@ fn write_action(w: &mut Writer, a: &Action) {
         Action::Client { client, op } => {
             w.u(6);
             w.u(*client as u64);
-            match op {
-                ClientOp::Read { key } => {
-                    w.u(0);
-                    w.s(key);
-                }
-                ClientOp::Write { key, value } => {
-                    w.u(1);
-                    w.s(key);
-                    w.i(*value);
-                }
-                ClientOp::Cas { key, from, to } => {
-                    w.u(2);
-                    w.s(key);
-                    w.i(*from);
-                    w.i(*to);
-                }
-                #[cfg(feature = "twopc")]
-                ClientOp::Transfer { from, to, amount } => {
-                    w.u(3);
-                    w.s(from);
-                    w.s(to);
-                    w.i(*amount);
-                }
-            }
+            // The operation's own code and fields (0 read, 1 write, 2 cas, 3 transfer). A
+            // recorded operation was checked when it was carried out, so it parses.
+            let _ = (vocab.write_link)(op.get(), w);
         }
         Action::DropNext { from, to } => {
             w.u(7);
@@ -336,10 +334,24 @@ fn write_action(w: &mut Writer, a: &Action) {
             w.u(11);
             w.s(config.0.get());
         }
+        Action::Deliver { id } => {
+            w.u(12);
+            w.u(*id);
+        }
+        Action::FireTimer { node, timer } => {
+            w.u(13);
+            w.u(*node as u64);
+            w.s(timer);
+        }
+        Action::ClientTimer { client, timer } => {
+            w.u(14);
+            w.u(*client as u64);
+            w.s(timer);
+        }
     }
 }
 
-fn read_action(r: &mut Reader) -> Result<Action, String> {
+fn read_action(r: &mut Reader, vocab: &Profile) -> Result<Action, String> {
     let tag = r.u()?;
     Ok(match tag {
         0 => {
@@ -358,20 +370,11 @@ fn read_action(r: &mut Reader) -> Result<Action, String> {
         5 => Action::Timeout { node: r.u32("node", 255)? },
         6 => {
             let client = r.u32("client", 255)?;
-            let op = match r.u()? {
-                0 => ClientOp::Read { key: r.s()? },
-                1 => ClientOp::Write { key: r.s()?, value: r.i()? },
-                2 => ClientOp::Cas { key: r.s()?, from: r.i()?, to: r.i()? },
-                #[cfg(feature = "twopc")]
-                3 => ClientOp::Transfer { from: r.s()?, to: r.s()?, amount: r.i()? },
-                f => {
-                    return Err(format!(
-                        "{} has an unknown operation code {f}: 0 read, 1 write, 2 cas, 3 transfer (2pc)",
-                        r.what
-                    ))
-                }
-            };
-            Action::Client { client, op }
+            let code = r.u()?;
+            let op = (vocab.read_link)(code, r)?.ok_or_else(|| {
+                format!("{} has an unknown operation code {code}: {} ({})", r.what, vocab.link_codes, vocab.protocol)
+            })?;
+            Action::Client { client, op: OpText::parse(&op)? }
         }
         7 => Action::DropNext { from: r.m()?, to: r.m()? },
         8 => Action::DuplicateNext { from: r.m()?, to: r.m()? },
@@ -383,6 +386,9 @@ fn read_action(r: &mut Reader) -> Result<Action, String> {
                 .map_err(|e| format!("{}: its config is not JSON ({e})", r.what))?;
             Action::Configure { config: ConfigText(raw) }
         }
+        12 => Action::Deliver { id: r.u()? },
+        13 => Action::FireTimer { node: r.u32("node", 255)?, timer: r.s()? },
+        14 => Action::ClientTimer { client: r.u32("client", 255)?, timer: r.s()? },
         t => {
             return Err(format!(
                 "{} has an unknown action code {t}: the codes are 0–{} ({})",
@@ -397,6 +403,8 @@ fn read_action(r: &mut Reader) -> Result<Action, String> {
 /// Encode a shared run as the fragment value (`1.raft.…`).
 pub fn encode(run: &SharedRun) -> String {
     let mut w = Writer(Vec::new());
+    // A link names a protocol of this build (it was made by running it).
+    let vocab = profile(run.source.protocol()).or_else(|| profile(PROTOCOLS[0])).expect("a protocol");
     let header = match &run.source {
         Source::Defaults { protocol, nodes, seed } => {
             w.u(0);
@@ -420,7 +428,7 @@ pub fn encode(run: &SharedRun) -> String {
     for a in &run.actions {
         w.u(a.at - last.at);
         w.u(a.events - last.events);
-        write_action(&mut w, &a.action);
+        write_action(&mut w, &a.action, &vocab);
         last = Position { at: a.at, events: a.events };
     }
     w.u(run.end.at - last.at);
@@ -441,7 +449,7 @@ pub fn header(value: &str) -> Result<(String, Option<String>), String> {
         ));
     }
     if !PROTOCOLS.contains(&parts[1]) {
-        return Err(format!("unknown protocol '{}': accepted protocols are {}", parts[1], PROTOCOLS.join(", ")));
+        return Err(format!("unknown protocol '{}': {}", parts[1], accepted()));
     }
     let name = if parts.len() == 4 {
         if parts[2].is_empty() || !parts[2].chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -457,6 +465,7 @@ pub fn header(value: &str) -> Result<(String, Option<String>), String> {
 /// Decode a fragment value; every error says what was wrong.
 pub fn decode(value: &str) -> Result<SharedRun, String> {
     let (protocol, name) = header(value)?;
+    let vocab = profile(&protocol).ok_or_else(|| format!("unknown protocol '{protocol}': {}", accepted()))?;
     let data = value.rsplit('.').next().unwrap_or("");
     if data.is_empty() {
         return Err("the link has no data after the protocol".into());
@@ -489,7 +498,7 @@ pub fn decode(value: &str) -> Result<SharedRun, String> {
         r.what = format!("action {} of {n}", i + 1);
         let at = last.at.checked_add(r.u()?).ok_or_else(|| format!("{}: its time overflows", r.what))?;
         let events = last.events.checked_add(r.u()?).ok_or_else(|| format!("{}: its event count overflows", r.what))?;
-        let action = read_action(&mut r)?;
+        let action = read_action(&mut r, &vocab)?;
         last = Position { at, events };
         actions.push(Recorded { at, events, action });
     }

@@ -4,9 +4,9 @@
 //! what was wrong and what is accepted. Large, long-lived data (logs, history, trace) stays in
 //! Rust; a frame carries only what is drawn.
 
-use crate::protocol::ClientOp;
 use crate::registry::any::AnySim;
-use crate::sim::scenario::{Action, Member, PROTOCOLS};
+use crate::registry::PROTOCOLS;
+use crate::sim::scenario::{Action, Member, OpText};
 use crate::travel::TimeMachine;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -15,6 +15,9 @@ use wasm_bindgen::prelude::*;
 mod travel;
 // The space-time record and its exports (ShiViz, SVG): more methods, in their own file.
 mod spacetime;
+// The "find a bug" explorer (its own bundle, pkg/explore/).
+#[cfg(feature = "explore")]
+pub mod explore;
 
 /// Install the panic hook so a Rust panic is logged with its message before the element shows
 /// its error banner.
@@ -27,10 +30,6 @@ fn to_json<T: Serialize>(value: &T) -> String {
     // JSON text instead of JS objects: JSON.parse is fast, and one serializer (serde_json) for
     // both the CLI and the browser keeps the wasm small.
     serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, JsError> {
-    serde_json::from_str(text).map_err(|e| err(format!("invalid {what} ({e})")))
 }
 
 fn err(msg: String) -> JsError {
@@ -114,13 +113,13 @@ impl Playground {
     /// The client history in Porcupine's JSON format (for its visualiser).
     #[wasm_bindgen(js_name = exportPorcupine)]
     pub fn export_porcupine(&self) -> String {
-        crate::check::export::to_porcupine_json(self.sim.history())
+        self.sim.export_porcupine()
     }
 
     /// The client history as Jepsen EDN (for Knossos).
     #[wasm_bindgen(js_name = exportEdn)]
     pub fn export_edn(&self) -> String {
-        crate::check::export::to_jepsen_edn(self.sim.history())
+        self.sim.export_edn()
     }
 
     /// Process exactly one event; returns false when nothing is scheduled.
@@ -155,7 +154,7 @@ impl Playground {
     /// The client history (Jepsen-style operations), as JSON text.
     #[wasm_bindgen(js_name = historyJson)]
     pub fn history_json(&self) -> String {
-        to_json(&self.sim.history())
+        to_json(&self.sim.history_json())
     }
 
     /// Hash of the event trace so far (hex): equal hashes mean identical runs.
@@ -206,13 +205,15 @@ impl Playground {
     }
 
     /// Client `client` invokes `op`: `{f: "read", key}`, `{f: "write", key, value}` or
-    /// `{f: "cas", key, from, to}`.
+    /// `{f: "cas", key, from, to}` (and the protocol's own, e.g. 2PC's
+    /// `{f: "transfer", from, to, amount}`).
     pub fn submit(&mut self, client: u32, op_json: &str) -> Result<(), JsError> {
-        let op: ClientOp = from_json(
-            op_json,
-            "operation: accepted {f: \"read\", key}, {f: \"write\", key, value}, {f: \"cas\", key, from, to}",
-        )?;
-        self.sim.invoke(client, op).map_err(err)
+        const ACCEPTED: &str =
+            "operation: accepted {f: \"read\", key}, {f: \"write\", key, value}, {f: \"cas\", key, from, to}";
+        let op = OpText::parse(op_json).map_err(|e| err(format!("invalid {ACCEPTED} ({e})")))?;
+        let action = Action::Client { client, op };
+        self.sim.check_action(&action).map_err(|e| err(format!("invalid {ACCEPTED} ({e})")))?;
+        self.sim.apply(action).map_err(err)
     }
 
     /// Any scenario action as an object, e.g. `{action: "cut", from: "n0", to: "n1"}`.

@@ -26,6 +26,7 @@ import message from './message.js';
 import score from './score.js';
 import timeline from './timeline.js';
 import workload from './workload.js';
+import findBug from './find-bug.js';
 import { Travel } from './travel.js';
 import { appUrl } from '../element/wasm.js';
 
@@ -67,4 +68,4 @@ const spacetime = {
 };
 
 /** Every panel, in the order they are updated. */
-export const PANELS = [score, timeline, travel, node, message, crash, workload, spacetime];
+export const PANELS = [score, timeline, travel, node, message, crash, workload, findBug, spacetime];

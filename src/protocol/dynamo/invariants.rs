@@ -29,7 +29,7 @@ impl Invariants for Dynamo {
 }
 
 /// An acknowledged write being watched, with a node known to hold it (or a descendant).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Tracked {
     key: String,
     id: WriteId,
@@ -38,7 +38,7 @@ struct Tracked {
 }
 
 /// Memory the Dynamo checks need across events.
-#[derive(Clone, Default, Debug)]
+#[derive(Clone, Default, Debug, Hash)]
 pub struct DynamoChecker {
     /// Per node: acknowledged writes already taken in (reset on restart).
     seen_acks: VecMap<NodeId, u64>,

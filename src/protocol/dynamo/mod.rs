@@ -61,11 +61,12 @@
 //! * **Durable**: the store, the hints, the counter and the lost writes already reported.
 //!   Volatile: requests in flight, suspicions, handoff and anti-entropy progress.
 
+pub mod config;
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox, Protocol, RequestId,
-    Time, Value,
+    ClientId, ClientOp, ClientResult, Detail, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox, Protocol,
+    RequestId, Time, Value,
 };
 use crate::core::vecmap::VecMap;
 use serde::ser::{SerializeMap, Serializer};
@@ -80,7 +81,7 @@ const ACKED_WINDOW: usize = 32;
 const RECENT: usize = 8;
 
 /// Dynamo settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct DynamoConfig {
     /// Replicas per key (§4.3); at most the number of nodes (larger values are clamped).
@@ -187,7 +188,7 @@ pub fn key_position(key: &str) -> u32 {
 
 /// The consistent-hashing ring (§4.2): tokens in ring order and, for every range, the walk of
 /// distinct nodes from it (§4.3).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Ring {
     /// `(token, node)` sorted by token.
     tokens: Vec<(u32, NodeId)>,
@@ -465,7 +466,7 @@ impl KeyState {
 }
 
 /// State that survives a crash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// Keys this node owns.
     pub store: VecMap<String, KeyState>,
@@ -514,21 +515,21 @@ pub enum Timer {
     Handoff,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Kind {
     Read,
     Write(Value),
     Cas(Value, Value),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
     Read,
     Write,
 }
 
 /// A request this node coordinates.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Op {
     client: ClientId,
     request: RequestId,
@@ -549,7 +550,7 @@ struct Op {
     done: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 enum ReqState {
     InFlight,
     Done(ClientResult),
@@ -557,7 +558,7 @@ enum ReqState {
 }
 
 /// An acknowledged write, as the coordinator remembers it for the invariant checker.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct AckedWrite {
     /// Key.
     pub key: String,
@@ -617,8 +618,15 @@ pub struct DynamoView {
     pub nrw: [u32; 3],
 }
 
+/// Serialised as the frame's `dynamo` beside the common header.
+impl Detail for DynamoView {
+    fn key(&self) -> Option<&'static str> {
+        Some("dynamo")
+    }
+}
+
 /// One Dynamo node: coordinator for its clients, replica for its ranges, stand-in for others.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Dynamo {
     id: NodeId,
     /// Servers in the cluster.
@@ -783,12 +791,6 @@ impl Dynamo {
             ClientOp::Read { key } => (key, Kind::Read),
             ClientOp::Write { key, value } => (key, Kind::Write(value)),
             ClientOp::Cas { key, from, to } => (key, Kind::Cas(from, to)),
-            #[cfg(feature = "twopc")]
-            ClientOp::Transfer { .. } => {
-                // Refused before it gets here (scenario validation); never half-applied.
-                let reason = "multi-key transactions need 2pc".into();
-                return out.reply(client, request, ClientResult::Aborted { reason });
-            }
         };
         self.seq += 1;
         out.persist();
@@ -1165,7 +1167,18 @@ impl Protocol for Dynamo {
     type Timer = Timer;
     type Durable = Durable;
     type Config = DynamoConfig;
+    type Op = ClientOp;
+    type View = DynamoView;
     const NAME: &'static str = "dynamo";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes)
+    }
+    const LINEARIZABLE: bool = false;
+
+    fn prepare_config(config: &mut DynamoConfig, _nodes: u32, _seed: u64) -> Result<(), String> {
+        config.validate()
+    }
 
     fn start(
         id: NodeId,
@@ -1291,7 +1304,7 @@ impl Protocol for Dynamo {
         (self.config.anti_entropy_ms > 0).then_some(Timer::AntiEntropy)
     }
 
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<DynamoView> {
         let keys = self
             .store
             .iter()
@@ -1327,17 +1340,13 @@ impl Protocol for Dynamo {
             peers: Vec::new(),
             votes: Vec::new(),
             kv: self.store.iter().filter_map(|(k, s)| s.winner().map(|v| (k.clone(), v.value))).collect(),
-            paxos: None,
-            zab: None,
-            #[cfg(feature = "twopc")]
-            twopc: None,
-            dynamo: Some(DynamoView {
+            detail: DynamoView {
                 tokens: self.ring.tokens_of(self.id),
                 keys,
                 hints,
                 suspects: self.suspects.keys().copied().collect(),
                 nrw: [self.config.n, self.config.r, self.config.w],
-            }),
+            },
         }
     }
 

@@ -26,7 +26,7 @@ impl Invariants for MultiPaxos {
 }
 
 /// Memory the Paxos checks need across events.
-#[derive(Clone, Default, Debug)]
+#[derive(Clone, Default, Debug, Hash)]
 pub struct PaxosChecker {
     /// The value first seen chosen in each slot, with its ballot.
     chosen: VecMap<Slot, (Ballot, Cmd)>,

@@ -62,11 +62,12 @@
 //!   (Raft's ReadIndex avoids that); it is the simplest correct scheme and it shows in the slot
 //!   table.
 
+pub mod config;
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox, Output,
-    Protocol, RequestId, Time, Value,
+    ClientId, ClientOp, ClientResult, Detail, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
+    Output, Protocol, RequestId, Time, Value,
 };
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
@@ -127,7 +128,7 @@ impl Cmd {
 }
 
 /// Which nodes play which role; an absent list means every node.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct Roles {
     /// Nodes that propose (in Multi-Paxos: may become leader).
@@ -139,7 +140,7 @@ pub struct Roles {
 }
 
 /// Paxos settings, as written under `"config"` in a scenario file (both protocols).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct PaxosConfig {
     /// Role assignment (default: every node is proposer, acceptor and learner).
@@ -226,7 +227,7 @@ fn members(list: &Option<Vec<NodeId>>, n: u32) -> Vec<NodeId> {
 
 /// State that survives a crash: the acceptor's promise and accepted values, and the highest
 /// round this node used as a proposer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// Highest ballot promised in a Promise (or implied by an Accept).
     pub promised: Ballot,
@@ -331,14 +332,14 @@ impl Replica {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Proposal {
     cmd: Cmd,
     acks: Vec<NodeId>,
     sent_at: Time,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Waiter {
     client: ClientId,
     request: RequestId,
@@ -348,7 +349,7 @@ struct Waiter {
 }
 
 /// One Paxos node (either protocol): proposer, acceptor and/or learner.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Node {
     id: NodeId,
     n: u32,
@@ -408,8 +409,6 @@ fn decree_result(chosen: Option<&Cmd>, op: &ClientOp) -> ClientResult {
         ClientOp::Cas { .. } => {
             ClientResult::Unavailable { reason: "a chosen decree never changes (single-decree Paxos)".into() }
         }
-        #[cfg(feature = "twopc")]
-        ClientOp::Transfer { .. } => ClientResult::Aborted { reason: "multi-key transactions need 2pc".into() },
     }
 }
 
@@ -1107,7 +1106,7 @@ impl Node {
         }
     }
 
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<PaxosView> {
         let top = [
             self.accepted.keys().last().copied().unwrap_or(0),
             self.learned.keys().last().copied().unwrap_or(0),
@@ -1169,11 +1168,7 @@ impl Node {
             peers: Vec::new(),
             votes: if self.phase == Phase::Preparing { self.promises.clone() } else { Vec::new() },
             kv,
-            dynamo: None,
-            zab: None,
-            #[cfg(feature = "twopc")]
-            twopc: None,
-            paxos: Some(PaxosView {
+            detail: PaxosView {
                 roles,
                 phase: if self.backing_off { "backing off" } else { self.phase.name() },
                 ballot: self.ballot.shown(),
@@ -1187,7 +1182,7 @@ impl Node {
                 chosen_upto: self.applied + 1,
                 leader: if self.multi { self.leader } else { None },
                 slots,
-            }),
+            },
         }
     }
 }
@@ -1213,6 +1208,13 @@ pub struct PaxosView {
     pub leader: Option<NodeId>,
     /// The last slots (at most [`SLOT_TABLE`]): proposed / accepted / chosen.
     pub slots: Vec<PaxosSlotView>,
+}
+
+/// Serialised as the frame's `paxos` beside the common header.
+impl Detail for PaxosView {
+    fn key(&self) -> Option<&'static str> {
+        Some("paxos")
+    }
 }
 
 /// One row of the slot table.
@@ -1280,11 +1282,11 @@ fn msg_info(msg: &Msg, multi: bool) -> MsgInfo {
 }
 
 /// Single-decree Paxos ("Paxos Made Simple" §2): protocol `paxos`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Paxos(Node);
 
 /// Multi-Paxos ("Paxos Made Simple" §3): protocol `multipaxos`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct MultiPaxos(Node);
 
 impl std::ops::Deref for Paxos {
@@ -1306,7 +1308,20 @@ impl Protocol for Paxos {
     type Timer = Timer;
     type Durable = Durable;
     type Config = PaxosConfig;
+    type Op = ClientOp;
+    type View = PaxosView;
     const NAME: &'static str = "paxos";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes, false)
+    }
+    // Single-decree Paxos serves a write-once register: its histories are linearizable as a
+    // register, and the sweep checks them.
+    const LINEARIZABLE: bool = true;
+
+    fn prepare_config(config: &mut PaxosConfig, nodes: u32, _seed: u64) -> Result<(), String> {
+        config.validate(nodes, false)
+    }
 
     fn start(id: NodeId, n: u32, config: &PaxosConfig, durable: Option<Durable>, _now: Time, out: &mut Out) -> Self {
         Paxos(Node::start(false, id, n, config, durable, out))
@@ -1332,7 +1347,7 @@ impl Protocol for Paxos {
     fn approx_bytes(&self) -> usize {
         self.0.approx_bytes()
     }
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<PaxosView> {
         self.0.view()
     }
     fn msg_info(msg: &Msg) -> MsgInfo {
@@ -1362,7 +1377,18 @@ impl Protocol for MultiPaxos {
     type Timer = Timer;
     type Durable = Durable;
     type Config = PaxosConfig;
+    type Op = ClientOp;
+    type View = PaxosView;
     const NAME: &'static str = "multipaxos";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes, true)
+    }
+    const LINEARIZABLE: bool = true;
+
+    fn prepare_config(config: &mut PaxosConfig, nodes: u32, _seed: u64) -> Result<(), String> {
+        config.validate(nodes, true)
+    }
 
     fn start(
         id: NodeId,
@@ -1397,7 +1423,7 @@ impl Protocol for MultiPaxos {
     fn approx_bytes(&self) -> usize {
         self.0.approx_bytes()
     }
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<PaxosView> {
         self.0.view()
     }
     fn msg_info(msg: &Msg) -> MsgInfo {

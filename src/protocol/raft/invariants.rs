@@ -18,8 +18,8 @@ impl Invariants for Raft {
     type Checker = RaftChecker;
 }
 
-/// Memory the Raft checks need across events.
-#[derive(Clone, Default, Debug)]
+/// Memory the Raft checks need across events (`Hash`: part of the explorer's world).
+#[derive(Clone, Default, Debug, Hash)]
 pub struct RaftChecker {
     /// The leader seen in each term.
     leaders: VecMap<u64, NodeId>,

@@ -29,6 +29,7 @@
 //!   ids; the state machine remembers each client's last applied request, so a duplicated or
 //!   re-sent command is applied at most once.
 
+pub mod config;
 pub mod invariants;
 
 use super::{
@@ -39,7 +40,7 @@ use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// Raft settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RaftConfig {
     /// Election timeout range in ms; each arm draws uniformly from it (§5.2).
@@ -59,6 +60,9 @@ pub struct RaftConfig {
     pub unsafe_no_election_restriction: bool,
     /// TEST ONLY, breaks linearizability: any node answers reads from its local state.
     pub unsafe_local_reads: bool,
+    /// TEST ONLY, breaks safety: a leader commits an entry of an earlier term once it is stored
+    /// on a majority, by counting replicas — the rule §5.4.2 and Figure 8 show to be unsafe.
+    pub unsafe_commit_old_terms: bool,
 }
 
 impl Default for RaftConfig {
@@ -72,6 +76,7 @@ impl Default for RaftConfig {
             max_entries_per_append: 16,
             unsafe_no_election_restriction: false,
             unsafe_local_reads: false,
+            unsafe_commit_old_terms: false,
         }
     }
 }
@@ -143,7 +148,7 @@ pub struct Snapshot {
 }
 
 /// Durable state (Figure 2): survives a crash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// Latest term this server has seen.
     pub current_term: u64,
@@ -238,7 +243,7 @@ impl Role {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Progress {
     next_index: u64,
     match_index: u64,
@@ -248,7 +253,7 @@ struct Progress {
     recent_active: bool,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct PendingRead {
     client: ClientId,
     request: RequestId,
@@ -257,8 +262,8 @@ struct PendingRead {
     seq: u64,
 }
 
-/// One Raft server.
-#[derive(Clone, Debug)]
+/// One Raft server (`Hash`: the explorer fingerprints whole nodes).
+#[derive(Clone, Debug, Hash)]
 pub struct Raft {
     id: NodeId,
     n: u32,
@@ -510,7 +515,10 @@ impl Raft {
         crate::core::sort::sort(&mut matches);
         // The highest index stored on a majority: the quorum-th largest match.
         let n = matches[matches.len() - self.quorum()];
-        if n > self.commit_index && self.term_at(n) == Some(self.current_term) {
+        // Figure 8: an entry of an earlier term on a majority may still be overwritten; only
+        // counting replicas of this term's entries is safe (the mutant counts any entry).
+        let own_term = self.term_at(n) == Some(self.current_term);
+        if n > self.commit_index && (own_term || self.config.unsafe_commit_old_terms) {
             self.commit_index = n;
             out.notice(
                 NoticeKind::Committed,
@@ -587,6 +595,15 @@ impl Raft {
     fn log_up_to_date(&self, last_log_index: u64, last_log_term: u64) -> bool {
         // §5.4.1: compare last terms, then lengths.
         last_log_term > self.last_term() || (last_log_term == self.last_term() && last_log_index >= self.last_index())
+    }
+
+    /// A current leader was heard from now. Only the lease (CheckQuorum, PreVote) reads the time,
+    /// so without them none is kept: a node's state then does not depend on when it last heard,
+    /// only on what it heard (the explorer identifies states that differ only in that).
+    fn heard_leader(&mut self, now: Time) {
+        if self.config.check_quorum || self.config.pre_vote {
+            self.last_leader_contact = Some(now);
+        }
     }
 
     /// Within an election timeout of hearing from a leader (thesis §4.2.3, §9.6).
@@ -677,7 +694,7 @@ impl Raft {
         } else {
             self.reset_election_timer(out);
         }
-        self.last_leader_contact = Some(now);
+        self.heard_leader(now);
         // Entries at or below our snapshot are committed, and so identical to the leader's.
         if prev_log_index < self.snapshot.last_index {
             let skip = (self.snapshot.last_index - prev_log_index) as usize;
@@ -810,7 +827,7 @@ impl Raft {
         } else {
             self.reset_election_timer(out);
         }
-        self.last_leader_contact = Some(now);
+        self.heard_leader(now);
         let idx = snapshot.last_index;
         if idx > self.commit_index {
             // §7: keep log entries following the snapshot if our log has its last entry;
@@ -845,7 +862,24 @@ impl Protocol for Raft {
     type Timer = Timer;
     type Durable = Durable;
     type Config = RaftConfig;
+    type Op = ClientOp;
+    type View = ();
     const NAME: &'static str = "raft";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes)
+    }
+    const LINEARIZABLE: bool = true;
+
+    fn prepare_config(config: &mut RaftConfig, _nodes: u32, _seed: u64) -> Result<(), String> {
+        if config.election_timeout_ms[0] == 0 || config.election_timeout_ms[0] > config.election_timeout_ms[1] {
+            return Err("config.election_timeout_ms must be [min, max] with 0 < min <= max".into());
+        }
+        if config.heartbeat_ms == 0 {
+            return Err("config.heartbeat_ms must be at least 1".into());
+        }
+        Ok(())
+    }
 
     fn start(
         id: NodeId,
@@ -1060,7 +1094,7 @@ impl Protocol for Raft {
         // Snapshots (§7) keep the log short; the state machine holds a few keys.
         self.log.len() * 96
     }
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<()> {
         let first = self.last_index().saturating_sub(NodeView::LOG_TAIL as u64).max(self.snapshot.last_index) + 1;
         NodeView {
             role: self.role.name().to_string(),
@@ -1087,11 +1121,7 @@ impl Protocol for Raft {
                 .collect(),
             votes: self.votes.iter().filter(|(_, g)| **g).map(|(id, _)| *id).collect(),
             kv: self.state.kv.data.clone(),
-            dynamo: None,
-            paxos: None,
-            zab: None,
-            #[cfg(feature = "twopc")]
-            twopc: None,
+            detail: (),
         }
     }
 

@@ -23,7 +23,7 @@ impl Invariants for TwoPc {
 }
 
 /// Memory the 2PC checks need across events.
-#[derive(Clone, Default, Debug)]
+#[derive(Clone, Default, Debug, Hash)]
 pub struct TwoPcChecker {
     /// Records of each node's log already read, and the last of them.
     seen: VecMap<NodeId, (usize, Option<Record>)>,

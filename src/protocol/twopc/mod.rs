@@ -52,11 +52,15 @@
 //!   stable hash of the scenario's seed, the node and the transaction, never OS entropy, so a
 //!   run replays exactly.
 
+pub mod config;
 pub mod invariants;
+pub mod ops;
+
+pub use ops::{account_name, TwoPcOp, TwoPcResult};
 
 use super::{
-    ClientId, ClientOp, ClientResult, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox, Protocol, RequestId,
-    Time, Value,
+    ClientId, ClientOp, ClientOperation, ClientReply, ClientResult, Detail, LogEntryView, MsgInfo, NodeId, NodeView,
+    NoticeKind, Outbox, Protocol, RequestId, Time, Value,
 };
 use crate::core::fnv::Fnv;
 use crate::core::vecmap::VecMap;
@@ -73,7 +77,7 @@ pub const COORDINATOR: NodeId = 0;
 const TICK_MS: Time = 25;
 
 /// 2PC settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct TwoPcConfig {
     /// Number of bank accounts (`A`, `B`, …) that start with `initial_balance`.
@@ -204,14 +208,14 @@ pub struct Install {
 }
 
 /// One record of a node's durable log.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Record {
     /// Coordinator: a transaction started, with its participants and the client waiting.
     Begin { txn: TxnId, participants: Vec<NodeId>, client: ClientId, request: RequestId, label: String },
     /// Coordinator: decided Commit (forced before any COMMIT is sent), with the client's answer.
-    Commit { txn: TxnId, result: ClientResult },
+    Commit { txn: TxnId, result: TwoPcResult },
     /// Coordinator: decided Abort, with the reason.
-    Abort { txn: TxnId, result: ClientResult },
+    Abort { txn: TxnId, result: TwoPcResult },
     /// Coordinator: every participant acknowledged the commit; the transaction can be forgotten.
     End { txn: TxnId },
     /// Participant: voted Yes; these values will be installed on commit.
@@ -259,7 +263,7 @@ fn nodes_text(ns: &[NodeId]) -> String {
 }
 
 /// What survives a crash: the log, the balances (the database) and the id counter.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 pub struct Durable {
     /// The append-only log.
     pub log: Vec<Record>,
@@ -305,13 +309,13 @@ pub enum Timer {
 }
 
 /// A transaction the coordinator is running.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Active {
     participants: Vec<NodeId>,
     effects: Vec<(NodeId, Vec<Effect>)>,
     client: ClientId,
     request: RequestId,
-    op: Option<ClientOp>,
+    op: Option<TwoPcOp>,
     started: Time,
     votes: VecMap<NodeId, Vec<(String, Option<Value>)>>,
     /// Decided Commit: waiting for acknowledgements.
@@ -321,7 +325,7 @@ struct Active {
 }
 
 /// A participant's transaction that has not voted yet.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Working {
     effects: Vec<Effect>,
     participants: Vec<NodeId>,
@@ -329,7 +333,7 @@ struct Working {
 }
 
 /// A participant's prepared (uncertain) transaction.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 struct Uncertain {
     participants: Vec<NodeId>,
     installs: Vec<Install>,
@@ -338,7 +342,7 @@ struct Uncertain {
 }
 
 /// One 2PC node: the coordinator (`n0`) or a participant.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct TwoPc {
     id: NodeId,
     n: u32,
@@ -350,7 +354,7 @@ pub struct TwoPc {
     /// Coordinator: each client request's transaction, for re-sent requests.
     by_request: VecMap<(ClientId, RequestId), TxnId>,
     /// Coordinator: decided transactions and the client's answer.
-    decided: VecMap<TxnId, (bool, ClientResult)>,
+    decided: VecMap<TxnId, (bool, TwoPcResult)>,
     // Participant.
     locks: VecMap<String, TxnId>,
     working: VecMap<TxnId, Working>,
@@ -423,12 +427,12 @@ impl TwoPc {
     }
 
     /// Split a client operation into each participant's share.
-    fn plan(&self, op: &ClientOp) -> Vec<(NodeId, Vec<Effect>)> {
+    fn plan(&self, op: &TwoPcOp) -> Vec<(NodeId, Vec<Effect>)> {
         let effects = match op.clone() {
-            ClientOp::Read { key } => vec![Effect::Read { key }],
-            ClientOp::Write { key, value } => vec![Effect::Write { key, value }],
-            ClientOp::Cas { key, from, to } => vec![Effect::Cas { key, from, to }],
-            ClientOp::Transfer { from, to, amount } => {
+            TwoPcOp::Register(ClientOp::Read { key }) => vec![Effect::Read { key }],
+            TwoPcOp::Register(ClientOp::Write { key, value }) => vec![Effect::Write { key, value }],
+            TwoPcOp::Register(ClientOp::Cas { key, from, to }) => vec![Effect::Cas { key, from, to }],
+            TwoPcOp::Transfer { from, to, amount } => {
                 vec![Effect::Add { key: from, delta: -amount }, Effect::Add { key: to, delta: amount }]
             }
         };
@@ -446,7 +450,7 @@ impl TwoPc {
 
     // ---- coordinator -------------------------------------------------------------------------
 
-    fn begin(&mut self, now: Time, client: ClientId, request: RequestId, op: ClientOp, out: &mut Outbox<Self>) {
+    fn begin(&mut self, now: Time, client: ClientId, request: RequestId, op: TwoPcOp, out: &mut Outbox<Self>) {
         if let Some(txn) = self.by_request.get(&(client, request)).copied() {
             // A re-sent request: answer it if decided, else it is still running.
             if let Some((_, result)) = self.decided.get(&txn) {
@@ -485,7 +489,7 @@ impl TwoPc {
         );
     }
 
-    fn decide(&mut self, now: Time, txn: TxnId, commit: bool, result: ClientResult, out: &mut Outbox<Self>) {
+    fn decide(&mut self, now: Time, txn: TxnId, commit: bool, result: TwoPcResult, out: &mut Outbox<Self>) {
         let Some(a) = self.active.get_mut(&txn) else { return };
         let (client, request, participants) = (a.client, a.request, a.participants.clone());
         if commit {
@@ -534,8 +538,8 @@ impl TwoPc {
         let Msg::Vote { reads, reason, cas_current, .. } = msg else { return };
         if !yes {
             let result = match cas_current {
-                Some(current) => ClientResult::CasFailed { current },
-                None => ClientResult::Aborted { reason: format!("n{from} voted No: {reason}") },
+                Some(current) => ClientResult::CasFailed { current }.into(),
+                None => TwoPcResult::Aborted { reason: format!("n{from} voted No: {reason}") },
             };
             return self.decide(now, txn, false, result, out);
         }
@@ -545,12 +549,13 @@ impl TwoPc {
         }
         let reads: Vec<(String, Option<Value>)> = a.votes.values().flat_map(|r| r.iter().cloned()).collect();
         let result = match &a.op {
-            Some(ClientOp::Read { key }) => {
+            Some(TwoPcOp::Register(ClientOp::Read { key })) => {
                 ClientResult::ReadOk { value: reads.iter().find(|(k, _)| k == key).and_then(|(_, v)| *v) }
             }
-            Some(ClientOp::Cas { .. }) => ClientResult::CasOk,
+            Some(TwoPcOp::Register(ClientOp::Cas { .. })) => ClientResult::CasOk,
             _ => ClientResult::WriteOk,
-        };
+        }
+        .into();
         self.decide(now, txn, true, result, out);
     }
 
@@ -580,7 +585,7 @@ impl TwoPc {
                 let missing: Vec<NodeId> =
                     a.participants.iter().copied().filter(|p| !a.votes.contains_key(p)).collect();
                 let reason = format!("no vote from {} within {} ms", nodes_text(&missing), self.config.vote_timeout_ms);
-                self.decide(now, txn, false, ClientResult::Aborted { reason }, out);
+                self.decide(now, txn, false, TwoPcResult::Aborted { reason }, out);
             }
         }
     }
@@ -601,7 +606,7 @@ impl TwoPc {
                 continue;
             }
             // Never decided: its votes were lost with the crash. Abort it (presumed abort).
-            let result = ClientResult::Aborted { reason: "the coordinator restarted before deciding".into() };
+            let result = TwoPcResult::Aborted { reason: "the coordinator restarted before deciding".into() };
             self.append(Record::Abort { txn, result: result.clone() }, out);
             self.decided.insert(txn, (false, result));
             self.aborted += 1;
@@ -851,7 +856,27 @@ impl Protocol for TwoPc {
     type Timer = Timer;
     type Durable = Durable;
     type Config = TwoPcConfig;
+    type Op = TwoPcOp;
+    type View = TwoPcView;
     const NAME: &'static str = "2pc";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes)
+    }
+    const SWEEP_WORKLOAD: Option<&'static str> = Some(config::SWEEP_WORKLOAD);
+    // Strict two-phase locking makes single-key operations linearizable, but transfers span
+    // keys: the register model does not apply. The invariants judge atomicity instead.
+    const LINEARIZABLE: bool = false;
+    // A bank: transfers between accounts A..D, and balance reads.
+    const PLAYGROUND_WORKLOAD: Option<&'static str> =
+        Some(r#"{"interval_ms":700,"read":1,"write":0,"cas":0,"transfer":3,"keys":4,"max_value":30,"start_ms":500}"#);
+
+    fn prepare_config(config: &mut TwoPcConfig, nodes: u32, seed: u64) -> Result<(), String> {
+        config.validate(nodes)?;
+        // The `fail_percent` coin is seeded by the run's seed, never by OS entropy.
+        config.seed = seed;
+        Ok(())
+    }
 
     fn start(
         id: NodeId,
@@ -884,7 +909,7 @@ impl Protocol for TwoPc {
         };
         if fresh && id != COORDINATOR {
             for i in 0..config.accounts {
-                let key = crate::sim::scenario::account_name(i);
+                let key = account_name(i);
                 if owner(&key, n) == id {
                     node.d.kv.insert(key, config.initial_balance);
                 }
@@ -1007,7 +1032,7 @@ impl Protocol for TwoPc {
         }
     }
 
-    fn on_client(&mut self, now: Time, client: ClientId, request: RequestId, op: ClientOp, out: &mut Outbox<Self>) {
+    fn on_client(&mut self, now: Time, client: ClientId, request: RequestId, op: TwoPcOp, out: &mut Outbox<Self>) {
         self.now = now;
         if self.is_coordinator() {
             self.begin(now, client, request, op, out);
@@ -1040,7 +1065,7 @@ impl Protocol for TwoPc {
         // the checker's share).
         self.d.log.len() * 140 + (self.decided.len() + self.outcomes.len() + self.by_request.len()) * 32
     }
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<TwoPcView> {
         let first = self.d.log.len().saturating_sub(NodeView::LOG_TAIL);
         let mut txns: Vec<TxnView> = Vec::new();
         let timeout = self.config.decision_timeout_ms;
@@ -1109,10 +1134,7 @@ impl Protocol for TwoPc {
         let owns: Vec<String> = if self.is_coordinator() {
             Vec::new()
         } else {
-            (0..self.config.accounts)
-                .map(crate::sim::scenario::account_name)
-                .filter(|k| owner(k, self.n) == self.id)
-                .collect()
+            (0..self.config.accounts).map(account_name).filter(|k| owner(k, self.n) == self.id).collect()
         };
         let decisions = if self.is_coordinator() {
             self.d
@@ -1147,10 +1169,7 @@ impl Protocol for TwoPc {
             peers: Vec::new(),
             votes: Vec::new(),
             kv: self.d.kv.clone(),
-            dynamo: None,
-            paxos: None,
-            zab: None,
-            twopc: Some(TwoPcView {
+            detail: TwoPcView {
                 role: if self.is_coordinator() { "coordinator" } else { "participant" },
                 owns,
                 txns,
@@ -1164,7 +1183,7 @@ impl Protocol for TwoPc {
                 minted: self.d.minted,
                 cooperative_termination: self.config.cooperative_termination,
                 decisions,
-            }),
+            },
         }
     }
 
@@ -1213,6 +1232,13 @@ pub struct TwoPcView {
     pub cooperative_termination: bool,
     /// Coordinator: the decision log, newest first.
     pub decisions: Vec<String>,
+}
+
+/// Serialised as the frame's `twopc` beside the common header.
+impl Detail for TwoPcView {
+    fn key(&self) -> Option<&'static str> {
+        Some("twopc")
+    }
 }
 
 /// One transaction as a node sees it.

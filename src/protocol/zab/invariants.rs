@@ -29,7 +29,7 @@ impl Invariants for Zab {
 pub const FULL_EVERY: u32 = 256;
 
 /// Memory the ZAB checks need across events.
-#[derive(Clone, Default, Debug)]
+#[derive(Clone, Default, Debug, Hash)]
 pub struct ZabChecker {
     /// The leader that established each epoch.
     leaders: VecMap<u64, NodeId>,
@@ -42,7 +42,7 @@ pub struct ZabChecker {
 }
 
 /// How far a node's history has been checked.
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Copy, Default, Debug, Hash)]
 struct Seen {
     /// Entries checked for primary order.
     len: usize,

@@ -48,17 +48,18 @@
 //!   proposal and can be answered by a deposed leader; committing a marker closes that gap, so
 //!   histories with `sync_reads` are expected linearizable.)
 
+pub mod config;
 pub mod invariants;
 
 use super::{
-    ClientId, ClientOp, ClientResult, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
+    ClientId, ClientOp, ClientResult, Detail, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
     PeerProgress, Protocol, RequestId, Time,
 };
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 
 /// ZAB settings, as written under `"config"` in a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZabConfig {
     /// ZooKeeper's tick: leader PINGs and follower retransmissions, in ms.
@@ -244,7 +245,7 @@ impl Phase {
 }
 
 /// Durable state: survives a crash.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
     /// The last epoch this node accepted a NEWEPOCH for.
     pub accepted_epoch: u64,
@@ -306,7 +307,7 @@ pub enum Timer {
     GiveUp,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash)]
 struct Learner {
     /// Last zxid the follower reported at ACKEPOCH.
     last: Zxid,
@@ -322,7 +323,7 @@ struct Learner {
 }
 
 /// One ZooKeeper server.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Hash)]
 pub struct Zab {
     id: NodeId,
     n: u32,
@@ -1006,7 +1007,21 @@ impl Protocol for Zab {
     type Timer = Timer;
     type Durable = Durable;
     type Config = ZabConfig;
+    type Op = ClientOp;
+    type View = ZabView;
     const NAME: &'static str = "zab";
+
+    fn sweep_config(draw: &mut dyn crate::core::ops::Draw, nodes: u32) -> Vec<(&'static str, serde_json::Value)> {
+        config::sweep_config(draw, nodes)
+    }
+    // ZooKeeper serves reads locally (sequential consistency): stale reads are the lesson. With
+    // `sync_reads` every read is ordered through the leader and the histories are expected
+    // linearizable (tests/zab.rs checks that over seeds).
+    const LINEARIZABLE: bool = false;
+
+    fn prepare_config(config: &mut ZabConfig, _nodes: u32, _seed: u64) -> Result<(), String> {
+        config.validate()
+    }
 
     fn start(
         id: NodeId,
@@ -1154,7 +1169,7 @@ impl Protocol for Zab {
         // examples/memprobe.rs, with the checker's share).
         self.history.len() * 110
     }
-    fn view(&self) -> NodeView {
+    fn view(&self) -> NodeView<ZabView> {
         let first = self.history.len().saturating_sub(NodeView::LOG_TAIL);
         let looking = self.state == ServerState::Looking;
         let pos = |z: Zxid| self.upto(z) as u64;
@@ -1192,9 +1207,7 @@ impl Protocol for Zab {
                 Vec::new()
             },
             kv: self.sm.kv.data.clone(),
-            dynamo: None,
-            paxos: None,
-            zab: Some(ZabView {
+            detail: ZabView {
                 phase: self.phase.name(),
                 state: self.state.name(),
                 vote: looking.then(|| ZabVoteView {
@@ -1235,9 +1248,7 @@ impl Protocol for Zab {
                         acked: l.acked.text(),
                     })
                     .collect(),
-            }),
-            #[cfg(feature = "twopc")]
-            twopc: None,
+            },
         }
     }
 
@@ -1310,6 +1321,13 @@ pub struct ZabView {
     pub history: Vec<ZabTxnView>,
     /// For a leader: each follower's synchronisation state (empty otherwise).
     pub learners: Vec<ZabLearnerView>,
+}
+
+/// Serialised as the frame's `zab` beside the common header.
+impl Detail for ZabView {
+    fn key(&self) -> Option<&'static str> {
+        Some("zab")
+    }
 }
 
 /// A leader's view of one follower (ZooKeeper's `LearnerHandler`).

@@ -1,0 +1,216 @@
+/**
+ * "Find a bug": the exhaustive explorer (src/explore/) for the element's protocol, in a panel.
+ *
+ * Loaded only when the reader presses *find a bug* (the element imports this module then, and
+ * this module starts a Web Worker, explore-worker.js, which fetches the explorer's own wasm bundle
+ * pkg/explore/): nothing here is part of a page's first download.
+ *
+ * The reader sets the bounds (servers, clients, operations, depth, timer firings, crashes,
+ * partition changes, loss, a state limit) and a seeded bug, presses *search*, and sees a live
+ * count of states and states per second, a progress bar against the state limit, and an honest
+ * label: "exhaustive" only when every state within the bounds was explored. On a violation the
+ * counterexample opens in the element as a run to step through (explicit schedule: each *step*
+ * is one of the explorer's steps), the violated invariant is named in words, the steps are
+ * listed, and a share link reproduces it. *stop* terminates the worker at once.
+ *
+ * Hooks: section.explore, [data-x=…] inputs, [data-action=x-start|x-stop], progress.x-bar,
+ * .x-label[data-state=running|exhaustive|depth_limited|state_limit|violation|error], .x-count,
+ * .x-invariant, ol.x-steps, input.x-share.
+ */
+
+/** Seeded bugs per protocol (`cap explore --unsafe` names) with bounds that find them quickly. */
+const SWITCHES = {
+  raft: [
+    ['no-election-restriction', 'Raft without the election restriction (§5.4.1)', { clients: 0, ops: 0 }],
+    ['local-reads', 'Raft answering reads locally', { clients: 2, ops: 1, timers: 1 }],
+    ['commit-old-terms', 'Raft committing old-term entries by counting (Figure 8)', { clients: 0, ops: 0, timers: 4, depth: 18 }],
+  ],
+  paxos: [['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }]],
+  multipaxos: [['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }]],
+  '2pc': [['abort-when-blocked', 'a blocked participant aborting on its own', { clients: 1, ops: 1, timers: 4 }]],
+};
+
+const FIELDS = [
+  ['nodes', 'servers', 3, 1, 5], ['clients', 'clients', 1, 0, 3], ['ops', 'ops each', 1, 0, 4],
+  ['depth', 'depth ≤', '', 1, 1000], ['timers', 'timer firings ≤', 2, 0, 1000], ['crashes', 'crashes', 0, 0, 3],
+  ['partitions', 'partition changes', 0, 0, 4], ['max_states', 'state limit', 200000, 1, 5000000],
+];
+
+const CSS = `
+section.explore { border: 1px solid var(--line, #8886); border-radius: 6px; padding: 6px 8px; margin: 4px 0; font-size: 13px; }
+section.explore h3 { margin: 0 0 4px; font-size: 14px; }
+section.explore .x-row { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; margin: 3px 0; }
+section.explore input[type=number] { width: 5.5em; }
+section.explore progress { width: 12em; }
+section.explore .x-label[data-state=violation] { font-weight: bold; color: var(--bad, #b00020); }
+section.explore .x-label[data-state=exhaustive], section.explore .x-label[data-state=depth_limited] { font-weight: bold; }
+section.explore ol.x-steps { max-height: 12em; overflow: auto; margin: 4px 0; padding-left: 2.5em; }
+section.explore .x-share { width: 100%; }
+`;
+
+function el(tag, props = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'text') e.textContent = v;
+    else if (k.includes('-') || k === 'type' || k === 'min' || k === 'max') e.setAttribute(k, v);
+    else e[k] = v;
+  }
+  for (const k of kids) e.append(k);
+  return e;
+}
+
+const panels = new WeakMap();
+
+/** Open the panel in `host` (a <cap-playground>), or close it if open. Returns the panel. */
+export function togglePanel(host) {
+  const open = panels.get(host);
+  if (open) {
+    open.close();
+    panels.delete(host);
+    return null;
+  }
+  const p = new Panel(host);
+  panels.set(host, p);
+  return p;
+}
+
+class Panel {
+  constructor(host) {
+    this.host = host;
+    this.worker = null;
+    const root = host.shadowRoot;
+    if (!root.__exploreCss) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+      root.__exploreCss = true;
+    }
+    this.protocol = host.state().protocol;
+    const inputs = {};
+    const fields = FIELDS.map(([key, label, value, min, max]) => {
+      inputs[key] = el('input', { type: 'number', min: String(min), max: String(max), value: String(value), 'data-x': key, 'aria-label': label });
+      return el('label', {}, `${label} `, inputs[key]);
+    });
+    this.loss = el('input', { type: 'checkbox', 'data-x': 'loss' });
+    this.bug = el('select', { 'data-x': 'unsafe', 'aria-label': 'seeded bug' });
+    this.bug.append(el('option', { value: '', text: 'none (the protocol as written)' }));
+    for (const [name, label] of SWITCHES[this.protocol] || []) this.bug.append(el('option', { value: name, text: label }));
+    this.bug.addEventListener('change', () => {
+      const s = (SWITCHES[this.protocol] || []).find(([n]) => n === this.bug.value);
+      if (!s) return;
+      for (const [k, v] of Object.entries(s[2])) if (inputs[k]) inputs[k].value = String(v);
+    });
+    this.inputs = inputs;
+    this.start = el('button', { type: 'button', 'data-action': 'x-start', text: 'search' });
+    this.stop = el('button', { type: 'button', 'data-action': 'x-stop', text: 'stop', disabled: true });
+    this.bar = el('progress', { className: 'x-bar', max: 1, value: 0, 'aria-label': 'distinct states against the state limit' });
+    this.label = el('span', { className: 'x-label', 'aria-live': 'polite', text: 'not started' });
+    this.count = el('span', { className: 'x-count' });
+    this.invariant = el('p', { className: 'x-invariant', hidden: true });
+    this.steps = el('ol', { className: 'x-steps', hidden: true });
+    this.share = el('input', { className: 'x-share', readOnly: true, hidden: true, 'aria-label': 'share link to the counterexample' });
+    this.section = el('section', { className: 'explore', 'aria-label': 'find a bug' },
+      el('h3', { text: `Find a bug in ${this.protocol}: every schedule within these bounds` }),
+      el('div', { className: 'x-row' }, ...fields, el('label', {}, this.loss, ' message loss')),
+      el('div', { className: 'x-row' }, el('label', {}, 'seeded bug ', this.bug), this.start, this.stop),
+      el('div', { className: 'x-row' }, this.bar, this.label, this.count),
+      this.invariant, this.steps, this.share);
+    this.start.addEventListener('click', () => this.run());
+    this.stop.addEventListener('click', () => this.halt('stopped by you: not exhaustive', 'state_limit'));
+    const bar = root.querySelector('.controls');
+    (bar ? bar.after(this.section) : root.append(this.section));
+  }
+
+  spec() {
+    const num = (k) => {
+      const v = this.inputs[k].value.trim();
+      if (v === '') return null;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`${k}: "${v}" is not a whole number`);
+      return n;
+    };
+    return {
+      protocol: this.protocol, nodes: num('nodes') ?? 3, clients: num('clients') ?? 0, ops: num('ops') ?? 0,
+      depth: num('depth'), timers: num('timers'), crashes: num('crashes') ?? 0, partitions: num('partitions') ?? 0,
+      loss: this.loss.checked, dfs: false, symmetry: false, unsafe_switches: this.bug.value ? [this.bug.value] : [],
+      max_states: num('max_states') ?? 200000,
+    };
+  }
+
+  setLabel(state, text) {
+    this.label.dataset.state = state;
+    this.label.textContent = text;
+  }
+
+  run() {
+    let spec;
+    try { spec = this.spec(); } catch (e) { return this.setLabel('error', e.message); }
+    this.halt();
+    this.invariant.hidden = this.steps.hidden = this.share.hidden = true;
+    this.steps.replaceChildren();
+    this.bar.max = spec.max_states;
+    this.bar.value = 0;
+    this.setLabel('running', 'searching… not exhaustive yet');
+    this.start.disabled = true;
+    this.stop.disabled = false;
+    const w = new Worker(new URL('./explore-worker.js', import.meta.url), { type: 'module' });
+    this.worker = w;
+    w.onmessage = (ev) => this.onMessage(ev.data, spec);
+    w.onerror = (ev) => this.halt(`the explorer failed: ${ev.message || 'worker error'}`, 'error');
+    w.postMessage({ spec });
+  }
+
+  halt(text, state) {
+    if (this.worker) this.worker.terminate();
+    this.worker = null;
+    this.start.disabled = false;
+    this.stop.disabled = true;
+    if (text) this.setLabel(state, text);
+  }
+
+  onMessage(m, spec) {
+    if (m.type === 'error') return this.halt(m.message, 'error');
+    const p = m.progress, s = p.stats;
+    const rate = p.elapsed > 0 ? Math.round(s.distinct / (p.elapsed / 1000)) : 0;
+    this.bar.value = Math.min(s.distinct, spec.max_states);
+    this.count.textContent = `${s.distinct.toLocaleString('en')} distinct · ${s.generated.toLocaleString('en')} generated · ` +
+      `depth ${s.max_depth} · ${rate.toLocaleString('en')} states/s · ~${p.bytes_per_state} B/state`;
+    if (m.type !== 'done') return;
+    this.halt();
+    switch (p.status) {
+      case 'exhaustive': return this.setLabel('exhaustive', 'no violation within these bounds (exhaustive)');
+      case 'depth_limited': return this.setLabel('depth_limited', `no violation within these bounds (exhaustive to depth ${spec.depth})`);
+      case 'state_limit': return this.setLabel('state_limit', `stopped at ${spec.max_states.toLocaleString('en')} states (not exhaustive)`);
+      case 'violation': return this.showViolation(p, m.progress.counterexample);
+    }
+  }
+
+  async showViolation(p, cx) {
+    this.bar.value = this.bar.max;
+    this.setLabel('violation', `violation found: ${p.invariant}`);
+    this.invariant.hidden = false;
+    this.invariant.textContent = `${p.invariant} is broken: ${p.detail}`;
+    this.steps.replaceChildren(...(cx?.steps || []).map((t) => el('li', { text: t })));
+    this.steps.hidden = false;
+    if (!cx?.scenario) return;
+    try {
+      await this.host.loadScenario(cx.scenario);
+      this.host.pause();
+      // Run it to its end once, for a share link that lands on the violation, then go back to
+      // its start (time travel) for the reader to step through.
+      this.host.advance(JSON.parse(cx.scenario).until);
+      this.share.value = this.host.shareLink();
+      this.share.hidden = false;
+      this.host.seek(0);
+      this.host.speed = 10;
+      this.invariant.textContent += ` — the counterexample is loaded above, paused: press step (or drag the timeline) to go through its ${cx.steps.length} steps.`;
+    } catch (e) {
+      this.invariant.textContent += ` (could not open it in the playground: ${e.message})`;
+    }
+  }
+
+  close() {
+    this.halt();
+    this.section.remove();
+  }
+}
