@@ -8,6 +8,10 @@
 //      checker table: per Porcupine history, native ms | wasm ms (node, a bench-only wasm built
 //      with the `checker-bench` feature into target/bench-wasm) | Porcupine (Go) ms, the 10
 //      slowest files and the totals, verdicts checked against verdicts.tsv
+//   3c. the checker's time and memory on generated single-register histories (`cap gen-history`):
+//      100,000 and 200,000 operations, linearizable and with one stale read near the end; each
+//      checked by `cap check --stats` in its own process: time, verdict, witness size, the
+//      memory it accounted and its peak RSS, next to the memory budget (--max-memory, 1 GiB)
 //   4. browser metrics (headless Chromium via playwright-core): first frame after navigation,
 //      per-frame JS cost p50/p95, rAF callbacks while paused, wasm memory after 1 simulated hour
 //      at 10x speed; the space-time panel's frame cost while a window of 10,000 messages pans
@@ -185,6 +189,7 @@ async function nativeBench() {
     }
     if (sub === 'check-bench') {
       checkOut = r.stdout;
+      generatedHistories(cap);
       const total = r.stdout.trim().split('\n').pop();
       console.log(`  ${total}\n  (per-file figures in the checker table below; ${elapsed(t)} wall)`);
       continue;
@@ -193,6 +198,29 @@ async function nativeBench() {
     console.log(`  (${elapsed(t)} wall)`);
   }
   return checkOut;
+}
+
+/** 3c: `cap check --stats` on generated histories, one process each (so each has its own peak RSS). */
+function generatedHistories(cap) {
+  console.log('\n### the checker on generated single-register histories (cap gen-history | cap check --stats)');
+  const dir = path.join(ROOT, 'target', 'bench-histories');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const ops of [100000, 200000]) {
+    for (const stale of [false, true]) {
+      const file = path.join(dir, `register-${ops}${stale ? '-stale' : ''}.log`);
+      const g = capture(cap, ['gen-history', '--ops', String(ops), ...(stale ? ['--stale-read'] : [])], { maxBuffer: 1 << 30 });
+      if (g.code !== 0) { console.log(`  gen-history failed: ${g.stderr.trim()}`); return; }
+      fs.writeFileSync(file, g.stdout);
+      const t = Date.now();
+      const r = capture(cap, ['check', file, '--stats'], { timeout: 10 * 60 * 1000, maxBuffer: 64 << 20 });
+      const lines = r.stdout.trim().split('\n');
+      const verdict = (lines[0] || '').replace(/ \(.*\)/, '').replace(/, witness included/, '');
+      const witness = /witness: (\d+) operations/.exec(r.stdout)?.[1];
+      const stats = lines.find((l) => l.startsWith('stats:')) || `exit ${r.code}: ${r.stderr.trim().split('\n').pop()}`;
+      console.log(`  ${pad(`${ops.toLocaleString('en')} ops${stale ? ', one stale read' : ''}`, 28)} ${verdict}${witness ? `, witness ${witness} ops` : ''} (${elapsed(t)} wall)`);
+      console.log(`  ${pad('', 28)} ${stats}`);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -383,7 +383,8 @@ fn live_scoreboard_flags_stale_reads_from_a_broken_read_path_and_none_from_raft(
     let r = bad.consistency().report();
     assert!(r.stale_reads > 0, "the minority served reads of overwritten values");
     match r.live.unwrap().verdict {
-        LiveVerdict::Violation { witness } => {
+        LiveVerdict::Violation { witness: Some(witness) } => {
+            assert!(witness.verified, "{witness:?}");
             assert!(witness.ops.len() >= 2, "{witness:?}");
             assert!(witness.sentence.contains("read"), "{}", witness.sentence);
         }

@@ -4,7 +4,9 @@
 //! cap run FILE                      run a scenario, print the final state as JSON
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
-//! cap check FILE                    is this Jepsen / Porcupine history linearizable?
+//! cap check FILE                    is this Jepsen / Porcupine / Knossos history linearizable?
+//! cap gen-history --ops N           a generated single-register history (benchmarks)
+//! cap fuzz-check --cases N          mutated corpus histories through the parsers and the checker
 //! cap check-bench [DIR]             the checker's time on Porcupine's histories
 //! cap explore --protocol P …        every schedule within bounds; a violation → scenario file
 //! ```
@@ -15,17 +17,26 @@ use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUD
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::registry::PROTOCOLS;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// `println!` that ends the process quietly (exit 0) when stdout is closed (`cap … | head`).
+macro_rules! say {
+    ($($t:tt)*) => { cap_playground::check::cli::say(format_args!($($t)*)) };
+}
 
 const USAGE: &str = "usage:
   cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
               [--export-shiviz OUT.log] [--export-svg OUT.svg]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
   cap bench [FILE]
-  cap check FILE [--budget N]
+  cap check FILE [--budget STEPS] [--max-memory SIZE] [--model register|cas-register] [--initial N|nil]
+                 [--new-process-on-reuse] [--full-witness] [--stats]
   cap check-bench [DIR]
+  cap gen-history --ops N [--stale-read] [--clients C] [--seed S]
+  cap fuzz-check [--cases N] [--seed S] [--out DIR]
   cap explore --protocol P --nodes N --clients C --ops K [--depth D] [--crashes X] [--partitions [P]]
               [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]";
 
@@ -37,17 +48,20 @@ fn main() -> ExitCode {
         Some("bench") => cmd_bench(&args[1..]),
         Some("check") => cmd_check(&args[1..]),
         Some("check-bench") => cmd_check_bench(&args[1..]),
+        Some("gen-history") => cmd_gen_history(&args[1..]),
+        Some("fuzz-check") => cmd_fuzz_check(&args[1..]),
         Some("explore") => cmd_explore(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
-            println!("{USAGE}");
+            say!("{USAGE}");
             Ok(0)
         }
         Some(other) => Err(format!(
-            "unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench, explore"
+            "unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench, gen-history, fuzz-check, explore"
         )),
-        None => {
-            Err("no command given: accepted commands are run, sweep, bench, check, check-bench, explore".to_string())
-        }
+        None => Err(
+            "no command given: accepted commands are run, sweep, bench, check, check-bench, gen-history, fuzz-check, explore"
+                .to_string(),
+        ),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -137,7 +151,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         None => serde_json::json!({"verdict": "not_checked", "reason": "the history was windowed (history_limit)"}),
     };
     let text = if compact { serde_json::to_string(&doc) } else { serde_json::to_string_pretty(&doc) };
-    println!("{}", text.map_err(|e| e.to_string())?);
+    say!("{}", text.map_err(|e| e.to_string())?);
     if let Some(v) = report.violations.first() {
         eprintln!(
             "cap: {} violation(s); first at {} ms: {}: {} (seed {}, scenario {file})",
@@ -234,8 +248,8 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
             let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
             let text = serde_json::to_string_pretty(&r.scenario).map_err(|e| e.to_string())?;
             std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
-            println!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
-            println!("reproduce with: cap run {}", path.display());
+            say!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
+            say!("reproduce with: cap run {}", path.display());
             return Ok(1);
         }
         if !quiet && (seed - start + 1) % 1000 == 0 {
@@ -249,7 +263,7 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     } else {
         "linearizability not promised (not checked)".to_string()
     };
-    println!(
+    say!(
         "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, {lin}, {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
         start + seeds - 1,
         sim_ms as f64 / 1000.0,
@@ -258,10 +272,7 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     Ok(0)
 }
 
-fn peak_rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
-}
+use cap_playground::check::cli::peak_rss_kib;
 
 fn cmd_bench(args: &[String]) -> Result<u8, String> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/bench-raft.json");
@@ -272,7 +283,7 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
     let rss0 = peak_rss_kib();
     // Run in slices to report memory as the run grows.
     let slices = 6;
-    println!(
+    say!(
         "bench: {} ({} nodes, {} clients, {} simulated s)",
         sim.scenario().name,
         sim.scenario().nodes,
@@ -281,7 +292,7 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
     );
     for k in 1..=slices {
         sim.run_until(until * k / slices);
-        println!(
+        say!(
             "  t = {:>5} s  events {:>9}  history {:>6} ops  peak RSS {} KiB",
             sim.now() / 1000,
             sim.events(),
@@ -290,52 +301,188 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
         );
     }
     let wall = t0.elapsed().as_secs_f64();
-    println!("simulated seconds per wall second: {:.0}", until as f64 / 1000.0 / wall);
-    println!("events per wall second: {:.0}", sim.events() as f64 / wall);
-    println!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
-    println!("violations: {}", sim.violations().len());
+    say!("simulated seconds per wall second: {:.0}", until as f64 / 1000.0 / wall);
+    say!("events per wall second: {:.0}", sim.events() as f64 / wall);
+    say!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
+    say!("violations: {}", sim.violations().len());
     Ok(if sim.violations().is_empty() { 0 } else { 1 })
 }
 
 fn cmd_check(args: &[String]) -> Result<u8, String> {
     // Prints its own errors (one line, with the line number) and returns 2 on bad input.
-    Ok(cap_playground::check::porcupine::run_check_command(args) as u8)
+    Ok(cap_playground::check::cli::run_check_command(args) as u8)
 }
 
 /// `cap check-bench [DIR]`: the checker's time on every Porcupine history, beside Porcupine's.
+/// Every file needs a verdict in `verdicts.tsv` and every verdict a file: one missing either
+/// way is reported (MISSING) and fails the command, as does a wrong verdict.
 fn cmd_check_bench(args: &[String]) -> Result<u8, String> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine");
     let dir = args.first().map(PathBuf::from).unwrap_or(default);
     let verdicts = std::fs::read_to_string(dir.join("verdicts.tsv"))
         .map_err(|e| format!("cannot read {}: {e}", dir.join("verdicts.tsv").display()))?;
-    let mut reference = std::collections::BTreeMap::new();
-    for line in verdicts.lines().skip(1) {
+    // file → (expected verdict, None for `NA`: the empty etcd_095, which has none; Go ms)
+    let mut reference: BTreeMap<String, (Option<bool>, f64)> = BTreeMap::new();
+    for (n, line) in verdicts.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
         let f: Vec<&str> = line.split('\t').collect();
-        // `NA` marks the empty etcd_095 history, which has no verdict: any answer is accepted.
-        if f.len() >= 4 && f[2] != "NA" {
-            reference.insert(f[0].to_string(), (f[2] == "true", f[3].parse::<f64>().unwrap_or(f64::NAN)));
-        }
+        let expect = match f.get(2).copied() {
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some("NA") => None,
+            _ => {
+                return Err(format!(
+                    "{} line {}: expected FILE, OPS, true|false|NA, GO_MS separated by tabs",
+                    dir.join("verdicts.tsv").display(),
+                    n + 1
+                ))
+            }
+        };
+        reference.insert(f[0].to_string(), (expect, f.get(3).and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN)));
     }
-    let rows = cap_playground::check::porcupine::bench_porcupine(&dir);
-    let (mut ours, mut theirs, mut wrong) = (0.0, 0.0, 0);
-    println!("{:<24} {:>10} {:>14}  verdict", "file", "cap ms", "porcupine ms");
+    let rows = cap_playground::check::cli::bench_porcupine(&dir);
+    let (mut ours, mut theirs, mut wrong, mut missing, mut failed) = (0.0, 0.0, 0, 0, 0);
+    say!("{:<24} {:>10} {:>14}  verdict", "file", "cap ms", "porcupine ms");
     for (file, ms, lin) in &rows {
-        let (expect, go) = reference.get(file).copied().unwrap_or((*lin, f64::NAN));
-        if expect != *lin {
-            wrong += 1;
-        }
+        let (expect, go) = match reference.get(file) {
+            Some(&(e, go)) => (Some(e), go),
+            None => (None, f64::NAN),
+        };
+        let note = match (lin, expect) {
+            (Err(e), _) => {
+                failed += 1;
+                format!("  FAILED: {e}")
+            }
+            (Ok(_), None) => {
+                missing += 1;
+                "  MISSING from verdicts.tsv".to_string()
+            }
+            (Ok(l), Some(Some(e))) if *l != e => {
+                wrong += 1;
+                "  WRONG".to_string()
+            }
+            (Ok(_), Some(None)) => "  (no labelled verdict: NA)".to_string(),
+            _ => String::new(),
+        };
         ours += ms;
         if go.is_finite() {
             theirs += go;
         }
-        println!(
-            "{file:<24} {ms:>10.3} {go:>14.3}  {}{}",
-            if *lin { "linearizable" } else { "not linearizable" },
-            if expect != *lin { "  WRONG" } else { "" }
-        );
+        let shown = match lin {
+            Ok(true) => "linearizable",
+            Ok(false) => "not linearizable",
+            Err(_) => "-",
+        };
+        say!("{file:<24} {ms:>10.3} {go:>14.3}  {shown}{note}");
     }
-    println!("total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts", rows.len());
-    Ok(if wrong == 0 && !rows.is_empty() { 0 } else { 1 })
+    for file in reference.keys().filter(|f| !rows.iter().any(|(r, _, _)| r == *f)) {
+        missing += 1;
+        say!("{file:<24} MISSING: listed in verdicts.tsv, no such file");
+    }
+    say!(
+        "total: {} files, cap {ours:.1} ms, porcupine (Go) {theirs:.1} ms, {wrong} wrong verdicts, {missing} missing, {failed} failed",
+        rows.len()
+    );
+    Ok(if wrong == 0 && missing == 0 && failed == 0 && !rows.is_empty() { 0 } else { 1 })
+}
+
+/// `cap gen-history`: a deterministic single-register history as a Jepsen etcd log on stdout.
+fn cmd_gen_history(args: &[String]) -> Result<u8, String> {
+    use cap_playground::check::synthetic::{register_history, to_jepsen_log, SyntheticSpec};
+    let mut spec = SyntheticSpec::default();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--ops" => spec.ops = value_of(args, &mut i, "--ops")?.parse().map_err(|_| "--ops needs a whole number")?,
+            "--clients" => {
+                spec.clients =
+                    value_of(args, &mut i, "--clients")?.parse().map_err(|_| "--clients needs a whole number")?
+            }
+            "--seed" => {
+                spec.seed = value_of(args, &mut i, "--seed")?.parse().map_err(|_| "--seed needs a whole number")?
+            }
+            "--stale-read" => spec.stale_read = true,
+            other => {
+                return Err(format!(
+                    "gen-history: unknown option '{other}': accepted --ops N, --stale-read, --clients C, --seed S"
+                ))
+            }
+        }
+        i += 1;
+    }
+    {
+        use std::io::Write;
+        if std::io::stdout().lock().write_all(to_jepsen_log(&register_history(&spec)).as_bytes()).is_err() {
+            return Ok(0); // a closed pipe: nothing more to say
+        }
+    }
+    Ok(0)
+}
+
+/// `cap fuzz-check`: mutated corpus histories (Porcupine's, from the repository) through every
+/// parser and the checker. A case that fails is written to DIR (default `tests/data/fuzz`) as a
+/// regression file; a panic aborts `cap` (release builds abort on panic), so the case about to
+/// run is written to DIR/current-case.txt first and removed when the run ends cleanly.
+fn cmd_fuzz_check(args: &[String]) -> Result<u8, String> {
+    use cap_playground::check::fuzz::{builtin_corpus, mutate, run_case, FuzzTotals};
+    let (mut cases, mut seed) = (10_000u64, 1u64);
+    let mut out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--cases" => {
+                cases = value_of(args, &mut i, "--cases")?.parse().map_err(|_| "--cases needs a whole number")?
+            }
+            "--seed" => seed = value_of(args, &mut i, "--seed")?.parse().map_err(|_| "--seed needs a whole number")?,
+            "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
+            other => {
+                return Err(format!("fuzz-check: unknown option '{other}': accepted --cases N, --seed S, --out DIR"))
+            }
+        }
+        i += 1;
+    }
+    let mut corpus = builtin_corpus();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/porcupine");
+    for sub in ["jepsen", "kv"] {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(data.join(sub))
+            .map_err(|e| format!("cannot read {}: {e}", data.join(sub).display()))?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for p in names {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            if name.ends_with(".log") || name.ends_with(".txt") {
+                let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+                corpus.push((name, text));
+            }
+        }
+    }
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let current = out.join("current-case.txt");
+    let t0 = Instant::now();
+    let mut totals = FuzzTotals::default();
+    let mut findings = 0u64;
+    for case in 0..cases {
+        let input = mutate(seed, case, &corpus);
+        std::fs::write(&current, &input).map_err(|e| format!("cannot write {}: {e}", current.display()))?;
+        let outcome = run_case(&input);
+        if let Some(problem) = &outcome.problem {
+            findings += 1;
+            let path = out.join(format!("seed{seed}-case{case}.txt"));
+            std::fs::write(&path, &input).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            say!("FINDING seed {seed} case {case}: {problem} (input: {})", path.display());
+        }
+        totals.add(&outcome);
+        if (case + 1) % 5_000 == 0 {
+            eprintln!("  {} cases ({:.1} s)", case + 1, t0.elapsed().as_secs_f64());
+        }
+    }
+    let _ = std::fs::remove_file(&current);
+    say!("fuzz-check seed {seed}: {totals}; {findings} findings; {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(if findings == 0 { 0 } else { 1 })
 }
 
 fn cmd_explore(args: &[String]) -> Result<u8, String> {

@@ -2,7 +2,9 @@
 //! consistency column the simulator feeds through its `Observer` trait, and the history formats.
 //! (Each protocol's invariants live in its own folder, `protocol/<name>/invariants.rs`.)
 
+pub mod cli;
 pub mod consistency;
-pub mod export;
+pub mod formats;
+pub mod fuzz;
 pub mod linearizability;
-pub mod porcupine;
+pub mod synthetic;

@@ -308,7 +308,7 @@ where
         }
         // The register checkers read the register projection of the history.
         let history: Vec<Operation> = w.history.iter().filter_map(Operation::project).collect();
-        match is_linearizable(&RegisterModel, register_ops(&history), LIN_BUDGET) {
+        match is_linearizable(&RegisterModel::NIL, register_ops(&history), LIN_BUDGET) {
             Some(true) => {}
             found => {
                 let detail = match check_history(&history, LIN_BUDGET).verdict {

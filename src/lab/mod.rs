@@ -22,10 +22,13 @@
 //! reports, order by order, where each one stops: the operation that cannot take effect there,
 //! and the value the register (or map) holds at that point.
 
+use crate::check::formats::edn::{self, Edn};
+use crate::check::formats::knossos::op_maps;
+use crate::check::formats::{parse_history, ExternalHistory, ParseOptions};
+use crate::check::linearizability::KvModel;
 use crate::check::linearizability::{
     check_ops, is_linearizable, partition, Clock, Model, ModelOp, RegisterModel, Transition, Verdict, Witness,
 };
-use crate::check::porcupine::{parse_history, ExternalHistory, KvModel};
 use serde::Serialize;
 use std::fmt::Debug;
 
@@ -256,23 +259,25 @@ pub struct Lab {
 }
 
 impl Lab {
-    /// Parse `text` (the format is detected from the content).
+    /// Parse `text` (the format is detected from the content) with `cap check`'s parsers and
+    /// their defaults: an EDN register history is read as Knossos's `cas-register` starting at 0.
     pub fn load(text: &str) -> Result<Lab, LabError> {
-        let faults = faults_of(text);
-        let h = parse_history(text).map_err(|m| {
-            let line = m
-                .strip_prefix("line ")
-                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            LabError { line, message: m }
-        })?;
-        let format = h.format_name().to_string();
+        Lab::load_with(text, &ParseOptions::default())
+    }
+
+    /// Parse `text` with `opts` (register model, initial value, new process on reuse), as
+    /// `cap check`'s flags set them.
+    pub fn load_with(text: &str, opts: &ParseOptions) -> Result<Lab, LabError> {
+        let h = parse_history(text, opts).map_err(|e| LabError { line: e.line, message: e.message })?;
+        let faults = faults_of(text, &h);
+        let format = h.format_name();
         let keys: Box<dyn Keys> = match h {
             ExternalHistory::Etcd(ops) => {
-                Box::new(ByKey { parts: partition(&RegisterModel, ops), model: RegisterModel })
+                let model = RegisterModel::NIL;
+                Box::new(ByKey { parts: partition(&model, ops), model })
             }
             ExternalHistory::Kv(ops) => Box::new(ByKey { parts: partition(&KvModel, ops), model: KvModel }),
+            ExternalHistory::Knossos { ops, model, .. } => Box::new(ByKey { parts: partition(&model, ops), model }),
         };
         let n = keys.keys().len();
         Ok(Lab {
@@ -395,57 +400,45 @@ impl Lab {
     }
 }
 
-/// `:nemesis` lines (EDN maps or Jepsen log lines), as fault markers.
-fn faults_of(text: &str) -> Vec<Fault> {
-    let mut out = Vec::new();
-    for (i, l) in text.lines().enumerate() {
-        if !l.contains(":nemesis") {
-            continue;
-        }
-        let field = |name: &str| -> Option<String> {
-            let at = l.find(name)? + name.len();
-            let rest = l[at..].trim_start();
-            let end = if rest.starts_with('"') {
-                rest[1..].find('"').map(|e| e + 2)
-            } else if rest.starts_with('[') || rest.starts_with('{') {
-                let (open, close) = if rest.starts_with('[') { ('[', ']') } else { ('{', '}') };
-                let mut depth = 0;
-                rest.char_indices().find_map(|(k, c)| {
-                    if c == open {
-                        depth += 1;
-                    } else if c == close {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(k + 1);
-                        }
-                    }
-                    None
+/// The nemesis's operations, as fault markers: in EDN, the maps whose `:process` is not a number
+/// (`:nemesis`), read by `cap check`'s EDN reader; in a Jepsen log, the `:nemesis` lines.
+fn faults_of(text: &str, h: &ExternalHistory) -> Vec<Fault> {
+    let kw = |n: Option<&edn::Node>| match n.map(|n| &n.value) {
+        Some(Edn::Keyword(k)) => k.clone(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    };
+    match h {
+        ExternalHistory::Etcd(_) => text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                // `INFO  jepsen.util - :nemesis :info :start <value …>`
+                let t: Vec<&str> = l.split_whitespace().collect();
+                let k = t.iter().position(|x| *x == ":nemesis")?;
+                let word = |j: usize| t.get(k + j).map(|x| x.trim_start_matches(':')).unwrap_or("");
+                Some(Fault {
+                    line: i as u64 + 1,
+                    what: format!("{} {}", word(1), word(2)).trim().to_string(),
+                    value: t.iter().skip(k + 3).copied().collect::<Vec<_>>().join(" "),
                 })
-            } else {
-                rest.find([',', '}', ' ', '\t'])
-            };
-            Some(rest[..end.unwrap_or(rest.len())].trim().to_string())
-        };
-        let (ty, f) = if l.trim_start().starts_with('{') {
-            (field(":type").unwrap_or_default(), field(":f").unwrap_or_default())
-        } else {
-            // Jepsen's log: `INFO jepsen.util - :nemesis :info :start ...`
-            let t: Vec<&str> = l.split_whitespace().collect();
-            let k = t.iter().position(|x| *x == ":nemesis").unwrap_or(0);
-            (t.get(k + 1).unwrap_or(&"").to_string(), t.get(k + 2).unwrap_or(&"").to_string())
-        };
-        let value = if l.trim_start().starts_with('{') {
-            field(":value").unwrap_or_default()
-        } else {
-            l.split_whitespace().skip_while(|x| *x != ":nemesis").skip(3).collect::<Vec<_>>().join(" ")
-        };
-        out.push(Fault {
-            line: i as u64 + 1,
-            what: format!("{} {}", ty.trim_start_matches(':'), f.trim_start_matches(':')).trim().to_string(),
-            value,
-        });
+            })
+            .collect(),
+        // The parser already read this text without an error, so reading it again cannot fail.
+        _ => edn::read_all(text)
+            .map(|nodes| {
+                op_maps(&nodes)
+                    .into_iter()
+                    .filter(|m| matches!(m.get("process").map(|p| &p.value), Some(Edn::Keyword(_))))
+                    .map(|m| Fault {
+                        line: m.line,
+                        what: format!("{} {}", kw(m.get("type")), kw(m.get("f"))).trim().to_string(),
+                        value: m.get("value").map(|v| v.value.to_string()).unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
     }
-    out
 }
 
 /// A model state in words: `nil`, `3`, `"ab"`.

@@ -174,11 +174,11 @@ impl AnySim {
     }
     /// The history in Porcupine's JSON (register operations).
     pub fn export_porcupine(&self) -> String {
-        each!(self, s => crate::check::export::to_porcupine_json(s.history()))
+        each!(self, s => crate::check::formats::export::to_porcupine_json(s.history()))
     }
     /// The history as Jepsen EDN (every operation).
     pub fn export_edn(&self) -> String {
-        each!(self, s => crate::check::export::to_jepsen_edn(s.history()))
+        each!(self, s => crate::check::formats::export::to_jepsen_edn(s.history()))
     }
     /// A deterministic estimate of the bytes a copy of this world holds (see [`Sim::approx_bytes`]).
     pub fn approx_bytes(&self) -> usize {

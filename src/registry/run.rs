@@ -55,7 +55,7 @@ pub fn run_scenario(scenario: Scenario, linearizable: bool) -> Result<SeedReport
     if violation.is_none() && linearizable && sim.promises_linearizability() {
         match check_history(&sim.history(), SWEEP_CHECK_BUDGET).verdict {
             Verdict::Linearizable => {}
-            Verdict::Unknown => check_unknown = true,
+            Verdict::Unknown { .. } => check_unknown = true,
             Verdict::NotLinearizable { witness } => {
                 let mut detail = witness.sentence.clone();
                 for l in &witness.lines {

@@ -231,7 +231,7 @@ impl Playground {
 #[cfg(feature = "checker-bench")]
 #[wasm_bindgen]
 pub struct ExternalHistory {
-    history: crate::check::porcupine::ExternalHistory,
+    history: crate::check::formats::ExternalHistory,
 }
 
 #[cfg(feature = "checker-bench")]
@@ -240,7 +240,9 @@ impl ExternalHistory {
     /// Parse a Jepsen etcd log or a Porcupine kv log.
     #[wasm_bindgen(constructor)]
     pub fn new(text: &str) -> Result<ExternalHistory, JsError> {
-        crate::check::porcupine::parse_history(text).map(|history| ExternalHistory { history }).map_err(err)
+        crate::check::formats::parse_history(text, &crate::check::formats::ParseOptions::default())
+            .map(|history| ExternalHistory { history })
+            .map_err(|e| err(e.to_string()))
     }
 
     /// 1 linearizable, 0 not, -1 unknown (budget exhausted).

@@ -44,8 +44,8 @@ export default {
       const c = f.consistency || {}, { verdict } = verdictOf(f), n = c.checked_ops ?? 0;
       const b = $('.verdict');
       const [cls, big, sub] = verdict === 'linearizable_so_far' ? ['ok', '✓ linearizable so far', `checked ${n} ops${c.capped ? ` (first ${n} ops; later ones not checked)` : ''}`]
-        : verdict === 'violation' ? ['bad', '✕ violation: not linearizable', 'click to see the operations that cannot be ordered']
-        : verdict === 'unknown' ? ['unk', '? unknown', `the checker ran out of budget on ${n} ops`]
+        : verdict === 'violation' ? ['bad', '✕ violation: not linearizable', verdictOf(f).witness ? 'click to see the operations that cannot be ordered' : 'finding and checking the operations that cannot be ordered…']
+        : verdict === 'unknown' ? ['unk', '? unknown', c.live?.verdict?.reason ?? `the checker ran out of budget on ${n} ops`]
         : ['none', 'consistency not checked', 'no live checker for this run'];
       A(b, 'class', `verdict ${cls}`);
       A(b, 'data-verdict', verdict || '');

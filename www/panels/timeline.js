@@ -7,6 +7,9 @@
 import { A, T, h } from '../render/draw.js';
 import { verdictOf } from './score.js';
 
+/** Witness lines shown before the list says how many more there are (as `cap check`). */
+const WITNESS_LINES_SHOWN = 12;
+
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640, X0 = 36, X1 = 632, TOP = 16, LANE = 24;
 const LIVE_SPAN = 5000; // ms of recent operations shown in the live view
@@ -174,11 +177,14 @@ export default {
       sen.hidden = ul.hidden = !w;
       if (w) {
         T(sen, `✕ ${w.sentence}`);
-        const sig = w.lines.join('\n') + w.minimal;
+        const sig = w.lines.join('\n') + w.reduction;
         if (ul.__sig !== sig) {
           ul.__sig = sig;
-          ul.replaceChildren(...w.lines.map((l) => h('li', {}, null, l)));
-          if (!w.minimal) h('li', {}, ul, '(not shrunk to a minimal set)');
+          // A long witness is shortened for display, and says so (state() has the full list).
+          const shown = w.lines.slice(0, WITNESS_LINES_SHOWN);
+          ul.replaceChildren(...shown.map((l) => h('li', {}, null, l)));
+          if (shown.length < w.lines.length) h('li', {}, ul, `… shortened for display: ${shown.length} of the witness's ${w.lines.length} operations shown`);
+          h('li', {}, ul, w.reduction);
         }
       }
     };
