@@ -4,6 +4,7 @@
 //! cap run FILE                      run a scenario, print the final state as JSON
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
+//! cap elections [--seeds N]         Raft's election time with one up-to-date survivor
 //! cap check FILE                    is this Jepsen / Porcupine / Knossos history linearizable?
 //! cap gen-history --ops N           a generated single-register history (benchmarks)
 //! cap fuzz-check --cases N          mutated corpus histories through the parsers and the checker
@@ -17,6 +18,7 @@ use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUD
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::registry::PROTOCOLS;
+use cap_playground::sim::sweep::UNSAFE_SWITCHES;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,8 +32,9 @@ macro_rules! say {
 const USAGE: &str = "usage:
   cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
               [--export-shiviz OUT.log] [--export-svg OUT.svg]
-  cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--out DIR] [--quiet]
+  cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--keep-going] [--out DIR] [--quiet]
   cap bench [FILE]
+  cap elections [--seeds N] [--start S] [--scenario NODES on|off SEED]
   cap check FILE [--budget STEPS] [--max-memory SIZE] [--model register|cas-register] [--initial N|nil]
                  [--new-process-on-reuse] [--full-witness] [--stats]
   cap check-bench [DIR]
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Some("run") => cmd_run(&args[1..]),
         Some("sweep") => cmd_sweep(&args[1..]),
         Some("bench") => cmd_bench(&args[1..]),
+        Some("elections") => cmd_elections(&args[1..]),
         Some("check") => cmd_check(&args[1..]),
         Some("check-bench") => cmd_check_bench(&args[1..]),
         Some("gen-history") => cmd_gen_history(&args[1..]),
@@ -56,10 +60,10 @@ fn main() -> ExitCode {
             Ok(0)
         }
         Some(other) => Err(format!(
-            "unknown command '{other}': accepted commands are run, sweep, bench, check, check-bench, gen-history, fuzz-check, explore"
+            "unknown command '{other}': accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, explore"
         )),
         None => Err(
-            "no command given: accepted commands are run, sweep, bench, check, check-bench, gen-history, fuzz-check, explore"
+            "no command given: accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, explore"
                 .to_string(),
         ),
     };
@@ -197,6 +201,8 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     let mut start: u64 = 1;
     let mut out = PathBuf::from(".");
     let mut quiet = false;
+    let mut keep_going = false;
+    let mut switches = Vec::new();
     let mut opts = SweepOptions::default();
     let mut i = 0;
     while i < args.len() {
@@ -210,20 +216,16 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
             }
             "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
             "--quiet" => quiet = true,
+            "--keep-going" => keep_going = true,
             "--unsafe" => {
-                let switch = value_of(args, &mut i, "--unsafe")?;
-                let key = match switch {
-                    "no-election-restriction" => "unsafe_no_election_restriction",
-                    "local-reads" => "unsafe_local_reads",
-                    "forget-on-crash" => "unsafe_forget_on_crash",
-                    "abort-when-blocked" => "unsafe_abort_when_blocked",
-                    other => {
-                        return Err(format!(
-                            "--unsafe '{other}': accepted no-election-restriction, local-reads (raft), forget-on-crash (paxos, multipaxos), abort-when-blocked (2pc)"
-                        ))
-                    }
-                };
-                opts.config_overrides.insert(key.into(), true.into());
+                let name = value_of(args, &mut i, "--unsafe")?;
+                let switch = UNSAFE_SWITCHES.iter().find(|s| s.name == name).ok_or_else(|| {
+                    let accepted: Vec<String> =
+                        UNSAFE_SWITCHES.iter().map(|s| format!("{} ({})", s.name, s.protocols.join(", "))).collect();
+                    format!("--unsafe '{name}': accepted {}", accepted.join(", "))
+                })?;
+                switches.push(*switch);
+                opts.config_overrides.insert(switch.key.into(), true.into());
             }
             other => return Err(format!("sweep: unknown option '{other}'; {USAGE}")),
         }
@@ -234,8 +236,13 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     if !PROTOCOLS.contains(&protocol.as_str()) {
         return Err(format!("unknown protocol '{protocol}': accepted protocols are {}", PROTOCOLS.join(", ")));
     }
+    if let Some(s) = switches.iter().find(|s| !s.protocols.contains(&protocol.as_str())) {
+        return Err(format!("--unsafe {} breaks {} only, not {protocol}", s.name, s.protocols.join(" and ")));
+    }
     let t0 = Instant::now();
     let (mut events, mut ops, mut sim_ms, mut unknown) = (0u64, 0u64, 0u64, 0u64);
+    // With --keep-going: how many seeds violated an invariant, and the first of them.
+    let (mut violating, mut first) = (0u64, None);
     for seed in start..start + seeds {
         let scenario = random_scenario(&protocol, seed, &opts);
         sim_ms += scenario.until;
@@ -244,17 +251,36 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
         ops += r.ops;
         unknown += r.check_unknown as u64;
         if let Some((what, detail, at)) = &r.violation {
-            std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
-            let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
-            let text = serde_json::to_string_pretty(&r.scenario).map_err(|e| e.to_string())?;
-            std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
-            say!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
-            say!("reproduce with: cap run {}", path.display());
-            return Ok(1);
+            violating += 1;
+            if first.is_none() {
+                first = Some(seed);
+                std::fs::create_dir_all(&out).map_err(|e| format!("cannot create '{}': {e}", out.display()))?;
+                let path = out.join(format!("sweep-{protocol}-seed-{seed}.json"));
+                let text = serde_json::to_string_pretty(&r.scenario).map_err(|e| e.to_string())?;
+                std::fs::write(&path, text + "\n").map_err(|e| format!("cannot write '{}': {e}", path.display()))?;
+                say!("VIOLATION seed {seed} at {at} ms: {what}: {detail}");
+                say!("reproduce with: cap run {}", path.display());
+            } else if !quiet {
+                say!("VIOLATION seed {seed} at {at} ms: {what}");
+            }
+            if !keep_going {
+                return Ok(1);
+            }
         }
         if !quiet && (seed - start + 1) % 1000 == 0 {
             eprintln!("  {} seeds ok ({:.1} s)", seed - start + 1, t0.elapsed().as_secs_f64());
         }
+    }
+    if let Some(first) = first {
+        let unsafe_text: Vec<&str> = switches.iter().map(|s| s.name).collect();
+        say!(
+            "{protocol}{}{}: {seeds} seeds ({start}..{}) run to the end, {violating} with a violation (first: seed {first}), no panic, {:.1} s",
+            if unsafe_text.is_empty() { "" } else { " --unsafe " },
+            unsafe_text.join(" --unsafe "),
+            start + seeds - 1,
+            t0.elapsed().as_secs_f64()
+        );
+        return Ok(1);
     }
     // An eventually consistent store (Dynamo) does not promise linearizability: not checked.
     let promises = AnySim::new(random_scenario(&protocol, start, &opts))?.promises_linearizability();
@@ -269,6 +295,15 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
         sim_ms as f64 / 1000.0,
         t0.elapsed().as_secs_f64()
     );
+    for s in switches.iter().filter(|s| s.shown_by.is_some()) {
+        eprintln!(
+            "cap: random schedules rarely reach what --unsafe {} breaks ({}); www/scenarios/{} shows it (cap run with \"{}\": true in its config)",
+            s.name,
+            s.breaks,
+            s.shown_by.unwrap_or_default(),
+            s.key
+        );
+    }
     Ok(0)
 }
 
@@ -306,6 +341,98 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
     say!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));
     say!("violations: {}", sim.violations().len());
     Ok(if sim.violations().is_empty() { 0 } else { 1 })
+}
+
+/// `cap elections`: the election-time distribution of `sim::elections`' scenario ("one
+/// up-to-date server of N") over seeds, for 3 and 5 servers, with and without PreVote; or, with
+/// `--scenario`, one seed's scenario file (for `cap run`).
+fn cmd_elections(args: &[String]) -> Result<u8, String> {
+    use cap_playground::sim::elections::{measure, scenario, Distribution, LIMIT_MS};
+    let (mut seeds, mut start) = (300u64, 1u64);
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--seeds" => {
+                seeds = value_of(args, &mut i, "--seeds")?.parse().map_err(|_| "--seeds needs a whole number")?
+            }
+            "--start" => {
+                start = value_of(args, &mut i, "--start")?.parse().map_err(|_| "--start needs a whole number")?
+            }
+            "--scenario" => {
+                let usage = "--scenario needs NODES (3 or 5), PREVOTE (on or off) and SEED";
+                let nodes: u32 = value_of(args, &mut i, "--scenario")?.parse().map_err(|_| usage)?;
+                let pre_vote = match value_of(args, &mut i, "--scenario")? {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err(usage.into()),
+                };
+                let seed: u64 = value_of(args, &mut i, "--scenario")?.parse().map_err(|_| usage)?;
+                if !(3..=9).contains(&nodes) {
+                    return Err(usage.into());
+                }
+                let (s, ..) = scenario(nodes, pre_vote, seed).ok_or(format!("seed {seed}: no first leader"))?;
+                say!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
+                return Ok(0);
+            }
+            other => return Err(format!("elections: unknown option '{other}'; {USAGE}")),
+        }
+        i += 1;
+    }
+    if seeds == 0 {
+        return Err("--seeds must be at least 1".into());
+    }
+    say!(
+        "Raft: time from the leader's crash to a new leader, one up-to-date survivor (seeds {start}..{}):",
+        start + seeds - 1
+    );
+    say!(
+        "{:<7} {:<9} {:>6} {:>10} {:>8} {:>8} {:>10} {:>9}",
+        "nodes",
+        "PreVote",
+        "runs",
+        "median ms",
+        "p99 ms",
+        "max ms",
+        "no leader",
+        "wall s"
+    );
+    let mut odd = 0;
+    for nodes in [3u32, 5] {
+        for pre_vote in [false, true] {
+            let t0 = Instant::now();
+            let mut runs = Vec::new();
+            for seed in start..start + seeds {
+                match measure(nodes, pre_vote, seed) {
+                    Ok(r) => {
+                        if r.winner.is_some_and(|w| w != r.up_to_date) {
+                            odd += 1;
+                            eprintln!(
+                                "seed {seed}: n{} won, not the up-to-date n{}",
+                                r.winner.unwrap_or(0),
+                                r.up_to_date
+                            );
+                        }
+                        runs.push(r)
+                    }
+                    Err(e) => eprintln!("skipped: {e}"),
+                }
+            }
+            let d = Distribution::of(&runs);
+            say!(
+                "{:<7} {:<9} {:>6} {:>10} {:>8} {:>8} {:>10} {:>9.1}",
+                nodes,
+                if pre_vote { "on" } else { "off" },
+                d.runs,
+                d.median,
+                d.p99,
+                d.max,
+                d.no_leader,
+                t0.elapsed().as_secs_f64()
+            );
+        }
+    }
+    say!("(a run with no leader within {} s counts as {} s; `cap elections --scenario 3 off SEED` prints a run's scenario)", LIMIT_MS / 1000, LIMIT_MS / 1000);
+    Ok(if odd == 0 { 0 } else { 1 })
 }
 
 fn cmd_check(args: &[String]) -> Result<u8, String> {

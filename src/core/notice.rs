@@ -41,6 +41,9 @@ pub enum NoticeKind {
     Prepare,
     /// A proposer was preempted by a higher ballot.
     Preempted,
+    /// A Multi-Paxos proposer won phase 1 but lacks slots the acceptors folded away: it catches
+    /// up from a snapshot before it leads.
+    Behind,
     // ---- ZAB
     /// A leader established its epoch.
     Established,

@@ -9,6 +9,8 @@
 //! and the same [`Sim::trace_hash`] — natively and in wasm.
 
 pub mod client;
+#[cfg(all(feature = "raft", not(target_arch = "wasm32")))]
+pub mod elections;
 pub mod explicit;
 pub mod frame;
 pub mod journal;
@@ -512,7 +514,9 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         // receiver may have crashed.
         match to {
             Member::Node(n) => {
-                if self.nodes[n as usize].node.is_none() {
+                // A crashed receiver loses it; so does a node that does not exist (a broken
+                // protocol's redirect or send must not bring the simulator down).
+                if self.nodes.get(n as usize).is_none_or(|s| s.node.is_none()) {
                     self.counters.lost += 1;
                     self.in_flight.insert(id, InFlight { lost_at: Some(self.now), ..m });
                     self.journal_lost(id);

@@ -47,7 +47,7 @@ pub const MAX_CHECKPOINTS: usize = 32;
 /// Estimated bytes all checkpoints may hold together (see [`AnySim::approx_bytes`]).
 pub const CHECKPOINT_BYTES: usize = 16 << 20;
 /// Estimated bytes the world and its checkpoints may hold together: a world that keeps growing
-/// (Multi-Paxos keeps every slot, 2PC every log record) leaves less room for copies of itself.
+/// (ZAB keeps its history, 2PC every log record) leaves less room for copies of itself.
 pub const TRAVEL_BYTES: usize = 20 << 20;
 
 /// Room for checkpoints next to a world of `world` estimated bytes.

@@ -14,6 +14,10 @@ pub struct Manual {
     pub replies: Vec<(ClientId, RequestId, ClientResult)>,
     pub now: Time,
     pub persists: usize,
+    /// Every (re)arming of a server's election timer: (server, time).
+    pub election_timer_sets: Vec<(NodeId, Time)>,
+    /// Every message sent, by kind as the paper names it: (from, to, kind).
+    pub sent: Vec<(NodeId, NodeId, &'static str)>,
 }
 
 pub fn entry(term: u64, value: i64) -> Entry {
@@ -35,7 +39,16 @@ impl Manual {
 
     /// Start servers from given durable states (None = fresh).
     pub fn with(n: u32, config: RaftConfig, durable: Vec<Option<Durable>>) -> Manual {
-        let mut m = Manual { nodes: Vec::new(), config, wire: Vec::new(), replies: Vec::new(), now: 0, persists: 0 };
+        let mut m = Manual {
+            nodes: Vec::new(),
+            config,
+            wire: Vec::new(),
+            replies: Vec::new(),
+            now: 0,
+            persists: 0,
+            election_timer_sets: Vec::new(),
+            sent: Vec::new(),
+        };
         for (i, d) in durable.into_iter().enumerate() {
             let mut out = Outbox::new();
             let node = Raft::start(i as NodeId, n, &m.config, d, 0, &mut out);
@@ -52,9 +65,13 @@ impl Manual {
     fn absorb(&mut self, from: NodeId, out: &mut Outbox<Raft>) {
         for o in out.drain() {
             match o {
-                Output::Send { to, msg } => self.wire.push((from, to, msg)),
+                Output::Send { to, msg } => {
+                    self.sent.push((from, to, Raft::msg_info(&msg).kind));
+                    self.wire.push((from, to, msg))
+                }
                 Output::Reply { client, request, result } => self.replies.push((client, request, result)),
                 Output::Persist => self.persists += 1,
+                Output::SetTimer { timer: Timer::Election, .. } => self.election_timer_sets.push((from, self.now)),
                 _ => {}
             }
         }
@@ -137,6 +154,16 @@ impl Manual {
         let node = Raft::start(i, n, &self.config, Some(d), self.now, &mut out);
         self.nodes[i as usize] = Some(node);
         self.absorb(i, &mut out);
+    }
+
+    /// How many times server `i` (re)armed its election timer so far.
+    pub fn election_timer_sets_of(&self, i: NodeId) -> usize {
+        self.election_timer_sets.iter().filter(|(n, _)| *n == i).count()
+    }
+
+    /// How many messages of `kind` went from `from` to `to` so far.
+    pub fn sent_count(&self, from: NodeId, to: NodeId, kind: &str) -> usize {
+        self.sent.iter().filter(|(f, t, k)| (*f, *t, *k) == (from, to, kind)).count()
     }
 
     pub fn leaders(&self) -> Vec<NodeId> {

@@ -33,5 +33,9 @@ pub fn sweep_config(draw: &mut dyn Draw, nodes: u32, multi: bool) -> Vec<(&'stat
     let e = [100u64, 150, 200][draw.index(3)];
     out.push(("election_timeout_ms", json!([e, 2 * e])));
     out.push(("heartbeat_ms", [30u64, 50][draw.index(2)].into()));
+    if multi {
+        // Short retention: lagging replicas catch up from snapshots within an 8 s run.
+        out.push(("retain_slots", [4u64, 24, 256][draw.index(3)].into()));
+    }
     out
 }

@@ -12,6 +12,12 @@
 //! * **Durable acceptor state**: a restarted acceptor's promise is not below what it had
 //!   promised before the crash.
 //! * **Learned = chosen**: a learner only learns the value chosen in that slot.
+//! * **Compaction** (Multi-Paxos): once every acceptor and learner has folded the slots up to
+//!   some floor into its snapshot (no accepted or learned value kept there), nothing is proposed,
+//!   accepted or learned at or below that floor again. That is what lets the checker forget its
+//!   records of those slots (as the Raft checker forgets entries every node has compacted) and
+//!   still guarantee Agreement per slot: a slot it forgot can never be chosen a second time
+//!   without a node first breaking this rule, which is reported.
 
 use crate::core::vecmap::VecMap;
 use crate::protocol::paxos::{Ballot, Cmd, MultiPaxos, Node, Paxos, Slot};
@@ -36,12 +42,16 @@ pub struct PaxosChecker {
     promised: VecMap<NodeId, Ballot>,
     /// Nodes restarted since their last check.
     restarted: Vec<NodeId>,
+    /// Multi-Paxos: every acceptor and learner has folded the slots up to here away (the
+    /// highest such floor seen; it never goes down, even when a node forgets on purpose).
+    floor: Slot,
 }
 
 impl InvariantChecker<Paxos> for PaxosChecker {
     fn check(&mut self, now: Time, touched: NodeId, nodes: &[Server<Paxos>]) -> Vec<(String, String)> {
         let view: Vec<Acceptor> = nodes.iter().map(|s| acceptor_of(s.node.as_deref(), s.durable.as_ref())).collect();
-        self.check_node(now, touched, nodes.get(touched as usize).and_then(|s| s.node.as_deref()), &view)
+        let floors: Vec<Slot> = nodes.iter().map(|s| floor_of(s.node.as_deref(), s.durable.as_ref())).collect();
+        self.check_node(now, touched, nodes.get(touched as usize).and_then(|s| s.node.as_deref()), &view, &floors)
     }
     fn on_restart(&mut self, id: NodeId) {
         self.restarted.push(id);
@@ -51,7 +61,8 @@ impl InvariantChecker<Paxos> for PaxosChecker {
 impl InvariantChecker<MultiPaxos> for PaxosChecker {
     fn check(&mut self, now: Time, touched: NodeId, nodes: &[Server<MultiPaxos>]) -> Vec<(String, String)> {
         let view: Vec<Acceptor> = nodes.iter().map(|s| acceptor_of(s.node.as_deref(), s.durable.as_ref())).collect();
-        self.check_node(now, touched, nodes.get(touched as usize).and_then(|s| s.node.as_deref()), &view)
+        let floors: Vec<Slot> = nodes.iter().map(|s| floor_of(s.node.as_deref(), s.durable.as_ref())).collect();
+        self.check_node(now, touched, nodes.get(touched as usize).and_then(|s| s.node.as_deref()), &view, &floors)
     }
     fn on_restart(&mut self, id: NodeId) {
         self.restarted.push(id);
@@ -69,6 +80,16 @@ fn acceptor_of<'a>(node: Option<&'a Node>, durable: Option<&'a <Paxos as Protoco
     }
 }
 
+/// How far a node has folded its log away: from the running node or, while crashed, its durable
+/// state (0 when it has neither).
+fn floor_of(node: Option<&Node>, durable: Option<&<Paxos as Protocol>::Durable>) -> Slot {
+    match (node, durable) {
+        (Some(n), _) => n.compacted(),
+        (None, Some(d)) => d.compacted,
+        (None, None) => 0,
+    }
+}
+
 impl PaxosChecker {
     fn check_node(
         &mut self,
@@ -76,10 +97,34 @@ impl PaxosChecker {
         touched: NodeId,
         node: Option<&Node>,
         acceptors: &[Acceptor],
+        floors: &[Slot],
     ) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let Some(node) = node else { return out };
         let before = self.promised.get(&touched).copied().unwrap_or_default();
+        // Judged against the floor as it stood before this event.
+        let floor = self.floor;
+        for (s, b, _) in node.recent_proposals().iter().filter(|(s, _, _)| *s <= floor) {
+            out.push((
+                "Compaction".into(),
+                format!("n{touched} proposed in slot {s} (ballot {}), which every replica had folded away (up to slot {floor})", b.text()),
+            ));
+        }
+        for (s, b) in node.recent_accepts().iter().filter(|(s, _)| *s <= floor) {
+            out.push((
+                "Compaction".into(),
+                format!("n{touched} accepted ballot {} in slot {s}, which every replica had folded away (up to slot {floor})", b.text()),
+            ));
+        }
+        for (s, c) in node.recent_learned().iter().filter(|(s, _)| *s <= floor) {
+            out.push((
+                "Compaction".into(),
+                format!(
+                    "n{touched} learned {} in slot {s}, which every replica had folded away (up to slot {floor})",
+                    c.text()
+                ),
+            ));
+        }
 
         if let Some(i) = self.restarted.iter().position(|r| *r == touched) {
             self.restarted.remove(i);
@@ -177,6 +222,16 @@ impl PaxosChecker {
 
         if node.is_acceptor() && node.promised() > before {
             self.promised.insert(touched, node.promised());
+        }
+
+        // Forget the slots every acceptor and learner has folded away (running or crashed).
+        let members =
+            (0..floors.len() as NodeId).filter(|n| node.acceptors().contains(n) || node.learners().contains(n));
+        let lowest = members.map(|n| floors[n as usize]).min().unwrap_or(0);
+        if lowest > self.floor {
+            self.floor = lowest;
+            self.chosen.remove_below(&(lowest + 1));
+            self.proposals.retain(|(s, _), _| *s > lowest);
         }
         out
     }

@@ -55,6 +55,20 @@
 //!   below the highest reported slot is filled with a no-op. Later client commands go straight
 //!   to phase 2 in the next slot while the ballot holds. Learners apply slots strictly in order;
 //!   client sessions (as in Raft) apply a re-sent command once.
+//! * **Log compaction (Multi-Paxos)**, after "Paxos Made Live" §5.5 (Snapshots): every
+//!   [`COMPACT_BATCH`] applied slots a learner saves its state machine as a snapshot (durable:
+//!   a restarted learner resumes from it). With each Heartbeat the leader says up to which slot
+//!   every replica may fold its log away (`compact_upto`): what every learner holds in its
+//!   snapshot (learners report it in HeartbeatAck), keeping the last [`KEEP_SLOTS`] values for
+//!   the slot table, but never more than `retain_slots` behind its own for a learner that lags.
+//!   Folding drops the learned values and the acceptors' accepted values of those slots — they
+//!   are chosen — and records the floor (`compacted`, durable). An acceptor accepts nothing at
+//!   or below its floor; its Promise reports the floor, and a learner's Promise carries its
+//!   snapshot when the Prepare starts below it. A new leader installs the freshest such
+//!   snapshot before proposing above it (P2c holds above the floor: there every Promise is
+//!   complete); if none came (the acceptors that folded are not learners) it steps back and
+//!   asks the learners first. A learner behind the leader's floor gets its snapshot (once per
+//!   need, again after an election timeout if it still lacks it), then the rest as Chosen.
 //! * **Linearizable reads (Multi-Paxos)**: a Read is a command in a slot, like a write. Its
 //!   answer is computed when the slot is applied, after every earlier slot, and the slot can only
 //!   be chosen in the leader's current ballot if no higher ballot has been promised by a
@@ -82,6 +96,17 @@ const CATCH_UP_BATCH: usize = 32;
 const RESEND_BATCH: usize = 16;
 /// Slots shown in a node's slot table.
 pub const SLOT_TABLE: u64 = 20;
+/// Multi-Paxos log compaction: the most recent applied slots a replica keeps as values (the slot
+/// table shows them); older learned slots are folded into its snapshot.
+pub const KEEP_SLOTS: Slot = SLOT_TABLE;
+/// The default of `retain_slots`: a leader has its replicas fold a slot away once every learner
+/// holds it in its snapshot, but never keeps more than this many applied slots for one that
+/// lags: a replica further behind (crashed or cut off that long) catches up from a snapshot
+/// ("Paxos Made Live" §5.5).
+pub const RETAIN_SLOTS: Slot = 256;
+/// Replicas fold slots into their snapshot in batches of at least this many (a fold copies the
+/// state machine).
+pub const COMPACT_BATCH: Slot = 32;
 
 /// A ballot (proposal number): ordered by round, then by proposer id, so two proposers never
 /// use the same number (§2.2: "different proposers choose their numbers from disjoint sets").
@@ -157,6 +182,9 @@ pub struct PaxosConfig {
     pub election_timeout_ms: [Time; 2],
     /// Multi-Paxos: leader heartbeat interval.
     pub heartbeat_ms: Time,
+    /// Multi-Paxos log compaction: the most applied slots a leader keeps for a learner that
+    /// lags before they are folded away anyway (that learner then catches up from a snapshot).
+    pub retain_slots: Slot,
     /// TEST ONLY, breaks safety: a restarted node has lost its durable acceptor state.
     pub unsafe_forget_on_crash: bool,
 }
@@ -170,6 +198,7 @@ impl Default for PaxosConfig {
             round_timeout_ms: 400,
             election_timeout_ms: [150, 300],
             heartbeat_ms: 50,
+            retain_slots: RETAIN_SLOTS,
             unsafe_forget_on_crash: false,
         }
     }
@@ -235,6 +264,11 @@ pub struct Durable {
     pub accepted: VecMap<Slot, (Ballot, Cmd)>,
     /// Highest round this node used for its own ballots.
     pub proposer_round: u64,
+    /// Multi-Paxos: every slot up to here is chosen and was folded away: no accepted value, no
+    /// learned value is kept for it, and this acceptor accepts nothing there any more.
+    pub compacted: Slot,
+    /// Multi-Paxos learners: the latest snapshot (covers at least up to `compacted`).
+    pub snapshot: Snapshot,
 }
 
 /// Paxos messages, named as in the paper.
@@ -243,8 +277,9 @@ pub enum Msg {
     /// Phase 1a: "prepare request with number n" (Multi-Paxos: for every slot ≥ `from_slot`).
     Prepare { ballot: Ballot, from_slot: Slot },
     /// Phase 1b: a promise not to accept below `ballot`, with the highest-ballot proposal
-    /// accepted in each slot ≥ `from_slot`.
-    Promise { ballot: Ballot, accepted: Vec<(Slot, Ballot, Cmd)> },
+    /// accepted in each slot ≥ `from_slot`. Multi-Paxos: every slot up to `compacted` is chosen
+    /// and folded away here; when the Prepare asked from below it, a learner adds its snapshot.
+    Promise { ballot: Ballot, accepted: Vec<(Slot, Ballot, Cmd)>, compacted: Slot, snapshot: Option<Snapshot> },
     /// The acceptor has promised a higher ballot (the optional rejection of §2.3).
     Nack { ballot: Ballot, promised: Ballot },
     /// Phase 2a: "accept request" for each listed slot.
@@ -253,10 +288,15 @@ pub enum Msg {
     Accepted { ballot: Ballot, entries: Vec<(Slot, Cmd)> },
     /// Learner notification from the distinguished learner: these values are chosen (§2.4).
     Chosen { entries: Vec<(Slot, Cmd)> },
-    /// Multi-Paxos: the leader is alive; every slot below `chosen_upto` is chosen.
-    Heartbeat { ballot: Ballot, chosen_upto: Slot },
-    /// Multi-Paxos: a learner missing chosen values from `learned_upto` on asks for them.
-    HeartbeatAck { ballot: Ballot, learned_upto: Slot },
+    /// Multi-Paxos: the leader is alive; every slot below `chosen_upto` is chosen; every
+    /// replica may fold the slots up to `compact_upto` into its snapshot.
+    Heartbeat { ballot: Ballot, chosen_upto: Slot, compact_upto: Slot },
+    /// Multi-Paxos: a learner has applied every slot below `learned_upto` and its snapshot
+    /// (what it keeps across a crash) covers up to `snapshot_upto` (reported when it advanced,
+    /// and while it misses chosen values, which the leader then sends).
+    HeartbeatAck { ballot: Ballot, learned_upto: Slot, snapshot_upto: Slot },
+    /// Multi-Paxos catch-up: a replica's snapshot, for a learner behind the folded slots.
+    Snapshot { snapshot: Snapshot },
 }
 
 impl Msg {
@@ -269,7 +309,7 @@ impl Msg {
             | Msg::Heartbeat { ballot, .. }
             | Msg::HeartbeatAck { ballot, .. } => Some(*ballot),
             Msg::Nack { promised, .. } => Some(*promised),
-            Msg::Chosen { .. } => None,
+            Msg::Chosen { .. } | Msg::Snapshot { .. } => None,
         }
     }
 }
@@ -332,6 +372,17 @@ impl Replica {
     }
 }
 
+/// Multi-Paxos: a replica's snapshot — the state machine after applying every slot up to `slot`.
+/// "Paxos Made Live" (§5.5, Snapshots): the replica's state is saved so that the log before it can
+/// be discarded, and a lagging replica catches up by installing a leading replica's snapshot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Snapshot {
+    /// The last slot applied to `replica` (0: no snapshot).
+    pub slot: Slot,
+    /// The state machine as of `slot`.
+    pub replica: Replica,
+}
+
 #[derive(Clone, Debug, Hash)]
 struct Proposal {
     cmd: Cmd,
@@ -362,12 +413,18 @@ pub struct Node {
     promised: Ballot,
     accepted: VecMap<Slot, (Ballot, Cmd)>,
     proposer_round: u64,
+    compacted: Slot,
+    snapshot: Snapshot,
     // Proposer (volatile).
     phase: Phase,
     ballot: Ballot,
     max_round: u64,
     promises: Vec<NodeId>,
     best: VecMap<Slot, (Ballot, Cmd)>,
+    /// Phase 1, Multi-Paxos: the highest `compacted` among the Promises, and the freshest
+    /// snapshot they carried.
+    promised_compacted: Slot,
+    promised_snapshot: Option<Snapshot>,
     from_slot: Slot,
     proposals: VecMap<Slot, Proposal>,
     next_slot: Slot,
@@ -376,10 +433,16 @@ pub struct Node {
     pending: VecMap<Slot, (ClientId, RequestId)>,
     leader: Option<NodeId>,
     leader_ballot: Ballot,
-    // Learner (volatile; re-learned after a restart).
+    /// Multi-Paxos leader: each learner's snapshot slot, from its HeartbeatAcks.
+    learner_snapshot: VecMap<NodeId, Slot>,
+    /// Multi-Paxos leader: when a snapshot last went to a learner (sent once per need).
+    snapshot_sent: VecMap<NodeId, Time>,
+    // Learner (volatile above the durable snapshot; re-learned after a restart).
     learned: VecMap<Slot, Cmd>,
     applied: Slot,
     replica: Replica,
+    /// The leader's ballot and applied slot in this learner's last HeartbeatAck.
+    acked: (Ballot, Slot),
     // What the last input did, for the invariant checker.
     recent_accepts: Vec<(Slot, Ballot)>,
     recent_proposals: Vec<(Slot, Ballot, Cmd)>,
@@ -414,8 +477,9 @@ fn decree_result(chosen: Option<&Cmd>, op: &ClientOp) -> ClientResult {
 
 impl Node {
     /// Estimated heap bytes of what grows with the run: accepted values and the learned log
-    /// (Multi-Paxos keeps every slot: no log compaction yet), for time travel's checkpoint budget
-    /// (calibrated with examples/memprobe.rs, with the checker's share).
+    /// (Multi-Paxos folds them away behind its snapshot, so this stays bounded), for time
+    /// travel's checkpoint budget (calibrated with examples/memprobe.rs, with the checker's
+    /// share).
     fn approx_bytes(&self) -> usize {
         (self.accepted.len() + self.learned.len() + self.proposals.len() + self.pending.len()) * 120
     }
@@ -437,10 +501,13 @@ impl Node {
             promised: d.promised,
             accepted: d.accepted,
             proposer_round: d.proposer_round,
+            compacted: d.compacted,
             phase: Phase::Idle,
             ballot: Ballot::default(),
             promises: Vec::new(),
             best: VecMap::new(),
+            promised_compacted: 0,
+            promised_snapshot: None,
             from_slot: 1,
             proposals: VecMap::new(),
             next_slot: 1,
@@ -449,9 +516,14 @@ impl Node {
             pending: VecMap::new(),
             leader: None,
             leader_ballot: Ballot::default(),
+            learner_snapshot: VecMap::new(),
+            snapshot_sent: VecMap::new(),
             learned: VecMap::new(),
-            applied: 0,
-            replica: Replica::default(),
+            // A learner resumes from its snapshot ("Paxos Made Live" §5.5) and re-learns the rest.
+            applied: d.snapshot.slot,
+            replica: d.snapshot.replica.clone(),
+            snapshot: d.snapshot,
+            acked: (Ballot::default(), 0),
             recent_accepts: Vec::new(),
             recent_proposals: Vec::new(),
             recent_learned: Vec::new(),
@@ -488,6 +560,10 @@ impl Node {
     /// The acceptors of the cluster.
     pub fn acceptors(&self) -> &[NodeId] {
         &self.acceptors
+    }
+    /// The learners of the cluster.
+    pub fn learners(&self) -> &[NodeId] {
+        &self.learners
     }
     /// Acceptors that make a majority.
     pub fn quorum(&self) -> usize {
@@ -529,6 +605,14 @@ impl Node {
     pub fn replica(&self) -> &Replica {
         &self.replica
     }
+    /// Multi-Paxos: every slot up to here is folded away (0: none).
+    pub fn compacted(&self) -> Slot {
+        self.compacted
+    }
+    /// Multi-Paxos: the latest snapshot (slot 0: none).
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
     /// Slots accepted during the last input (for the invariant checker).
     pub fn recent_accepts(&self) -> &[(Slot, Ballot)] {
         &self.recent_accepts
@@ -556,7 +640,13 @@ impl Node {
     }
 
     pub fn durable(&self) -> Durable {
-        Durable { promised: self.promised, accepted: self.accepted.clone(), proposer_round: self.proposer_round }
+        Durable {
+            promised: self.promised,
+            accepted: self.accepted.clone(),
+            proposer_round: self.proposer_round,
+            compacted: self.compacted,
+            snapshot: self.snapshot.clone(),
+        }
     }
 
     // ------------------------------------------------------------------ plumbing
@@ -606,7 +696,9 @@ impl Node {
         }
         match msg {
             Msg::Prepare { ballot, from_slot } => self.on_prepare(from, ballot, from_slot, out),
-            Msg::Promise { ballot, accepted } => self.on_promise(now, from, ballot, accepted, out),
+            Msg::Promise { ballot, accepted, compacted, snapshot } => {
+                self.on_promise(now, from, ballot, accepted, compacted, snapshot, out)
+            }
             Msg::Nack { ballot, .. } => {
                 if ballot == self.ballot && self.phase != Phase::Idle {
                     self.preempted(out);
@@ -619,21 +711,19 @@ impl Node {
                     self.learn(s, c, out);
                 }
             }
-            Msg::Heartbeat { ballot, chosen_upto } => self.on_heartbeat(from, ballot, chosen_upto, out),
-            Msg::HeartbeatAck { ballot, learned_upto } => {
+            Msg::Heartbeat { ballot, chosen_upto, compact_upto } => {
+                self.on_heartbeat(from, ballot, chosen_upto, compact_upto, out)
+            }
+            Msg::HeartbeatAck { ballot, learned_upto, snapshot_upto } => {
                 if self.phase == Phase::Leading && ballot == self.ballot {
-                    let entries: Vec<(Slot, Cmd)> = self
-                        .learned
-                        .range_from(&learned_upto)
-                        .take_while(|(s, _)| **s <= self.applied)
-                        .take(CATCH_UP_BATCH)
-                        .map(|(s, c)| (*s, c.clone()))
-                        .collect();
-                    if !entries.is_empty() {
-                        self.send(from, Msg::Chosen { entries }, out);
-                    }
+                    self.learner_snapshot.insert(from, snapshot_upto);
+                    self.catch_up(now, from, learned_upto, out);
+                } else if self.multi && self.is_learner() && ballot.node == from && learned_upto <= self.applied {
+                    // A proposer behind the folded slots asks before it may lead (on_promise).
+                    self.catch_up(now, from, learned_upto, out);
                 }
             }
+            Msg::Snapshot { snapshot } => self.install(snapshot, out),
         }
     }
 
@@ -688,7 +778,11 @@ impl Node {
             out.persist();
         }
         let accepted = self.accepted.range_from(&from_slot).map(|(s, (ab, c))| (*s, *ab, c.clone())).collect();
-        self.send(from, Msg::Promise { ballot: b, accepted }, out);
+        // The preparer asks from a slot this node folded away: those slots are chosen, and its
+        // snapshot (a learner's) tells the preparer their outcome.
+        let snapshot =
+            (self.multi && from_slot <= self.compacted && self.snapshot.slot > 0).then(|| self.snapshot.clone());
+        self.send(from, Msg::Promise { ballot: b, accepted, compacted: self.compacted, snapshot }, out);
         self.rival(b, out);
     }
 
@@ -701,12 +795,16 @@ impl Node {
             return;
         }
         self.promised = b;
+        // A folded slot is chosen already: nothing more is accepted there.
+        let entries: Vec<(Slot, Cmd)> = entries.into_iter().filter(|(s, _)| *s > self.compacted).collect();
         for (s, c) in &entries {
             self.accepted.insert(*s, (b, c.clone()));
             self.recent_accepts.push((*s, b));
         }
         out.persist();
-        self.send(b.node, Msg::Accepted { ballot: b, entries }, out);
+        if !entries.is_empty() {
+            self.send(b.node, Msg::Accepted { ballot: b, entries }, out);
+        }
         self.rival(b, out);
         if self.multi && b.node != self.id {
             self.follow(b, out);
@@ -733,6 +831,8 @@ impl Node {
         self.phase = Phase::Preparing;
         self.promises.clear();
         self.best.clear();
+        self.promised_compacted = 0;
+        self.promised_snapshot = None;
         self.proposals.clear();
         if self.multi {
             self.from_slot = self.applied + 1;
@@ -801,7 +901,17 @@ impl Node {
         }
     }
 
-    fn on_promise(&mut self, now: Time, from: NodeId, b: Ballot, accepted: Vec<(Slot, Ballot, Cmd)>, out: &mut Out) {
+    #[allow(clippy::too_many_arguments)]
+    fn on_promise(
+        &mut self,
+        now: Time,
+        from: NodeId,
+        b: Ballot,
+        accepted: Vec<(Slot, Ballot, Cmd)>,
+        compacted: Slot,
+        snapshot: Option<Snapshot>,
+        out: &mut Out,
+    ) {
         if b != self.ballot || self.phase != Phase::Preparing || self.promises.contains(&from) {
             return;
         }
@@ -811,11 +921,56 @@ impl Node {
                 self.best.insert(s, (ab, c));
             }
         }
+        self.promised_compacted = self.promised_compacted.max(compacted);
+        if let Some(snap) = snapshot {
+            if self.promised_snapshot.as_ref().is_none_or(|s| s.slot < snap.slot) {
+                self.promised_snapshot = Some(snap);
+            }
+        }
         if self.promises.len() >= self.quorum() {
             if self.multi {
-                self.become_leader(now, out);
+                // Slots up to the highest `compacted` of the quorum are chosen but reported by
+                // no Promise (folded away): the leader must know them from a snapshot before it
+                // proposes above them. Above it every Promise is complete, as P2c needs.
+                if let Some(snap) = self.promised_snapshot.take() {
+                    self.install(snap, out);
+                }
+                if self.applied < self.promised_compacted {
+                    self.behind_compaction(out);
+                } else {
+                    self.become_leader(now, out);
+                }
             } else {
                 self.single_phase2(now, out);
+            }
+        }
+    }
+
+    /// Phase 1 succeeded but this proposer has not learned slots the quorum folded away, and no
+    /// Promise brought a snapshot (the acceptors that folded them are not learners): step back,
+    /// ask the learners for their snapshot, and stand again at the next leader timeout.
+    fn behind_compaction(&mut self, out: &mut Out) {
+        self.phase = Phase::Idle;
+        self.promises.clear();
+        self.best.clear();
+        self.arm_leader_timer(out);
+        self.notice(
+            out,
+            NoticeKind::Behind,
+            self.ballot.round,
+            format!(
+                "n{} won phase 1 but has applied only up to slot {}, while slots up to {} were folded into snapshots: it catches up before leading",
+                self.id, self.applied, self.promised_compacted
+            ),
+        );
+        let ask = Msg::HeartbeatAck {
+            ballot: self.ballot,
+            learned_upto: self.applied + 1,
+            snapshot_upto: self.snapshot.slot,
+        };
+        for l in self.learners.clone() {
+            if l != self.id {
+                self.send(l, ask.clone(), out);
             }
         }
     }
@@ -944,7 +1099,8 @@ impl Node {
             .max(self.from_slot - 1);
         let mut entries = Vec::new();
         let mut noops = 0;
-        for s in self.from_slot..=top {
+        // Slots up to `applied` are chosen and applied here (some possibly from a snapshot).
+        for s in self.from_slot.max(self.applied + 1)..=top {
             if self.learned.contains_key(&s) {
                 continue;
             }
@@ -959,6 +1115,8 @@ impl Node {
             entries.push((s, cmd));
         }
         self.best.clear();
+        self.learner_snapshot.clear();
+        self.snapshot_sent.clear();
         self.next_slot = top + 1;
         self.notice(
             out,
@@ -981,7 +1139,21 @@ impl Node {
     }
 
     fn heartbeat(&mut self, now: Time, out: &mut Out) {
-        let msg = Msg::Heartbeat { ballot: self.ballot, chosen_upto: self.applied + 1 };
+        // Fold what every learner has applied and holds in its snapshot (so a learner that
+        // crashes and restarts from it finds the next slots still here), keeping the last
+        // KEEP_SLOTS as values, but hold no more than RETAIN_SLOTS for a learner that lags: it
+        // will need a snapshot.
+        let slowest = self
+            .learners
+            .iter()
+            .filter(|l| **l != self.id)
+            .map(|l| self.learner_snapshot.get(l).copied().unwrap_or(0))
+            .fold(self.snapshot.slot, Slot::min);
+        let compact_upto = slowest
+            .max(self.applied.saturating_sub(self.config.retain_slots))
+            .min(self.applied.saturating_sub(KEEP_SLOTS));
+        self.compact(compact_upto, out);
+        let msg = Msg::Heartbeat { ballot: self.ballot, chosen_upto: self.applied + 1, compact_upto };
         for p in 0..self.n {
             if p != self.id {
                 out.send(p, msg.clone());
@@ -1021,7 +1193,7 @@ impl Node {
         }
     }
 
-    fn on_heartbeat(&mut self, from: NodeId, b: Ballot, chosen_upto: Slot, out: &mut Out) {
+    fn on_heartbeat(&mut self, from: NodeId, b: Ballot, chosen_upto: Slot, compact_upto: Slot, out: &mut Out) {
         if self.is_acceptor() && b < self.promised {
             self.send(from, Msg::Nack { ballot: b, promised: self.promised }, out);
             return;
@@ -1031,9 +1203,96 @@ impl Node {
         }
         self.rival(b, out);
         self.follow(b, out);
-        if self.is_learner() && self.applied + 1 < chosen_upto {
-            self.send(from, Msg::HeartbeatAck { ballot: b, learned_upto: self.applied + 1 }, out);
+        self.compact(compact_upto, out);
+        // Ask for what is missing; otherwise report progress when it advanced (or to a new
+        // leader), which tells the leader what every learner has applied (for compaction).
+        if self.is_learner() && (self.applied + 1 < chosen_upto || self.acked != (b, self.applied)) {
+            self.acked = (b, self.applied);
+            let ack =
+                Msg::HeartbeatAck { ballot: b, learned_upto: self.applied + 1, snapshot_upto: self.snapshot.slot };
+            self.send(from, ack, out);
         }
+    }
+
+    /// Send learner `to`, which has applied every slot below `learned_upto`, what it misses: the
+    /// chosen values if this node still has them, else its snapshot — once per need: again only
+    /// if it still lacks it an election timeout later (lost on the way), as Raft's leader does
+    /// with InstallSnapshot.
+    fn catch_up(&mut self, now: Time, to: NodeId, learned_upto: Slot, out: &mut Out) {
+        if learned_upto <= self.compacted {
+            let retry = self.config.election_timeout_ms[1];
+            if self.snapshot.slot > 0 && self.snapshot_sent.get(&to).is_none_or(|at| now >= at + retry) {
+                self.snapshot_sent.insert(to, now);
+                self.send(to, Msg::Snapshot { snapshot: self.snapshot.clone() }, out);
+            }
+            return;
+        }
+        self.snapshot_sent.remove(&to);
+        let entries: Vec<(Slot, Cmd)> = self
+            .learned
+            .range_from(&learned_upto)
+            .take_while(|(s, _)| **s <= self.applied)
+            .take(CATCH_UP_BATCH)
+            .map(|(s, c)| (*s, c.clone()))
+            .collect();
+        if !entries.is_empty() {
+            self.send(to, Msg::Chosen { entries }, out);
+        }
+    }
+
+    /// Fold every slot up to `upto` away — a learner: only what its snapshot covers — the
+    /// learned values dropped (the snapshot holds their effect), the accepted ones too: they are
+    /// chosen, and a Promise now reports them as `compacted` instead. In batches of
+    /// [`COMPACT_BATCH`].
+    fn compact(&mut self, upto: Slot, out: &mut Out) {
+        let floor = if self.is_learner() { upto.min(self.snapshot.slot) } else { upto };
+        if !self.multi || floor < self.compacted + COMPACT_BATCH {
+            return;
+        }
+        self.learned.remove_below(&(floor + 1));
+        self.accepted.remove_below(&(floor + 1));
+        self.proposals.remove_below(&(floor + 1));
+        self.compacted = floor;
+        out.persist();
+        self.notice(
+            out,
+            NoticeKind::Snapshot,
+            self.max_round,
+            format!("n{} folded slots up to {floor} away (its snapshot covers up to {})", self.id, self.snapshot.slot),
+        );
+    }
+
+    /// A snapshot from a replica ahead of this one: its state machine replaces ours if newer,
+    /// and the slots it covers are folded away here too.
+    fn install(&mut self, snap: Snapshot, out: &mut Out) {
+        if !self.multi || !self.is_learner() || snap.slot <= self.applied {
+            return;
+        }
+        let slot = snap.slot;
+        self.replica = snap.replica.clone();
+        self.applied = slot;
+        // Clients waiting on slots the snapshot covers: their sessions hold the answers.
+        for (c, r) in self.pending.iter().filter(|(s, _)| **s <= slot).map(|(_, cr)| *cr) {
+            if let Some((last, result)) = self.replica.sessions.get(&c) {
+                if *last == r {
+                    out.reply(c, r, result.clone());
+                }
+            }
+        }
+        self.pending.remove_below(&(slot + 1));
+        self.learned.remove_below(&(slot + 1));
+        self.accepted.remove_below(&(slot + 1));
+        self.proposals.remove_below(&(slot + 1));
+        self.compacted = self.compacted.max(slot);
+        self.snapshot = snap;
+        out.persist();
+        self.notice(
+            out,
+            NoticeKind::SnapshotInstalled,
+            self.max_round,
+            format!("n{} installed a snapshot up to slot {slot}", self.id),
+        );
+        self.apply_learned(out);
     }
 
     fn client_multi(&mut self, now: Time, client: ClientId, request: RequestId, op: ClientOp, out: &mut Out) {
@@ -1065,24 +1324,14 @@ impl Node {
     // ------------------------------------------------------------------ learner
 
     fn learn(&mut self, slot: Slot, cmd: Cmd, out: &mut Out) {
-        if self.learned.contains_key(&slot) {
+        // Folded or applied slots (Multi-Paxos) are known already.
+        if self.learned.contains_key(&slot) || (self.multi && slot <= self.applied.max(self.compacted)) {
             return;
         }
         self.learned.insert(slot, cmd.clone());
         self.recent_learned.push((slot, cmd.clone()));
         if self.multi {
-            // Apply in slot order; a gap waits for its value.
-            while let Some(c) = self.learned.get(&(self.applied + 1)).cloned() {
-                self.applied += 1;
-                let result = self.replica.apply(&c);
-                if let Some((pc, pr)) = self.pending.remove(&self.applied) {
-                    if let (Cmd::Client { client, request, .. }, Some(res)) = (&c, result) {
-                        if *client == pc && *request == pr {
-                            out.reply(pc, pr, res);
-                        }
-                    }
-                }
-            }
+            self.apply_learned(out);
         } else {
             self.phase = Phase::Idle;
             self.backing_off = false;
@@ -1091,6 +1340,28 @@ impl Node {
             for w in std::mem::take(&mut self.waiters) {
                 out.reply(w.client, w.request, decree_result(Some(&cmd), &w.op));
             }
+        }
+    }
+
+    /// Multi-Paxos: apply learned slots in slot order (a gap waits for its value), and every
+    /// [`COMPACT_BATCH`] slots save the state machine as this replica's snapshot ("Paxos Made
+    /// Live" §5.5; Raft §7 likewise has each server snapshot on its own). A snapshot only
+    /// makes slots foldable: they are dropped when the leader says every learner has them.
+    fn apply_learned(&mut self, out: &mut Out) {
+        while let Some(c) = self.learned.get(&(self.applied + 1)).cloned() {
+            self.applied += 1;
+            let result = self.replica.apply(&c);
+            if let Some((pc, pr)) = self.pending.remove(&self.applied) {
+                if let (Cmd::Client { client, request, .. }, Some(res)) = (&c, result) {
+                    if *client == pc && *request == pr {
+                        out.reply(pc, pr, res);
+                    }
+                }
+            }
+        }
+        if self.applied >= self.snapshot.slot + COMPACT_BATCH {
+            self.snapshot = Snapshot { slot: self.applied, replica: self.replica.clone() };
+            out.persist();
         }
     }
 
@@ -1111,6 +1382,7 @@ impl Node {
             self.accepted.keys().last().copied().unwrap_or(0),
             self.learned.keys().last().copied().unwrap_or(0),
             self.proposals.keys().last().copied().unwrap_or(0),
+            self.applied,
         ]
         .into_iter()
         .max()
@@ -1162,7 +1434,7 @@ impl Node {
             voted_for: (self.promised.round > 0).then_some(self.promised.node),
             leader: if self.multi { self.leader } else { None },
             commit_index: if self.multi { self.applied } else { self.chosen().is_some() as u64 },
-            snapshot_index: 0,
+            snapshot_index: self.compacted,
             last_index: top,
             log,
             peers: Vec::new(),
@@ -1252,13 +1524,17 @@ fn msg_info(msg: &Msg, multi: bool) -> MsgInfo {
                 format!("ballot {}", ballot.text())
             },
         ),
-        Msg::Promise { ballot, accepted } => (
+        Msg::Promise { ballot, accepted, compacted, snapshot } => (
             "Promise",
             true,
             match (accepted.as_slice(), multi) {
                 ([], _) => format!("ballot {}, nothing accepted", ballot.text()),
                 ([(_, ab, c)], false) => format!("ballot {}, accepted {}: {}", ballot.text(), ab.text(), c.text()),
                 (a, _) => format!("ballot {}, {} accepted slot(s)", ballot.text(), a.len()),
+            } + &match (compacted, snapshot) {
+                (0, _) => String::new(),
+                (c, None) => format!(", slots up to {c} folded"),
+                (c, Some(s)) => format!(", slots up to {c} folded, snapshot up to {}", s.slot),
             },
         ),
         Msg::Nack { ballot, promised } => {
@@ -1271,12 +1547,17 @@ fn msg_info(msg: &Msg, multi: bool) -> MsgInfo {
             ("Accepted", true, format!("ballot {}, {}", ballot.text(), entries_text(entries, multi)))
         }
         Msg::Chosen { entries } => ("Chosen", false, entries_text(entries, multi)),
-        Msg::Heartbeat { ballot, chosen_upto } => {
-            ("Heartbeat", false, format!("ballot {}, chosen below slot {chosen_upto}", ballot.text()))
-        }
-        Msg::HeartbeatAck { ballot, learned_upto } => {
-            ("HeartbeatAck", true, format!("ballot {}, missing from slot {learned_upto}", ballot.text()))
-        }
+        Msg::Heartbeat { ballot, chosen_upto, compact_upto } => (
+            "Heartbeat",
+            false,
+            format!("ballot {}, chosen below slot {chosen_upto}, fold up to {compact_upto}", ballot.text()),
+        ),
+        Msg::HeartbeatAck { ballot, learned_upto, snapshot_upto } => (
+            "HeartbeatAck",
+            true,
+            format!("ballot {}, applied below slot {learned_upto}, snapshot up to {snapshot_upto}", ballot.text()),
+        ),
+        Msg::Snapshot { snapshot } => ("Snapshot", false, format!("state as of slot {}", snapshot.slot)),
     };
     MsgInfo { kind, is_reply, detail }
 }

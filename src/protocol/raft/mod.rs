@@ -251,6 +251,17 @@ struct Progress {
     acked_seq: u64,
     /// Heard from since the last quorum check (CheckQuorum).
     recent_active: bool,
+    /// An InstallSnapshot sent and not yet answered (etcd's `StateSnapshot`): nothing but
+    /// heartbeats goes to this peer until its reply, or until it answers a heartbeat
+    /// [`Raft::snapshot_retry_ms`] or more after the snapshot left (then it is sent again).
+    pending_snapshot: Option<PendingSnapshot>,
+}
+
+/// The snapshot a peer was sent: up to which index, and when.
+#[derive(Clone, Copy, Debug, Hash)]
+struct PendingSnapshot {
+    index: u64,
+    sent_at: Time,
 }
 
 #[derive(Clone, Debug, Hash)]
@@ -369,6 +380,12 @@ impl Raft {
 
     /// §5.1: "If RPC request or response contains term T > currentTerm: set currentTerm = T,
     /// convert to follower."
+    ///
+    /// This does not restart the election timer (Figure 2, Followers: only AppendEntries from
+    /// the current leader or a granted vote do; their handlers restart it). A candidate keeps the
+    /// timer its campaign armed, a follower keeps its running timer, so a stale candidate's
+    /// refused RequestVote cannot postpone an up-to-date server's election. Only a leader, which
+    /// has no election timer, arms one as it steps down.
     fn become_follower(&mut self, term: u64, leader: Option<NodeId>, out: &mut Outbox<Self>) {
         let was_leader = self.role == Role::Leader;
         if term > self.current_term {
@@ -393,8 +410,8 @@ impl Raft {
             for r in std::mem::take(&mut self.pending_reads) {
                 out.reply(r.client, r.request, ClientResult::Redirect { leader });
             }
+            self.reset_election_timer(out);
         }
-        self.reset_election_timer(out);
     }
 
     /// Election timeout: start a PreVote round or a real election (§5.2).
@@ -437,18 +454,27 @@ impl Raft {
         if pre_vote {
             self.campaign(now, false, out);
         } else {
-            self.become_leader(out);
+            self.become_leader(now, out);
         }
     }
 
-    fn become_leader(&mut self, out: &mut Outbox<Self>) {
+    fn become_leader(&mut self, now: Time, out: &mut Outbox<Self>) {
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.votes.clear();
         let next = self.last_index() + 1;
         self.progress = self
             .peers()
-            .map(|p| (p, Progress { next_index: next, match_index: 0, acked_seq: 0, recent_active: true }))
+            .map(|p| {
+                let pr = Progress {
+                    next_index: next,
+                    match_index: 0,
+                    acked_seq: 0,
+                    recent_active: true,
+                    pending_snapshot: None,
+                };
+                (p, pr)
+            })
             .collect();
         out.cancel_timer(Timer::Election);
         out.notice(
@@ -461,7 +487,7 @@ impl Raft {
         self.log.push(Entry { term: self.current_term, command: Command::Noop });
         out.persist();
         self.maybe_commit(out);
-        self.broadcast_append(out);
+        self.broadcast_append(now, out);
         out.set_timer(Timer::Heartbeat, self.config.heartbeat_ms, self.config.heartbeat_ms);
         if self.config.check_quorum {
             let lo = self.config.election_timeout_ms[0];
@@ -470,24 +496,52 @@ impl Raft {
     }
 
     /// Send AppendEntries (or InstallSnapshot) to every peer: one heartbeat round.
-    fn broadcast_append(&mut self, out: &mut Outbox<Self>) {
+    fn broadcast_append(&mut self, now: Time, out: &mut Outbox<Self>) {
         self.heartbeat_seq += 1;
         for p in self.peers().collect::<Vec<_>>() {
-            self.send_append(p, out);
+            self.send_append(p, now, out);
         }
     }
 
-    fn send_append(&mut self, peer: NodeId, out: &mut Outbox<Self>) {
-        let Some(pr) = self.progress.get(&peer) else {
+    /// How long a leader waits for the answer to an InstallSnapshot before it sends the
+    /// snapshot again to a follower that still answers heartbeats without having it: the
+    /// longest election timeout. etcd's leader learns that a snapshot failed from its transport
+    /// (`ReportSnapshot`); a simulated link reports nothing, and a follower that got the
+    /// snapshot over a working link answers well within that time.
+    fn snapshot_retry_ms(&self) -> Time {
+        self.config.election_timeout_ms[1].max(self.config.heartbeat_ms)
+    }
+
+    fn send_append(&mut self, peer: NodeId, now: Time, out: &mut Outbox<Self>) {
+        let (snapshot_index, snapshot_term) = (self.snapshot.last_index, self.snapshot.last_term);
+        let Some(pr) = self.progress.get_mut(&peer) else {
             return;
         };
         let next = pr.next_index.max(1);
-        if next <= self.snapshot.last_index {
-            // §7: the entries the follower needs were discarded; send the snapshot instead.
-            out.send(
-                peer,
-                Msg::InstallSnapshot { term: self.current_term, leader: self.id, snapshot: self.snapshot.clone() },
-            );
+        if next <= snapshot_index {
+            // §7: the entries the follower needs were discarded; it needs the snapshot. Send it
+            // once and wait for the reply, as etcd's leader does in `StateSnapshot`
+            // (tracker/progress.go: a peer with a pending snapshot is paused).
+            if pr.pending_snapshot.is_none() {
+                pr.pending_snapshot = Some(PendingSnapshot { index: snapshot_index, sent_at: now });
+                let snapshot = self.snapshot.clone();
+                out.send(peer, Msg::InstallSnapshot { term: self.current_term, leader: self.id, snapshot });
+            } else {
+                // Meanwhile only a heartbeat, as etcd keeps sending MsgHeartbeat: the follower
+                // keeps hearing its leader (no election) and its answer counts for ReadIndex.
+                // It cannot match (it lacks the snapshot's last entry) until it installs the
+                // snapshot; its rejection says it is alive (see handle_append_response).
+                let msg = Msg::AppendEntries {
+                    term: self.current_term,
+                    leader: self.id,
+                    prev_log_index: snapshot_index,
+                    prev_log_term: snapshot_term,
+                    entries: Vec::new(),
+                    leader_commit: self.commit_index,
+                    seq: self.heartbeat_seq,
+                };
+                out.send(peer, msg);
+            }
             return;
         }
         let prev_log_index = next - 1;
@@ -691,9 +745,9 @@ impl Raft {
                     format!("n{} follows leader n{} in term {}", self.id, from, term),
                 );
             }
-        } else {
-            self.reset_election_timer(out);
         }
+        // Figure 2: AppendEntries from the current leader restarts the election timer.
+        self.reset_election_timer(out);
         self.heard_leader(now);
         // Entries at or below our snapshot are committed, and so identical to the leader's.
         if prev_log_index < self.snapshot.last_index {
@@ -761,6 +815,7 @@ impl Raft {
     #[allow(clippy::too_many_arguments)]
     fn handle_append_response(
         &mut self,
+        now: Time,
         from: NodeId,
         success: bool,
         match_index: u64,
@@ -773,21 +828,41 @@ impl Raft {
             return;
         }
         let last = self.last_index();
+        let retry = self.snapshot_retry_ms();
         let Some(pr) = self.progress.get_mut(&from) else {
             return;
         };
         pr.recent_active = true;
         pr.acked_seq = pr.acked_seq.max(seq);
+        // A follower answers with what it holds, which is never beyond this leader's log in a
+        // correct run (its snapshot holds committed entries, which every leader has, §5.4).
+        // Without the election restriction a leader can lack them: never believe a peer matches
+        // past the end of our own log, so nextIndex and matchIndex stay within it (the checker
+        // reports the broken invariant; this node must not panic on it).
+        let match_index = match_index.min(last);
         if success {
             if match_index > pr.match_index {
                 pr.match_index = match_index;
             }
             pr.next_index = pr.next_index.max(pr.match_index + 1);
+            // The follower has what the pending snapshot carried (etcd: a MsgAppResp at or
+            // past PendingSnapshot moves the peer out of StateSnapshot).
+            if pr.pending_snapshot.is_some_and(|p| pr.match_index >= p.index) {
+                pr.pending_snapshot = None;
+            }
             let behind = pr.next_index <= last;
             self.maybe_commit(out);
             self.serve_reads(out);
             if behind {
-                self.send_append(from, out);
+                self.send_append(from, now, out);
+            }
+        } else if let Some(p) = pr.pending_snapshot {
+            // A heartbeat's rejection while the snapshot is due: the snapshot's reply, not this,
+            // moves nextIndex. But the follower is alive and still lacks it: once the reply is
+            // overdue, the snapshot or its reply was lost, so send it again.
+            if now >= p.sent_at + retry {
+                pr.pending_snapshot = None;
+                self.send_append(from, now, out);
             }
         } else {
             // Skip back over the whole conflicting term (§5.3 optimisation).
@@ -801,11 +876,14 @@ impl Raft {
                     next = i + 1;
                 }
             }
-            let pr = self.progress.get_mut(&from).expect("peer exists");
-            let new_next = next.clamp(pr.match_index + 1, last + 1);
+            let Some(pr) = self.progress.get_mut(&from) else {
+                return;
+            };
+            // Not `clamp`: its bounds are only ordered while matchIndex ≤ the last index.
+            let new_next = next.max(pr.match_index + 1).min(last + 1);
             if new_next < pr.next_index {
                 pr.next_index = new_next;
-                self.send_append(from, out);
+                self.send_append(from, now, out);
             }
         }
     }
@@ -824,9 +902,9 @@ impl Raft {
         }
         if self.role != Role::Follower || self.leader != Some(from) {
             self.become_follower(term, Some(from), out);
-        } else {
-            self.reset_election_timer(out);
         }
+        // Figure 13 (§7): InstallSnapshot comes from the current leader, like AppendEntries.
+        self.reset_election_timer(out);
         self.heard_leader(now);
         let idx = snapshot.last_index;
         if idx > self.commit_index {
@@ -969,20 +1047,34 @@ impl Protocol for Raft {
                 ),
             Msg::AppendEntriesResponse { term, success, match_index, conflict_index, conflict_term, seq } => {
                 if term == self.current_term {
-                    self.handle_append_response(from, success, match_index, conflict_index, conflict_term, seq, out)
+                    self.handle_append_response(
+                        now,
+                        from,
+                        success,
+                        match_index,
+                        conflict_index,
+                        conflict_term,
+                        seq,
+                        out,
+                    )
                 }
             }
             Msg::InstallSnapshot { term, snapshot, .. } => self.handle_install_snapshot(now, from, term, snapshot, out),
             Msg::InstallSnapshotResponse { term, last_index } => {
                 if term == self.current_term && self.role == Role::Leader {
+                    let last = self.last_index();
                     if let Some(pr) = self.progress.get_mut(&from) {
                         pr.recent_active = true;
-                        pr.match_index = pr.match_index.max(last_index);
+                        // As in handle_append_response: never past our own log.
+                        pr.match_index = pr.match_index.max(last_index.min(last));
                         pr.next_index = pr.match_index + 1;
+                        // The reply ends the wait; if the follower still needs a newer
+                        // snapshot (we compacted meanwhile), send_append sends that one.
+                        pr.pending_snapshot = None;
                     }
                     self.maybe_commit(out);
                     if self.progress.get(&from).is_some_and(|p| p.next_index <= self.last_index()) {
-                        self.send_append(from, out);
+                        self.send_append(from, now, out);
                     }
                 }
             }
@@ -998,7 +1090,7 @@ impl Protocol for Raft {
             }
             Timer::Heartbeat => {
                 if self.role == Role::Leader {
-                    self.broadcast_append(out);
+                    self.broadcast_append(now, out);
                     out.set_timer(Timer::Heartbeat, self.config.heartbeat_ms, self.config.heartbeat_ms);
                 }
             }
@@ -1024,7 +1116,7 @@ impl Protocol for Raft {
         }
     }
 
-    fn on_client(&mut self, _now: Time, client: ClientId, request: RequestId, op: ClientOp, out: &mut Outbox<Self>) {
+    fn on_client(&mut self, now: Time, client: ClientId, request: RequestId, op: ClientOp, out: &mut Outbox<Self>) {
         if self.config.unsafe_local_reads {
             if let ClientOp::Read { key } = &op {
                 let value = self.state.kv.data.get(key).copied();
@@ -1057,7 +1149,7 @@ impl Protocol for Raft {
                     read_index: self.commit_index,
                     seq: self.heartbeat_seq + 1,
                 });
-                self.broadcast_append(out);
+                self.broadcast_append(now, out);
                 self.serve_reads(out);
             }
             op => {
@@ -1072,7 +1164,7 @@ impl Protocol for Raft {
                 let index = self.last_index();
                 self.pending_writes.insert(index, (client, request));
                 self.maybe_commit(out);
-                self.broadcast_append(out);
+                self.broadcast_append(now, out);
             }
         }
     }
