@@ -603,7 +603,8 @@ async function spacetimeBench(page) {
     el.advance(45000);
     const advanceMs = performance.now() - t0;
     const t1 = performance.now();
-    p.reset(); // a whole pull, as when the panel opens on a running simulation
+    p.reset(); // forget what was pulled, as when the panel opens on a running simulation,
+    p.jumped(); // then pull the record whole and paint (reset alone leaves the pull to the next frame)
     const openMs = performance.now() - t1;
     // A window that holds 10,000 messages, ending at the present.
     const now = el.state().now;

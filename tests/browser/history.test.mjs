@@ -71,6 +71,28 @@ test('a dropped Jepsen etcd log that is not linearizable: verdict, witness outli
   await page.close();
 });
 
+test('a dropped Jepsen/Knossos EDN register history: verdict, witness outlined, the nemesis lines as fault markers', async () => {
+  // tests/data/edn/register-stale-read.edn: the read of 1 began after the write of 2 returned.
+  const page = await openLab();
+  await dropFile(page, 'history.edn', fs.readFileSync(path.join(ROOT, 'tests', 'data', 'edn', 'register-stale-read.edn'), 'utf8'));
+  await waitState(page, ['done', 'error']);
+  const lab = page.locator('#lab');
+  assert.match(await lab.locator('.status').textContent(), /EDN history, cas-register model/);
+  assert.equal(await lab.locator('.verdict').getAttribute('data-verdict'), 'not_linearizable');
+  const w = (await page.evaluate(() => document.getElementById('lab').result)).witness;
+  assert.deepEqual([...w.ops].sort((a, b) => a - b), [1, 5, 7]);
+  const wit = await lab.locator('svg.hl-tl rect.op.wit').evaluateAll((rs) => rs.map((x) => Number(x.dataset.id)).sort((a, b) => a - b));
+  assert.deepEqual(wit, [1, 5, 7]);
+  assert.match(await lab.locator('.sentence').textContent(), /cannot be placed|read/);
+  // The nemesis lines inside the witness's window (lines 1-11): the partition starting (3, 4) and
+  // stopping (11), as dashed lines with their value in the tooltip.
+  const faults = await lab.locator('svg.hl-tl g.faultg title').evaluateAll((ts) => ts.map((t) => t.textContent));
+  assert.deepEqual(faults.map((t) => t.replace(/:.*/, '')), ['line 3', 'line 4', 'line 11']);
+  assert.match(faults[1], /nemesis info start \[:isolated/);
+  s.assertNoErrors(page);
+  await page.close();
+});
+
 test('Porcupine\'s labelled histories get their verdicts (etcd logs and kv logs), chosen with the file chooser or pasted', async () => {
   const page = await openLab();
   const lab = page.locator('#lab');
