@@ -257,15 +257,10 @@ test('keys pan, zoom and walk the arrows; Enter travels to one; lines, kinds and
   // (Away from the cursor, whose neighbourhood is for dragging it.)
   const op = await panel(page, 'p.ops.find((o) => o.complete != null && o.complete - o.invoke > 30 && o.invoke > p.view[0] + 50 && o.complete < p.now - 150)');
   assert.ok(op, 'a completed operation in view');
-  // The page may still be laying out (the kinds list closing, the info line): take the bar's
-  // point once it stays put, so the click lands where the bar is drawn.
-  let bar = null;
-  for (let i = 0; i < 50; i++) {
-    const b = await panel(page, 'p.clientPoint((arg.invoke + arg.complete) / 2, "c" + arg.client)', op);
-    if (bar && b.x === bar.x && b.y === bar.y) break;
-    bar = b;
-    await page.waitForTimeout(50);
-  }
+  // The page has scrolled the diagram partly out of sight by now (the focused box, the filters):
+  // bring it back, so a real click can reach the bar.
+  await panel(page, 'p.box.scrollIntoView({ block: "center" })');
+  const bar = await panel(page, 'p.clientPoint((arg.invoke + arg.complete) / 2, "c" + arg.client)', op);
   await page.mouse.click(bar.x, bar.y + 6);
   await page.locator('cap-playground .tl').waitFor({ state: 'visible' });
   assert.equal(await page.locator('cap-playground .tl .op.sel').count(), 1, 'the operation is selected in the client timeline');
