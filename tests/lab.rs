@@ -161,3 +161,30 @@ fn an_edn_register_history_gets_its_verdict_witness_and_faults() {
     let e = Lab::load(&bad).err().expect("refused");
     assert_eq!(e.line, 8, "{e:?}");
 }
+
+/// The playground's own EDN export (what the page's "EDN" button downloads) loads in the lab and
+/// gets the native checker's verdict: the minority-partition scenario is linearizable, and with
+/// `unsafe_local_reads` (a stale leader answers reads alone) it is not. Our registers start nil,
+/// so the export is read with `initial: None` (the lab's default is Knossos's 0).
+#[test]
+fn our_own_edn_export_gets_the_native_verdict_in_the_lab() {
+    use cap_playground::check::formats::export::to_jepsen_edn;
+    use cap_playground::check::formats::ParseOptions;
+    use cap_playground::check::linearizability::check_history;
+    use cap_playground::registry::any::AnySim;
+    for broken in [false, true] {
+        let path = format!("{}/www/scenarios/raft-minority-partition.json", env!("CARGO_MANIFEST_DIR"));
+        let mut sc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        sc["config"]["unsafe_local_reads"] = broken.into();
+        let mut sim = AnySim::from_json(&sc.to_string()).unwrap();
+        sim.run_until(sc["until"].as_u64().unwrap_or(10_000));
+        let history = sim.history();
+        let native = check_history(&history, 20_000_000).is_linearizable();
+        assert_eq!(native, !broken);
+        let opts = ParseOptions { initial: None, ..ParseOptions::default() };
+        let mut lab = Lab::load_with(&to_jepsen_edn(&history), &opts).unwrap_or_else(|e| panic!("{e:?}"));
+        check(&mut lab, 1 << 16);
+        let want = if native { "linearizable" } else { "not_linearizable" };
+        assert_eq!(lab.result().unwrap().verdict, want, "unsafe_local_reads={broken}");
+    }
+}
