@@ -14,9 +14,11 @@
 //      memory it accounted and its peak RSS, next to the memory budget (--max-memory, 1 GiB)
 //   4. browser metrics (headless Chromium via playwright-core): first frame after navigation,
 //      per-frame JS cost p50/p95, rAF callbacks while paused, wasm memory after 1 simulated hour
-//      at 10x speed.
+//      at 10x speed; the space-time panel's frame cost while a window of 10,000 messages pans
+//      (budget p95 8 ms) and its open / follow costs.
 //
 //   node scripts/bench.mjs [--no-build] [--no-native] [--no-wasm-check] [--no-browser] [--sizes-only]
+//                          [--spacetime-only]   (sizes and the space-time panel's bench only)
 //   BENCH_SIM_SECONDS=3600 BENCH_SPEED=10   (the long run; lower them for a quick look)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,7 +26,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
-import { build } from './build.mjs';
+import { build, LAZY_BUNDLES } from './build.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'bench';
@@ -101,7 +103,8 @@ export function pageSizes(m, only = null, dir = null) {
   const anyView = (f) => f.file.startsWith('protocols/');
   const shared = m.files.filter((f) => !f.file.startsWith('pkg/') && !anyView(f) && (!only || only.has(f.file)));
   const sum = (fs_, k = 'gz') => fs_.reduce((s, f) => s + f[k], 0);
-  const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter(Boolean))].sort();
+  // Playground pages only: the on-demand bundles (the history lab's) belong to pages of their own.
+  const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter((b) => b && !(b in LAZY_BUNDLES)))].sort();
   return bundles.map((bundle) => {
     const vf = viewFiles(bundle);
     const own = m.files.filter((f) => f.file.startsWith(`pkg/${bundle}/`) || vf.has(f.file));
@@ -138,9 +141,29 @@ export function sizes(dir, what) {
   return { ...m, pages, over: pages.some((p) => p.gz > BUDGET_BYTES) };
 }
 
+/** What pages load only on demand (not in a playground page's first download), gzipped. */
+export const ON_DEMAND = [
+  ['panels/spacetime.js', 'the space-time panel, when it is first opened'],
+  ['history.js', 'the history lab\'s element (check.html)'],
+  ['history-worker.js', 'the history lab\'s worker'],
+  ['pkg/lab/cap_playground.js', 'the history lab\'s checker: glue'],
+  ['pkg/lab/cap_playground_bg.wasm', 'the history lab\'s checker: wasm (parsers, checker, why)'],
+];
+
 function allSizes() {
   sizes(path.join(ROOT, 'dist'), 'what ships (minified JS)');
   sizes(path.join(ROOT, 'www'), 'readable sources (npm start)');
+  const dist = path.join(ROOT, 'dist');
+  if (!fs.existsSync(dist)) return;
+  console.log('\n## loaded on demand (dist/, gzip -9), not part of any playground page\'s first download');
+  const first = elementFiles(dist);
+  for (const [file, what] of ON_DEMAND) {
+    const f = path.join(dist, file);
+    if (!fs.existsSync(f)) { console.log(`  ${file}: missing`); continue; }
+    const buf = fs.readFileSync(f);
+    console.log(`  ONDEMAND ${file}: ${zlib.gzipSync(buf, { level: 9 }).length} bytes gzipped (${kb(buf.length)} raw) — ${what}` +
+      (first.has(file) ? ' — ERROR: the element imports it statically' : ''));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,6 +528,8 @@ async function browserBench() {
       `p50 ${pct(heavy.times, 50).toFixed(2)} ms, p95 ${pct(heavy.times, 95).toFixed(2)} ms, max ${Math.max(0, ...heavy.times).toFixed(2)} ms — budget p95 4 ms`);
     console.log(`    frame JSON ${kb(heavy.bytes)} on average (light frame ${kb(heavy.light)}), ${heavy.msgs.toFixed(0)} messages in flight`);
 
+    await spacetimeBench(page);
+
     // rAF while paused: should be 0 (the element stops its loop when nothing moves).
     console.log(`  pause: ${await HOOKS.pause(page)}`);
     await page.waitForTimeout(300);
@@ -562,6 +587,74 @@ async function browserBench() {
   }
 }
 
+/**
+ * The space-time panel (www/panels/spacetime.js): open it on a busy run (9 servers, 4 clients),
+ * size its window to hold 10,000 messages, then pan it one step per animation frame and take the
+ * panel's own cost per frame (its metrics: JS time of each paint, pulls included) and the frame
+ * rate the page kept. Budget: p95 8 ms per frame (60 frames a second leaves 16.7 ms in all).
+ */
+async function spacetimeBench(page) {
+  const r = await page.evaluate(async (sc) => {
+    const el = document.querySelector('cap-playground');
+    el.pause();
+    await el.loadScenario(sc);
+    const p = await el.openPanel('spacetime', true);
+    const t0 = performance.now();
+    el.advance(45000);
+    const advanceMs = performance.now() - t0;
+    const t1 = performance.now();
+    p.reset(); // forget what was pulled, as when the panel opens on a running simulation,
+    p.jumped(); // then pull the record whole and paint (reset alone leaves the pull to the next frame)
+    const openMs = performance.now() - t1;
+    // A window that holds 10,000 messages, ending at the present.
+    const now = el.state().now;
+    let lo = 100, hi = 45000;
+    for (let i = 0; i < 30; i++) {
+      const mid = (lo + hi) / 2;
+      p.setView(now - mid, now);
+      if (p.visible().length < 10000) lo = mid; else hi = mid;
+    }
+    p.setView(now - hi, now);
+    const span = hi, inView = p.visible().length, held = p.msgs.length;
+    p.syncPaint = true; // count the canvas's rasterisation in each frame's cost (a pixel read flushes it)
+    // Pan 240 frames, a 1/120 of the window per frame, back towards the start of the record.
+    const m = p.metrics;
+    const start = m.draws, gaps = [];
+    let last = null;
+    await new Promise((done) => {
+      let n = 0;
+      const step = (ts) => {
+        if (last != null) gaps.push(ts - last);
+        last = ts;
+        if (n++ >= 240) return done();
+        p.panBy(-span / 120);
+        requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    });
+    const ring = m.frameTimes.length, costs = [];
+    for (let i = Math.max(start, m.draws - ring); i < m.draws; i++) costs.push(m.frameTimes[i % ring]);
+    // Following while the run plays at speed 1: pulls of what changed plus a paint each frame.
+    p.zoom(0.1);
+    el.speed = 1;
+    const f0 = m.draws;
+    p.actions['st-follow']();
+    el.play();
+    await new Promise((d) => setTimeout(d, 3000));
+    el.pause();
+    const follow = [];
+    for (let i = Math.max(f0, m.draws - ring); i < m.draws; i++) follow.push(m.frameTimes[i % ring]);
+    p.open(false);
+    return { advanceMs, openMs, span, inView, held, costs, gaps, follow };
+  }, HEAVY);
+  const fps = 1000 / pct(r.gaps, 50);
+  console.log(`  space-time panel, ${HEAVY.name}: ${r.held} messages in the record after 45 s; a window of ${(r.span / 1000).toFixed(1)} s holds ${r.inView} messages`);
+  console.log(`    pan, 240 frames: panel frame cost p50 ${pct(r.costs, 50).toFixed(2)} ms, p95 ${pct(r.costs, 95).toFixed(2)} ms, max ${Math.max(0, ...r.costs).toFixed(2)} ms — budget p95 8 ms; ` +
+    `frame interval p50 ${pct(r.gaps, 50).toFixed(1)} ms (${fps.toFixed(0)} fps), p95 ${pct(r.gaps, 95).toFixed(1)} ms`);
+  console.log(`    open on a 45 s run (rebuild + whole pull): ${r.openMs.toFixed(0)} ms (the 45 s of simulation with the record on took ${r.advanceMs.toFixed(0)} ms); ` +
+    `following while playing at 1x (${r.follow.length} frames): p50 ${pct(r.follow, 50).toFixed(2)} ms, p95 ${pct(r.follow, 95).toFixed(2)} ms`);
+}
+
 if (isMain(import.meta.url)) {
   const t0 = Date.now();
   if (args.includes('--explore-only')) { await exploreBench(); process.exit(0); } // the explorer's section alone (after a build)
@@ -569,6 +662,19 @@ if (isMain(import.meta.url)) {
     try { await build(); } catch (err) { log(tag, `build FAILED: ${err.message}`); process.exit(1); }
   }
   allSizes();
+  if (args.includes('--spacetime-only')) {
+    const { startSession } = await import('../tests/browser/helpers.mjs');
+    const s = await startSession({ root: servedDir() });
+    try {
+      console.log('\n## browser (headless Chromium): the space-time panel');
+      const page = await s.open('/', { waitUntil: 'load' });
+      await page.waitForFunction(() => document.querySelector('cap-playground')?.state()?.nodes?.length);
+      await spacetimeBench(page);
+      s.errors(page).forEach((e) => console.log(`  page error: ${e}`));
+    } finally { await s.close(); }
+    log(tag, `done (${elapsed(t0)})`);
+    process.exit(0);
+  }
   if (!args.includes('--no-native') && !args.includes('--sizes-only')) await checkerTable(await nativeBench());
   if (!args.includes('--no-native') && !args.includes('--sizes-only') && !args.includes('--no-explore')) await exploreBench();
   if (!args.includes('--no-browser') && !args.includes('--sizes-only')) await browserBench();

@@ -136,9 +136,12 @@ export async function bundleElement(dir) {
 export const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
 /**
  * Bundles no page loads up front: the "find a bug" explorer (every protocol plus src/explore/),
- * fetched by its Web Worker (www/explore-worker.js) only when the reader opens the panel.
+ * fetched by its Web Worker (www/explore-worker.js) only when the reader opens the panel; and the
+ * tools bundle (src/lab/ and the space-time exporters; the crate needs one protocol feature to
+ * compile, and `lab` exports none of it), fetched by the history lab's worker (check.html,
+ * <cap-history>) and by the space-time panel when it exports.
  */
-export const LAZY_BUNDLES = { explore: ['explore', ...BUNDLES] };
+export const LAZY_BUNDLES = { explore: ['explore', ...BUNDLES], lab: ['raft', 'lab'] };
 const ALL_BUNDLES = [...BUNDLES, ...Object.keys(LAZY_BUNDLES)];
 
 /** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */

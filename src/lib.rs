@@ -17,7 +17,15 @@ pub mod explore;
 pub mod protocol;
 pub mod registry;
 pub mod sim;
+pub mod spacetime;
 pub mod travel;
 
-#[cfg(target_arch = "wasm32")]
+pub mod lab;
+
+/// The history lab's wasm API (its own bundle, `--features lab`): the checker alone.
+#[cfg(all(target_arch = "wasm32", feature = "lab"))]
+#[path = "wasm/lab.rs"]
+pub mod lab_wasm;
+/// The playground's wasm API (one bundle per protocol).
+#[cfg(all(target_arch = "wasm32", not(feature = "lab")))]
 pub mod wasm;

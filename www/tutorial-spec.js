@@ -30,6 +30,10 @@ export const ACTIONS = {
   configure: { req: ['config'] },
   apply: { req: ['action'] },
   moveClient: { req: ['client', 'node'] },
+  // The space-time diagram (www/panels/spacetime.js): open or close it; point at the first message
+  // matching kind / from / to sent at `after` ms or later (boxed, centred in a window of `span` ms).
+  openPanel: { req: ['panel'], opt: ['open'] },
+  pointMessage: { opt: ['kind', 'from', 'to', 'after', 'span'] },
   // Stage-wide: every playground runs on one clock, so these take no "on".
   play: { stage: true },
   pause: { stage: true },
@@ -45,10 +49,14 @@ export const WAITS = {
   op: ['client', 'f', 'outcome'], // a client operation completed (filters optional)
   time: ['at'], // simulated time reached `at` ms
   stale: [], // a stale read, a consistency violation or a broken invariant was flagged
+  arrow: ['kind', 'from', 'to', 'after'], // the reader clicked a matching arrow in the space-time diagram
 };
 
+/** Panels a tutorial can open. */
+export const PANELS = ['spacetime'];
+
 /** Named highlight targets inside a playground. */
-export const TARGETS = ['partition-line', 'scoreboard', 'verdict', 'log', 'diagram', 'clock'];
+export const TARGETS = ['partition-line', 'scoreboard', 'verdict', 'log', 'diagram', 'clock', 'spacetime'];
 /** Controls of the tutorial's own bar (a `control` highlight may also name a playground's button). */
 export const CONTROLS = ['play', 'step', 'speed', 'heal', 'reset', 'back', 'next'];
 
@@ -197,6 +205,14 @@ function action(a, w, ids) {
     case 'configure': if (!isObj(a.config)) bad(`${w}.config`, `expected an object, got ${show(a.config)}`, 'the protocol\'s settings, e.g. {"sync_reads": true}'); break;
     case 'apply': if (!isObj(a.action) || typeof a.action.action !== 'string') bad(`${w}.action`, `expected a scenario action, got ${show(a.action)}`, '{"action": "cut", "from": "n0", "to": "n1"} (README.md, Scenario files)'); break;
     case 'advance': num(a.ms, `${w}.ms`, 0, 3.6e6, { int: true }); break;
+    case 'openPanel':
+      if (!PANELS.includes(a.panel)) bad(`${w}.panel`, `${show(a.panel)} is not a panel`, list(PANELS));
+      if (a.open !== undefined && typeof a.open !== 'boolean') bad(`${w}.open`, `expected true or false, got ${show(a.open)}`);
+      break;
+    case 'pointMessage':
+      arrowQuery(a, w);
+      num(a.span, `${w}.span`, 20, 600000, { optional: true, int: true });
+      break;
     case 'speed': num(a.value, `${w}.value`, 0.001, 10); break;
   }
 }
@@ -216,6 +232,16 @@ function wait(v, w, ids) {
   if (v.client !== undefined) member(v.client, `${w}.client`);
   if (v.f !== undefined && !OPS.includes(v.f)) bad(`${w}.f`, `${show(v.f)} is not an operation`, list(OPS));
   if (v.outcome !== undefined && !OUTCOMES.includes(v.outcome)) bad(`${w}.outcome`, `${show(v.outcome)} is not an outcome`, list(OUTCOMES));
+  if (v.for === 'arrow') arrowQuery(v, w);
+}
+
+/** A message in the space-time diagram: its kind (as the paper names it), ends and earliest send. */
+function arrowQuery(q, w) {
+  if (q.kind !== undefined && (typeof q.kind !== 'string' || !/^[\w-]+$/.test(q.kind))) bad(`${w}.kind`, `${show(q.kind)} is not a message kind`, 'a kind as the paper names it, e.g. "AppendEntries"');
+  for (const k of ['from', 'to']) {
+    if (q[k] !== undefined && !(typeof q[k] === 'string' && memberRe.test(q[k]) && /^[nc]/.test(q[k]))) bad(`${w}.${k}`, `${show(q[k])} is not a server or client`, '"n2" or "c1"');
+  }
+  num(q.after, `${w}.after`, 0, 1e9, { optional: true, int: true });
 }
 
 function highlight(h, w, ids) {
@@ -248,6 +274,10 @@ export function describeWait(v, labelOf = (id) => id) {
     }
     case 'time': return `simulated time reaches ${(v.at / 1000).toFixed(3)} s`;
     case 'stale': return `a stale read or consistency violation is flagged${where}`;
+    case 'arrow': {
+      const what = `${v.kind ? v.kind + ' ' : 'message '}${v.from ? 'from ' + v.from + ' ' : ''}${v.to ? 'to ' + v.to + ' ' : ''}`.trim();
+      return `you click the ${what} arrow${v.after !== undefined ? ` sent at ${(v.after / 1000).toFixed(3)} s or later` : ''} in the space-time diagram${where}`;
+    }
   }
   return v.for;
 }

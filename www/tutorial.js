@@ -313,6 +313,7 @@ class StageElement extends HTMLElement {
     });
     el.addEventListener('leader-elected', () => this.w?.leaders.add(pg.i));
     el.addEventListener('client-op-complete', (ev) => this.w?.ops.push({ pg: pg.i, ...ev.detail }));
+    el.addEventListener('spacetime-select', (ev) => { if (this.w) { this.w.arrows.push({ pg: pg.i, ...ev.detail }); this._checkWait(); } });
     // Crashes, restarts and client moves from the element's own panels: compare before and after.
     for (const type of ['click', 'pointerup', 'keydown']) {
       el.addEventListener(type, () => { if (!this._busy && el.pg) this._snap = [pg, this._facts(el)]; }, true);
@@ -405,6 +406,15 @@ class StageElement extends HTMLElement {
             case 'configure': el.configure(a.config); break;
             case 'apply': el.apply(a.action); break;
             case 'moveClient': el.moveClient(a.client, a.node); break;
+            case 'openPanel': await el.openPanel(a.panel, a.open ?? true); break;
+            case 'pointMessage': {
+              const panel = await el.openPanel('spacetime', true);
+              if (a.span) { const t = el.state().now; panel.setView(t - a.span / 2, t + a.span / 2); }
+              if (!panel.point({ kind: a.kind, from: a.from, to: a.to, after: a.after })) {
+                throw new Error(`no message ${[a.kind, a.from && 'from ' + a.from, a.to && 'to ' + a.to, a.after != null && 'after ' + a.after + ' ms'].filter(Boolean).join(' ')} in the space-time record`);
+              }
+              break;
+            }
           }
         } catch (e) {
           throw new Error(`${a.do} on "${p.id}": ${e.message}`);
@@ -499,7 +509,9 @@ class StageElement extends HTMLElement {
     this.stepIdx = k;
     this.marks[k] = { at: this.now, logLen: this.log.length, playing: this._playing };
     this.marks.length = k + 1;
-    this.w = null;
+    // Until its actions are done (some load a panel: they take a while), a step with a wait shows
+    // it waiting, never ready; events meanwhile are kept for nothing (`entering`).
+    this.w = s.wait ? { spec: s.wait, done: false, entering: true, leaders: new Set(), reader: [], ops: [], arrows: [] } : null;
     this._narrate(k);
     for (const a of s.actions || []) {
       this._record(a);
@@ -574,14 +586,14 @@ class StageElement extends HTMLElement {
       const f = p.el.state();
       return { stale: f.consistency?.stale_reads ?? 0, viol: f.violations?.length ?? 0, violation: verdictOf(f) === 'violation' };
     });
-    this.w = { spec, done: false, leaders: new Set(), reader: [], ops: [], base };
+    this.w = { spec, done: false, leaders: new Set(), reader: [], ops: [], arrows: [], base };
     this._nav();
     this._checkWait();
   }
 
   _checkWait() {
     const w = this.w;
-    if (!w || w.done) return;
+    if (!w || w.done || w.entering) return;
     const idx = w.spec.on === undefined ? this.pgs.map((p) => p.i) : [this.pgs.find((p) => p.id === w.spec.on).i];
     if (!idx.some((i) => this._holds(w, i))) return;
     w.done = true;
@@ -615,6 +627,8 @@ class StageElement extends HTMLElement {
         }
         return leaders.some((n) => n.side === side);
       }
+      case 'arrow': return w.arrows.some((a) => a.pg === i && (s.kind == null || a.kind === s.kind) && (s.from == null || a.from === s.from)
+        && (s.to == null || a.to === s.to) && (s.after == null || a.sent >= s.after));
       case 'stale': {
         const f = el.state(), b = w.base[i];
         return (f.consistency?.stale_reads ?? 0) > b.stale || (f.violations?.length ?? 0) > b.viol
@@ -684,6 +698,7 @@ class StageElement extends HTMLElement {
       case 'log': return r.querySelector('.logwrap');
       case 'diagram': return r.querySelector('svg.diagram');
       case 'clock': return this.$('.clock');
+      case 'spacetime': return r.querySelector('section.st .st-box');
     }
     return null;
   }

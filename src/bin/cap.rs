@@ -31,6 +31,7 @@ macro_rules! say {
 
 const USAGE: &str = "usage:
   cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
+              [--export-shiviz OUT.log] [--export-svg OUT.svg]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--keep-going] [--out DIR] [--quiet]
   cap bench [FILE]
   cap elections [--seeds N] [--start S] [--scenario NODES on|off SEED]
@@ -83,16 +84,19 @@ fn load(path: &str) -> Result<AnySim, String> {
 fn cmd_run(args: &[String]) -> Result<u8, String> {
     let mut file = None;
     let mut compact = false;
-    let (mut porcupine, mut edn) = (None, None);
+    let (mut porcupine, mut edn, mut shiviz, mut svg) = (None, None, None, None);
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
             "--compact" => compact = true,
             "--export-porcupine" => porcupine = Some(value_of(args, &mut i, "--export-porcupine")?.to_string()),
             "--export-edn" => edn = Some(value_of(args, &mut i, "--export-edn")?.to_string()),
+            "--export-shiviz" => shiviz = Some(value_of(args, &mut i, "--export-shiviz")?.to_string()),
+            "--export-svg" => svg = Some(value_of(args, &mut i, "--export-svg")?.to_string()),
             s if s.starts_with('-') => {
                 return Err(format!(
-                    "run: unknown option '{s}': accepted --compact, --export-porcupine FILE, --export-edn FILE"
+                    "run: unknown option '{s}': accepted --compact, --export-porcupine FILE, --export-edn FILE, \
+                     --export-shiviz FILE, --export-svg FILE"
                 ))
             }
             s => file = Some(s.to_string()),
@@ -102,7 +106,34 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     let file = file.ok_or("run: missing scenario FILE")?;
     let mut sim = load(&file)?;
     let until = sim.scenario().until;
-    sim.run_until(until);
+    if shiviz.is_some() || svg.is_some() {
+        // The space-time record, fed from the world's journal as the run goes.
+        let record = spacetime_run(&mut sim, until);
+        if record.trimmed() {
+            eprintln!(
+                "cap: the space-time export holds the last {} s of the run (at most {} messages are kept)",
+                record.limits().span / 1000,
+                record.limits().messages
+            );
+        }
+        if let Some(path) = &shiviz {
+            let text = cap_playground::spacetime::shiviz::to_shiviz(&record);
+            std::fs::write(path, text).map_err(|e| format!("cannot write '{path}': {e}"))?;
+        }
+        if let Some(path) = &svg {
+            let sc = sim.scenario();
+            let opt = cap_playground::spacetime::svg::SvgOptions {
+                nodes: Some(sc.nodes),
+                clients: Some(sc.clients.len() as u32),
+                title: Some(format!("{} · {} · seed {}", sc.name, sc.protocol, sc.seed)),
+                ..Default::default()
+            };
+            let text = cap_playground::spacetime::svg::to_svg(&record, &opt);
+            std::fs::write(path, text).map_err(|e| format!("cannot write '{path}': {e}"))?;
+        }
+    } else {
+        sim.run_until(until);
+    }
     // Histories for Porcupine's visualiser and for Knossos.
     for (path, text) in [
         (&porcupine, porcupine.as_ref().map(|_| sim.export_porcupine())),
@@ -142,6 +173,21 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
         return Ok(1);
     }
     Ok(0)
+}
+
+/// Run `sim` to `until` with its journal on, feeding a space-time record every 250 ms.
+fn spacetime_run(sim: &mut AnySim, until: u64) -> cap_playground::spacetime::Record {
+    use cap_playground::spacetime::{Limits, Record};
+    sim.journal_mut().set_on(true);
+    let mut record = Record::starting(Limits::default(), sim.now(), sim.journal().seq(), sim.in_flight_entries());
+    while sim.now() < until {
+        let t = (sim.now() + 250).min(until);
+        sim.run_until(t);
+        let entries = sim.journal_mut().take();
+        record.absorb(entries, sim.now(), sim.journal().seq());
+    }
+    record.note_missed(sim.journal().overflow());
+    record
 }
 
 fn value_of<'a>(args: &'a [String], i: &mut usize, flag: &str) -> Result<&'a str, String> {

@@ -4,10 +4,10 @@
 
 use super::ops::{ClientOp, ClientOperation, ClientReply, ClientResult};
 use super::{ClientId, NodeId, Time};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How an operation ended, in Jepsen's vocabulary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Took effect; `result` holds what it returned.
@@ -20,7 +20,7 @@ pub enum Outcome {
 
 /// One client operation from invocation to completion: `O` is the protocol's operation type and
 /// `R` its answers (the register vocabulary by default, which is what the checkers read).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Operation<O = ClientOp, R = ClientResult> {
     /// Position in the history (0-based, in invocation order).
     pub id: u64,

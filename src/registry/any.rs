@@ -224,6 +224,18 @@ impl AnySim {
     pub fn notices(&self) -> &std::collections::VecDeque<crate::sim::TimedNotice> {
         each!(self, s => s.notices())
     }
+    /// The journal for the space-time record (see [`super::journal`]).
+    pub fn journal(&self) -> &crate::sim::journal::Journal {
+        each!(self, s => s.journal())
+    }
+    /// The journal, to turn it on or take its entries.
+    pub fn journal_mut(&mut self) -> &mut crate::sim::journal::Journal {
+        each!(self, s => s.journal_mut())
+    }
+    /// The messages on the wire now, as journal entries (a record starting here begins with them).
+    pub fn in_flight_entries(&self) -> Vec<crate::sim::journal::Stamped> {
+        each!(self, s => s.in_flight_entries())
+    }
     /// Stale reads so far.
     pub fn stale_reads(&self) -> u64 {
         each!(self, s => s.consistency().stale_reads())

@@ -4,9 +4,8 @@
 use super::client::{LastOp, Pending};
 use super::observer::Observer;
 use super::scenario::Member;
-use super::{Counters, Payload, Sim, TimedNotice, Violation, Wire};
+use super::{Counters, Sim, TimedNotice, Violation, Wire};
 use crate::core::history::{Json, Operation, Outcome};
-use crate::core::ops::{ClientOperation, ClientReply};
 use crate::core::vecmap::VecMap;
 use crate::protocol::{Erased, Invariants, NodeView, Protocol, Time};
 use serde::Serialize;
@@ -280,21 +279,12 @@ fn percentile(sorted: &[Time], p: usize) -> Option<Time> {
 }
 
 fn message_frame<P: Protocol>(id: u64, m: &Wire<P>) -> MessageFrame {
-    let (kind, is_reply, detail) = match &m.payload {
-        Payload::Peer(msg) => {
-            let info = P::msg_info(msg);
-            (info.kind.to_string(), info.is_reply, info.detail)
-        }
-        Payload::Request { request, op } => ("ClientRequest".to_string(), false, format!("#{request} {}", op.label())),
-        Payload::Response { request, result } => {
-            ("ClientResponse".to_string(), true, format!("#{request} {}", result.label()))
-        }
-    };
+    let (kind, is_reply, detail) = super::journal::payload_info::<P>(&m.payload);
     MessageFrame {
         id,
         from: m.from.to_string(),
         to: m.to.to_string(),
-        kind,
+        kind: kind.to_string(),
         is_reply,
         detail,
         sent: m.sent,

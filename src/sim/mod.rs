@@ -13,6 +13,7 @@ pub mod client;
 pub mod elections;
 pub mod explicit;
 pub mod frame;
+pub mod journal;
 pub mod observer;
 pub mod scenario;
 pub mod sweep;
@@ -209,6 +210,8 @@ pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     outbox: Outbox<P>,
     /// Set by [`Sim::settle`]: the workload draws no more operations.
     quiet: bool,
+    /// What happened, for the space-time diagram (off unless asked for; see [`journal`]).
+    journal: journal::Journal,
     /// `"schedule": "explicit"`: the deliveries and timers held for the steps (see [`explicit`]).
     held: Option<explicit::Held>,
 }
@@ -281,6 +284,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             observer,
             outbox: Outbox::new(),
             quiet: false,
+            journal: journal::Journal::default(),
             held: explicit::Held::for_scenario(&scenario),
             scenario,
         };
@@ -515,9 +519,11 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 if self.nodes.get(n as usize).is_none_or(|s| s.node.is_none()) {
                     self.counters.lost += 1;
                     self.in_flight.insert(id, InFlight { lost_at: Some(self.now), ..m });
+                    self.journal_lost(id);
                     return None;
                 }
                 self.counters.delivered += 1;
+                self.journal_delivered(id);
                 let mut h = TraceHasher::default();
                 m.payload.hash(&mut h);
                 self.hash_event(1, id, h.finish());
@@ -539,6 +545,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             }
             Member::Client(c) => {
                 self.counters.delivered += 1;
+                self.journal_delivered(id);
                 if let Payload::Response { request, result } = m.payload {
                     let Member::Node(f) = from else { return None };
                     self.hash_event(2, c as u64, request);
@@ -645,6 +652,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 },
             );
             self.schedule(self.now + latency, Event::Deliver(id));
+            self.journal_sent(id, c);
         }
     }
 
@@ -681,6 +689,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             op.result = result;
             op.node = node;
             self.observer.on_complete(op);
+            self.journal_complete(history_index);
         }
     }
 
@@ -755,6 +764,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             node,
         });
         self.observer.on_invoke(self.history.last().expect("just pushed"));
+        self.journal_invoke();
         if self.history.len() > self.scenario.history_limit.max(16) {
             // Keep memory bounded on long runs: forget the oldest operations.
             let cut = self.history.len() / 4;
@@ -772,6 +782,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         let op = self.check_action(&action)?;
         if matches!(action, Action::Partition { .. } | Action::Heal | Action::Cut { .. }) {
             self.net.changed_at = self.now;
+            self.journal_network(&action);
         }
         let mut h = TraceHasher::default();
         match (&action, &op) {
@@ -855,6 +866,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                     if m.lost_at.is_none() {
                         m.lost_at = Some(now);
                         self.counters.lost += 1;
+                        self.journal_lost(id);
                     }
                 }
             }
@@ -875,10 +887,11 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     /// Messages in flight across a link that is now cut are lost (turmoil's `partition`).
     fn cut_in_flight(&mut self) {
         let now = self.now;
-        for m in self.in_flight.values_mut() {
+        for (&id, m) in self.in_flight.iter_mut() {
             if m.lost_at.is_none() && !self.net.connected(m.from, m.to) {
                 m.lost_at = Some(now);
                 self.counters.lost += 1;
+                self.journal.push(now, || journal::Entry::Lost { id });
             }
         }
     }
@@ -891,6 +904,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             self.notices.pop_front();
         }
         self.notice_seq += 1;
+        self.journal.notice(self.now, node, &notice.kind, notice.term, &notice.text);
         self.notices.push_back(TimedNotice { seq: self.notice_seq, at: self.now, node, notice });
     }
 

@@ -39,6 +39,7 @@ use crate::core::notice::NoticeKind;
 use crate::protocol::Time;
 use crate::registry::any::AnySim;
 use crate::sim::scenario::{Action, OpText, Scenario};
+use crate::spacetime::{Limits, Record};
 use serde::Serialize;
 
 /// Checkpoints kept at most (plus the one at t = 0 before the first thinning).
@@ -175,6 +176,20 @@ pub struct TimeMachine {
     warning: Option<String>,
     /// A shared run's moment: where the link asks to land.
     landing: Option<Position>,
+    /// The space-time record while the reader looks at it (see [`TimeMachine::set_spacetime`]).
+    spacetime: Option<SpaceTime>,
+}
+
+/// The space-time record of a recorded run and how it stands against the run.
+struct SpaceTime {
+    record: Record,
+    /// The record no longer continues where the run is: rebuild it before it is read.
+    stale: bool,
+    /// Bumped whenever the record is rebuilt or cut back (a reader then reads it whole again).
+    epoch: u64,
+    /// The moment a rebuilt record could not cover (it is not rebuilt again for it).
+    built_at: Option<Position>,
+    limits: Limits,
 }
 
 impl std::ops::Deref for TimeMachine {
@@ -251,6 +266,7 @@ impl TimeMachine {
             expect: None,
             warning: None,
             landing: None,
+            spacetime: None,
         };
         tm.harvest.seq = tm.last_seq();
         tm
@@ -451,6 +467,7 @@ impl TimeMachine {
         }
         self.sim = cp.sim.clone();
         self.applied = cp.applied;
+        self.sync_journal();
     }
 
     /// Run forward to time `at` (all events due by then), or, with `events`, to exactly that
@@ -492,6 +509,7 @@ impl TimeMachine {
 
     /// Bookkeeping after the run moved: the end, marks, checkpoints, a shared run's hash.
     fn after_move(&mut self) {
+        self.absorb_journal();
         let pos = self.position();
         if self.applied >= self.actions.len() && self.end.le(pos) {
             self.end = pos;
@@ -641,7 +659,16 @@ impl TimeMachine {
 
     /// Drop the recorded future: actions not yet carried out, and checkpoints and marks after now.
     fn fork(&mut self) {
+        self.absorb_journal();
         let pos = self.position();
+        let seq = self.sim.journal().seq();
+        if let Some(st) = &mut self.spacetime {
+            if seq < st.record.last_seq() {
+                st.record.truncate(pos.at, seq);
+                st.epoch += 1;
+            }
+        }
+        self.sync_journal();
         self.actions.truncate(self.applied);
         self.end = pos;
         self.end_hash = Some(self.sim.trace_hash());
@@ -661,5 +688,131 @@ impl TimeMachine {
     /// The scenario this run started from.
     pub fn base_scenario(&self) -> &Scenario {
         self.sim.scenario()
+    }
+
+    // ---- the space-time record --------------------------------------------------------------
+
+    /// Keep a space-time record of the run (the panel is open, an export is wanted) or drop it.
+    /// Turning it on builds the window that ends at the current moment by replaying from a
+    /// checkpoint (see [`TimeMachine::spacetime`]); while on, the world's journal feeds it.
+    pub fn set_spacetime(&mut self, on: bool, limits: Limits) {
+        match (on, &mut self.spacetime) {
+            (false, _) => self.spacetime = None,
+            (true, Some(st)) if st.limits == limits => return,
+            (true, _) => {
+                let record = Record::starting(limits, 0, 0, Vec::new());
+                self.spacetime = Some(SpaceTime { record, stale: true, epoch: 0, built_at: None, limits });
+            }
+        }
+        self.sync_journal();
+    }
+
+    /// Is a space-time record kept?
+    pub fn spacetime_on(&self) -> bool {
+        self.spacetime.is_some()
+    }
+
+    /// The space-time record around the current moment, with its epoch (a new epoch: it was
+    /// rebuilt or cut back, read it whole). `None` while off. When the moment is outside the
+    /// record (the reader went back before it, or jumped ahead past a gap), the record is rebuilt
+    /// by replaying from the nearest earlier checkpoint: a window of `limits.span` ending at the
+    /// moment, or centred on it when there is recorded run after it. It holds the same entries as
+    /// the first pass did (the run is deterministic).
+    pub fn spacetime(&mut self) -> Option<(&Record, u64)> {
+        self.absorb_journal();
+        let pos = self.position();
+        let seq = self.sim.journal().seq();
+        let st = self.spacetime.as_ref()?;
+        if st.stale || (!st.record.covers(pos.at, seq) && st.built_at != Some(pos)) {
+            self.rebuild_spacetime();
+        }
+        self.spacetime.as_ref().map(|st| (&st.record, st.epoch))
+    }
+
+    /// The world's journal keeps what the record lacks (entries after its last), or nothing.
+    fn sync_journal(&mut self) {
+        let j = self.sim.journal_mut();
+        match &self.spacetime {
+            Some(st) if !st.stale => j.keep_after(st.record.last_seq()),
+            Some(_) => j.keep_after(u64::MAX - 1),
+            None => j.set_on(false),
+        }
+    }
+
+    /// Feed the journal's entries to the record; a gap makes it stale.
+    fn absorb_journal(&mut self) {
+        let Some(st) = &mut self.spacetime else { return };
+        let now = self.sim.now();
+        let j = self.sim.journal_mut();
+        let entries = j.take();
+        let seq = j.seq();
+        if !st.stale && !st.record.absorb(entries, now, seq) {
+            st.stale = true;
+            self.sync_journal();
+        }
+    }
+
+    /// Rebuild the record around the current moment (see [`TimeMachine::spacetime`]).
+    fn rebuild_spacetime(&mut self) {
+        let Some(limits) = self.spacetime.as_ref().map(|st| st.limits) else { return };
+        let pos = self.position();
+        let live = !self.in_past();
+        let span = limits.span;
+        let start = if live { pos.at.saturating_sub(span) } else { pos.at.saturating_sub(span / 2) };
+        // The end: this moment when live; else half a span on, within the recorded run.
+        let (until, exact) = if live {
+            (pos.at, Some(pos.events))
+        } else if pos.at + span / 2 >= self.end.at {
+            (self.end.at, Some(self.end.events))
+        } else {
+            (pos.at + span / 2, None)
+        };
+        let i = self.checkpoints.iter().rposition(|c| c.pos.at <= start).unwrap_or(0);
+        let cp = &self.checkpoints[i];
+        let mut sim = cp.sim.clone();
+        let mut applied = cp.applied;
+        sim.journal_mut().set_on(true);
+        let mut record = Record::starting(limits, cp.pos.at, sim.journal().seq(), sim.in_flight_entries());
+        let feed = |sim: &mut AnySim, record: &mut Record| {
+            let entries = sim.journal_mut().take();
+            let seq = sim.journal().seq();
+            record.absorb(entries, sim.now(), seq);
+        };
+        // As `forward` does, without checkpoints or marks: recorded actions at their moments,
+        // and chunks short enough that the journal is read often.
+        loop {
+            let next = self.actions.get(applied).filter(|a| a.at <= until && exact.is_none_or(|e| a.events <= e));
+            let (to, to_events) = match next {
+                Some(a) => (a.at, Some(a.events)),
+                None => (until, exact),
+            };
+            while sim.now() < to {
+                sim.run_until(to.min(sim.now() + CHUNK_MS).saturating_sub(1).max(sim.now()));
+                feed(&mut sim, &mut record);
+                if sim.now() + 1 >= to {
+                    break;
+                }
+            }
+            match to_events {
+                Some(e) => sim.replay_to(e, to),
+                None => sim.run_until(to),
+            }
+            feed(&mut sim, &mut record);
+            let Some(a) = next else { break };
+            let _ = sim.apply(a.action.clone());
+            applied += 1;
+            feed(&mut sim, &mut record);
+        }
+        record.note_missed(sim.journal().overflow());
+        let seq = self.sim.journal().seq();
+        if let Some(st) = &mut self.spacetime {
+            // A window too full to reach back to the moment (the count limit) is not rebuilt
+            // again and again for the same moment.
+            st.built_at = (!record.covers(pos.at, seq)).then_some(pos);
+            st.record = record;
+            st.stale = false;
+            st.epoch += 1;
+        }
+        self.sync_journal();
     }
 }

@@ -13,6 +13,8 @@ use wasm_bindgen::prelude::*;
 
 // Time travel and share links: more methods of `Playground`, kept in their own file.
 mod travel;
+// The space-time record and its exports (ShiViz, SVG): more methods, in their own file.
+mod spacetime;
 // The "find a bug" explorer (its own bundle, pkg/explore/).
 #[cfg(feature = "explore")]
 pub mod explore;

@@ -72,6 +72,19 @@ async function satisfy(page, wait) {
     await dragNode(page, '#tut', 0, 1, { x: 560, y: 260 });
     return;
   }
+  if (wait.for === 'arrow') {
+    // A real click on the arrow the step points at in the space-time diagram.
+    const el = page.locator('#tut cap-playground').first();
+    await el.locator('section.st .st-box').scrollIntoViewIfNeeded();
+    const pt = await el.evaluate(async (e, w) => {
+      const p = await e.openPanel('spacetime', null);
+      const m = p.find({ kind: w.kind, from: w.from, to: w.to, after: w.after });
+      return m && p.arrowPoint(m.id, 0.5);
+    }, wait);
+    assert.ok(pt, `no arrow for ${JSON.stringify(wait)} in the space-time diagram`);
+    await page.mouse.click(pt.x, pt.y);
+    return;
+  }
   const r = await advanceUntilReady(page);
   assert.equal(r.state, 'ready', `wait ${JSON.stringify(wait)} not satisfied after ${r.waited} simulated ms`);
 }

@@ -11,7 +11,7 @@ import { Layout } from './layout.js';
 import { NAMES, BUNDLE_OF, loadWasm, viewOf, appUrl } from './wasm.js';
 import { Renderer } from '../render/renderer.js';
 import { W, H, sideOf, spotsOnSide, clampPt, clampClient, clamp } from '../render/geometry.js';
-import { A, T, h, adoptCss } from '../render/draw.js';
+import { A, T, h, adoptCss, family } from '../render/draw.js';
 import { PANELS } from '../panels/index.js';
 import { shareKey } from '../panels/travel.js';
 
@@ -92,7 +92,7 @@ function clientIndex(id) {
 
 /** The element. */
 export class CapPlayground extends HTMLElement {
-  static observedAttributes = ['protocol', 'nodes', 'seed', 'scenario', 'speed', 'theme'];
+  static observedAttributes = ['protocol', 'nodes', 'seed', 'scenario', 'speed', 'theme', 'view'];
 
   constructor() {
     super();
@@ -160,6 +160,7 @@ export class CapPlayground extends HTMLElement {
   attributeChangedCallback(name, old, val) {
     if (name === 'speed') return this._applySpeedAttr();
     if (name === 'theme') return this._applyThemeAttr();
+    if (name === 'view') return this._started && this._applyView();
     if (!this._started || old === val || this._rebuildQueued) return;
     this._rebuildQueued = true;
     queueMicrotask(() => { this._rebuildQueued = false; this._rebuild(); });
@@ -295,6 +296,7 @@ export class CapPlayground extends HTMLElement {
     this.vi.run?.(sc);
     this._each('reset', sc);
     this._refresh();
+    if (!this._viewDone) { this._viewDone = true; this._applyView(); }
     this.$('.wrap').dataset.proto = this.f.protocol;
     this._caption();
     this.$('.seed').value = String(this.f.seed);
@@ -863,4 +865,24 @@ export class CapPlayground extends HTMLElement {
   }
   /** Test hook: panic inside wasm on purpose; this element shows its error banner. */
   debugPanic() { this._sim(() => this.wasm.debugPanic()); }
+  /**
+   * A panel loaded on demand ("spacetime"), loaded once; on = true / false opens / closes it, null
+   * leaves it as it is. Resolves to the panel (its API: point({kind, from, to, after}), select(id),
+   * setView(a, b), exportSvg(), exportShiviz(), …).
+   */
+  openPanel(name, on = true) {
+    const stub = this._panelsBy.get(name);
+    if (!stub?.load) return Promise.reject(new Error(`no panel "${name}": accepted spacetime`));
+    return stub.load().then((p) => { if (on != null) p.open(on); if (!this._raf) this._draw(); return p; });
+  }
+  /** The `view` attribute: "spacetime" opens the space-time diagram; "" / "cluster": nothing more. */
+  _applyView() {
+    const v = (this.getAttribute('view') ?? '').trim();
+    if (v === 'spacetime') this.openPanel('spacetime', true).catch((e) => this._say(e.message, true));
+    else if (v !== '' && v !== 'cluster') this._say(`view="${v}" ignored: use "spacetime" (or leave it out)`, true);
+  }
+  /** A message kind's colour family, as the legend has it (for panels). */
+  familyOf(kind) { return family(kind); }
+  /** Show operation `op` (a history entry) selected in the client timeline; null clears. */
+  selectOp(op) { this._panelsBy.get('timeline').select(op, this._panelsBy.get('spacetime')?.instance?.ops ?? null); }
 }

@@ -144,6 +144,7 @@ svg{display:block;width:100%;height:auto;user-select:none;-webkit-user-select:no
 .tlsvg .bar.stale{stroke:var(--bad);stroke-width:2;stroke-dasharray:4 2}
 .tlsvg .bar.wit{stroke:var(--ink);stroke-width:2.6;stroke-dasharray:none}
 .tlsvg .op.wit text{font-weight:700}.tlsvg .op.dim{opacity:.45}
+.tlsvg .op.sel .bar{stroke:var(--handle);stroke-width:3;stroke-dasharray:none}.tlsvg .op.sel text{font-weight:700}
 .tlsvg .op.stale text{fill:var(--bad)}
 .tl-sentence{margin:4px 2px 2px;font-size:13px;font-weight:600;color:var(--bad)}
 .tl-lines{margin:0 2px 2px;padding-left:1.2em;font:11.5px/1.45 ui-monospace,monospace;color:var(--ink)}
@@ -179,6 +180,7 @@ export const HTML = `
   <span class="clock" aria-label="simulated time">t = 0.000 s</span>
   <button type="button" class="heal" data-action="heal" aria-label="heal the partition" title="reconnect everything and bring the nodes home">heal</button>
   <button type="button" data-action="reset" aria-label="reset the run">reset</button>
+  <button type="button" data-action="spacetime" aria-pressed="false" title="the space-time diagram: every message as an arrow from send to delivery">space-time</button>
   <div class="nrw" hidden></div>
   <details class="more"><summary>seed, workload, client write &amp; export</summary>
    <div class="row"><label>seed <input class="seed" inputmode="numeric" aria-label="seed"></label>
@@ -200,7 +202,9 @@ export const HTML = `
     <span class="wl-note">restarts the run at t = 0: same protocol, servers, seed and partition; scripted steps are dropped</span></div>
    <div class="row"><b>history</b>
     <button type="button" data-action="export-porcupine" title="download the client history for Porcupine's visualiser">export history → Porcupine JSON</button>
-    <button type="button" data-action="export-edn" title="download the client history for Knossos / Jepsen">→ Jepsen EDN</button></div>
+    <button type="button" data-action="export-edn" title="download the client history for Knossos / Jepsen">→ Jepsen EDN</button>
+    <b>run</b><button type="button" data-action="export-shiviz" title="download the run's events with vector clocks for ShiViz">→ ShiViz log</button>
+    <button type="button" data-action="export-svg" title="download the space-time diagram as an SVG (what its panel shows)">→ space-time SVG</button></div>
   </details>
  </div>
  <div class="main">

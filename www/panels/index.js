@@ -28,6 +28,7 @@ import timeline from './timeline.js';
 import workload from './workload.js';
 import findBug from './find-bug.js';
 import { Travel } from './travel.js';
+import { appUrl } from '../element/wasm.js';
 
 /** Time travel (the scrubber under the diagram, share links): reset per run, updated on slow frames. */
 const travel = {
@@ -38,5 +39,33 @@ const travel = {
   },
 };
 
+/**
+ * The space-time diagram (panels/spacetime.js): loaded the first time it is asked for (its button,
+ * an export, the `view` attribute, a tutorial), by a variable URL so that no bundler takes it into
+ * a page's first download; until then this stub is all there is. load() → the panel's instance.
+ */
+const spacetime = {
+  name: 'spacetime',
+  mount(host) {
+    let inst = null, loading = null;
+    const load = () => (inst ? Promise.resolve(inst) : (loading ??= import(appUrl('./panels/spacetime.js').href)
+      .then((m) => (inst = m.default.mount(host)), (e) => { loading = null; throw e; })));
+    const later = (fn) => () => load().then(fn).catch((e) => host._say(e.message, true));
+    const own = {
+      spacetime: later((p) => p.open(!p.isOpen)),
+      'export-shiviz': later((p) => p.exportShiviz()),
+      'export-svg': later((p) => p.exportSvg()),
+    };
+    return {
+      load,
+      get instance() { return inst; },
+      reset(sc) { inst?.reset(sc); },
+      frame(f, t, slow) { inst?.frame(f, t, slow); },
+      jumped() { inst?.jumped(); },
+      get actions() { return inst ? { ...inst.actions, ...own } : own; },
+    };
+  },
+};
+
 /** Every panel, in the order they are updated. */
-export const PANELS = [score, timeline, travel, node, message, crash, workload, findBug];
+export const PANELS = [score, timeline, travel, node, message, crash, workload, findBug, spacetime];

@@ -46,9 +46,10 @@ export class Timeline {
 
   /**
    * Draw `ops` (frame/history operations) over [lo, hi] ms, `now` = the simulated time,
-   * `clients` = lane ids, `wit` / `stale` = Sets of op ids to highlight, `dim` = fade the others.
+   * `clients` = lane ids, `wit` / `stale` = Sets of op ids to highlight, `dim` = fade the others,
+   * `sel` = the id of an operation picked elsewhere (the space-time diagram), outlined.
    */
-  draw(ops, lo, hi, now, clients, wit, stale, dim) {
+  draw(ops, lo, hi, now, clients, wit, stale, dim, sel) {
     const span = Math.max(1, hi - lo), sx = (X1 - X0) / span;
     const x = (t) => X0 + (Math.min(Math.max(t, lo), hi) - lo) * sx;
     const laneOf = new Map(clients.map((c, i) => [c, i]));
@@ -95,7 +96,7 @@ export class Timeline {
       const x0 = x(o.invoke), x1 = Math.max(x0 + 2, x(end));
       const open = o.complete == null;
       const cls = `bar ${o.outcome || 'pending'}${open ? ' open' : ''}${isS ? ' stale' : ''}${isW ? ' wit' : ''}`;
-      A(r.g, 'class', `op${isW ? ' wit' : dim ? ' dim' : ''}${isS ? ' stale' : ''}`);
+      A(r.g, 'class', `op${isW ? ' wit' : dim ? ' dim' : ''}${isS ? ' stale' : ''}${o.id === sel ? ' sel' : ''}`);
       A(r.g, 'visibility', 'visible');
       A(r.rect, 'class', cls);
       A(r.rect, 'x', f1(x0)); A(r.rect, 'y', String(y + 13)); A(r.rect, 'width', f1(x1 - x0));
@@ -132,7 +133,7 @@ export default {
   name: 'timeline',
   mount(host) {
     const $ = host.$, box = $('.tl'), timeline = new Timeline($('.tlsvg'));
-    let mode = 'live', cache = null;
+    let mode = 'live', cache = null, sel = null; // sel: {op, ops} picked in the space-time diagram
     /** The witness's operations and those overlapping them, from the full history (parsed once per witness). */
     const witnessView = (w, f) => {
       const key = w.failing_op + ':' + w.ops.join(',');
@@ -156,13 +157,22 @@ export default {
       const modeBtn = $('[data-action=tl-mode]');
       modeBtn.hidden = !w;
       const wmode = !!w && mode === 'witness';
+      const picked = mode === 'sel' ? sel : null;
       let ops, lo, hi, ids = w ? new Set(w.ops) : null;
       if (wmode) ({ ops, lo, hi, ids } = witnessView(w, f));
-      else { [lo, hi] = liveWindow(f.now); ops = f.ops; }
+      else if (picked) {
+        // The operation picked in the space-time diagram, with its neighbours (from its record,
+        // which reaches past the present when the run is in the past).
+        const o = picked.op, end = o.complete ?? f.now, pad = Math.max(500, (end - o.invoke) * 0.5);
+        [lo, hi] = [Math.max(0, o.invoke - pad), end + pad];
+        ops = (picked.ops || f.ops).filter((x) => x.invoke <= hi && (x.complete ?? f.now) >= lo);
+        if (!ops.some((x) => x.id === o.id)) ops = [...ops, o];
+      } else { [lo, hi] = liveWindow(f.now); ops = f.ops; }
       T(modeBtn, wmode ? 'show recent operations' : 'show the witness');
       T($('.tl-mode'), wmode ? `the violation on key ${w.key}: outlined operations cannot be put in one order (t = ${(lo / 1000).toFixed(2)}–${(hi / 1000).toFixed(2)} s)`
+        : picked ? `operation #${picked.op.id} (c${picked.op.client}), picked in the space-time diagram · t = ${(lo / 1000).toFixed(2)}–${(hi / 1000).toFixed(2)} s`
         : `last ${((hi - lo) / 1000).toFixed(0)} s · ✓ ok ✕ failed ? unknown … waiting · stale = read of an overwritten value`);
-      timeline.draw(ops, lo, hi, f.now, f.clients.map((c) => c.id), ids, stale, wmode);
+      timeline.draw(ops, lo, hi, f.now, f.clients.map((c) => c.id), ids, stale, wmode, picked?.op.id);
       const sen = $('.tl-sentence'), ul = $('.tl-lines');
       sen.hidden = ul.hidden = !w;
       if (w) {
@@ -186,11 +196,13 @@ export default {
       if (open && host.f) draw(host.f);
     };
     return {
-      reset() { mode = 'live'; cache = null; },
+      reset() { mode = 'live'; cache = null; sel = null; },
+      /** Show operation `op` selected (another panel picked it; `ops`: its neighbours), null: clear. */
+      select(op, ops) { sel = op ? { op, ops } : null; toggle(true, sel ? 'sel' : 'live'); },
       frame(f, t, slow) { if (slow) draw(f); },
       actions: {
         verdict: () => (verdictOf(host.f || {}).witness ? toggle(true, 'witness') : toggle(box.hidden, 'live')),
-        timeline: () => toggle(box.hidden, 'live'),
+        timeline: () => { sel = null; toggle(box.hidden, 'live'); },
         'tl-mode': () => { mode = mode === 'witness' ? 'live' : 'witness'; draw(host.f); },
       },
     };

@@ -37,6 +37,12 @@ pub fn parse_jepsen_with(text: &str, opts: &ParseOptions) -> Result<Vec<ModelOp<
         if toks.len() < 7 || toks[0] != "INFO" || toks[1] != "jepsen.util" || toks[2] != "-" {
             return Err(perr(line, "expected `INFO jepsen.util - PROCESS :TYPE :F VALUE`"));
         }
+        // The nemesis's lines (`INFO jepsen.util - :nemesis :info :start nil`) record faults, not
+        // operations on the register: skipped here, as the EDN reader skips them (the history lab
+        // draws them as fault markers).
+        if toks[3] == ":nemesis" {
+            continue;
+        }
         let process =
             toks[3].parse::<u64>().map_err(|_| perr(line, format!("process `{}` is not a whole number", toks[3])))?;
         let (Some(ty), Some(f)) = (toks[4].strip_prefix(':'), toks[5].strip_prefix(':')) else {

@@ -19,7 +19,8 @@
 //!   :<type>  :<f>  <value>` per line, fields separated by tabs or runs of spaces; one
 //!   compare-and-set register, initially nil. `:fail :cas` is an observation (the value was not
 //!   FROM), `:fail :read` constrains nothing, `:info` operations stay open to the end (they may
-//!   take effect at any later point, or never).
+//!   take effect at any later point, or never); the nemesis's lines (process `:nemesis`) are
+//!   skipped.
 //! - **Porcupine kv logs** (`test_data/kv`) — one EDN map per line,
 //!   `{:process P, :type :invoke|:ok, :f :get|:put|:append, :key "K", :value nil|"V"}`; a missing
 //!   key reads as `""`, `put` overwrites, `append` concatenates; keys are independent.
