@@ -148,3 +148,26 @@ fn our_edn_export_reads_back_with_the_same_verdict() {
         assert_eq!(ours, !broken, "{file}: the scenario should {}be linearizable", if broken { "not " } else { "" });
     }
 }
+
+/// The lab's controls and `cap check`'s flags read the same words: a read of 0 before any write
+/// is linearizable from Knossos's default initial value 0 and not from nil; `register` refuses
+/// `:cas`; a bad word says what is accepted.
+#[test]
+fn the_lab_options_read_like_cap_check_flags() {
+    let h = "{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 0}\n";
+    let default = ParseOptions::from_words("", "", false).unwrap();
+    assert_eq!(default, ParseOptions::default());
+    assert_eq!(verdict(h, &default), Some(true));
+    let nil = ParseOptions::from_words("cas-register", "nil", false).unwrap();
+    assert_eq!(nil.initial, None);
+    assert_eq!(verdict(h, &nil), Some(false));
+    let seven = ParseOptions::from_words(" register ", " 7 ", true).unwrap();
+    assert_eq!((seven.model, seven.initial, seven.new_process_on_reuse), (Some(RegisterKind::Register), Some(7), true));
+    let cas = "{:process 0, :type :invoke, :f :cas, :value [0 1]}\n{:process 0, :type :ok, :f :cas, :value [0 1]}\n";
+    let err = parse_history(cas, &seven).unwrap_err();
+    assert_eq!(err.line, 1, "{err:?}");
+    let e = ParseOptions::from_words("queue", "", false).unwrap_err();
+    assert!(e.contains("`queue`") && e.contains("accepted register, cas-register"), "{e}");
+    let e = ParseOptions::from_words("", "zero", false).unwrap_err();
+    assert!(e.contains("`zero`") && e.contains("an integer") && e.contains("nil"), "{e}");
+}

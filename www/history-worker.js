@@ -4,7 +4,7 @@
 // page cancels a long search by terminating this worker.
 //
 //   page → worker                      worker → page
-//   {type: 'load', text}               {type: 'loaded', summary} | {type: 'bad', error: {line, message}}
+//   {type: 'load', text, options?}     {type: 'loaded', summary} | {type: 'bad', error: {line, message}}
 //   {type: 'check', slice}             {type: 'progress', progress} … {type: 'done', result}
 //   {type: 'timeline', key}            {type: 'timeline', key, data: {ops, faults}}
 //   {type: 'why', id}                  {type: 'why', id, why}
@@ -26,7 +26,8 @@ async function handle(msg) {
       lab?.free();
       lab = null;
       try {
-        lab = new m.HistoryLab(msg.text);
+        const o = msg.options;
+        lab = o ? m.HistoryLab.withOptions(msg.text, o.model || '', o.initial || '', !!o.newProcessOnReuse) : new m.HistoryLab(msg.text);
       } catch (e) {
         let error;
         try { error = JSON.parse(e.message); } catch { error = { line: 0, message: String(e.message || e) }; }

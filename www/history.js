@@ -11,8 +11,11 @@
  * process, each operation a bar from invocation to completion, the witness outlined, faults as
  * markers over it); and, for a selected operation, the orders that were tried ("why").
  *
- * Attributes: `src` (a URL to load a history from, same origin), `theme` (light / dark).
- * API: load(text, name) → Promise<summary>, check() → Promise<result>, cancel(), why(id) →
+ * Attributes: `src` (a URL to load a history from, same origin), `theme` (light / dark), and how an
+ * EDN register history is read, as `cap check`'s flags: `model` (cas-register, the default, or
+ * register), `initial` (the registers' value before any write: an integer, default 0, or nil) and
+ * `new-process-on-reuse`; the page's controls set the same (a change re-checks the history).
+ * API: load(text, name) → Promise<summary>, options ({model, initial, newProcessOnReuse}), check() → Promise<result>, cancel(), why(id) →
  * Promise<why>, summary, result, data-state (empty | loading | loaded | checking | done |
  * cancelled | error). Event: `history-verdict` {verdict, witness}.
  * Hooks: .drop (the drop zone), .paste + [data-action=check], [data-action=cancel],
@@ -29,7 +32,7 @@ const CSS = [
   '@media (prefers-color-scheme:dark){:host(:not([theme=light])){--bg:#161a1f;--ink:#e8eaed;--muted:#a3abb5;--faint:#3b434d;--panel:#1f252c;--border:#333b45;--accent:#56b4e9;--ok:#3fcf9f;--bad:#ff8f4d;--unk:#f0e442;--cut:#ff8f4d;color-scheme:dark}}',
   '.lab{background:var(--bg);border:1px solid var(--border);border-radius:10px;padding:10px}',
   '[hidden]{display:none!important}',
-  'button,select,textarea{font:inherit;font-size:13px;color:var(--ink);background:var(--panel);border:1px solid var(--border);border-radius:6px;padding:3px 8px}',
+  'button,select,textarea,input{font:inherit;font-size:13px;color:var(--ink);background:var(--panel);border:1px solid var(--border);border-radius:6px;padding:3px 8px}',
   'button{cursor:pointer}button:disabled{opacity:.45;cursor:default}:focus-visible{outline:2px solid var(--accent);outline-offset:2px}',
   '.drop{border:2px dashed var(--faint);border-radius:8px;padding:14px;text-align:center;color:var(--muted)}',
   '.drop.over{border-color:var(--accent);color:var(--ink);background:var(--panel)}',
@@ -52,12 +55,17 @@ const CSS = [
   '.why h3{margin:0 0 4px;font-size:14px}.why ol{margin:4px 0 0;padding-left:1.4em;font:12px/1.55 ui-monospace,monospace}',
   '.why li.at{color:var(--bad)}.why .note{color:var(--muted);font-size:12.5px}',
   '.muted{color:var(--muted)}',
+  '.opts{font-size:13px}.opts input.initial{width:5em;padding:2px 6px}.opts input[type=checkbox]{vertical-align:middle}',
 ].join('');
 
 const HTML = `
 <div class="lab">
  <div class="drop" tabindex="0" role="button" aria-label="drop a history file here, or press Enter to choose one"><b>Drop a history file here</b> (Jepsen etcd log, Porcupine kv log, Jepsen / Knossos EDN, or a playground export), or <button type="button" data-action="choose">choose a file</button>. It is checked in this page: nothing is uploaded.</div>
  <textarea class="paste" aria-label="or paste a history here" placeholder="…or paste a history here, then press check"></textarea>
+ <div class="row opts"><span class="muted">EDN register histories:</span>
+  <label>model <select class="model" aria-label="register model for EDN histories"><option value="cas-register">cas-register (reads plain register histories too)</option><option value="register">register</option></select></label>
+  <label>initial value <input class="initial" value="0" spellcheck="false" aria-label="every register's value before any write: an integer or nil"></label>
+  <label><input type="checkbox" class="reuse"> a process reused after :info is a new process</label></div>
  <div class="row"><button type="button" data-action="check">check</button><button type="button" data-action="cancel" hidden>cancel</button>
   <progress class="prog" hidden></progress><span class="status" aria-live="polite"></span></div>
  <div class="err" role="alert" hidden></div>
@@ -96,7 +104,7 @@ function el(tag, attrs, parent, text) {
 const WORKER = new URL('./history-worker.js', import.meta.url);
 
 export class CapHistory extends HTMLElement {
-  static observedAttributes = ['src'];
+  static observedAttributes = ['src', 'model', 'initial', 'new-process-on-reuse'];
 
   constructor() {
     super();
@@ -110,11 +118,34 @@ export class CapHistory extends HTMLElement {
   }
 
   connectedCallback() {
+    this._syncOptions();
     const src = this.getAttribute('src');
     if (src && !this._srcDone) { this._srcDone = true; this._fromUrl(src); }
   }
   attributeChangedCallback(name, old, val) {
     if (name === 'src' && this.isConnected && val && old !== val) this._fromUrl(val);
+    else if (name !== 'src' && old !== val) { this._syncOptions(); this._recheck(); }
+  }
+
+  /** How an EDN register history is read (the controls, set from the attributes). */
+  get options() {
+    return { model: this.$('.model').value, initial: this.$('.initial').value.trim(), newProcessOnReuse: this.$('.reuse').checked };
+  }
+  _syncOptions() {
+    const model = this.getAttribute('model');
+    // An unknown model stays visible as an option, so the parser's error names it.
+    if (model != null) {
+      const sel = this.$('.model');
+      if (![...sel.options].some((o) => o.value === model)) el('option', { value: model, 'data-unknown': '' }, sel, model);
+      sel.value = model;
+    }
+    if (this.hasAttribute('initial')) this.$('.initial').value = this.getAttribute('initial');
+    this.$('.reuse').checked = this.hasAttribute('new-process-on-reuse');
+  }
+  /** Check the last history again under changed options (nothing when none was loaded). */
+  _recheck() {
+    if (this._text == null || this.dataset.state === 'loading' || this.dataset.state === 'checking') return;
+    this.load(this._text, this._name).then(() => this.check(), () => {});
   }
 
   async _fromUrl(src) {
@@ -173,6 +204,7 @@ export class CapHistory extends HTMLElement {
   /** Parse `text` in the worker; resolves to its summary (rejects with the line and message). */
   async load(text, name = 'the pasted history') {
     this.cancel(true);
+    this._text = text;
     this._name = name;
     this.summary = this.result = null;
     this._timelines = new Map();
@@ -181,7 +213,7 @@ export class CapHistory extends HTMLElement {
     this.$('.why').hidden = true;
     this.dataset.state = 'loading';
     this._status(`reading ${name} (${(text.length / 1024).toFixed(1)} KB)…`);
-    const s = await this._post({ type: 'load', text }, 'load');
+    const s = await this._post({ type: 'load', text, options: this.options }, 'load');
     this.summary = s;
     this.dataset.state = 'loaded';
     const faults = s.faults.length ? `, ${s.faults.length} fault${s.faults.length === 1 ? '' : 's'} (nemesis)` : '';
@@ -389,6 +421,8 @@ export class CapHistory extends HTMLElement {
       if (r) this.why(Number(r.dataset.id)).catch(() => {});
     });
     $('.key').addEventListener('change', () => this._loadKey(Number($('.key').value)));
+    for (const c of ['.model', '.reuse']) $(c).addEventListener('change', () => this._recheck());
+    $('.initial').addEventListener('change', () => this._recheck());
   }
   async _checkPaste() {
     const text = this.$('.paste').value;

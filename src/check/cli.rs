@@ -4,7 +4,7 @@
 //! never touch the file system). Output goes through [`say`]: when stdout is closed
 //! (`cap check … | head`), the process ends quietly (exit 0) instead of panicking.
 
-use crate::check::formats::{parse_history, ParseOptions, RegisterKind, ACCEPTED_FORMATS};
+use crate::check::formats::{initial_option, model_option, parse_history, ParseOptions, ACCEPTED_FORMATS};
 use crate::check::linearizability::{show_bytes, Limits, Verdict, DEFAULT_MAX_MEMORY, WITNESS_LINES_SHOWN};
 use std::io::Write;
 use std::path::Path;
@@ -70,22 +70,20 @@ pub fn run_check_command(args: &[String]) -> i32 {
                     return 2;
                 }
             },
-            "--model" => match it.next().and_then(|s| RegisterKind::from_name(s)) {
-                Some(k) => opts.model = Some(k),
-                None => {
-                    eprintln!("cap check: --model needs a register model: accepted register, cas-register");
+            "--model" => match model_option(it.next().map(String::as_str).unwrap_or("")) {
+                Ok(k) => opts.model = Some(k),
+                Err(e) => {
+                    eprintln!("cap check: --model: {e}");
                     return 2;
                 }
             },
-            "--initial" => {
-                match it.next().map(|s| if s == "nil" { Some(None) } else { s.parse::<i64>().ok().map(Some) }) {
-                    Some(Some(v)) => opts.initial = v,
-                    _ => {
-                        eprintln!("cap check: --initial needs the registers' first value: accepted an integer or nil");
-                        return 2;
-                    }
+            "--initial" => match initial_option(it.next().map(String::as_str).unwrap_or("")) {
+                Ok(v) => opts.initial = v,
+                Err(e) => {
+                    eprintln!("cap check: --initial needs the registers' first value: {e}");
+                    return 2;
                 }
-            }
+            },
             "--new-process-on-reuse" => opts.new_process_on_reuse = true,
             "--full-witness" => full = true,
             "--stats" => stats = true,

@@ -3,6 +3,7 @@
 //! the space-time exporters, which the space-time panel calls with its record's JSON (so that no
 //! playground page carries them). JSON text across the seam, as the playground's handle does.
 
+use crate::check::formats::ParseOptions;
 use crate::lab::Lab;
 use crate::spacetime::svg::SvgOptions;
 use crate::spacetime::Record;
@@ -30,6 +31,19 @@ impl HistoryLab {
     #[wasm_bindgen(constructor)]
     pub fn new(text: &str) -> Result<HistoryLab, JsError> {
         Lab::load(text).map(|lab| HistoryLab { lab }).map_err(|e| JsError::new(&to_json(&e)))
+    }
+    /// Parse a history as `cap check --model M --initial I [--new-process-on-reuse]` would
+    /// (empty words: the defaults); errors as [`HistoryLab::new`], line 0 for a bad option.
+    #[wasm_bindgen(js_name = withOptions)]
+    pub fn with_options(
+        text: &str,
+        model: &str,
+        initial: &str,
+        new_process_on_reuse: bool,
+    ) -> Result<HistoryLab, JsError> {
+        let opts = ParseOptions::from_words(model, initial, new_process_on_reuse)
+            .map_err(|message| JsError::new(&to_json(&serde_json::json!({ "line": 0, "message": message }))))?;
+        Lab::load_with(text, &opts).map(|lab| HistoryLab { lab }).map_err(|e| JsError::new(&to_json(&e)))
     }
     /// Format, operations, keys, processes and faults (JSON).
     pub fn summary(&self) -> String {

@@ -155,3 +155,40 @@ test('a long check shows its progress and cancel stops it; the next file checks 
   s.assertNoErrors(page);
   await page.close();
 });
+
+test('the EDN options (model, initial value, new process on reuse) are the page\'s controls and the element\'s attributes; a change checks again', async () => {
+  // A read of 0 before any write: linearizable from Knossos's default initial value 0, not from nil.
+  const page = await openLab();
+  const lab = page.locator('#lab');
+  const done = (want) => page.waitForFunction((w) => {
+    const e = document.getElementById('lab');
+    return e.dataset.state === 'done' && e.shadowRoot.querySelector('.status').textContent.includes(w);
+  }, want, { timeout: 30000 });
+  await lab.locator('.paste').fill('{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok, :f :read, :value 0}\n');
+  await lab.locator('[data-action=check]').click();
+  await done('initial value 0');
+  assert.equal(await lab.locator('.verdict').getAttribute('data-verdict'), 'linearizable');
+  // The reader types nil: the same history is checked again, and is not linearizable.
+  await lab.locator('input.initial').fill('nil');
+  await lab.locator('input.initial').press('Enter');
+  await lab.locator('input.initial').blur();
+  await done('initial value nil');
+  assert.equal(await lab.locator('.verdict').getAttribute('data-verdict'), 'not_linearizable');
+  assert.match(await lab.locator('.sentence').textContent(), /read/);
+  assert.deepEqual(await page.evaluate(() => document.getElementById('lab').options), { model: 'cas-register', initial: 'nil', newProcessOnReuse: false });
+  // The plain register model refuses a :cas, naming the line and what it accepts.
+  await lab.locator('select.model').selectOption('register');
+  await lab.locator('.paste').fill('{:process 0, :type :invoke, :f :cas, :value [0 1]}\n{:process 0, :type :ok, :f :cas, :value [0 1]}\n');
+  await lab.locator('[data-action=check]').click();
+  await waitState(page, ['error']);
+  assert.match(await lab.locator('.err').textContent(), /^line 1: .*:read and :write/);
+  // Attributes set the same controls; a word that is not accepted says what is.
+  await page.evaluate(() => { const e = document.getElementById('lab'); e.setAttribute('model', 'cas-register'); e.setAttribute('initial', 'zero'); });
+  await page.waitForFunction(() => /initial value `zero` is not accepted/.test(document.getElementById('lab').shadowRoot.querySelector('.err').textContent), null, { timeout: 30000 });
+  assert.match(await lab.locator('.err').textContent(), /^error: .*an integer \(e\.g\. 0\) or nil/);
+  await page.evaluate(() => document.getElementById('lab').setAttribute('initial', '0'));
+  await done('cas-register model, initial value 0');
+  assert.equal(await lab.locator('.verdict').getAttribute('data-verdict'), 'linearizable');
+  s.assertNoErrors(page);
+  await page.close();
+});

@@ -98,6 +98,39 @@ impl Default for ParseOptions {
     }
 }
 
+impl ParseOptions {
+    /// The options as `cap check`'s flags and the history lab's controls spell them: `model` is
+    /// `register`, `cas-register` or empty (the default), `initial` an integer, `nil` or empty
+    /// (the default, 0). The error says what was wrong and what is accepted.
+    pub fn from_words(model: &str, initial: &str, new_process_on_reuse: bool) -> Result<ParseOptions, String> {
+        let mut opts = ParseOptions { new_process_on_reuse, ..ParseOptions::default() };
+        if !model.trim().is_empty() {
+            opts.model = Some(model_option(model)?);
+        }
+        if !initial.trim().is_empty() {
+            opts.initial = initial_option(initial)?;
+        }
+        Ok(opts)
+    }
+}
+
+/// A register model by name (`--model`): `register` or `cas-register`.
+pub fn model_option(s: &str) -> Result<RegisterKind, String> {
+    RegisterKind::from_name(s.trim())
+        .ok_or_else(|| format!("the model `{}` is not known: accepted register, cas-register", s.trim()))
+}
+
+/// The registers' value before any write (`--initial`): an integer, or `nil` for none.
+pub fn initial_option(s: &str) -> Result<Option<Value>, String> {
+    match s.trim() {
+        "nil" => Ok(None),
+        t => t
+            .parse::<Value>()
+            .map(Some)
+            .map_err(|_| format!("the initial value `{t}` is not accepted: accepted an integer (e.g. 0) or nil")),
+    }
+}
+
 /// The formats `cap check` accepts, for error messages.
 pub const ACCEPTED_FORMATS: &str = "Jepsen etcd logs (`INFO jepsen.util - P :invoke :read nil` lines), Porcupine kv logs (`{:process P, :type :invoke, :f :get, :key \"K\", :value nil}` lines) or Jepsen/Knossos EDN register histories (`{:process P, :type :invoke, :f :write, :value 3}` maps)";
 // ---------------------------------------------------------------------------------------------
