@@ -157,16 +157,16 @@ fn a_bad_configure_step_is_refused_at_load_exit_2() {
 
 #[test]
 fn every_number_has_a_finite_range_and_the_refusal_says_it() {
-    let cases: &[(&str, serde_json::Value, &str)] = &[
-        ("until", serde_json::json!(MAX_UNTIL_MS + 1), "until = 360000001 ms is out of range: accepted 0..=360000000"),
-        ("history_limit", serde_json::json!(2_000_000), "history_limit = 2000000 is out of range"),
-    ];
-    for (field, value, want) in cases {
-        let mut v = shipped("raft-basic.json");
-        v[*field] = value.clone();
-        let e = Scenario::from_json(&v.to_string()).unwrap_err();
-        assert!(e.contains(want), "{field}: {e}");
-    }
+    let mut v = shipped("raft-basic.json");
+    v["history_limit"] = serde_json::json!(2_000_000);
+    let e = Scenario::from_json(&v.to_string()).unwrap_err();
+    assert!(e.contains("history_limit = 2000000 is out of range"), "{e}");
+    // `cap run` ends within 100 hours (the playground's own worlds are open-ended).
+    let mut v = shipped("raft-basic.json");
+    v["until"] = serde_json::json!(MAX_UNTIL_MS + 1);
+    let (code, stderr) = cap_run(&v, "until.json");
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("until = 360000001 ms is out of range: accepted 0..=360000000"), "{stderr}");
     let workload = |w: serde_json::Value| {
         let mut v = shipped("raft-basic.json");
         v["workload"] = w;

@@ -104,10 +104,12 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
                     .ok_or("--repeat needs a whole number of at least 1")?
             }
             "--peak-memory" => peak_memory = true,
-            s if s.starts_with('-') => return Err(format!(
+            s if s.starts_with('-') => {
+                return Err(format!(
                 "run: unknown option '{s}': accepted --compact, --repeat N, --peak-memory, --export-porcupine FILE, \
                      --export-edn FILE, --export-shiviz FILE, --export-svg FILE"
-            )),
+            ))
+            }
             s => file = Some(s.to_string()),
         }
         i += 1;
@@ -122,6 +124,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     } else {
         load(&file)?
     };
+    sim.scenario().check_run_length().map_err(|e| format!("{file}: {e}"))?;
     let until = sim.scenario().until;
     if shiviz.is_some() || svg.is_some() {
         // The space-time record, fed from the world's journal as the run goes.

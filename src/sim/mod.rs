@@ -646,12 +646,15 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 }
                 Output::SetTimer { timer, min, max } => {
                     let d = if max > min { self.rng.random_range(min..=max) } else { min };
+                    // A protocol setting may ask for any u64 of ms: such a timer never fires,
+                    // rather than wrapping the clock.
+                    let at = self.now.saturating_add(d);
                     self.seq += 1;
                     let generation = self.seq;
                     self.slots[id as usize]
                         .timers
-                        .insert(timer.clone(), ArmedTimer { generation, set_at: self.now, fires_at: self.now + d });
-                    self.schedule(self.now + d, Event::Timer { node: id, timer, generation });
+                        .insert(timer.clone(), ArmedTimer { generation, set_at: self.now, fires_at: at });
+                    self.schedule(at, Event::Timer { node: id, timer, generation });
                 }
                 Output::CancelTimer { timer } => {
                     self.slots[id as usize].timers.remove(&timer);
