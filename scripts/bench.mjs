@@ -4,6 +4,7 @@
 //      (shared JS/CSS + one protocol's wasm bundle),
 //      for dist/ (what ships: minified JS) and www/ (readable sources), against the 100 KB budget
 //   2. `cap bench`        native simulator speed
+//   2b. `cap run --peak-memory` of bench-raft: 1 hour and 24 hours (--repeat 24) side by side
 //   3. `cap check-bench`  linearizability checker speed (skipped with a note if absent), then the
 //      checker table: per Porcupine history, native ms | wasm ms (node, a bench-only wasm built
 //      with the `checker-bench` feature into target/bench-wasm) | Porcupine (Go) ms, the 10
@@ -196,8 +197,33 @@ async function nativeBench() {
     }
     process.stdout.write(r.stdout.replace(/^/gm, '  '));
     console.log(`  (${elapsed(t)} wall)`);
+    if (sub === 'bench') longRunMemory(cap);
   }
   return checkOut;
+}
+
+/**
+ * 2b. Peak memory of `cap run` over bench-raft's hour and the same schedule repeated for 24
+ * simulated hours in one call (issue 18: lost messages are released as time passes, so the long
+ * run stays within 64 MB), side by side; each in its own process, so each has its own VmHWM.
+ */
+function longRunMemory(cap) {
+  console.log('\n### cap run --peak-memory www/scenarios/bench-raft.json: 1 hour and 24 hours (--repeat 24)');
+  const scenario = path.join(ROOT, 'www', 'scenarios', 'bench-raft.json');
+  const rows = [];
+  for (const repeat of [1, 24]) {
+    const r = capture(cap, ['run', '--compact', '--peak-memory', '--repeat', String(repeat), scenario], { timeout: 20 * 60 * 1000, maxBuffer: 256 << 20 });
+    const m = /peak memory (\S+ MB) \(VmHWM\), (\d+) events, ([\d.]+) simulated h in ([\d.]+) s/.exec(r.stderr);
+    if (!m) {
+      console.log(`  --repeat ${repeat}: no figure (exit ${r.code}: ${r.stderr.trim().split('\n').pop() ?? ''})`);
+      continue;
+    }
+    rows.push({ hours: m[3], peak: m[1], events: m[2], wall: m[4] });
+  }
+  if (!rows.length) return;
+  console.log(`  ${pad('simulated h', 13)}${pad('peak RSS', 11)}${pad('events', 12)}wall s`);
+  for (const r of rows) console.log(`  ${pad(r.hours, 13)}${pad(r.peak, 11)}${pad(r.events, 12)}${r.wall}`);
+  console.log('  (budget: 64 MB for the 24 hours)');
 }
 
 /** 3c: `cap check --stats` on generated histories, one process each (so each has its own peak RSS). */

@@ -54,3 +54,21 @@ fn reader_actions_and_their_errors() {
     assert!(Playground::with_defaults("raft", 3, -1.0).is_err());
     assert!(Playground::new("{not json").is_err());
 }
+
+/// Issue 18: the wasm facade refuses what `cap run` refuses at load, with the same message (a
+/// duplicate probability out of range, a `configure` step the protocol refuses).
+#[test]
+fn out_of_range_scenarios_are_refused_with_the_native_message() {
+    let message =
+        |e: wasm_bindgen::JsError| -> String { js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message().into() };
+    let duplicate = BASIC.replace("\"until\": 10000", "\"network\": {\"duplicate\": 1.0}, \"until\": 10000");
+    let configure = BASIC.replace(
+        "\"until\": 10000",
+        "\"steps\": [{\"at\": 2000, \"action\": \"configure\", \"config\": {\"heartbeat_ms\": 40}}], \"until\": 10000",
+    );
+    for text in [duplicate, configure] {
+        let native = cap_playground::registry::any::AnySim::from_json(&text).err().expect("refused natively");
+        let wasm = message(Playground::new(&text).err().expect("refused in wasm"));
+        assert_eq!(wasm, native);
+    }
+}

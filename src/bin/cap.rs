@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cap run FILE                      run a scenario, print the final state as JSON
+//!                                   (--repeat N: its schedule N times; --peak-memory: peak RSS)
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
 //! cap elections [--seeds N]         Raft's election time with one up-to-date survivor
@@ -18,6 +19,7 @@ use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUD
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::registry::PROTOCOLS;
+use cap_playground::sim::scenario::Scenario;
 use cap_playground::sim::sweep::UNSAFE_SWITCHES;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -30,7 +32,7 @@ macro_rules! say {
 }
 
 const USAGE: &str = "usage:
-  cap run FILE [--compact] [--export-porcupine OUT.json] [--export-edn OUT.edn]
+  cap run FILE [--compact] [--repeat N] [--peak-memory] [--export-porcupine OUT.json] [--export-edn OUT.edn]
               [--export-shiviz OUT.log] [--export-svg OUT.svg]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--keep-going] [--out DIR] [--quiet]
   cap bench [FILE]
@@ -85,6 +87,7 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     let mut file = None;
     let mut compact = false;
     let (mut porcupine, mut edn, mut shiviz, mut svg) = (None, None, None, None);
+    let (mut repeat, mut peak_memory) = (1u32, false);
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
@@ -93,18 +96,35 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
             "--export-edn" => edn = Some(value_of(args, &mut i, "--export-edn")?.to_string()),
             "--export-shiviz" => shiviz = Some(value_of(args, &mut i, "--export-shiviz")?.to_string()),
             "--export-svg" => svg = Some(value_of(args, &mut i, "--export-svg")?.to_string()),
+            "--repeat" => {
+                repeat = value_of(args, &mut i, "--repeat")?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or("--repeat needs a whole number of at least 1")?
+            }
+            "--peak-memory" => peak_memory = true,
             s if s.starts_with('-') => {
                 return Err(format!(
-                    "run: unknown option '{s}': accepted --compact, --export-porcupine FILE, --export-edn FILE, \
-                     --export-shiviz FILE, --export-svg FILE"
-                ))
+                "run: unknown option '{s}': accepted --compact, --repeat N, --peak-memory, --export-porcupine FILE, \
+                     --export-edn FILE, --export-shiviz FILE, --export-svg FILE"
+            ))
             }
             s => file = Some(s.to_string()),
         }
         i += 1;
     }
     let file = file.ok_or("run: missing scenario FILE")?;
-    let mut sim = load(&file)?;
+    let t0 = Instant::now();
+    let mut sim = if repeat > 1 {
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read '{file}': {e}"))?;
+        let scenario =
+            Scenario::from_json(&text).and_then(|s| s.repeated(repeat)).map_err(|e| format!("{file}: {e}"))?;
+        AnySim::new(scenario).map_err(|e| format!("{file}: {e}"))?
+    } else {
+        load(&file)?
+    };
+    sim.scenario().check_run_length().map_err(|e| format!("{file}: {e}"))?;
     let until = sim.scenario().until;
     if shiviz.is_some() || svg.is_some() {
         // The space-time record, fed from the world's journal as the run goes.
@@ -156,6 +176,19 @@ fn cmd_run(args: &[String]) -> Result<u8, String> {
     };
     let text = if compact { serde_json::to_string(&doc) } else { serde_json::to_string_pretty(&doc) };
     say!("{}", text.map_err(|e| e.to_string())?);
+    if peak_memory {
+        // On stderr (stdout stays the report's JSON), after the report is built and printed,
+        // which is part of the run's peak.
+        eprintln!(
+            "cap: peak memory {} (VmHWM), {} events, {:.1} simulated h in {:.1} s",
+            peak_rss_kib()
+                .map(|k| format!("{:.1} MB", k as f64 / 1024.0))
+                .unwrap_or("unknown (no /proc/self/status)".into()),
+            sim.events(),
+            sim.now() as f64 / 3_600_000.0,
+            t0.elapsed().as_secs_f64()
+        );
+    }
     if let Some(v) = report.violations.first() {
         eprintln!(
             "cap: {} violation(s); first at {} ms: {}: {} (seed {}, scenario {file})",

@@ -70,6 +70,10 @@ pub struct InFlight<M, O, R> {
     pub deliver_at: Time,
     /// When it was lost (cut link, crash, random drop), if it was.
     pub lost_at: Option<Time>,
+    /// An echo of the network's duplication: a copy it made, or a message a node sent while
+    /// handling one. Echoes are never duplicated again, so duplication cannot feed on itself
+    /// (see [`Sim::send`]).
+    pub echo: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -176,6 +180,12 @@ pub struct TimedNotice {
 const NOTICE_WINDOW: usize = 200;
 /// How long a lost message keeps fading on screen (ms of simulated time, at least).
 const LOST_FADE_MS: Time = 200;
+/// When a message lost at `lost_at` and due at `deliver_at` has finished fading on screen and
+/// is forgotten: at least [`LOST_FADE_MS`] after the loss, at most twice that.
+fn faded_at(lost_at: Time, deliver_at: Time) -> Time {
+    (lost_at.saturating_add(LOST_FADE_MS)).max(deliver_at.min(lost_at.saturating_add(2 * LOST_FADE_MS)))
+}
+
 /// Pause before a client retries after "no leader known".
 const RETRY_MS: Time = 100;
 
@@ -214,6 +224,12 @@ pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     journal: journal::Journal,
     /// `"schedule": "explicit"`: the deliveries and timers held for the steps (see [`explicit`]).
     held: Option<explicit::Held>,
+    /// The earliest time a lost message in `in_flight` finishes fading (`Time::MAX` when none
+    /// is lost): the event loop releases lost messages as time passes, so a long `run_until`
+    /// holds only those lost in the last few hundred ms, not every one lost since it started.
+    lost_due: Time,
+    /// True while a node's sends answer an echo (see [`InFlight::echo`]).
+    echoing: bool,
 }
 
 impl<P: Protocol + Invariants, O: Observer + Default> Sim<P, O> {
@@ -245,9 +261,27 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 ));
             }
         }
+        // Every step's payload is checked now, not when it fires: a `configure` step goes
+        // through the protocol's own validation and, in step order, through `reconfigure` on a
+        // probe node (which refuses what may not change mid-run), so a malformed scenario is
+        // refused at load like any other.
+        let mut probe: Option<P> = None;
         for (i, step) in scenario.steps.iter().enumerate() {
-            if let Action::Client { op, .. } = &step.action {
-                P::Op::from_json(op.get()).map_err(|e| format!("steps[{i}] (at {} ms): {e}", step.at))?;
+            let at = |e: String| format!("steps[{i}] (at {} ms): {e}", step.at);
+            match &step.action {
+                Action::Client { op, .. } => {
+                    P::Op::from_json(op.get()).map_err(at)?;
+                }
+                Action::Configure { config: text } => {
+                    let mut next: P::Config = serde_json::from_str(text.0.get())
+                        .map_err(|e| at(format!("configure: invalid config: {e}")))?;
+                    P::prepare_config(&mut next, scenario.nodes, scenario.seed)
+                        .map_err(|e| at(format!("configure: {e}")))?;
+                    let node =
+                        probe.get_or_insert_with(|| P::start(0, scenario.nodes, &config, None, 0, &mut Outbox::new()));
+                    node.reconfigure(step.at, &next, &mut Outbox::new()).map_err(|e| at(format!("configure: {e}")))?;
+                }
+                _ => {}
             }
         }
         Ok(Self::observed(scenario, config, observer))
@@ -286,6 +320,8 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             quiet: false,
             journal: journal::Journal::default(),
             held: explicit::Held::for_scenario(&scenario),
+            lost_due: Time::MAX,
+            echoing: false,
             scenario,
         };
         for i in 0..sim.scenario.steps.len() {
@@ -398,6 +434,9 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             return false;
         };
         self.now = self.now.max(s.time);
+        if self.now >= self.lost_due {
+            self.expire_lost();
+        }
         self.counters.events += 1;
         self.run_event(s.event);
         true
@@ -467,12 +506,29 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
 
     /// Forget lost messages that have finished fading (what `run_until` does at its end), so the
     /// state at a point of the run does not depend on how the run got there.
+    /// The event loop calls it too, whenever a lost message is due to go ([`Sim::step`]), so
+    /// which messages are held is a function of the time alone, whatever the caller's slices.
     pub fn expire_lost(&mut self) {
         let now = self.now;
+        let mut due = Time::MAX;
         self.in_flight.retain(|_, m| match m.lost_at {
-            Some(l) => now < (l + LOST_FADE_MS).max(m.deliver_at.min(l + 2 * LOST_FADE_MS)),
+            Some(l) => {
+                let gone = faded_at(l, m.deliver_at);
+                let keep = now < gone;
+                if keep {
+                    due = due.min(gone);
+                }
+                keep
+            }
             None => true,
         });
+        self.lost_due = due;
+    }
+
+    /// A message due at `deliver_at` was lost at `lost_at`: the event loop releases it once it
+    /// has faded.
+    fn note_lost(&mut self, lost_at: Time, deliver_at: Time) {
+        self.lost_due = self.lost_due.min(faded_at(lost_at, deliver_at));
     }
 
     /// End of a run, for protocols with end-state invariants (Dynamo's convergence; see
@@ -518,6 +574,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 // protocol's redirect or send must not bring the simulator down).
                 if self.nodes.get(n as usize).is_none_or(|s| s.node.is_none()) {
                     self.counters.lost += 1;
+                    self.note_lost(self.now, m.deliver_at);
                     self.in_flight.insert(id, InFlight { lost_at: Some(self.now), ..m });
                     self.journal_lost(id);
                     return None;
@@ -540,7 +597,10 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                     }
                     Payload::Response { .. } => return None,
                 }
+                // What a node sends in answer to an echo is an echo too (never duplicated).
+                self.echoing = m.echo;
                 self.flush(n);
+                self.echoing = false;
                 Some(n)
             }
             Member::Client(c) => {
@@ -586,12 +646,15 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 }
                 Output::SetTimer { timer, min, max } => {
                     let d = if max > min { self.rng.random_range(min..=max) } else { min };
+                    // A protocol setting may ask for any u64 of ms: such a timer never fires,
+                    // rather than wrapping the clock.
+                    let at = self.now.saturating_add(d);
                     self.seq += 1;
                     let generation = self.seq;
                     self.slots[id as usize]
                         .timers
-                        .insert(timer.clone(), ArmedTimer { generation, set_at: self.now, fires_at: self.now + d });
-                    self.schedule(self.now + d, Event::Timer { node: id, timer, generation });
+                        .insert(timer.clone(), ArmedTimer { generation, set_at: self.now, fires_at: at });
+                    self.schedule(at, Event::Timer { node: id, timer, generation });
                 }
                 Output::CancelTimer { timer } => {
                     self.slots[id as usize].timers.remove(&timer);
@@ -624,7 +687,10 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         if p_drop > 0.0 && self.rng.random_bool(p_drop) {
             lost = true;
         }
-        if p_dup > 0.0 && self.rng.random_bool(p_dup) {
+        // A duplicate is never duplicated again, nor is anything sent in answer to one: each
+        // message the cluster sends on its own has at most one echo, and the echoes cannot
+        // multiply round trip after round trip (which made `duplicate` near 1 never end).
+        if p_dup > 0.0 && self.rng.random_bool(p_dup) && !self.echoing {
             copies = 2;
         }
         for c in 0..copies {
@@ -636,6 +702,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             }
             let lost_at = if lost {
                 self.counters.lost += 1;
+                self.note_lost(self.now + latency / 2, self.now + latency);
                 Some(self.now + latency / 2)
             } else {
                 None
@@ -649,6 +716,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                     sent: self.now,
                     deliver_at: self.now + latency,
                     lost_at,
+                    echo: c > 0 || self.echoing,
                 },
             );
             self.schedule(self.now + latency, Event::Deliver(id));
@@ -865,7 +933,9 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 if let Some(m) = self.in_flight.get_mut(&id) {
                     if m.lost_at.is_none() {
                         m.lost_at = Some(now);
+                        let due = m.deliver_at;
                         self.counters.lost += 1;
+                        self.note_lost(now, due);
                         self.journal_lost(id);
                     }
                 }
@@ -890,6 +960,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         for (&id, m) in self.in_flight.iter_mut() {
             if m.lost_at.is_none() && !self.net.connected(m.from, m.to) {
                 m.lost_at = Some(now);
+                self.lost_due = self.lost_due.min(faded_at(now, m.deliver_at));
                 self.counters.lost += 1;
                 self.journal.push(now, || journal::Entry::Lost { id });
             }

@@ -413,6 +413,26 @@ impl TryFrom<RawAction> for Action {
     }
 }
 
+/// Longest run a scenario may ask for (`until`, a step's `at`, the workload's start): 100
+/// simulated hours, as a share link's end (`travel::share`).
+pub const MAX_UNTIL_MS: Time = 100 * 3_600_000;
+/// Largest one-way latency (ms).
+pub const MAX_LATENCY_MS: Time = 60_000;
+/// Largest duplication probability. A duplicate is never duplicated again, nor is what a node
+/// sends in answer to one (`Sim::send`), so each message has at most one echo; below 1 the
+/// network still delivers most messages once, as a real one does.
+pub const MAX_DUPLICATE: f64 = 0.9;
+/// Longest client timeout and mean workload pause (ms): an hour.
+pub const MAX_PERIOD_MS: Time = 3_600_000;
+/// Largest workload weight (read, write, cas, transfer).
+pub const MAX_WEIGHT: u32 = 1_000;
+/// Largest value a workload writes.
+pub const MAX_VALUE: Value = 1_000_000_000;
+/// Most timed steps a scenario may hold.
+pub const MAX_STEPS: usize = 100_000;
+/// Largest `history_limit` (each operation kept costs about 130 bytes, with the checker's copy).
+pub const MAX_HISTORY_LIMIT: usize = 1_000_000;
+
 /// Accepted action names, for error messages.
 pub const ACTIONS: &str = "partition, heal, cut, crash, restart, timeout, client, drop_next, duplicate_next, move_client, drop_message, configure, deliver, fire_timer, client_timer";
 
@@ -447,33 +467,51 @@ impl Scenario {
         }
     }
 
-    /// Check ranges and ids; every problem is reported with what is accepted. (The protocol's
-    /// name, settings and operations are checked by the protocol, when the scenario is run.)
+    /// Check ranges and ids; every problem is reported with what is accepted. Every number has
+    /// a range that keeps the world finite (the README's limits table lists them). (The
+    /// protocol's name, settings and operations — a `configure` step's settings included — are
+    /// checked by the protocol when the scenario is loaded to run: `Sim::from_scenario`.)
     pub fn validate(&self) -> Result<(), String> {
         if !(1..=9).contains(&self.nodes) {
             return Err(format!("nodes = {} is out of range: accepted 1..=9", self.nodes));
         }
         let [lo, hi] = self.network.latency_ms;
-        if lo > hi || hi > 60_000 {
-            return Err(format!("network.latency_ms [{lo}, {hi}] is invalid: need min <= max <= 60000"));
+        if lo > hi || hi > MAX_LATENCY_MS {
+            return Err(format!("network.latency_ms [{lo}, {hi}] is invalid: need min <= max <= {MAX_LATENCY_MS}"));
         }
-        for (name, p) in [("drop", self.network.drop), ("duplicate", self.network.duplicate)] {
-            if !(0.0..=1.0).contains(&p) {
-                // serde_json prints the number: core's float formatting would cost wasm size.
-                let p = serde_json::to_string(&p).unwrap_or_default();
-                return Err(format!("network.{name} = {p} is not a probability: accepted 0.0..=1.0"));
-            }
+        // serde_json prints the numbers: core's float formatting would cost wasm size.
+        let text = |p: f64| serde_json::to_string(&p).unwrap_or_default();
+        if !(0.0..=1.0).contains(&self.network.drop) {
+            return Err(format!("network.drop = {} is not a probability: accepted 0.0..=1.0", text(self.network.drop)));
+        }
+        if !(0.0..=MAX_DUPLICATE).contains(&self.network.duplicate) {
+            return Err(format!(
+                "network.duplicate = {} is out of range: accepted 0.0..={} (a message is duplicated at most once, and never one sent in answer to a duplicate; at 1 every message would be doubled)",
+                text(self.network.duplicate),
+                text(MAX_DUPLICATE)
+            ));
+        }
+        if self.history_limit > MAX_HISTORY_LIMIT {
+            return Err(format!(
+                "history_limit = {} is out of range: accepted 0..={MAX_HISTORY_LIMIT} (at least 16 are kept)",
+                self.history_limit
+            ));
         }
         if self.clients.len() > 16 {
             return Err(format!("{} clients: at most 16 are accepted", self.clients.len()));
         }
         for (i, c) in self.clients.iter().enumerate() {
             self.check_node(c.node, &format!("clients[{i}].node"))?;
-            if c.timeout_ms == 0 {
-                return Err(format!("clients[{i}].timeout_ms must be at least 1"));
+            if !(1..=MAX_PERIOD_MS).contains(&c.timeout_ms) {
+                return Err(format!("clients[{i}].timeout_ms = {}: accepted 1..={MAX_PERIOD_MS}", c.timeout_ms));
             }
         }
         if let Some(w) = &self.workload {
+            for (name, weight) in [("read", w.read), ("write", w.write), ("cas", w.cas), ("transfer", w.transfer)] {
+                if weight > MAX_WEIGHT {
+                    return Err(format!("workload.{name} = {weight}: accepted weights 0..={MAX_WEIGHT}"));
+                }
+            }
             if w.read + w.write + w.cas + w.transfer == 0 {
                 return Err("workload: read, write, cas and transfer weights are all 0".into());
             }
@@ -483,14 +521,68 @@ impl Scenario {
             if w.keys == 0 || w.keys > 26 {
                 return Err(format!("workload.keys = {}: accepted 1..=26", w.keys));
             }
-            if w.interval_ms == 0 {
-                return Err("workload.interval_ms must be at least 1".into());
+            if !(1..=MAX_PERIOD_MS).contains(&w.interval_ms) {
+                return Err(format!("workload.interval_ms = {}: accepted 1..={MAX_PERIOD_MS}", w.interval_ms));
+            }
+            if !(1..=MAX_VALUE).contains(&w.max_value) {
+                return Err(format!("workload.max_value = {}: accepted 1..={MAX_VALUE}", w.max_value));
+            }
+            if w.start_ms > MAX_UNTIL_MS {
+                return Err(format!("workload.start_ms = {}: accepted 0..={MAX_UNTIL_MS}", w.start_ms));
             }
         }
+        if self.steps.len() > MAX_STEPS {
+            return Err(format!("{} steps: at most {MAX_STEPS} are accepted", self.steps.len()));
+        }
         for (i, step) in self.steps.iter().enumerate() {
+            if step.at > MAX_UNTIL_MS {
+                return Err(format!("steps[{i}]: at = {} ms is out of range: accepted 0..={MAX_UNTIL_MS}", step.at));
+            }
             self.check_action(&step.action).map_err(|e| format!("steps[{i}] (at {} ms): {e}", step.at))?;
         }
         Ok(())
+    }
+
+    /// A run to `until` must end within [`MAX_UNTIL_MS`] (what `cap run` checks; the
+    /// playground's own worlds are open-ended, `until` far away, and run while the reader
+    /// watches, so `validate` leaves `until` alone).
+    pub fn check_run_length(&self) -> Result<(), String> {
+        if self.until > MAX_UNTIL_MS {
+            return Err(format!("until = {} ms is out of range: accepted 0..={MAX_UNTIL_MS} (100 hours)", self.until));
+        }
+        Ok(())
+    }
+
+    /// This scenario's schedule `times` times back to back (`cap run --repeat`): the steps again
+    /// every `until` ms, the end at `times × until`; the workload runs throughout.
+    pub fn repeated(&self, times: u32) -> Result<Scenario, String> {
+        let too_long = || {
+            format!(
+                "--repeat {times}: {} × {} ms is longer than the {MAX_UNTIL_MS} ms (100 hours) a run may last",
+                times, self.until
+            )
+        };
+        if times == 0 {
+            return Err("--repeat needs at least 1".into());
+        }
+        let until = self.until.checked_mul(times as u64).filter(|u| *u <= MAX_UNTIL_MS).ok_or_else(too_long)?;
+        if self.steps.len().saturating_mul(times as usize) > MAX_STEPS {
+            return Err(format!(
+                "--repeat {times}: {} × {} steps is more than the {MAX_STEPS} a scenario may have",
+                times,
+                self.steps.len()
+            ));
+        }
+        let mut s = self.clone();
+        s.until = until;
+        s.steps = (0..times as u64)
+            .flat_map(|k| {
+                self.steps.iter().map(move |st| Step { at: st.at + k * self.until, action: st.action.clone() })
+            })
+            .filter(|st| st.at <= MAX_UNTIL_MS)
+            .collect();
+        s.validate()?;
+        Ok(s)
     }
 
     fn check_node(&self, n: u32, what: &str) -> Result<(), String> {
