@@ -33,6 +33,8 @@
 //! the term changes), invariant violations, stale reads and lost writes, and the reader's own
 //! actions. At most [`MAX_MARKS`] are kept (commits are thinned first).
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzz;
 pub mod share;
 
 use crate::core::notice::NoticeKind;
