@@ -42,6 +42,7 @@ const USAGE: &str = "usage:
   cap check-bench [DIR]
   cap gen-history --ops N [--stale-read] [--clients C] [--seed S]
   cap fuzz-check [--cases N] [--seed S] [--out DIR]
+  cap fuzz [--scenarios N] [--links N] [--api N] [--seed S] [--out DIR]
   cap explore --protocol P --nodes N --clients C --ops K [--depth D] [--crashes X] [--partitions [P]]
               [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]";
 
@@ -56,16 +57,17 @@ fn main() -> ExitCode {
         Some("check-bench") => cmd_check_bench(&args[1..]),
         Some("gen-history") => cmd_gen_history(&args[1..]),
         Some("fuzz-check") => cmd_fuzz_check(&args[1..]),
+        Some("fuzz") => cmd_fuzz(&args[1..]),
         Some("explore") => cmd_explore(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             say!("{USAGE}");
             Ok(0)
         }
         Some(other) => Err(format!(
-            "unknown command '{other}': accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, explore"
+            "unknown command '{other}': accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, fuzz, explore"
         )),
         None => Err(
-            "no command given: accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, explore"
+            "no command given: accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, fuzz, explore"
                 .to_string(),
         ),
     };
@@ -642,6 +644,158 @@ fn cmd_fuzz_check(args: &[String]) -> Result<u8, String> {
     }
     let _ = std::fs::remove_file(&current);
     say!("fuzz-check seed {seed}: {totals}; {findings} findings; {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(if findings == 0 { 0 } else { 1 })
+}
+
+/// Peak resident memory of this process (kB), from /proc (Linux); 0 elsewhere.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(String::from))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// Issue 18's fuzzing (src/travel/fuzz.rs): scenario mutants through `cap run`'s path, link
+/// mutants through the page's opening path, element-API call sequences through the facade's.
+/// The watchdog is here, not in the simulator: a case over 10 s of wall clock is a finding, a
+/// panic (caught) is a finding; each finding is written to DIR as a regression file.
+fn cmd_fuzz(args: &[String]) -> Result<u8, String> {
+    use cap_playground::travel::fuzz::{api_sequence, link_mutant, run_api, run_link, run_scenario, scenario_mutant};
+    let (mut scenarios, mut links, mut api, mut seed) = (1_000u64, 1_000u64, 300u64, 1u64);
+    let mut out = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let mut i = 0;
+    let num = |args: &[String], i: &mut usize, flag: &str| -> Result<u64, String> {
+        value_of(args, i, flag)?.parse().map_err(|_| format!("{flag} needs a whole number"))
+    };
+    while i < args.len() {
+        match args[i].as_str() {
+            "--scenarios" => scenarios = num(args, &mut i, "--scenarios")?,
+            "--links" => links = num(args, &mut i, "--links")?,
+            "--api" => api = num(args, &mut i, "--api")?,
+            "--seed" => seed = num(args, &mut i, "--seed")?,
+            "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
+            other => {
+                return Err(format!(
+                    "fuzz: unknown option '{other}': accepted --scenarios N, --links N, --api N, --seed S, --out DIR"
+                ))
+            }
+        }
+        i += 1;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    let mut corpus = Vec::new();
+    for p in names {
+        let text = std::fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        corpus.push((p.file_name().unwrap_or_default().to_string_lossy().to_string(), text));
+    }
+    let library = |name: &str| std::fs::read_to_string(dir.join(format!("{name}.json"))).ok();
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    // Hide the default panic message: a panic is counted and written as a finding.
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut findings = 0u64;
+    for (kind, n) in [("scenario", scenarios), ("link", links), ("api", api)] {
+        let t0 = Instant::now();
+        let (mut refused, mut ran, mut asked, mut found, mut panics) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        let mut max_case = std::time::Duration::ZERO;
+        for case in 0..n {
+            // Making the input is part of the case: a panic there is a finding too.
+            let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                || -> (String, Box<dyn Fn() -> cap_playground::travel::fuzz::Outcome>) {
+                    match kind {
+                        "scenario" => {
+                            let text = scenario_mutant(seed, case, &corpus);
+                            (text.clone(), Box::new(move || run_scenario(&text)))
+                        }
+                        "link" => {
+                            let link = link_mutant(seed, case);
+                            let lib = library.clone();
+                            (link.clone(), Box::new(move || run_link(&link, &lib)))
+                        }
+                        _ => {
+                            let (p, nodes, s, calls) = api_sequence(seed, case);
+                            (format!("{p} {nodes} {s} {calls:?}"), Box::new(move || run_api(&p, nodes, s, &calls)))
+                        }
+                    }
+                },
+            ));
+            let (input, run) = match made {
+                Ok(m) => m,
+                Err(p) => {
+                    panics += 1;
+                    found += 1;
+                    let msg =
+                        p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+                    say!(
+                        "FINDING {kind} seed {seed} case {case}: making the mutant panicked: {} (cap fuzz --{kind}s {} --seed {seed} reproduces it)",
+                        msg.unwrap_or_default(),
+                        case + 1
+                    );
+                    continue;
+                }
+            };
+            let c0 = Instant::now();
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run()));
+            if cfg!(panic = "abort") && case == 0 {
+                eprintln!(
+                    "cap fuzz: built with panic = abort, a panic ends the run: use --profile fuzz (npm run fuzz)"
+                );
+            }
+            let took = c0.elapsed();
+            max_case = max_case.max(took);
+            let problem = match result {
+                Err(p) => {
+                    panics += 1;
+                    let msg = p
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    Some(format!("panicked: {msg}"))
+                }
+                Ok(o) => {
+                    if o.refused.is_some() {
+                        refused += 1;
+                    } else {
+                        ran += 1;
+                    }
+                    asked += o.asked as u64;
+                    o.problem
+                }
+            };
+            let problem = problem.or_else(|| {
+                (took.as_secs_f64() > 10.0).then(|| format!("took {:.1} s (the bound is 10 s)", took.as_secs_f64()))
+            });
+            if let Some(problem) = problem {
+                found += 1;
+                let path = out.join(format!("{kind}-seed{seed}-case{case}.txt"));
+                std::fs::write(&path, &input).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                say!("FINDING {kind} seed {seed} case {case}: {problem} (input: {})", path.display());
+            }
+            if (case + 1) % 5_000 == 0 {
+                eprintln!("  {kind}: {} cases ({:.1} s)", case + 1, t0.elapsed().as_secs_f64());
+            }
+        }
+        findings += found;
+        if n > 0 {
+            say!(
+                "fuzz {kind}s seed {seed}: {n} cases: {refused} refused, {ran} ran{}, {found} findings, {panics} panics; \
+                 max case {:.3} s; {:.1} s in all; peak RSS {} MB",
+                if kind == "link" { format!(" ({asked} beyond the replay bound: asked first, replayed to it)") } else { String::new() },
+                max_case.as_secs_f64(),
+                t0.elapsed().as_secs_f64(),
+                peak_rss_kb() / 1024
+            );
+        }
+    }
+    let _ = std::panic::take_hook();
     Ok(if findings == 0 { 0 } else { 1 })
 }
 

@@ -33,6 +33,8 @@
 //! the term changes), invariant violations, stale reads and lost writes, and the reader's own
 //! actions. At most [`MAX_MARKS`] are kept (commits are thinned first).
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzz;
 pub mod share;
 
 use crate::core::notice::NoticeKind;
@@ -41,6 +43,10 @@ use crate::registry::any::AnySim;
 use crate::sim::scenario::{Action, OpText, Scenario};
 use crate::spacetime::{Limits, Record};
 use serde::Serialize;
+
+/// The longest a recorded run goes (simulated ms): what a share link accepts, 100 hours. Moving
+/// past it stops there (`advance`, `run_until`, `seek`, `step`), so every run can be shared.
+pub const MAX_RUN_MS: Time = share::MAX_END_MS;
 
 /// Checkpoints kept at most (plus the one at t = 0 before the first thinning).
 pub const MAX_CHECKPOINTS: usize = 32;
@@ -124,6 +130,20 @@ struct Harvest {
     commit: Option<(Time, Option<u64>)>,
     commit_gap: Time,
 }
+
+/// Where a sliced seek goes (see [`TimeMachine::seek_slice`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeekTarget {
+    /// A time, as [`TimeMachine::seek`].
+    Time(Time),
+    /// An exact point of the recorded run, as [`TimeMachine::seek_position`].
+    Point(Position),
+}
+
+/// Seeks and link replays longer than this (simulated ms to replay: 10 minutes) ask the reader
+/// first in the element. Replaying runs about 10–50 simulated minutes per wall second in the
+/// browser, depending on the protocol and the faults, so this is a few seconds of work at most.
+pub const SEEK_CONFIRM_MS: Time = 10 * 60_000;
 
 /// The timeline summary the element draws (see [`TimeMachine::timeline`]).
 #[derive(Clone, Debug, Serialize)]
@@ -389,18 +409,22 @@ impl TimeMachine {
 
     /// Advance simulated time by `ms` (replaying recorded actions on the way when in the past).
     pub fn advance(&mut self, ms: Time) {
-        let t = self.sim.now().saturating_add(ms);
+        let t = self.sim.now().saturating_add(ms).min(MAX_RUN_MS);
         self.forward(t, None);
     }
 
-    /// Run every event up to time `t` (as [`AnySim::run_until`]), replaying recorded actions.
+    /// Run every event up to time `t` (as [`AnySim::run_until`]), replaying recorded actions;
+    /// never past [`MAX_RUN_MS`].
     pub fn run_until(&mut self, t: Time) {
-        self.forward(t, None);
+        self.forward(t.min(MAX_RUN_MS), None);
     }
 
     /// Process exactly one event; false when none is left. A recorded action due before it is
     /// carried out first.
     pub fn step(&mut self) -> bool {
+        if self.sim.next_event_time().is_none_or(|t| t > MAX_RUN_MS) {
+            return false;
+        }
         let events = self.sim.events();
         while let Some(a) = self.actions.get(self.applied).filter(|a| a.events <= events) {
             let (at, action) = (a.at, a.action.clone());
@@ -431,8 +455,9 @@ impl TimeMachine {
 
     /// Go to time `t`: the state is identical to running straight to `t` (every event due at or
     /// before `t`, every recorded action at or before `t`). Past the recorded end the run just
-    /// continues. Returns the new time.
+    /// continues, up to [`MAX_RUN_MS`] at most. Returns the new time.
     pub fn seek(&mut self, t: Time) -> Time {
+        let t = t.min(MAX_RUN_MS);
         if t >= self.end.at {
             self.seek_position(self.end);
             self.forward(t, None);
@@ -447,6 +472,98 @@ impl TimeMachine {
     pub fn seek_position(&mut self, pos: Position) {
         self.restore_before(pos);
         self.forward(pos.at, Some(pos.events));
+    }
+
+    /// Go to exactly `pos` if it is a point of the recorded run; else stay where the run is and
+    /// say why. A point is a time and an event count the run really had there: between the
+    /// events processed before that millisecond and those processed by its end (single steps
+    /// stop in between). Any other pair would put the run in a state it never had (events due
+    /// earlier left unprocessed), and a link shared from there would replay to another state.
+    pub fn seek_point(&mut self, pos: Position) -> Result<(), String> {
+        if !pos.le(self.end) {
+            return Err(format!(
+                "({} ms, {} events) is after the end of the recorded run ({} ms, {} events): use seek(ms) to run further",
+                pos.at, pos.events, self.end.at, self.end.events
+            ));
+        }
+        let back = self.position();
+        self.seek_position(pos);
+        if self.position() == pos && self.on_run() {
+            return Ok(());
+        }
+        // Not a point of the run: measure what the run has at that millisecond, then go back.
+        let lo = if pos.at == 0 {
+            0
+        } else {
+            self.seek(pos.at - 1);
+            self.sim.events()
+        };
+        self.seek_position(Position {
+            at: pos.at,
+            events: if pos.at == self.end.at { self.end.events } else { u64::MAX },
+        });
+        let hi = self.sim.events();
+        self.seek_position(back);
+        Err(format!(
+            "{} events is not a point of this run at {} ms: there it has processed from {lo} to {hi} events",
+            pos.events, pos.at
+        ))
+    }
+
+    /// Is the world in a state the run really passes through (no event left due before now)?
+    fn on_run(&self) -> bool {
+        self.sim.next_event_time().is_none_or(|t| t >= self.sim.now())
+    }
+
+    /// Simulated ms a seek to `target` replays: from the current moment when it is on the way,
+    /// else from the checkpoint a seek would restore. (The element asks the reader before a
+    /// long one: see [`SEEK_CONFIRM_MS`].)
+    pub fn replay_cost(&self, target: Position) -> Time {
+        let cur = self.position();
+        let from = if cur.le(target) {
+            cur.at
+        } else {
+            self.checkpoints.iter().rev().find(|c| c.pos.le(target)).map(|c| c.pos.at).unwrap_or(0)
+        };
+        target.at.min(MAX_RUN_MS).saturating_sub(from)
+    }
+
+    /// One slice of a seek toward `target` (a time, or an exact point such as the recorded end
+    /// or a link's landing): runs whole [`CHUNK_MS`] chunks until about `budget` events have been
+    /// processed, and returns true once the run is at the target. Calling it again continues
+    /// where it stopped (every stop is a point of the run): the page does one slice per task, so
+    /// a long replay never freezes it and can be cancelled between slices (the run is then
+    /// wherever the last slice left it, a valid moment). The end result is exactly that of
+    /// [`TimeMachine::seek`] / [`TimeMachine::seek_position`].
+    pub fn seek_slice(&mut self, target: SeekTarget, budget: u64) -> bool {
+        let (at, exact) = match target {
+            SeekTarget::Time(t) => (t.min(MAX_RUN_MS), None),
+            SeekTarget::Point(p) => (p.at.min(MAX_RUN_MS), Some(p)),
+        };
+        let cur = self.position();
+        let bound = exact.unwrap_or(Position { at, events: u64::MAX });
+        if !cur.le(bound) {
+            // Behind us: start again from the latest checkpoint before the target.
+            self.restore_before(bound);
+        }
+        let start = self.sim.events();
+        loop {
+            let now = self.sim.now();
+            let next = now.saturating_add(CHUNK_MS);
+            if next >= at {
+                match exact {
+                    Some(p) => self.seek_position(p),
+                    None => {
+                        self.seek(at);
+                    }
+                }
+                return true;
+            }
+            self.seek(next);
+            if self.sim.events().saturating_sub(start) >= budget {
+                return false;
+            }
+        }
     }
 
     /// Go to the end of the recorded run.
@@ -631,9 +748,26 @@ impl TimeMachine {
 
     /// Carry out a reader's action now and record it. In the past this forks the run: the
     /// recorded actions after now, and the checkpoints and marks after now, are dropped first.
+    ///
+    /// Accepted are the actions the world accepts ([`AnySim::check_action`]) that a share link
+    /// can carry ([`share::link_action`]: one test for both, so every recorded run can be shared
+    /// and replays the same), while the run is within [`share::MAX_ACTIONS`] actions and
+    /// [`MAX_RUN_MS`]. What is recorded and carried out is the action as a link reads it back.
     pub fn apply(&mut self, action: Action) -> Result<(), String> {
         // Refused before it touches anything: not recorded, no fork.
         self.sim.check_action(&action)?;
+        let action = share::link_action(&action, &self.sim.scenario().protocol)
+            .map_err(|e| format!("{e} (a share link could not carry it, so it is refused)"))?;
+        self.sim.check_action(&action)?;
+        if self.applied as u64 >= share::MAX_ACTIONS {
+            return Err(format!(
+                "this run already has {} actions, the most a share link carries: start a new run",
+                share::MAX_ACTIONS
+            ));
+        }
+        if self.sim.now() > MAX_RUN_MS {
+            return Err(format!("the run is past {} hours, the longest a share link carries", MAX_RUN_MS / 3_600_000));
+        }
         if self.in_past() {
             self.fork();
         }

@@ -29,10 +29,12 @@ use crate::sim::scenario::{Action, ConfigText, Member, OpText, Scenario, Workloa
 
 /// Format version (the first field of the fragment value).
 pub const VERSION: &str = "1";
-/// Most actions a link may carry.
-const MAX_ACTIONS: u64 = 100_000;
-/// Latest end a link may ask for (simulated ms): 100 hours.
-const MAX_END_MS: Time = 100 * 3_600_000;
+/// Most actions a link may carry (and so the most a recorded run accepts: see
+/// [`TimeMachine::apply`]).
+pub const MAX_ACTIONS: u64 = 100_000;
+/// Latest end a link may ask for (simulated ms): 100 hours. A recorded run stops there (see
+/// [`super::MAX_RUN_MS`]), so every run the element holds can be shared.
+pub const MAX_END_MS: Time = 100 * 3_600_000;
 
 /// The run the element starts without a scenario: `nodes` servers of `protocol`, two clients
 /// and a light workload, running until the reader stops it. Share links name it by its three
@@ -274,7 +276,7 @@ impl LinkRead for Reader<'_> {
     }
 }
 
-fn write_action(w: &mut Writer, a: &Action, vocab: &Profile) {
+fn write_action(w: &mut Writer, a: &Action, vocab: &Profile) -> Result<(), String> {
     match a {
         Action::Partition { groups } => {
             w.u(0);
@@ -308,8 +310,8 @@ fn write_action(w: &mut Writer, a: &Action, vocab: &Profile) {
             w.u(6);
             w.u(*client as u64);
             // The operation's own code and fields (0 read, 1 write, 2 cas, 3 transfer). A
-            // recorded operation was checked when it was carried out, so it parses.
-            let _ = (vocab.write_link)(op.get(), w);
+            // recorded operation passed [`link_action`] when it was carried out, so it parses.
+            (vocab.write_link)(op.get(), w)?;
         }
         Action::DropNext { from, to } => {
             w.u(7);
@@ -349,6 +351,7 @@ fn write_action(w: &mut Writer, a: &Action, vocab: &Profile) {
             w.s(timer);
         }
     }
+    Ok(())
 }
 
 fn read_action(r: &mut Reader, vocab: &Profile) -> Result<Action, String> {
@@ -400,6 +403,22 @@ fn read_action(r: &mut Reader, vocab: &Profile) -> Result<Action, String> {
     })
 }
 
+/// The one test of what a run may record: an action is carried out by [`TimeMachine::apply`]
+/// only when the link's own encoder writes it and the link's own decoder reads it back, and it is
+/// recorded (and carried out) in the form the decoder reads: so every action the API accepts can
+/// be shared, and a link replays exactly what was done. Errors say what a link cannot carry.
+pub fn link_action(a: &Action, protocol: &str) -> Result<Action, String> {
+    let vocab = profile(protocol).ok_or_else(|| format!("unknown protocol '{protocol}': {}", accepted()))?;
+    let mut w = Writer(Vec::new());
+    write_action(&mut w, a, &vocab)?;
+    let mut r = Reader { b: &w.0, pos: 0, what: "the action".into() };
+    let back = read_action(&mut r, &vocab)?;
+    if r.pos != w.0.len() {
+        return Err("the action does not read back whole from a link".into());
+    }
+    Ok(back)
+}
+
 /// Encode a shared run as the fragment value (`1.raft.…`).
 pub fn encode(run: &SharedRun) -> String {
     let mut w = Writer(Vec::new());
@@ -428,7 +447,8 @@ pub fn encode(run: &SharedRun) -> String {
     for a in &run.actions {
         w.u(a.at - last.at);
         w.u(a.events - last.events);
-        write_action(&mut w, &a.action, &vocab);
+        // Every recorded action passed [`link_action`] (or came from a link): it encodes.
+        let _ = write_action(&mut w, &a.action, &vocab);
         last = Position { at: a.at, events: a.events };
     }
     w.u(run.end.at - last.at);
@@ -540,6 +560,9 @@ impl TimeMachine {
         let default = playground_default(&sc.protocol, sc.nodes, sc.seed);
         let same_as_default =
             serde_json::to_string(sc).ok().zip(serde_json::to_string(&default).ok()).is_some_and(|(a, b)| a == b);
+        // A name the link header would refuse travels inline instead (the link must open).
+        let library =
+            library.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         let source = match library {
             Some(name) => Source::Library { protocol, name: name.to_string(), seed: sc.seed },
             None if same_as_default => Source::Defaults { protocol, nodes: sc.nodes, seed: sc.seed },

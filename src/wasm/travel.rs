@@ -2,7 +2,7 @@
 //! the timeline's marks, and the `#r=` fragment value, both ways.
 
 use super::{err, Playground};
-use crate::travel::{Position, TimeMachine};
+use crate::travel::{Position, SeekTarget, TimeMachine, MAX_RUN_MS};
 use wasm_bindgen::prelude::*;
 
 fn time_from(t: f64, what: &str) -> Result<u64, JsError> {
@@ -10,6 +10,27 @@ fn time_from(t: f64, what: &str) -> Result<u64, JsError> {
         Ok(t as u64)
     } else {
         Err(err(format!("{what} {t} is not accepted: use a number of simulated ms from 0")))
+    }
+}
+
+/// A time a run can go to: 0 to [`MAX_RUN_MS`] (100 hours).
+fn run_time(t: f64, what: &str) -> Result<u64, JsError> {
+    if t.is_finite() && t >= 0.0 && t <= MAX_RUN_MS as f64 {
+        Ok(t as u64)
+    } else {
+        Err(err(format!(
+            "{what} {t} is not accepted: use a number of simulated ms from 0 to {MAX_RUN_MS} ({} hours, the longest run a share link carries)",
+            MAX_RUN_MS / 3_600_000
+        )))
+    }
+}
+
+/// A slice's budget in events (at least 1; non-numbers count as a small default).
+fn budget_from(b: f64) -> u64 {
+    if b.is_finite() && b >= 1.0 {
+        b.min(1e9) as u64
+    } else {
+        2_000
     }
 }
 
@@ -39,9 +60,43 @@ impl Playground {
     }
 
     /// Go to simulated time `t` (ms): identical to running straight there. Returns the time.
+    /// Accepted: 0 to 100 hours (a run goes no further: the longest a share link carries). This
+    /// replays synchronously; the element uses `seekSlice` for anything long.
     pub fn seek(&mut self, t: f64) -> Result<f64, JsError> {
-        let t = time_from(t, "seek:")?;
+        let t = run_time(t, "seek:")?;
         Ok(self.sim.seek(t) as f64)
+    }
+
+    /// One slice of a seek to time `t` (ms, as `seek`): about `budget` events at most, then it
+    /// returns; true once there. Call again to continue (the page does one slice per task, shows
+    /// the progress and can stop between slices: the run is then at a valid moment).
+    #[wasm_bindgen(js_name = seekSlice)]
+    pub fn seek_slice(&mut self, t: f64, budget: f64) -> Result<bool, JsError> {
+        let t = run_time(t, "seekSlice:")?;
+        Ok(self.sim.seek_slice(SeekTarget::Time(t), budget_from(budget)))
+    }
+
+    /// One slice of a seek to the end of the recorded run (`landing` false) or to a share link's
+    /// moment (`landing` true; the end when it has none): as `seekSlice`.
+    #[wasm_bindgen(js_name = seekEndSlice)]
+    pub fn seek_end_slice(&mut self, landing: bool, budget: f64) -> bool {
+        let p = if landing { self.sim.landing().unwrap_or(self.sim.end()) } else { self.sim.end() };
+        self.sim.seek_slice(SeekTarget::Point(p), budget_from(budget))
+    }
+
+    /// Simulated ms a seek to `t` (ms) would replay (from now when it is ahead, else from the
+    /// checkpoint it restores): the element asks the reader before a long one.
+    #[wasm_bindgen(js_name = replayCost)]
+    pub fn replay_cost(&self, t: f64) -> Result<f64, JsError> {
+        let t = run_time(t, "replayCost:")?;
+        Ok(self.sim.replay_cost(Position { at: t, events: u64::MAX }) as f64)
+    }
+
+    /// Simulated ms to replay the recorded run to its end, or to a link's moment (`landing`).
+    #[wasm_bindgen(js_name = replayCostEnd)]
+    pub fn replay_cost_end(&self, landing: bool) -> f64 {
+        let p = if landing { self.sim.landing().unwrap_or(self.sim.end()) } else { self.sim.end() };
+        self.sim.replay_cost(p) as f64
     }
 
     /// Go to exactly the end of the recorded run.
@@ -51,23 +106,26 @@ impl Playground {
     }
 
     /// Go to exactly the moment a share link asks for (false when there is none).
+    /// A moment that is not a point of the run is refused (see `seekPosition`).
     #[wasm_bindgen(js_name = seekLanding)]
-    pub fn seek_landing(&mut self) -> bool {
+    pub fn seek_landing(&mut self) -> Result<bool, JsError> {
         match self.sim.landing() {
             Some(p) => {
-                self.sim.seek_position(p);
-                true
+                self.sim.seek_point(p).map_err(|e| err(format!("the link's moment: {e}")))?;
+                Ok(true)
             }
-            None => false,
+            None => Ok(false),
         }
     }
 
-    /// Go to exactly (`at` ms, `events` processed): a point of the recorded run.
+    /// Go to exactly (`at` ms, `events` processed): a point of the recorded run. Refused (the
+    /// run stays where it is) when the run never had that pair: `events` must be the count the
+    /// run really had at `at` (from the events before that millisecond to those by its end; the
+    /// error says which), and the point at or before the recorded end.
     #[wasm_bindgen(js_name = seekPosition)]
     pub fn seek_position(&mut self, at: f64, events: f64) -> Result<(), JsError> {
         let pos = Position { at: time_from(at, "seekPosition:")?, events: time_from(events, "seekPosition events:")? };
-        self.sim.seek_position(pos);
-        Ok(())
+        self.sim.seek_point(pos).map_err(|e| err(format!("seekPosition: {e}")))
     }
 
     /// The timeline: now, end, in_past, epoch, checkpoints, spacing, warning and the marks from

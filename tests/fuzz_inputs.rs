@@ -1,0 +1,109 @@
+//! Issue 18's fuzzing, a bounded slice of it (the large run is `npm run fuzz`, i.e.
+//! `cap fuzz --scenarios N --links N --api N --seed S` built with `--profile fuzz`): scenario
+//! mutants through `cap run`'s path, share-link mutants through the page's opening path and
+//! element-API call sequences through the facade's, each caught with `catch_unwind` and timed
+//! here (the watchdog lives in the driver, never in the simulator): a panic, a case over 10 s or
+//! a link that replays to another state fails. Every regression file under `tests/data/fuzz/`
+//! named `scenario-*`, `link-*` or `api-*` is replayed too.
+
+use cap_playground::travel::fuzz::{
+    api_sequence, link_mutant, run_api, run_link, run_scenario, scenario_mutant, Outcome,
+};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus() -> Vec<(String, String)> {
+    let mut names: Vec<_> = std::fs::read_dir(root().join("www/scenarios"))
+        .expect("scenarios")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    names.sort();
+    names.into_iter().map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap())).collect()
+}
+
+fn library(name: &str) -> Option<String> {
+    std::fs::read_to_string(root().join("www/scenarios").join(format!("{name}.json"))).ok()
+}
+
+/// Run one case under the driver's rules; returns it, or fails naming the input.
+fn case(kind: &str, input: &str, run: impl FnOnce() -> Outcome) -> Outcome {
+    let t0 = Instant::now();
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+    let took = t0.elapsed();
+    let path = root().join("tests/data/fuzz").join(format!("{kind}-new-finding.txt"));
+    let keep = |why: String| -> ! {
+        let _ = std::fs::write(&path, input);
+        panic!("{kind} case: {why}; input written to {}", path.display())
+    };
+    match out {
+        Err(_) => keep("panicked".into()),
+        Ok(_) if took > Duration::from_secs(10) => keep(format!("took {:.1} s", took.as_secs_f64())),
+        Ok(o) => match &o.problem {
+            Some(p) => keep(p.clone()),
+            None => o,
+        },
+    }
+}
+
+#[test]
+fn scenario_mutants_are_refused_or_run() {
+    let corpus = corpus();
+    let (mut refused, mut ran) = (0, 0);
+    for k in 0..300 {
+        let text = scenario_mutant(7, k, &corpus);
+        let o = case("scenario", &text, || run_scenario(&text));
+        if let Some(msg) = &o.refused {
+            assert!(!msg.is_empty());
+            refused += 1;
+        } else {
+            ran += 1;
+        }
+    }
+    assert!(refused > 0 && ran > 0, "{refused} refused, {ran} ran");
+}
+
+#[test]
+fn link_mutants_are_refused_or_replay_within_the_bound() {
+    let (mut refused, mut ran) = (0, 0);
+    for k in 0..200 {
+        let link = link_mutant(7, k);
+        let o = case("link", &link, || run_link(&link, &library));
+        if o.refused.is_some() {
+            refused += 1;
+        } else {
+            ran += 1;
+        }
+    }
+    assert!(refused > 0 && ran > 0, "{refused} refused, {ran} ran");
+}
+
+#[test]
+fn api_sequences_write_links_that_replay_the_same() {
+    for k in 0..60 {
+        let (p, nodes, s, calls) = api_sequence(7, k);
+        case("api", &format!("{p} {nodes} {s} {calls:?}"), || run_api(&p, nodes, s, &calls));
+    }
+}
+
+#[test]
+fn regression_files_still_pass() {
+    let dir = root().join("tests/data/fuzz");
+    let mut names: Vec<_> = std::fs::read_dir(&dir).expect("tests/data/fuzz").flatten().map(|e| e.path()).collect();
+    names.sort();
+    for p in names {
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(&p).unwrap_or_default();
+        if name.starts_with("scenario-") {
+            case("scenario", &text, || run_scenario(&text));
+        } else if name.starts_with("link-") {
+            case("link", &text, || run_link(text.trim(), &library));
+        }
+        // api-* files are the call list as text, for reading; their seed and case re-create it.
+    }
+}
