@@ -14,6 +14,11 @@
 //!         Send · SetTimer{min..max} · CancelTimer · Persist · Reply(client) · Notice(for the UI)
 //! ```
 //!
+//! Durability is explicit: a node's durable fields reach stable storage only when it emits
+//! `Persist` ([`Output::Persist`]); the simulator keeps that copy per node, and a crash restarts
+//! the node from it, so a protocol that forgets to persist before it replies loses the change
+//! after a power cut, as a real server would.
+//!
 //! Randomness is requested as a range ("election timer in 150..300 ms") and drawn by the
 //! simulator, so the same seed gives the same run everywhere (the lesson of etcd-raft's global
 //! RNG, which we do not repeat). Each protocol names the client operations it serves
@@ -46,7 +51,14 @@ pub enum Output<P: Protocol> {
     SetTimer { timer: P::Timer, min: Time, max: Time },
     /// Disarm timer `timer` (no-op when not armed).
     CancelTimer { timer: P::Timer },
-    /// Durable state changed and was written to stable storage before any later output.
+    /// Write the durable state to stable storage, now. The simulator (and the explorer) then
+    /// keeps `durable()` as it stands when the handler returns as the node's persisted copy, and
+    /// counts it on disk before any `Send` or `Reply` of the same outbox leaves: a handler
+    /// cannot be interrupted, so "persist, then reply" and "reply, then persist" in one outbox
+    /// mean the same — the reply never overtakes the write (Raft Figure 2: "updated on stable
+    /// storage before responding to RPCs"). A crash restarts the node from the last persisted
+    /// copy (fresh if it never persisted): durable fields changed without a `Persist` are lost,
+    /// as after a power cut.
     Persist,
     /// Answer client `client`'s request `request`.
     Reply { client: ClientId, request: RequestId, result: ResultOf<P::Op> },
@@ -83,7 +95,8 @@ impl<P: Protocol> Outbox<P> {
     pub fn cancel_timer(&mut self, timer: P::Timer) {
         self.items.push(Output::CancelTimer { timer });
     }
-    /// Record that durable state was written.
+    /// Write the durable state to stable storage before this outbox's messages leave (see
+    /// [`Output::Persist`]).
     pub fn persist(&mut self) {
         self.items.push(Output::Persist);
     }
@@ -335,7 +348,8 @@ pub trait Protocol: Sized + Clone {
     fn reconfigure(&mut self, _now: Time, _config: &Self::Config, _out: &mut Outbox<Self>) -> Result<(), String> {
         Err(format!("{} cannot change its settings while running: reload the scenario instead", Self::NAME))
     }
-    /// The durable state as last persisted (what survives a crash).
+    /// The durable fields as they stand now (in memory). The simulator copies them when the node
+    /// emits [`Output::Persist`]; only that copy survives a crash.
     fn durable(&self) -> Self::Durable;
     /// The timer a reader's "time out" button fires (e.g. Raft's election timer).
     fn timeout_timer(&self) -> Option<Self::Timer>;
@@ -357,7 +371,8 @@ pub trait Protocol: Sized + Clone {
 pub struct Server<P: Protocol> {
     /// The running state machine; `None` while crashed.
     pub node: Option<P>,
-    /// The durable state a restart starts from (captured when the node crashed).
+    /// The node's stable storage: its durable state as of its last `Persist` (`None` if it never
+    /// persisted). A restart starts from it; it is kept while the node runs and across crashes.
     pub durable: Option<P::Durable>,
 }
 

@@ -187,6 +187,10 @@ pub struct PaxosConfig {
     pub retain_slots: Slot,
     /// TEST ONLY, breaks safety: a restarted node has lost its durable acceptor state.
     pub unsafe_forget_on_crash: bool,
+    /// TEST ONLY, breaks safety: an acceptor answers Prepare with a Promise without writing the
+    /// promise to stable storage first ("Paxos Made Simple" §2.3: an acceptor must remember its
+    /// promise even if it fails and restarts). A crash right after the Promise forgets it.
+    pub unsafe_no_persist_promise: bool,
 }
 
 impl Default for PaxosConfig {
@@ -200,6 +204,7 @@ impl Default for PaxosConfig {
             heartbeat_ms: 50,
             retain_slots: RETAIN_SLOTS,
             unsafe_forget_on_crash: false,
+            unsafe_no_persist_promise: false,
         }
     }
 }
@@ -775,7 +780,11 @@ impl Node {
         }
         if b > self.promised {
             self.promised = b;
-            out.persist();
+            // §2.3: the promise is on stable storage before the Promise leaves, so after a
+            // restart this acceptor still refuses every ballot below `b`.
+            if !self.config.unsafe_no_persist_promise {
+                out.persist();
+            }
         }
         let accepted = self.accepted.range_from(&from_slot).map(|(s, (ab, c))| (*s, *ab, c.clone())).collect();
         // The preparer asks from a slot this node folded away: those slots are chosen, and its

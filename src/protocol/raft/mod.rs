@@ -63,6 +63,10 @@ pub struct RaftConfig {
     /// TEST ONLY, breaks safety: a leader commits an entry of an earlier term once it is stored
     /// on a majority, by counting replicas — the rule §5.4.2 and Figure 8 show to be unsafe.
     pub unsafe_commit_old_terms: bool,
+    /// TEST ONLY, breaks safety: grant a vote without persisting `votedFor` first (Figure 2:
+    /// "updated on stable storage before responding to RPCs"; §5.2: at most one vote per term).
+    /// A crash right after the reply forgets the vote, and the server votes again in that term.
+    pub unsafe_no_persist_vote: bool,
 }
 
 impl Default for RaftConfig {
@@ -77,6 +81,7 @@ impl Default for RaftConfig {
             unsafe_no_election_restriction: false,
             unsafe_local_reads: false,
             unsafe_commit_old_terms: false,
+            unsafe_no_persist_vote: false,
         }
     }
 }
@@ -689,7 +694,11 @@ impl Raft {
         };
         if granted && !pre_vote {
             self.voted_for = Some(from);
-            out.persist();
+            // Figure 2: votedFor is on stable storage before the reply leaves, so a server that
+            // crashes after granting still remembers it and cannot vote twice in one term (§5.2).
+            if !self.config.unsafe_no_persist_vote {
+                out.persist();
+            }
             self.reset_election_timer(out);
         }
         let reply_term = if pre_vote && granted { term } else { self.current_term };
