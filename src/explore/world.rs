@@ -259,12 +259,7 @@ where
                     w.timers[id as usize].remove(&timer);
                 }
                 // The persisted copy a crash restarts from, as in the simulator's `flush`.
-                Output::Persist => {
-                    let slot = &mut w.nodes[id as usize];
-                    if let Some(node) = slot.node.as_ref() {
-                        slot.durable = Some(node.durable());
-                    }
-                }
+                Output::Persist(durable) => w.nodes[id as usize].durable = Some(durable),
                 Output::Notice(_) => {}
                 Output::Reply { client, request, result } => {
                     if (client as usize) < w.clients.len() {

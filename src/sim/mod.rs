@@ -3,10 +3,10 @@
 //! partitions and one-way cuts, crashes and restarts, clients with timeouts and Jepsen-style
 //! histories, and the invariant checks run after every event.
 //!
-//! Stable storage is modelled per node: when a handler's outbox holds `Persist`, the node's
-//! durable fields as the handler left them are copied to its [`Server::durable`] before any of
-//! that outbox's messages leave. A crash is a power cut: the running state is dropped, and a
-//! restart starts from the last persisted copy — whatever changed since is lost.
+//! Stable storage is modelled per node: a handler's `Persist(durable)` (the node's durable fields
+//! at the point it asked) becomes its [`Server::durable`] before any later message of that outbox
+//! leaves. A crash is a power cut: the running state is dropped, and a restart starts from the
+//! last persisted copy — whatever changed since is lost.
 //!
 //! Everything nondeterministic lives here (as in FoundationDB's simulation and madsim): the
 //! protocols ask for randomness as ranges and never see a clock. Ordered maps are used wherever
@@ -601,15 +601,10 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 Output::CancelTimer { timer } => {
                     self.slots[id as usize].timers.remove(&timer);
                 }
-                // Stable storage: the durable fields as the handler left them are on disk before
-                // any of this outbox's messages or replies leave (see `Output::Persist`). The
-                // copy is what a crash restarts from; nothing else survives a power cut.
-                Output::Persist => {
-                    let slot = &mut self.nodes[id as usize];
-                    if let Some(node) = slot.node.as_ref() {
-                        slot.durable = Some(node.durable());
-                    }
-                }
+                // Stable storage: the copy the node wrote is on disk before any of this outbox's
+                // later messages or replies leave (see `Output::Persist`). It is what a crash
+                // restarts from; nothing else survives a power cut.
+                Output::Persist(durable) => self.nodes[id as usize].durable = Some(durable),
                 Output::Reply { client, request, result } => {
                     *self.counters.sent.get_or_insert_with("ClientResponse", || 0) += 1;
                     if (client as usize) < self.clients.len() {

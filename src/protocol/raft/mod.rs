@@ -396,7 +396,7 @@ impl Raft {
         if term > self.current_term {
             self.current_term = term;
             self.voted_for = None;
-            out.persist();
+            out.persist(self.durable());
         }
         self.role = Role::Follower;
         self.leader = leader;
@@ -436,7 +436,7 @@ impl Raft {
             self.role = Role::Candidate;
             self.current_term += 1;
             self.voted_for = Some(self.id);
-            out.persist();
+            out.persist(self.durable());
             out.notice(
                 NoticeKind::Election,
                 Some(self.current_term),
@@ -490,7 +490,7 @@ impl Raft {
         // §8: a no-op entry of the leader's own term lets it commit earlier entries (Figure 8)
         // and learn the commit index it needs for ReadIndex.
         self.log.push(Entry { term: self.current_term, command: Command::Noop });
-        out.persist();
+        out.persist(self.durable());
         self.maybe_commit(out);
         self.broadcast_append(now, out);
         out.set_timer(Timer::Heartbeat, self.config.heartbeat_ms, self.config.heartbeat_ms);
@@ -619,7 +619,7 @@ impl Raft {
         let drop = (idx - self.snapshot.last_index) as usize;
         self.log.drain(..drop);
         self.snapshot = Snapshot { last_index: idx, last_term: term, state: self.state.clone() };
-        out.persist();
+        out.persist(self.durable());
         out.notice(
             NoticeKind::Snapshot,
             Some(self.current_term),
@@ -697,7 +697,7 @@ impl Raft {
             // Figure 2: votedFor is on stable storage before the reply leaves, so a server that
             // crashes after granting still remembers it and cannot vote twice in one term (§5.2).
             if !self.config.unsafe_no_persist_vote {
-                out.persist();
+                out.persist(self.durable());
             }
             self.reset_election_timer(out);
         }
@@ -808,7 +808,7 @@ impl Raft {
             }
         }
         if changed {
-            out.persist();
+            out.persist(self.durable());
         }
         let last_new = prev_log_index + entries.len() as u64;
         if leader_commit > self.commit_index {
@@ -930,7 +930,7 @@ impl Raft {
             self.snapshot = snapshot;
             self.commit_index = idx;
             self.last_applied = idx;
-            out.persist();
+            out.persist(self.durable());
             out.notice(
                 NoticeKind::SnapshotInstalled,
                 Some(term),
@@ -1169,7 +1169,7 @@ impl Protocol for Raft {
                     }
                 }
                 self.log.push(Entry { term: self.current_term, command: Command::Client { client, request, op } });
-                out.persist();
+                out.persist(self.durable());
                 let index = self.last_index();
                 self.pending_writes.insert(index, (client, request));
                 self.maybe_commit(out);

@@ -429,7 +429,7 @@ impl TwoPc {
 
     fn append(&mut self, r: Record, out: &mut Outbox<Self>) {
         self.d.log.push(r);
-        out.persist();
+        out.persist(self.durable());
     }
 
     /// Split a client operation into each participant's share.
@@ -923,7 +923,7 @@ impl Protocol for TwoPc {
                     node.d.kv.insert(key, config.initial_balance);
                 }
             }
-            out.persist();
+            out.persist(node.durable());
         }
         // Recovery: replay the log (BHG §7.4; the seed's §3.1.2).
         let log = node.d.log.clone();
