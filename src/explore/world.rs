@@ -2,7 +2,7 @@
 //! reader watches) over a nondeterministic network, as a [`Model`].
 //!
 //! ```text
-//!   World = nodes (each: running state or crashed + durable copy, the set of armed timers)
+//!   World = nodes (each: running state or crashed, its persisted copy, the set of armed timers)
 //!         + messages in flight (a multiset: from, to, payload)
 //!         + clients (the simulator's client state machine, its next operation, its armed retry
 //!           and timeout) + the client history
@@ -258,7 +258,9 @@ where
                 Output::CancelTimer { timer } => {
                     w.timers[id as usize].remove(&timer);
                 }
-                Output::Persist | Output::Notice(_) => {}
+                // The persisted copy a crash restarts from, as in the simulator's `flush`.
+                Output::Persist(durable) => w.nodes[id as usize].durable = Some(durable),
+                Output::Notice(_) => {}
                 Output::Reply { client, request, result } => {
                     if (client as usize) < w.clients.len() {
                         self.send(w, Member::Node(id), Member::Client(client), Payload::Response { request, result });
@@ -374,8 +376,8 @@ where
 
     fn crash(&self, w: &mut World<P>, n: NodeId) {
         let slot = &mut w.nodes[n as usize];
-        if let Some(node) = slot.node.take() {
-            slot.durable = Some(node.durable());
+        // A power cut: the last persisted copy stays, unpersisted changes are lost.
+        if slot.node.take().is_some() {
             w.timers[n as usize].clear();
             w.checker.on_crash(n);
             w.crashes += 1;
@@ -384,7 +386,7 @@ where
 
     fn restart(&self, w: &mut World<P>, n: NodeId) {
         let mut out = Outbox::new();
-        let durable = w.nodes[n as usize].durable.take();
+        let durable = w.nodes[n as usize].durable.clone();
         let node = P::start(n, self.setup.bounds.nodes, &self.setup.config, durable, w.now, &mut out);
         w.nodes[n as usize].node = Some(node);
         w.checker.on_restart(n);

@@ -14,6 +14,12 @@
 //!         Send · SetTimer{min..max} · CancelTimer · Persist · Reply(client) · Notice(for the UI)
 //! ```
 //!
+//! Durability is explicit: a node's durable fields reach stable storage only when it emits
+//! `Persist(durable)` ([`Output::Persist`]) with them as they stand at that point; the simulator
+//! keeps the last such copy per node, and a crash restarts the node from it, so a protocol that
+//! forgets to persist before it replies loses the change after a power cut, as a real server
+//! would.
+//!
 //! Randomness is requested as a range ("election timer in 150..300 ms") and drawn by the
 //! simulator, so the same seed gives the same run everywhere (the lesson of etcd-raft's global
 //! RNG, which we do not repeat). Each protocol names the client operations it serves
@@ -46,8 +52,14 @@ pub enum Output<P: Protocol> {
     SetTimer { timer: P::Timer, min: Time, max: Time },
     /// Disarm timer `timer` (no-op when not armed).
     CancelTimer { timer: P::Timer },
-    /// Durable state changed and was written to stable storage before any later output.
-    Persist,
+    /// Write this durable state (the node's `durable()` at the point it asked) to stable storage.
+    /// The simulator (and the explorer) keep it as the node's persisted copy, on disk before any
+    /// `Send` or `Reply` of the same outbox leaves (a handler cannot be interrupted, so the write
+    /// never races its reply: Raft Figure 2, "updated on stable storage before responding to
+    /// RPCs"). A change to the durable fields made after the handler's last `Persist` is not on
+    /// disk. A crash restarts the node from the last persisted copy (fresh if it never
+    /// persisted): everything changed since is lost, as after a power cut.
+    Persist(P::Durable),
     /// Answer client `client`'s request `request`.
     Reply { client: ClientId, request: RequestId, result: ResultOf<P::Op> },
     /// A semantic event for the UI and the trace.
@@ -83,9 +95,10 @@ impl<P: Protocol> Outbox<P> {
     pub fn cancel_timer(&mut self, timer: P::Timer) {
         self.items.push(Output::CancelTimer { timer });
     }
-    /// Record that durable state was written.
-    pub fn persist(&mut self) {
-        self.items.push(Output::Persist);
+    /// Write `durable` (the node's durable state as it stands now) to stable storage before this
+    /// outbox's messages leave (see [`Output::Persist`]).
+    pub fn persist(&mut self, durable: P::Durable) {
+        self.items.push(Output::Persist(durable));
     }
     /// Answer a client.
     pub fn reply(&mut self, client: ClientId, request: RequestId, result: impl Into<ResultOf<P::Op>>) {
@@ -335,7 +348,9 @@ pub trait Protocol: Sized + Clone {
     fn reconfigure(&mut self, _now: Time, _config: &Self::Config, _out: &mut Outbox<Self>) -> Result<(), String> {
         Err(format!("{} cannot change its settings while running: reload the scenario instead", Self::NAME))
     }
-    /// The durable state as last persisted (what survives a crash).
+    /// The durable fields as they stand now (in memory); what a node hands to
+    /// [`Output::Persist`] when it writes them to stable storage. Only a persisted copy survives
+    /// a crash.
     fn durable(&self) -> Self::Durable;
     /// The timer a reader's "time out" button fires (e.g. Raft's election timer).
     fn timeout_timer(&self) -> Option<Self::Timer>;
@@ -357,7 +372,8 @@ pub trait Protocol: Sized + Clone {
 pub struct Server<P: Protocol> {
     /// The running state machine; `None` while crashed.
     pub node: Option<P>,
-    /// The durable state a restart starts from (captured when the node crashed).
+    /// The node's stable storage: its durable state as of its last `Persist` (`None` if it never
+    /// persisted). A restart starts from it; it is kept while the node runs and across crashes.
     pub durable: Option<P::Durable>,
 }
 

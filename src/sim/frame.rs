@@ -23,6 +23,11 @@ pub struct NodeFrame {
     /// under its key (`paxos`, `zab`, …); while crashed, what its durable state holds.
     #[serde(flatten)]
     pub view: Option<NodeView<Erased>>,
+    /// While it runs, its persisted copy drawn as a view (the node a crash and restart now would
+    /// give): a durable field that differs from the live one is not yet persisted, and a crash
+    /// now loses it. Absent while crashed (the view above is that copy then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub durable: Option<NodeView<Erased>>,
     /// The election (or equivalent) timer: `[armed at, fires at]`, to draw a draining arc.
     pub timer: Option<[Time; 2]>,
     /// Restarts so far.
@@ -152,6 +157,14 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
 
     fn frame_with(&self, full: bool) -> Frame<O::Report> {
         let now = self.now();
+        let trim = |v: NodeView<P::View>| {
+            let mut v = v.erase();
+            if !full {
+                v.log = Vec::new();
+                v.kv = VecMap::new();
+            }
+            v
+        };
         let nodes = self
             .nodes
             .iter()
@@ -168,14 +181,8 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                     id,
                     alive: node.is_some(),
                     side: self.net.group(Member::Node(id)),
-                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)).map(|v| {
-                        let mut v = v.erase();
-                        if !full {
-                            v.log = Vec::new();
-                            v.kv = VecMap::new();
-                        }
-                        v
-                    }),
+                    view: node.map(|n| n.view()).or_else(|| self.durable_view(id)).map(trim),
+                    durable: node.and_then(|_| self.durable_view(id)).map(trim),
                     timer,
                     restarts: slot.restarts,
                 }

@@ -3,6 +3,11 @@
 //! partitions and one-way cuts, crashes and restarts, clients with timeouts and Jepsen-style
 //! histories, and the invariant checks run after every event.
 //!
+//! Stable storage is modelled per node: a handler's `Persist(durable)` (the node's durable fields
+//! at the point it asked) becomes its [`Server::durable`] before any later message of that outbox
+//! leaves. A crash is a power cut: the running state is dropped, and a restart starts from the
+//! last persisted copy — whatever changed since is lost.
+//!
 //! Everything nondeterministic lives here (as in FoundationDB's simulation and madsim): the
 //! protocols ask for randomness as ranges and never see a clock. Ordered maps are used wherever
 //! iteration order could leak into behaviour, so a scenario and seed give the same trace —
@@ -659,7 +664,10 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 Output::CancelTimer { timer } => {
                     self.slots[id as usize].timers.remove(&timer);
                 }
-                Output::Persist => {}
+                // Stable storage: the copy the node wrote is on disk before any of this outbox's
+                // later messages or replies leave (see `Output::Persist`). It is what a crash
+                // restarts from; nothing else survives a power cut.
+                Output::Persist(durable) => self.nodes[id as usize].durable = Some(durable),
                 Output::Reply { client, request, result } => {
                     *self.counters.sent.get_or_insert_with("ClientResponse", || 0) += 1;
                     if (client as usize) < self.clients.len() {
@@ -979,17 +987,19 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         self.notices.push_back(TimedNotice { seq: self.notice_seq, at: self.now, node, notice });
     }
 
-    /// What a crashed node's durable state holds, as a view (a node rebuilt from it).
+    /// What node `id`'s stable storage holds, as a view: the node a restart now would give,
+    /// rebuilt from its last persisted copy (a fresh node if it never persisted).
     pub fn durable_view(&self, id: NodeId) -> Option<crate::protocol::NodeView<P::View>> {
-        let durable = self.nodes.get(id as usize)?.durable.clone()?;
-        let node = P::start(id, self.scenario.nodes, &self.config, Some(durable), self.now, &mut Outbox::new());
+        let durable = self.nodes.get(id as usize)?.durable.clone();
+        let node = P::start(id, self.scenario.nodes, &self.config, durable, self.now, &mut Outbox::new());
         Some(node.view())
     }
 
+    /// A power cut: the running state is gone, the last persisted copy stays (whatever the node
+    /// changed in its durable fields since its last `Persist` is lost with the rest).
     fn crash(&mut self, id: NodeId) {
         let slot = &mut self.nodes[id as usize];
-        if let Some(node) = slot.node.take() {
-            slot.durable = Some(node.durable());
+        if slot.node.take().is_some() {
             self.slots[id as usize].timers.clear();
             self.checker.on_crash(id);
             self.notice(id, Notice { kind: NoticeKind::Crashed, term: None, text: format!("n{id} crashed") });
@@ -1000,7 +1010,8 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         if self.nodes[id as usize].node.is_some() {
             return;
         }
-        let durable = self.nodes[id as usize].durable.take();
+        // The disk keeps its copy: a second crash before the next persist restarts from it again.
+        let durable = self.nodes[id as usize].durable.clone();
         let node = P::start(id, self.scenario.nodes, &self.config, durable, self.now, &mut self.outbox);
         self.nodes[id as usize].node = Some(node);
         self.slots[id as usize].restarts += 1;

@@ -70,7 +70,7 @@ impl Manual {
                     self.wire.push((from, to, msg))
                 }
                 Output::Reply { client, request, result } => self.replies.push((client, request, result)),
-                Output::Persist => self.persists += 1,
+                Output::Persist(_) => self.persists += 1,
                 Output::SetTimer { timer: Timer::Election, .. } => self.election_timer_sets.push((from, self.now)),
                 _ => {}
             }

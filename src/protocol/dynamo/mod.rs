@@ -745,8 +745,11 @@ impl Dynamo {
 
     fn touched(&mut self, key: &str, out: &mut Outbox<Self>) {
         self.changes += 1;
-        out.persist();
         self.count_lost(key, out);
+        // After the count: the store and which lost writes this home already reported reach the
+        // disk together, before any acknowledgement of this handler leaves (a restarted home
+        // must not report the same lost write twice).
+        out.persist(self.durable());
     }
 
     /// The home of a key reports lost acknowledged writes it has not reported yet (see [`Lost`]).
@@ -793,7 +796,7 @@ impl Dynamo {
             ClientOp::Cas { key, from, to } => (key, Kind::Cas(from, to)),
         };
         self.seq += 1;
-        out.persist();
+        out.persist(self.durable());
         let id = self.seq;
         let range = self.ring.range_of(&key);
         self.ops.insert(
@@ -916,7 +919,7 @@ impl Dynamo {
         let (mut clock, ts) = op.merged.context();
         self.seq = self.seq.max(clock.get(me)) + 1;
         clock.set(me, self.seq);
-        out.persist();
+        out.persist(self.durable());
         let version =
             Version { value, clock, ts: now.max(ts + 1), id: WriteId { node: me, seq: self.seq }, acked: false };
         let op = self.ops.get_mut(&id).expect("present");
@@ -1077,7 +1080,7 @@ impl Dynamo {
                         let ks = self.hints.get_or_insert_with((owner, key.clone()), KeyState::default);
                         if ks.merge_version(&version, lww) {
                             self.changes += 1;
-                            out.persist();
+                            out.persist(self.durable());
                         }
                         self.arm_handoff(out);
                     }
@@ -1127,7 +1130,7 @@ impl Dynamo {
                 }
                 if changed {
                     self.changes += 1;
-                    out.persist();
+                    out.persist(self.durable());
                 }
             }
             Msg::MerkleDigest { ranges } => {

@@ -187,6 +187,10 @@ pub struct PaxosConfig {
     pub retain_slots: Slot,
     /// TEST ONLY, breaks safety: a restarted node has lost its durable acceptor state.
     pub unsafe_forget_on_crash: bool,
+    /// TEST ONLY, breaks safety: an acceptor answers Prepare with a Promise without writing the
+    /// promise to stable storage first ("Paxos Made Simple" §2.3: an acceptor must remember its
+    /// promise even if it fails and restarts). A crash right after the Promise forgets it.
+    pub unsafe_no_persist_promise: bool,
 }
 
 impl Default for PaxosConfig {
@@ -200,6 +204,7 @@ impl Default for PaxosConfig {
             heartbeat_ms: 50,
             retain_slots: RETAIN_SLOTS,
             unsafe_forget_on_crash: false,
+            unsafe_no_persist_promise: false,
         }
     }
 }
@@ -775,7 +780,11 @@ impl Node {
         }
         if b > self.promised {
             self.promised = b;
-            out.persist();
+            // §2.3: the promise is on stable storage before the Promise leaves, so after a
+            // restart this acceptor still refuses every ballot below `b`.
+            if !self.config.unsafe_no_persist_promise {
+                out.persist(self.durable());
+            }
         }
         let accepted = self.accepted.range_from(&from_slot).map(|(s, (ab, c))| (*s, *ab, c.clone())).collect();
         // The preparer asks from a slot this node folded away: those slots are chosen, and its
@@ -801,7 +810,7 @@ impl Node {
             self.accepted.insert(*s, (b, c.clone()));
             self.recent_accepts.push((*s, b));
         }
-        out.persist();
+        out.persist(self.durable());
         if !entries.is_empty() {
             self.send(b.node, Msg::Accepted { ballot: b, entries }, out);
         }
@@ -827,7 +836,7 @@ impl Node {
         self.ballot = Ballot::new(round, self.id);
         self.max_round = round;
         self.proposer_round = round;
-        out.persist();
+        out.persist(self.durable());
         self.phase = Phase::Preparing;
         self.promises.clear();
         self.best.clear();
@@ -1253,7 +1262,7 @@ impl Node {
         self.accepted.remove_below(&(floor + 1));
         self.proposals.remove_below(&(floor + 1));
         self.compacted = floor;
-        out.persist();
+        out.persist(self.durable());
         self.notice(
             out,
             NoticeKind::Snapshot,
@@ -1285,7 +1294,7 @@ impl Node {
         self.proposals.remove_below(&(slot + 1));
         self.compacted = self.compacted.max(slot);
         self.snapshot = snap;
-        out.persist();
+        out.persist(self.durable());
         self.notice(
             out,
             NoticeKind::SnapshotInstalled,
@@ -1361,7 +1370,7 @@ impl Node {
         }
         if self.applied >= self.snapshot.slot + COMPACT_BATCH {
             self.snapshot = Snapshot { slot: self.applied, replica: self.replica.clone() };
-            out.persist();
+            out.persist(self.durable());
         }
     }
 
@@ -1646,7 +1655,7 @@ fn relay(out: &mut Outbox<MultiPaxos>, f: impl FnOnce(&mut Out)) {
             Output::Send { to, msg } => out.send(to, msg),
             Output::SetTimer { timer, min, max } => out.set_timer(timer, min, max),
             Output::CancelTimer { timer } => out.cancel_timer(timer),
-            Output::Persist => out.persist(),
+            Output::Persist(d) => out.persist(d),
             Output::Reply { client, request, result } => out.reply(client, request, result),
             Output::Notice(n) => out.notice(n.kind, n.term, n.text),
         }

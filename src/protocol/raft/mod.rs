@@ -63,6 +63,10 @@ pub struct RaftConfig {
     /// TEST ONLY, breaks safety: a leader commits an entry of an earlier term once it is stored
     /// on a majority, by counting replicas — the rule §5.4.2 and Figure 8 show to be unsafe.
     pub unsafe_commit_old_terms: bool,
+    /// TEST ONLY, breaks safety: grant a vote without persisting `votedFor` first (Figure 2:
+    /// "updated on stable storage before responding to RPCs"; §5.2: at most one vote per term).
+    /// A crash right after the reply forgets the vote, and the server votes again in that term.
+    pub unsafe_no_persist_vote: bool,
 }
 
 impl Default for RaftConfig {
@@ -77,6 +81,7 @@ impl Default for RaftConfig {
             unsafe_no_election_restriction: false,
             unsafe_local_reads: false,
             unsafe_commit_old_terms: false,
+            unsafe_no_persist_vote: false,
         }
     }
 }
@@ -391,7 +396,7 @@ impl Raft {
         if term > self.current_term {
             self.current_term = term;
             self.voted_for = None;
-            out.persist();
+            out.persist(self.durable());
         }
         self.role = Role::Follower;
         self.leader = leader;
@@ -431,7 +436,7 @@ impl Raft {
             self.role = Role::Candidate;
             self.current_term += 1;
             self.voted_for = Some(self.id);
-            out.persist();
+            out.persist(self.durable());
             out.notice(
                 NoticeKind::Election,
                 Some(self.current_term),
@@ -485,7 +490,7 @@ impl Raft {
         // §8: a no-op entry of the leader's own term lets it commit earlier entries (Figure 8)
         // and learn the commit index it needs for ReadIndex.
         self.log.push(Entry { term: self.current_term, command: Command::Noop });
-        out.persist();
+        out.persist(self.durable());
         self.maybe_commit(out);
         self.broadcast_append(now, out);
         out.set_timer(Timer::Heartbeat, self.config.heartbeat_ms, self.config.heartbeat_ms);
@@ -614,7 +619,7 @@ impl Raft {
         let drop = (idx - self.snapshot.last_index) as usize;
         self.log.drain(..drop);
         self.snapshot = Snapshot { last_index: idx, last_term: term, state: self.state.clone() };
-        out.persist();
+        out.persist(self.durable());
         out.notice(
             NoticeKind::Snapshot,
             Some(self.current_term),
@@ -689,7 +694,11 @@ impl Raft {
         };
         if granted && !pre_vote {
             self.voted_for = Some(from);
-            out.persist();
+            // Figure 2: votedFor is on stable storage before the reply leaves, so a server that
+            // crashes after granting still remembers it and cannot vote twice in one term (§5.2).
+            if !self.config.unsafe_no_persist_vote {
+                out.persist(self.durable());
+            }
             self.reset_election_timer(out);
         }
         let reply_term = if pre_vote && granted { term } else { self.current_term };
@@ -799,7 +808,7 @@ impl Raft {
             }
         }
         if changed {
-            out.persist();
+            out.persist(self.durable());
         }
         let last_new = prev_log_index + entries.len() as u64;
         if leader_commit > self.commit_index {
@@ -921,7 +930,7 @@ impl Raft {
             self.snapshot = snapshot;
             self.commit_index = idx;
             self.last_applied = idx;
-            out.persist();
+            out.persist(self.durable());
             out.notice(
                 NoticeKind::SnapshotInstalled,
                 Some(term),
@@ -1160,7 +1169,7 @@ impl Protocol for Raft {
                     }
                 }
                 self.log.push(Entry { term: self.current_term, command: Command::Client { client, request, op } });
-                out.persist();
+                out.persist(self.durable());
                 let index = self.last_index();
                 self.pending_writes.insert(index, (client, request));
                 self.maybe_commit(out);

@@ -100,6 +100,11 @@ pub struct TwoPcConfig {
     /// UNSAFE, for showing what the checker catches: a blocked participant gives up and aborts
     /// on its own (the tempting "fix" for blocking, which breaks atomicity).
     pub unsafe_abort_when_blocked: bool,
+    /// UNSAFE, for showing what the checker catches: a participant writes its PREPARED record
+    /// but does not force it to stable storage before voting Yes (BHG §7.4: a participant writes
+    /// its yes record to its DT log before it sends YES). A crash right after the vote forgets the
+    /// transaction it promised to hold.
+    pub unsafe_no_force_prepared: bool,
     /// The scenario's seed, for the `fail_percent` coin (set by the simulator, not the file).
     #[serde(skip)]
     pub seed: u64,
@@ -117,6 +122,7 @@ impl Default for TwoPcConfig {
             fail_percent: 0,
             cooperative_termination: false,
             unsafe_abort_when_blocked: false,
+            unsafe_no_force_prepared: false,
             seed: 0,
         }
     }
@@ -423,7 +429,7 @@ impl TwoPc {
 
     fn append(&mut self, r: Record, out: &mut Outbox<Self>) {
         self.d.log.push(r);
-        out.persist();
+        out.persist(self.durable());
     }
 
     /// Split a client operation into each participant's share.
@@ -716,10 +722,13 @@ impl TwoPc {
             Verdict::Yes { installs, reads } => {
                 let locks: Vec<String> = w.effects.iter().map(|e| e.key().to_string()).collect();
                 // Forced: prepared state must survive a crash before the Yes leaves.
-                self.append(
-                    Record::Prepared { txn, participants: participants.clone(), installs: installs.clone(), locks },
-                    out,
-                );
+                let prepared =
+                    Record::Prepared { txn, participants: participants.clone(), installs: installs.clone(), locks };
+                if self.config.unsafe_no_force_prepared {
+                    self.d.log.push(prepared); // in memory only: a crash loses it
+                } else {
+                    self.append(prepared, out);
+                }
                 self.uncertain.insert(txn, Uncertain { participants, installs, since: now, last_ask: now });
                 out.send(COORDINATOR, Msg::Vote { txn, yes: true, reads, reason: String::new(), cas_current: None });
             }
@@ -914,7 +923,7 @@ impl Protocol for TwoPc {
                     node.d.kv.insert(key, config.initial_balance);
                 }
             }
-            out.persist();
+            out.persist(node.durable());
         }
         // Recovery: replay the log (BHG §7.4; the seed's §3.1.2).
         let log = node.d.log.clone();

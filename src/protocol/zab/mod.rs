@@ -590,7 +590,7 @@ impl Zab {
         self.epoch = e;
         self.accepted_epoch = e;
         self.accepted_from = Some(self.id);
-        out.persist();
+        out.persist(self.durable());
         out.notice(NoticeKind::NewEpoch, Some(e), format!("n{} proposes epoch {e}", self.id));
         self.epoch_acks.insert(self.id, ());
         for p in self.infos.keys().copied().filter(|p| *p != self.id).collect::<Vec<_>>() {
@@ -604,7 +604,7 @@ impl Zab {
             return;
         }
         self.current_epoch = self.epoch;
-        out.persist();
+        out.persist(self.durable());
         self.phase = Phase::Sync;
         for p in self.epoch_acks.keys().copied().filter(|p| *p != self.id).collect::<Vec<_>>() {
             self.send_sync(p, out);
@@ -649,7 +649,7 @@ impl Zab {
         self.established = true;
         self.phase = Phase::Broadcast;
         self.committed = self.history.len();
-        out.persist();
+        out.persist(self.durable());
         out.notice(
             NoticeKind::Established,
             Some(self.epoch),
@@ -675,7 +675,7 @@ impl Zab {
         let counter = if prev.epoch == self.epoch { prev.counter + 1 } else { 1 };
         let txn = Txn { zxid: Zxid { epoch: self.epoch, counter }, client, request, op };
         self.history.push(txn.clone());
-        out.persist();
+        out.persist(self.durable());
         for (p, l) in self.learners.iter() {
             if l.forwarding {
                 out.send(*p, Msg::Proposal { epoch: self.epoch, prev, txn: txn.clone() });
@@ -698,7 +698,7 @@ impl Zab {
         let k = self.upto(z);
         if k > self.committed {
             self.committed = k;
-            out.persist();
+            out.persist(self.durable());
             self.apply(out);
             for (p, l) in self.learners.iter() {
                 if l.forwarding {
@@ -804,7 +804,7 @@ impl Zab {
                 if epoch > self.accepted_epoch {
                     self.accepted_epoch = epoch;
                     self.accepted_from = Some(from);
-                    out.persist();
+                    out.persist(self.durable());
                 }
                 self.epoch = epoch;
                 self.phase = Phase::Sync;
@@ -844,7 +844,7 @@ impl Zab {
                 let cut = self.history.len() - keep;
                 self.history.truncate(keep);
                 self.history.extend(txns);
-                out.persist();
+                out.persist(self.durable());
                 self.last_sync_kind = Some(kind);
                 if cut > 0 {
                     out.notice(
@@ -864,7 +864,7 @@ impl Zab {
                 self.history = history;
                 self.sm = StateMachine::default();
                 self.applied = 0;
-                out.persist();
+                out.persist(self.durable());
                 self.last_sync_kind = Some("SNAP");
                 out.notice(NoticeKind::Snapshot, Some(epoch), format!("n{} loaded the leader's snapshot", self.id));
                 self.apply(out);
@@ -885,7 +885,7 @@ impl Zab {
             Msg::Proposal { prev, txn, .. } if self.synced && prev == self.last_zxid() && txn.zxid > prev => {
                 let z = txn.zxid;
                 self.history.push(txn);
-                out.persist();
+                out.persist(self.durable());
                 out.send(from, Msg::Ack { epoch, zxid: z, new_leader: false });
             }
             Msg::Commit { zxid, .. } if self.synced => self.commit_to(zxid, out),
@@ -909,7 +909,7 @@ impl Zab {
     fn ack_newleader(&mut self, out: &mut Outbox<Self>) {
         if self.current_epoch < self.epoch {
             self.current_epoch = self.epoch;
-            out.persist();
+            out.persist(self.durable());
         }
         self.newleader_acked = true;
         if let Some(l) = self.leader {
@@ -923,7 +923,7 @@ impl Zab {
         let k = self.upto(z);
         if k > self.committed {
             self.committed = k;
-            out.persist();
+            out.persist(self.durable());
             self.apply(out);
         }
     }
