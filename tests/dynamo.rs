@@ -2,6 +2,8 @@
 //! section it checks: the ring and preference lists, quorums, vector clocks and siblings,
 //! last-writer-wins losing writes, sloppy quorum and hinted handoff, read repair and
 //! anti-entropy, a seed sweep, and the CAP contrast with Raft on the same partition.
+// Runs in the builds that carry dynamo (`cargo test --no-default-features --features dynamo`).
+#![cfg(feature = "dynamo")]
 
 use cap_playground::check::consistency::Consistency;
 use cap_playground::core::history::{Operation, Outcome};

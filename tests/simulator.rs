@@ -1,5 +1,7 @@
 //! The simulator and Raft together, through scenario files: determinism, faults, the shipped
 //! scenarios, the seed sweep, and that a deliberately broken Raft is caught.
+// Runs in the builds that carry raft (`cargo test --no-default-features --features raft`).
+#![cfg(feature = "raft")]
 
 use cap_playground::check::consistency::Consistency;
 use cap_playground::core::history::Outcome;

@@ -2,6 +2,8 @@
 //! exactly the state of a straight run to that moment, for every protocol; acting in the past
 //! forks and drops the recorded future; checkpoints stay bounded over an hour; share links
 //! round-trip and bad ones are refused with a readable message.
+// Runs in the builds that carry raft (`cargo test --no-default-features --features raft`).
+#![cfg(feature = "raft")]
 
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::PROTOCOLS;
