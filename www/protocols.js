@@ -17,4 +17,5 @@ export const PROTOCOLS = [
   { name: 'dynamo', bundle: 'dynamo', view: 'dynamo', label: 'Dynamo', linearizable: false },
   { name: 'zab', bundle: 'zab', view: 'zab', label: 'ZAB (ZooKeeper)', linearizable: false },
   { name: '2pc', bundle: 'twopc', view: 'twopc', label: 'Two-phase commit', linearizable: false },
+  { name: '3pc', bundle: 'threepc', view: 'threepc', label: 'Three-phase commit', linearizable: false },
 ];

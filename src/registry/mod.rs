@@ -17,7 +17,7 @@ pub use crate::core::ops::OwnOp;
 use crate::core::ops::{ClientOperation, LinkRead, LinkWrite};
 use crate::protocol::Protocol;
 #[allow(unused_imports)] // a build with one protocol uses some of these only
-use crate::protocol::{dynamo, paxos, raft, twopc, zab};
+use crate::protocol::{dynamo, paxos, raft, threepc, twopc, zab};
 use crate::sim::sweep::SweepProfile;
 use crate::sim::Sim;
 
@@ -180,6 +180,7 @@ registry! {
     Dynamo:     dynamo::Dynamo,    "dynamo", "dynamo", "Dynamo";
     Zab:        zab::Zab,          "zab",    "zab",    "ZAB (ZooKeeper)";
     TwoPc:      twopc::TwoPc,      "twopc",  "twopc",  "Two-phase commit";
+    ThreePc:    threepc::ThreePc,  "threepc", "threepc", "Three-phase commit";
 }
 
 // After the table: the generated `each!` is in scope for these (macros scope textually).
