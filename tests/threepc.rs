@@ -159,6 +159,8 @@ fn skeen_partition_splits_the_decision_and_atomicity_catches_it() {
 /// The price of nonblocking: one more round trip. Messages per committed transfer, counted by
 /// the simulator, for 2PC and 3PC on the same transfer (Skeen §3: 3PC adds PRE-COMMIT / ACK).
 #[test]
+// Runs 2PC beside 3PC: only in builds that carry both.
+#[cfg(feature = "twopc")]
 fn messages_per_transaction_2pc_vs_3pc() {
     let count = |protocol: &str, config: serde_json::Value| -> u64 {
         let mut v: serde_json::Value = serde_json::from_str(&file(HAPPY)).unwrap();
@@ -196,7 +198,15 @@ fn config_validation_names_the_field() {
     v["config"]["retry_ms"] = 300.into();
     let e = AnySim::from_json(&v.to_string()).err().expect("refused");
     assert!(e.contains("retry_ms"), "{e}");
+    // Huge values are refused or run, never overflow.
+    v["config"]["retry_ms"] = u64::MAX.into();
+    let e = AnySim::from_json(&v.to_string()).err().expect("refused");
+    assert!(e.contains("retry_ms"), "{e}");
     v["config"]["retry_ms"] = 100.into();
+    v["config"]["timeout_ms"] = u64::MAX.into();
+    let mut huge = AnySim::from_json(&v.to_string()).expect("a long timeout is accepted");
+    huge.run_until(3000);
+    v["config"]["timeout_ms"] = 400.into();
     v["nodes"] = 1.into();
     let e = AnySim::from_json(&v.to_string()).err().expect("refused");
     assert!(e.contains("nodes"), "{e}");

@@ -310,6 +310,8 @@ fn share_links_round_trip_to_the_same_state() {
 }
 
 #[test]
+// Travels every library scenario by name: only in the default build.
+#[cfg(all(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab", feature = "twopc"))]
 fn a_fresh_default_run_has_a_short_link_and_library_scenarios_travel_by_name() {
     let _serial = serial();
     let mut tm = TimeMachine::new(new_sim("raft"));

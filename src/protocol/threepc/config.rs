@@ -60,7 +60,7 @@ impl ThreePcConfig {
         if self.vote_timeout_ms == 0 || self.timeout_ms == 0 || self.retry_ms == 0 {
             return Err("config.vote_timeout_ms, timeout_ms and retry_ms must be at least 1".into());
         }
-        if self.retry_ms * 2 > self.timeout_ms {
+        if self.retry_ms.saturating_mul(2) > self.timeout_ms {
             // A live node must be heard at least twice per timeout, or a lost message alone
             // would look like a crash (3PC's failure detector must not lie without partitions).
             return Err(format!(

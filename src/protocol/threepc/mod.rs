@@ -773,7 +773,7 @@ impl ThreePc {
                 }
                 continue;
             }
-            if silence >= timeout * (rank + 1) {
+            if silence >= timeout.saturating_mul(rank + 1) {
                 let phase = u.phase;
                 u.backup = None;
                 u.term = Some(Termination { started: now, last_send: now, replies: VecMap::new(), precommit: None });
