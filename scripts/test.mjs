@@ -2,7 +2,11 @@
 // npm test: every suite, output streamed live, in this order:
 //   1. cargo test                                            (native unit + integration tests),
 //      run from a copy of the repository alone in an empty temporary folder, so a test that
-//      reads anything outside the repository (e.g. ../shared) fails here as on a fresh clone
+//      reads anything outside the repository (e.g. ../shared) fails here as on a fresh clone;
+//      then, for each wasm bundle of the registry (www/protocols.js, generated from
+//      src/registry/mod.rs), `cargo test --no-default-features --features <bundle> --lib --tests`
+//      (the library and integration tests as that bundle's feature set builds them; no doc tests,
+//      no examples: those do not depend on the feature set), so a one-protocol build stays green
 //   2. cargo test --target wasm32-unknown-unknown --test wasm (wasm-bindgen-test-runner, in node)
 //   3. release wasm build (scripts/build.mjs)
 //   4. node --test tests/js/ tests/browser/                  (node-only front-end tests, then
@@ -10,7 +14,7 @@
 // A failing suite does not stop the later ones (except that no E2E runs without a build);
 // the exit code is non-zero if anything failed.
 //
-//   node scripts/test.mjs [--no-native] [--no-wasm] [--no-browser]
+//   node scripts/test.mjs [--no-native] [--no-features] [--no-wasm] [--no-browser]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +22,7 @@ import crypto from 'node:crypto';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
 import { setup, CHROMEDRIVER, CHROMIUM } from './setup.mjs';
 import { build } from './build.mjs';
+import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'test';
 
@@ -43,6 +48,20 @@ export async function main(argv = []) {
     const isoEnv = { ...env, CARGO_TARGET_DIR: path.join(ROOT, 'target', 'isolated') };
     if (await run('cargo', ['test', '--no-fail-fast'], { env: isoEnv, cwd: copy }) !== 0) failed.push('cargo test');
     log(tag, `native tests: ${failed.includes('cargo test') ? 'FAILED' : 'ok'} (${elapsed(t)})`);
+
+    if (!skip('features')) {
+      // Every bundle's feature set, from the same copy and target dir (dependencies are shared;
+      // cargo keeps each feature set's build apart, so the runs do not rebuild each other).
+      for (const bundle of bundles()) {
+        const tb = Date.now();
+        const args = ['test', '--no-fail-fast', '--no-default-features', '--features', bundle, '--lib', '--tests'];
+        log(tag, `cargo ${args.join(' ')}`);
+        const ok = await run('cargo', args, { env: isoEnv, cwd: copy }) === 0;
+        if (!ok) failed.push(`cargo test --features ${bundle}`);
+        log(tag, `native tests of bundle ${bundle}: ${ok ? 'ok' : 'FAILED'} (${elapsed(tb)})`);
+      }
+      log(tag, `native tests of every bundle's feature set: ${elapsed(t)} with the default build`);
+    }
   }
 
   if (!skip('wasm')) {
@@ -103,6 +122,11 @@ export async function main(argv = []) {
     return 1;
   }
   return 0;
+}
+
+/** The registry's wasm bundles (= cargo features), each once, in the table's order. */
+export function bundles() {
+  return [...new Set(PROTOCOLS.map((p) => p.bundle))];
 }
 
 /**

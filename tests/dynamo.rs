@@ -2,6 +2,8 @@
 //! section it checks: the ring and preference lists, quorums, vector clocks and siblings,
 //! last-writer-wins losing writes, sloppy quorum and hinted handoff, read repair and
 //! anti-entropy, a seed sweep, and the CAP contrast with Raft on the same partition.
+// Runs in the builds that carry dynamo (`cargo test --no-default-features --features dynamo`).
+#![cfg(feature = "dynamo")]
 
 use cap_playground::check::consistency::Consistency;
 use cap_playground::core::history::{Operation, Outcome};
@@ -385,6 +387,8 @@ fn seed_sweep_of_1000_random_fault_schedules_converges_and_keeps_every_acknowled
 }
 
 #[test]
+// Runs Raft beside Dynamo: only in builds that carry both.
+#[cfg(feature = "raft")]
 fn the_same_partition_of_the_same_nodes_gives_raft_and_dynamo_the_opposite_trade_off() {
     let text = |protocol: &str| {
         format!(
@@ -552,6 +556,8 @@ fn s4_5_n_r_w_change_live_and_the_trade_off_follows() {
 }
 
 #[test]
+// Runs Raft too: only in builds that carry it.
+#[cfg(feature = "raft")]
 fn raft_refuses_live_reconfiguration_with_a_readable_message() {
     let mut sim = AnySim::from_json(r#"{"protocol":"raft","nodes":3}"#).unwrap();
     let e =

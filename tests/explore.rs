@@ -2,6 +2,9 @@
 //! the protocols' bounded worlds — small configurations clean, every seeded bug found with a
 //! counterexample that `cap run`'s simulator replays to the same violation.
 
+// Runs in the builds that carry the explorer (the default build).
+#![cfg(feature = "explore")]
+
 use cap_playground::explore::twophase::TwoPhase;
 use cap_playground::explore::{Explorer, Options, Order, Status};
 

@@ -127,6 +127,8 @@ fn knossos_register_semantics() {
 }
 
 #[test]
+// Runs a Raft scenario: only in builds that carry Raft.
+#[cfg(feature = "raft")]
 fn our_edn_export_reads_back_with_the_same_verdict() {
     for (file, broken) in [("raft-minority-partition.json", false), ("raft-minority-partition.json", true)] {
         let path = format!("{}/www/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));

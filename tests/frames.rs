@@ -2,6 +2,9 @@
 //! renderer draws every frame is exactly as in the full frame; only what the ~10 Hz parts draw
 //! (node logs and stores, the timeline's `ops`, the per-side scoreboard) is left out.
 
+// Runs scenarios of Raft, ZAB, Paxos and Dynamo: only in builds that carry all four.
+#![cfg(all(feature = "raft", feature = "zab", feature = "paxos", feature = "dynamo"))]
+
 use cap_playground::registry::any::AnySim;
 use serde_json::Value;
 use std::path::Path;

@@ -167,6 +167,8 @@ fn an_edn_register_history_gets_its_verdict_witness_and_faults() {
 /// `unsafe_local_reads` (a stale leader answers reads alone) it is not. Our registers start nil,
 /// so the export is read with `initial: None` (the lab's default is Knossos's 0).
 #[test]
+// Runs a Raft scenario: only in builds that carry Raft.
+#[cfg(feature = "raft")]
 fn our_own_edn_export_gets_the_native_verdict_in_the_lab() {
     use cap_playground::check::formats::export::to_jepsen_edn;
     use cap_playground::check::formats::ParseOptions;

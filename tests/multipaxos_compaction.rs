@@ -4,6 +4,8 @@
 //! values for them dropped, so a long run stays bounded; a replica that falls too far behind
 //! (crashed or cut off) catches up by installing a snapshot; the checker keeps Agreement per
 //! slot across compaction.
+// Runs in the builds that carry paxos (`cargo test --no-default-features --features paxos`).
+#![cfg(feature = "paxos")]
 
 use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::paxos::{MultiPaxos, COMPACT_BATCH, KEEP_SLOTS, RETAIN_SLOTS, SLOT_TABLE};

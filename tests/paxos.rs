@@ -2,6 +2,8 @@
 //! tests drive nodes by hand (a test picks which messages arrive, no timer fires unless a test
 //! fires it) with the invariant checker run after every step; the rest run scenario files and
 //! seed sweeps through the simulator.
+// Runs in the builds that carry paxos (`cargo test --no-default-features --features paxos`).
+#![cfg(feature = "paxos")]
 
 use cap_playground::core::history::Outcome;
 use cap_playground::core::notice::NoticeKind;

@@ -2,6 +2,8 @@
 //! Understandable Consensus Algorithm", extended version). Each test names its section.
 //! These drive servers by hand (tests/common): a test fires each timer and picks which
 //! messages arrive.
+// Runs in the builds that carry raft (`cargo test --no-default-features --features raft`).
+#![cfg(feature = "raft")]
 
 mod common;
 

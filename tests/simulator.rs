@@ -1,5 +1,7 @@
 //! The simulator and Raft together, through scenario files: determinism, faults, the shipped
 //! scenarios, the seed sweep, and that a deliberately broken Raft is caught.
+// Runs in the builds that carry raft (`cargo test --no-default-features --features raft`).
+#![cfg(feature = "raft")]
 
 use cap_playground::check::consistency::Consistency;
 use cap_playground::core::history::Outcome;
@@ -56,6 +58,11 @@ fn same_scenario_and_seed_give_the_identical_trace() {
     assert_ne!(a.0, run(&other).0, "another seed gives another run");
 }
 
+/// Scenarios shipped as lessons in a protocol's known unsafety (the scenario format has no flag
+/// for it): 3PC's termination rule splitting the decision under a partition (Skeen 1981 assumes
+/// no partitions).
+const LESSONS: &[&str] = &["3pc-partition-split.json"];
+
 #[test]
 fn every_shipped_scenario_runs_without_violation() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios");
@@ -66,11 +73,23 @@ fn every_shipped_scenario_runs_without_violation() {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
+        // A one-bundle build runs only its own protocols' scenarios.
+        let protocol =
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["protocol"].as_str().unwrap_or("").to_string();
+        if !cap_playground::registry::PROTOCOLS.contains(&protocol.as_str()) {
+            continue;
+        }
         let mut sim = AnySim::from_json(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         // The hour-long benchmark is run by `cap bench`; a minute of it is enough here.
         let until = sim.scenario().until.min(60_000);
         sim.run_until(until);
-        assert_clean(&sim, &path.display().to_string());
+        let name = path.file_name().and_then(|f| f.to_str()).unwrap_or("");
+        if LESSONS.contains(&name) {
+            // Shipped to show a protocol's known unsafety: the violation must be there.
+            assert!(!sim.violations().is_empty(), "{name} must show its violation");
+        } else {
+            assert_clean(&sim, &path.display().to_string());
+        }
         n += 1;
     }
     assert!(n >= 4, "expected the scenario library in www/scenarios, found {n}");

@@ -3,6 +3,8 @@
 //! way time travel reaches it; cut back when the run forks; and exported as a ShiViz log whose
 //! vector clocks are exactly the run's happened-before order (Lamport, "Time, Clocks, and the
 //! Ordering of Events in a Distributed System", CACM 1978; Fidge / Mattern vector clocks).
+// Runs in the builds that carry raft (`cargo test --no-default-features --features raft`).
+#![cfg(feature = "raft")]
 
 use cap_playground::registry::any::AnySim;
 use cap_playground::sim::journal::MarkKind;

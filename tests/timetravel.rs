@@ -2,6 +2,8 @@
 //! exactly the state of a straight run to that moment, for every protocol; acting in the past
 //! forks and drops the recorded future; checkpoints stay bounded over an hour; share links
 //! round-trip and bad ones are refused with a readable message.
+// Runs in the builds that carry raft (`cargo test --no-default-features --features raft`).
+#![cfg(feature = "raft")]
 
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::PROTOCOLS;
@@ -308,6 +310,8 @@ fn share_links_round_trip_to_the_same_state() {
 }
 
 #[test]
+// Travels every library scenario by name: only in the default build.
+#[cfg(all(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab", feature = "twopc"))]
 fn a_fresh_default_run_has_a_short_link_and_library_scenarios_travel_by_name() {
     let _serial = serial();
     let mut tm = TimeMachine::new(new_sim("raft"));

@@ -3,6 +3,8 @@
 //! timeouts and cooperative termination), Mohan, Lindsay, Obermarck 1986 for presumed abort, and
 //! the seed's §3.1.2 (coordinator and participant recovery). Every run has the 2PC invariant
 //! checker (atomicity, commit only on all-Yes, durable logs, money conserved) watching every event.
+// Runs in the builds that carry twopc (`cargo test --no-default-features --features twopc`).
+#![cfg(feature = "twopc")]
 
 use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::twopc::{owner, Record, TwoPc, TwoPcConfig, TwoPcOp, TwoPcResult};
@@ -346,6 +348,8 @@ fn sweep_200_seeds_keeps_every_invariant() {
 
 /// Bad transaction input gets a readable message; other protocols refuse transfers.
 #[test]
+// Also feeds a transfer to Raft: only in builds that carry Raft.
+#[cfg(feature = "raft")]
 fn transfer_input_errors_are_readable() {
     let bad = |op: &str| serde_json::from_str::<TwoPcOp>(op).unwrap_err().to_string();
     assert!(bad(r#"{"f":"transfer","from":"A","to":"B","amount":0}"#).contains("must be a positive"));

@@ -1,6 +1,8 @@
 //! ZAB, phase by phase, citing Junqueira, Reed, Serafini, "Zab: High-performance broadcast for
 //! primary-backup systems" (DSN 2011) and ZooKeeper's FastLeaderElection / LearnerHandler. Every
 //! test runs the deterministic simulator with the ZAB invariant checker watching every event.
+// Runs in the builds that carry zab (`cargo test --no-default-features --features zab`).
+#![cfg(feature = "zab")]
 
 use cap_playground::check::linearizability::{check_history, Verdict};
 use cap_playground::core::notice::NoticeKind;

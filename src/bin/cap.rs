@@ -4,6 +4,7 @@
 //! cap run FILE                      run a scenario, print the final state as JSON
 //!                                   (--repeat N: its schedule N times; --peak-memory: peak RSS)
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
+//!                                   (--no-partitions: crashes and lost messages only)
 //! cap bench [FILE]                  simulated seconds per wall second and peak memory
 //! cap elections [--seeds N]         Raft's election time with one up-to-date survivor
 //! cap check FILE                    is this Jepsen / Porcupine / Knossos history linearizable?
@@ -11,6 +12,7 @@
 //! cap fuzz-check --cases N          mutated corpus histories through the parsers and the checker
 //! cap check-bench [DIR]             the checker's time on Porcupine's histories
 //! cap explore --protocol P …        every schedule within bounds; a violation → scenario file
+//! cap manifest [--write|--check]    the front end's protocol list (www/protocols.js) from the registry
 //! ```
 //! Exit codes: 0 ok, 1 an invariant was violated (or a history that must be linearizable is
 //! not), 2 bad input (one line on stderr).
@@ -34,7 +36,8 @@ macro_rules! say {
 const USAGE: &str = "usage:
   cap run FILE [--compact] [--repeat N] [--peak-memory] [--export-porcupine OUT.json] [--export-edn OUT.edn]
               [--export-shiviz OUT.log] [--export-svg OUT.svg]
-  cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--keep-going] [--out DIR] [--quiet]
+  cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--no-partitions] [--keep-going]
+            [--out DIR] [--quiet]
   cap bench [FILE]
   cap elections [--seeds N] [--start S] [--scenario NODES on|off SEED]
   cap check FILE [--budget STEPS] [--max-memory SIZE] [--model register|cas-register] [--initial N|nil]
@@ -44,7 +47,8 @@ const USAGE: &str = "usage:
   cap fuzz-check [--cases N] [--seed S] [--out DIR]
   cap fuzz [--scenarios N] [--links N] [--api N] [--seed S] [--out DIR]
   cap explore --protocol P --nodes N --clients C --ops K [--depth D] [--crashes X] [--partitions [P]]
-              [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]";
+              [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]
+  cap manifest [--write | --check] [--file PATH]   (PATH defaults to www/protocols.js)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -59,15 +63,16 @@ fn main() -> ExitCode {
         Some("fuzz-check") => cmd_fuzz_check(&args[1..]),
         Some("fuzz") => cmd_fuzz(&args[1..]),
         Some("explore") => cmd_explore(&args[1..]),
+        Some("manifest") => cmd_manifest(&args[1..]),
         Some("-h") | Some("--help") | Some("help") => {
             say!("{USAGE}");
             Ok(0)
         }
         Some(other) => Err(format!(
-            "unknown command '{other}': accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, fuzz, explore"
+            "unknown command '{other}': accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, fuzz, explore, manifest"
         )),
         None => Err(
-            "no command given: accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, fuzz, explore"
+            "no command given: accepted commands are run, sweep, bench, elections, check, check-bench, gen-history, fuzz-check, fuzz, explore, manifest"
                 .to_string(),
         ),
     };
@@ -83,6 +88,43 @@ fn main() -> ExitCode {
 fn load(path: &str) -> Result<AnySim, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read '{path}': {e}"))?;
     AnySim::from_json(&text).map_err(|e| format!("{path}: {e}"))
+}
+
+/// `cap manifest`: print the front end's manifest generated from the registry; `--write` writes
+/// it to the file, `--check` exits 1 when the file differs (so the list of protocols is written
+/// once, in src/registry/mod.rs).
+fn cmd_manifest(args: &[String]) -> Result<u8, String> {
+    let (mut write, mut check) = (false, false);
+    let mut file = cap_playground::registry::MANIFEST_PATH.to_string();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--write" => write = true,
+            "--check" => check = true,
+            "--file" => file = value_of(args, &mut i, "--file")?.to_string(),
+            s => return Err(format!("manifest: unknown argument '{s}': accepted --write, --check, --file PATH")),
+        }
+        i += 1;
+    }
+    if write && check {
+        return Err("manifest: give --write or --check, not both".into());
+    }
+    let text = cap_playground::registry::manifest();
+    if write {
+        std::fs::write(&file, &text).map_err(|e| format!("cannot write '{file}': {e}"))?;
+        eprintln!("cap: wrote {file} ({} protocols)", cap_playground::registry::ALL.len());
+        return Ok(0);
+    }
+    if check {
+        let committed = std::fs::read_to_string(&file).map_err(|e| format!("cannot read '{file}': {e}"))?;
+        if committed == text {
+            return Ok(0);
+        }
+        eprintln!("cap: {file} differs from the registry (src/registry/mod.rs): run `cap manifest --write`");
+        return Ok(1);
+    }
+    say!("{}", text.strip_suffix('\n').unwrap_or(&text));
+    Ok(0)
 }
 
 fn cmd_run(args: &[String]) -> Result<u8, String> {
@@ -252,6 +294,7 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
             "--out" => out = PathBuf::from(value_of(args, &mut i, "--out")?),
             "--quiet" => quiet = true,
             "--keep-going" => keep_going = true,
+            "--no-partitions" => opts.no_partitions = true,
             "--unsafe" => {
                 let name = value_of(args, &mut i, "--unsafe")?;
                 let switch = UNSAFE_SWITCHES.iter().find(|s| s.name == name).ok_or_else(|| {
@@ -324,8 +367,9 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
     } else {
         "linearizability not promised (not checked)".to_string()
     };
+    let faults = if opts.no_partitions { " (no partitions)" } else { "" };
     say!(
-        "{protocol}: {seeds} seeds ({start}..{}) passed: 0 violations, {lin}, {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
+        "{protocol}{faults}: {seeds} seeds ({start}..{}) passed: 0 violations, {lin}, {events} events, {ops} client operations, {:.0} simulated s in {:.1} s",
         start + seeds - 1,
         sim_ms as f64 / 1000.0,
         t0.elapsed().as_secs_f64()

@@ -30,6 +30,7 @@
 pub mod dynamo;
 pub mod paxos;
 pub mod raft;
+pub mod threepc;
 pub mod twopc;
 pub mod zab;
 

@@ -71,6 +71,10 @@ pub const UNSAFE_SWITCHES: &[UnsafeSwitch] = &[
 pub struct SweepOptions {
     /// Extra protocol config merged over the random one (e.g. a test-only unsafe switch).
     pub config_overrides: serde_json::Map<String, serde_json::Value>,
+    /// No partitions or one-way cuts: only crashes, restarts, timeouts and lost or duplicated
+    /// messages (the fault model of a protocol that assumes a network that never splits, such
+    /// as three-phase commit). Off by default, so every seed's schedule is as it always was.
+    pub no_partitions: bool,
 }
 
 /// What a protocol brings to a sweep (the registry hands it over by name): the settings it
@@ -121,7 +125,11 @@ pub fn random_scenario(protocol: &str, seed: u64, opts: &SweepOptions, profile: 
         if t >= until - 2_500 {
             break;
         }
-        let action = match rng.random_range(0..11u32) {
+        let pick = rng.random_range(0..11u32);
+        if opts.no_partitions && pick <= 4 {
+            continue;
+        }
+        let action = match pick {
             0 | 1 => {
                 // Majority/minority or any split, clients scattered too.
                 let mut a = Vec::new();

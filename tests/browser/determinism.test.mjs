@@ -2,7 +2,7 @@
 // native CLI (`cap run`) and by the wasm build (in node), and their trace hashes must be equal.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -43,7 +43,10 @@ test('wasm and native runs of every scenario have the same trace hash', async ()
   assert.ok(files.length >= 4, `scenario library: ${files}`);
   for (const f of files) {
     const text = fs.readFileSync(path.join(SCENARIOS, f), 'utf8');
-    const native = JSON.parse(execFileSync(cap, ['run', path.join(SCENARIOS, f), '--compact'], { maxBuffer: 64 << 20 }).toString());
+    // Exit 1 is a scenario that shows a violation (a lesson, e.g. 3pc-partition-split): its trace still counts.
+    const run = spawnSync(cap, ['run', path.join(SCENARIOS, f), '--compact'], { maxBuffer: 64 << 20 });
+    assert.ok(run.status === 0 || run.status === 1, `${f}: cap run exited ${run.status}: ${run.stderr}`);
+    const native = JSON.parse(run.stdout.toString());
     const wasm = await wasmFor(JSON.parse(text).protocol);
     const pg = new wasm.Playground(text);
     pg.advance(JSON.parse(text).until ?? 10000);

@@ -76,12 +76,15 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 //                28baaa3 (proto's compaction included): dynamo 222.0, paxos 222.1, raft 210.1, twopc 224.1,
 //                zab 216.6 KB; ratchets set to those + at most 0.5 KB, per page (and the dynamo page's
 //                JS + CSS, 38.3 KB with its 4.6 KB view: its own JS ratchet, 38.7)
+//   2026-12-05, issue 15 (3PC, its own bundle pkg/threepc/ and view protocols/threepc.js): a threepc page
+//                measured 223.9 KB gzipped (wasm 187.6, view 2.6, JS + CSS 36.4 KB, under the shared JS
+//                ratchet); raft measured 210.3 in the same build; ratchet threepc 224.4
 const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
 const RATCHET_KB = 205; // per bundle: shared JS + CSS + the bundle's glue, view and wasm (the largest page, rounded up)
 const JS_RATCHET_KB = 38; // the shared JavaScript + CSS (minified) + a bundle's glue and view: the element's share
 // Pages with their own ratchet (their wasm is the largest, or the smallest; paxos: with Multi-Paxos log compaction;
 // since issue 16 every page has its own, measured).
-const RATCHET_OF = { twopc: 224.6, zab: 217.1, paxos: 222.6, dynamo: 222.5, raft: 210.6 }, JS_RATCHET_OF = { twopc: 37, zab: 39, dynamo: 38.7 };
+const RATCHET_OF = { threepc: 224.4, twopc: 224.6, zab: 217.1, paxos: 222.6, dynamo: 222.5, raft: 210.6 }, JS_RATCHET_OF = { twopc: 37, zab: 39, dynamo: 38.7 };
 
 const built = fs.existsSync(path.join(DIST, 'index.html'));
 let s;

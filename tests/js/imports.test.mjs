@@ -92,7 +92,7 @@ test('protocol views import only the drawing helpers (render/), and nothing impo
 
 test('every protocol of the manifest has a view implementing the interface of www/protocols/README.md', async () => {
   const { PROTOCOLS } = await import(pathToFileURL(path.join(WWW, 'protocols.js')).href);
-  assert.deepEqual(PROTOCOLS.map((p) => p.name), ['raft', 'paxos', 'multipaxos', 'dynamo', 'zab', '2pc']);
+  assert.deepEqual(PROTOCOLS.map((p) => p.name), ['raft', 'paxos', 'multipaxos', 'dynamo', 'zab', '2pc', '3pc']);
   for (const p of PROTOCOLS) {
     assert.deepEqual(Object.keys(p).sort(), ['bundle', 'label', 'linearizable', 'name', 'view'], p.name);
     const file = path.join(WWW, 'protocols', `${p.view}.js`);

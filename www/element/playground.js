@@ -20,7 +20,8 @@ export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-part
   'paxos-basic', 'paxos-dueling-proposers', 'multipaxos-leader-failover', 'multipaxos-minority-partition',
   'dynamo-partition-both-sides-write', 'dynamo-strict-quorum', 'dynamo-hinted-handoff', 'dynamo-lww-lost-write',
   'zab-election', 'zab-follower-behind-diff', 'zab-truncate-uncommitted', 'zab-stale-local-read',
-  '2pc-happy', '2pc-participant-votes-no', '2pc-coordinator-crash', '2pc-partition-during-prepare'];
+  '2pc-happy', '2pc-participant-votes-no', '2pc-coordinator-crash', '2pc-partition-during-prepare',
+  '3pc-happy', '3pc-coordinator-crash', '3pc-partition-split'];
 const DEFAULT_SPEED = 0.1;
 
 /**
