@@ -307,7 +307,7 @@ impl ThreePc {
 
     fn append(&mut self, r: Record, out: &mut Outbox<Self>) {
         self.d.log.push(r);
-        out.persist();
+        out.persist(self.durable());
     }
 
     fn plan(&self, op: &TwoPcOp) -> Vec<(NodeId, Vec<Effect>)> {
@@ -852,7 +852,7 @@ impl Protocol for ThreePc {
                     node.d.kv.insert(key, config.initial_balance);
                 }
             }
-            out.persist();
+            out.persist(node.durable());
         }
         // Recovery: replay the log.
         let mut begun: VecMap<TxnId, (Vec<NodeId>, ClientId, RequestId, bool)> = VecMap::new();
