@@ -267,7 +267,7 @@ impl<P: Protocol + crate::protocol::Invariants, O: super::observer::Observer> su
                 member: None,
                 kind,
                 term: None,
-                text: crate::travel::describe(action, |_| String::new()),
+                text: super::scenario::describe(action, |_| String::new()),
                 cut_off,
             })
         });

@@ -655,3 +655,32 @@ impl Scenario {
         }
     }
 }
+
+/// One line for an action: `partition n0 n1 c0 | n2 n3 n4 c1`, `crash n2`, `c0: write x=3`.
+/// `label` names a client operation in the protocol's vocabulary (the registry's `AnySim::op_label`).
+pub fn describe(a: &Action, label: impl Fn(&OpText) -> String) -> String {
+    match a {
+        Action::Partition { groups } => format!(
+            "partition {}",
+            groups
+                .iter()
+                .map(|g| g.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+        Action::Heal => "heal".into(),
+        Action::Cut { from, to } => format!("cut {from} → {to}"),
+        Action::Crash { node } => format!("crash n{node}"),
+        Action::Restart { node } => format!("restart n{node}"),
+        Action::Timeout { node } => format!("time out n{node}"),
+        Action::Client { client, op } => format!("c{client}: {}", label(op)),
+        Action::DropNext { from, to } => format!("drop the next {from} → {to}"),
+        Action::DuplicateNext { from, to } => format!("duplicate the next {from} → {to}"),
+        Action::MoveClient { client, node } => format!("move c{client} to n{node}"),
+        Action::DropMessage { id } => format!("drop message {id}"),
+        Action::Configure { config } => format!("configure {}", config.0.get()),
+        Action::Deliver { id } => format!("deliver message {id}"),
+        Action::FireTimer { node, timer } => format!("fire n{node}'s {timer} timer"),
+        Action::ClientTimer { client, timer } => format!("fire c{client}'s {timer} timer"),
+    }
+}
