@@ -2,6 +2,9 @@
 //! its probability has a bound refused at load; lost messages are released by the event loop as
 //! time passes (not when `run_until` returns); every step's payload, a `configure` step's
 //! settings included, is checked at load (exit 2), never found when it fires (exit 1).
+//! Runs in the builds that carry Raft (its scenarios are the subject); the configure test reads
+//! every protocol's scenarios and runs in the full build.
+#![cfg(feature = "raft")]
 
 use cap_playground::protocol::raft::Raft;
 use cap_playground::registry::any::AnySim;
@@ -124,6 +127,7 @@ fn releasing_lost_messages_early_changes_no_trace() {
 // --- defect 4: a bad `configure` step is refused at load ---------------------------------
 
 #[test]
+#[cfg(all(feature = "zab", feature = "dynamo", feature = "twopc"))]
 fn a_bad_configure_step_is_refused_at_load_exit_2() {
     let configure = |v: &mut serde_json::Value, config: serde_json::Value| {
         v["steps"] = serde_json::json!([{"at": 2000, "action": "configure", "config": config}]);
