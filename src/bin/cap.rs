@@ -692,6 +692,7 @@ fn cmd_fuzz_check(args: &[String]) -> Result<u8, String> {
 }
 
 /// Peak resident memory of this process (kB), from /proc (Linux); 0 elsewhere.
+#[cfg(not(target_arch = "wasm32"))]
 fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -700,10 +701,18 @@ fn peak_rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
+/// `cap fuzz` on wasm32 (the binary is compiled there only as a by-product of `cargo test
+/// --target wasm32`): the fuzzer is native-only.
+#[cfg(target_arch = "wasm32")]
+fn cmd_fuzz(_: &[String]) -> Result<u8, String> {
+    Err("cap fuzz runs natively only".into())
+}
+
 /// Issue 18's fuzzing (src/travel/fuzz.rs): scenario mutants through `cap run`'s path, link
 /// mutants through the page's opening path, element-API call sequences through the facade's.
 /// The watchdog is here, not in the simulator: a case over 10 s of wall clock is a finding, a
 /// panic (caught) is a finding; each finding is written to DIR as a regression file.
+#[cfg(not(target_arch = "wasm32"))]
 fn cmd_fuzz(args: &[String]) -> Result<u8, String> {
     use cap_playground::travel::fuzz::{api_sequence, link_mutant, run_api, run_link, run_scenario, scenario_mutant};
     let (mut scenarios, mut links, mut api, mut seed) = (1_000u64, 1_000u64, 300u64, 1u64);
