@@ -144,8 +144,26 @@ export class CapHistory extends HTMLElement {
   }
   /** Check the last history again under changed options (nothing when none was loaded). */
   _recheck() {
-    if (this._text == null || this.dataset.state === 'loading' || this.dataset.state === 'checking') return;
-    this.load(this._text, this._name).then(() => this.check(), () => {});
+    if (this._text == null) return;
+    // One re-check at a time: a change made meanwhile (two attributes set in a row, a key pressed
+    // while the last check runs) is not dropped but checked once the current one has settled.
+    if (this._rechecking || this.dataset.state === 'loading' || this.dataset.state === 'checking') {
+      this._again = true;
+      if (!this._rechecking) this._rechecking = this._idle().then(() => { this._rechecking = null; this._recheck(); });
+      return;
+    }
+    this._again = false;
+    this._rechecking = this.load(this._text, this._name).then(() => this.check(), () => {}).finally(() => {
+      this._rechecking = null;
+      if (this._again) this._recheck();
+    });
+  }
+  /** Resolves once the element is neither loading nor checking (polled: the work runs in the worker). */
+  _idle() {
+    return new Promise((resolve) => {
+      const poll = () => (this.dataset.state === 'loading' || this.dataset.state === 'checking' ? setTimeout(poll, 50) : resolve());
+      poll();
+    });
   }
 
   async _fromUrl(src) {

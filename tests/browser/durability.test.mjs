@@ -40,6 +40,7 @@ const BEHIND = {
   dynamo: { field: 'store', make: (nd) => ({ ...nd, dynamo: { ...nd.dynamo, keys: [] } }) },
   zab: { field: 'acceptedEpoch', make: (nd) => ({ ...nd, zab: { ...nd.zab, accepted_epoch: nd.zab.accepted_epoch - 1 } }) },
   '2pc': { field: 'log', make: (nd) => ({ ...nd, log: [] }) },
+  '3pc': { field: 'log', make: (nd) => ({ ...nd, log: [] }) },
 };
 
 test('every view splits its node panel into durable and volatile state, and marks what is not yet persisted (real frames of each bundle)', async (t) => {
