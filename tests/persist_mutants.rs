@@ -217,3 +217,46 @@ fn twopc_voting_yes_before_forcing_prepared_loses_the_record_in_a_crash() {
     #[cfg(feature = "explore")]
     explore::explore_finds(explore::explore_bounds("2pc"), "no-force-prepared", "Durable log", 6);
 }
+
+/// What the element draws of that crash (issue 15 item 4): the frame after the crash carries the
+/// crashed server's running state at the crash (`at_crash`) beside its view (the persisted copy it
+/// restarts from), so the node panel and the crash caption can say the vote was lost. Without the
+/// switch the same schedule's crash loses no durable field: votedFor was on disk.
+#[cfg(all(feature = "raft", feature = "explore"))]
+#[test]
+fn raft_frame_after_the_crash_shows_the_vote_it_lost() {
+    use cap_playground::explore::session::{open, Spec};
+    let spec = Spec { unsafe_switches: vec!["no-persist-vote".into()], ..explore::explore_bounds("raft") };
+    let mut session = open(&spec).unwrap();
+    session.run(u64::MAX);
+    let text = session.counterexample().and_then(|c| c.scenario).expect("a counterexample");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let crash = doc["steps"].as_array().unwrap().iter().find(|s| s["action"] == "crash").expect("a crash step");
+    let (at, id) = (crash["at"].as_u64().unwrap(), crash["node"].as_u64().unwrap() as usize);
+    let restart = doc["steps"].as_array().unwrap().iter().find(|s| s["action"] == "restart").expect("a restart step");
+    let restart = restart["at"].as_u64().unwrap();
+    for unsafe_switch in [true, false] {
+        let mut doc = doc.clone();
+        doc["config"]["unsafe_no_persist_vote"] = unsafe_switch.into();
+        let mut sim = AnySim::from_json(&doc.to_string()).unwrap();
+        sim.run_until(at);
+        for frame in [serde_json::to_value(sim.frame()).unwrap(), serde_json::to_value(sim.light_frame()).unwrap()] {
+            let nd = &frame["nodes"][id];
+            assert_eq!(nd["alive"], false, "n{id} crashed at {at} ms");
+            assert!(nd.get("durable").is_none(), "a crashed server's view is its persisted copy");
+            let (running, on_disk) = (&nd["at_crash"]["voted_for"], &nd["voted_for"]);
+            assert!(running.is_u64(), "n{id} had voted when it crashed: {nd}");
+            if unsafe_switch {
+                assert!(on_disk.is_null(), "the vote was not on disk: {nd}");
+            } else {
+                assert_eq!(on_disk, running, "the vote was on disk");
+            }
+            assert_eq!(nd["term"], nd["at_crash"]["term"], "currentTerm was persisted in both");
+        }
+        // Restarted: running again, with a persisted copy and no at_crash.
+        sim.run_until(restart);
+        let nd = &serde_json::to_value(sim.frame()).unwrap()["nodes"][id];
+        assert_eq!(nd["alive"], true, "n{id} restarted at {restart} ms");
+        assert!(nd.get("at_crash").is_none() && nd.get("durable").is_some(), "{nd}");
+    }
+}

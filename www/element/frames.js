@@ -26,6 +26,8 @@ export const lightFrameOf = (pg, prev) => {
     if (nd.log) { nd.log = p.log; nd.kv = p.kv; }
     // The persisted copy of a running server (nodes[].durable), stripped the same way.
     if (nd.durable && p.durable) { nd.durable.log = p.durable.log; nd.durable.kv = p.durable.kv; }
+    // A crashed server's running state at the crash (nodes[].at_crash), the same.
+    if (nd.at_crash && p.at_crash) { nd.at_crash.log = p.at_crash.log; nd.at_crash.kv = p.at_crash.kv; }
   });
   return f;
 };

@@ -569,7 +569,7 @@ export class CapPlayground extends HTMLElement {
       this._noticeSeq = nt.seq;
       this._lastNotice = nt;
       if (nt.kind === 'leader_elected') events.push(['leader-elected', { node: nt.node, term: nt.term }]);
-      this._each('notice', nt, prev);
+      this._each('notice', nt, prev, f);
     }
     for (const c of f.clients) {
       const l = c.last;
