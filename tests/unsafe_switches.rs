@@ -51,6 +51,16 @@ fn every_unsafe_switch_ends_in_a_reported_reproducible_violation_never_a_panic()
                 );
                 continue;
             }
+            if switch.explore.is_some() {
+                // A bug random schedules almost never reach, found by the explorer instead: the
+                // sweep above ran every seed without a panic; tests/persist_mutants.rs finds it.
+                eprintln!(
+                    "{protocol} --unsafe {}: {SEEDS} random seeds, {} violating, no panic (the explorer shows it)",
+                    switch.name,
+                    found.len()
+                );
+                continue;
+            }
             let (seed, scenario, (what, _, at)) = found.first().unwrap_or_else(|| {
                 panic!("{protocol} --unsafe {} ({}): no violation in {SEEDS} seeds", switch.name, switch.breaks)
             });

@@ -74,7 +74,8 @@
  *   [data-lost="n2"]       the crash caption by a server that just crashed: what the crash lost
  *   .np-dl dt.grp          the node panel's group heads: "durable state" (what a crash keeps: on disk)
  *                          and "volatile state" / "lost in the crash"; dd.unsaved = a durable field
- *                          changed in memory but not yet persisted (when the frame has nodes[].durable)
+ *                          changed in memory but not yet persisted (when the frame has nodes[].durable),
+ *                          or, on a crashed server, lost in its crash (nodes[].at_crash)
  *
  * No work when idle: paused, page hidden or element disconnected → no rAF callback, no timer.
  * Never innerHTML with data: the static template is in element/styles.js; everything else is textContent.

@@ -24,10 +24,20 @@ const SWITCHES = {
     ['no-election-restriction', 'Raft without the election restriction (§5.4.1)', { clients: 0, ops: 0 }],
     ['local-reads', 'Raft answering reads locally', { clients: 2, ops: 1, timers: 1 }],
     ['commit-old-terms', 'Raft committing old-term entries by counting (Figure 8)', { clients: 0, ops: 0, timers: 4, depth: 18 }],
+    ['no-persist-vote', 'Raft granting a vote before votedFor is on disk (Figure 2)', { clients: 0, ops: 0, crashes: 1, timers: 2 }],
   ],
-  paxos: [['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }]],
-  multipaxos: [['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }]],
-  '2pc': [['abort-when-blocked', 'a blocked participant aborting on its own', { clients: 1, ops: 1, timers: 4 }]],
+  paxos: [
+    ['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
+    ['no-persist-promise', 'acceptors promising before the promise is on disk', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
+  ],
+  multipaxos: [
+    ['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
+    ['no-persist-promise', 'acceptors promising before the promise is on disk', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
+  ],
+  '2pc': [
+    ['abort-when-blocked', 'a blocked participant aborting on its own', { clients: 1, ops: 1, timers: 4 }],
+    ['no-force-prepared', 'a participant voting Yes before PREPARED is forced to disk', { clients: 1, ops: 1, crashes: 1, timers: 3 }],
+  ],
 };
 
 const FIELDS = [

@@ -383,6 +383,15 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
             s.key
         );
     }
+    for s in switches.iter().filter(|s| s.explore.is_some()) {
+        eprintln!(
+            "cap: random schedules rarely reach what --unsafe {} breaks ({}); the explorer finds it: cap explore --protocol {protocol} {} --unsafe {}",
+            s.name,
+            s.breaks,
+            s.explore.unwrap_or_default(),
+            s.name
+        );
+    }
     Ok(0)
 }
 

@@ -19,14 +19,9 @@ use std::hash::Hash;
 /// Protocols `cap explore` accepts (`twophase` is the TLA+ reference model, explorer-only).
 pub const EXPLORE_PROTOCOLS: &[&str] = &["raft", "paxos", "multipaxos", "zab", "2pc", "dynamo", "twophase"];
 
-/// Seeded bugs by their `--unsafe` names: (name, protocols, config field).
-pub const UNSAFE_SWITCHES: &[(&str, &[&str], &str)] = &[
-    ("no-election-restriction", &["raft"], "unsafe_no_election_restriction"),
-    ("local-reads", &["raft"], "unsafe_local_reads"),
-    ("commit-old-terms", &["raft"], "unsafe_commit_old_terms"),
-    ("forget-on-crash", &["paxos", "multipaxos"], "unsafe_forget_on_crash"),
-    ("abort-when-blocked", &["2pc"], "unsafe_abort_when_blocked"),
-];
+/// Seeded bugs by their `--unsafe` names: the sweep's table (`cap sweep --unsafe` and
+/// `cap explore --unsafe` take the same switches, each setting one protocol config field).
+pub use crate::sim::sweep::UNSAFE_SWITCHES;
 
 /// What to explore, as `cap explore` takes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -127,14 +122,14 @@ impl Spec {
             ));
         }
         for s in &self.unsafe_switches {
-            match UNSAFE_SWITCHES.iter().find(|(name, _, _)| name == s) {
-                Some((_, protocols, _)) if protocols.contains(&self.protocol.as_str()) => {}
-                Some((_, protocols, _)) => {
-                    return Err(format!("--unsafe {s} is a {} switch, not {}", protocols.join("/"), self.protocol))
+            match UNSAFE_SWITCHES.iter().find(|u| u.name == s) {
+                Some(u) if u.protocols.contains(&self.protocol.as_str()) => {}
+                Some(u) => {
+                    return Err(format!("--unsafe {s} is a {} switch, not {}", u.protocols.join("/"), self.protocol))
                 }
                 None => {
                     let names: Vec<String> =
-                        UNSAFE_SWITCHES.iter().map(|(n, p, _)| format!("{n} ({})", p.join(", "))).collect();
+                        UNSAFE_SWITCHES.iter().map(|u| format!("{} ({})", u.name, u.protocols.join(", "))).collect();
                     return Err(format!("--unsafe '{s}': accepted {}", names.join(", ")));
                 }
             }
@@ -349,7 +344,7 @@ where
     // Unsafe switches: set the config fields by name through JSON, as `cap sweep` does.
     let mut json = serde_json::to_value(&config).map_err(|e| e.to_string())?;
     for s in &spec.unsafe_switches {
-        let field = UNSAFE_SWITCHES.iter().find(|(n, _, _)| n == s).map(|(_, _, f)| *f).expect("validated");
+        let field = UNSAFE_SWITCHES.iter().find(|u| u.name == s).map(|u| u.key).expect("validated");
         json[field] = true.into();
     }
     let config: P::Config = serde_json::from_value(json).map_err(|e| format!("config: {e}"))?;

@@ -40,6 +40,9 @@ pub struct SeedReport {
     pub ops: u64,
     /// The linearizability check ran out of budget.
     pub check_unknown: bool,
+    /// The run's trace hash (`cap run` prints it as 16 hex digits): the written scenario
+    /// reproduces the run when its replay has the same one.
+    pub trace_hash: u64,
 }
 
 /// Run one scenario to its end, check invariants (after every event) and, when
@@ -66,5 +69,12 @@ pub fn run_scenario(scenario: Scenario, linearizable: bool) -> Result<SeedReport
             }
         }
     }
-    Ok(SeedReport { events: sim.events(), ops: sim.history_len() as u64, scenario, violation, check_unknown })
+    Ok(SeedReport {
+        events: sim.events(),
+        ops: sim.history_len() as u64,
+        trace_hash: sim.trace_hash(),
+        scenario,
+        violation,
+        check_unknown,
+    })
 }

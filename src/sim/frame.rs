@@ -28,6 +28,11 @@ pub struct NodeFrame {
     /// now loses it. Absent while crashed (the view above is that copy then).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub durable: Option<NodeView<Erased>>,
+    /// While crashed, its running state at the crash, drawn as a view: a durable field that
+    /// differs from the view above (the persisted copy) is a change the crash lost. Absent while
+    /// it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_crash: Option<NodeView<Erased>>,
     /// The election (or equivalent) timer: `[armed at, fires at]`, to draw a draining arc.
     pub timer: Option<[Time; 2]>,
     /// Restarts so far.
@@ -157,14 +162,14 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
 
     fn frame_with(&self, full: bool) -> Frame<O::Report> {
         let now = self.now();
-        let trim = |v: NodeView<P::View>| {
-            let mut v = v.erase();
+        let strip = |mut v: NodeView<Erased>| {
             if !full {
                 v.log = Vec::new();
                 v.kv = VecMap::new();
             }
             v
         };
+        let trim = |v: NodeView<P::View>| strip(v.erase());
         let nodes = self
             .nodes
             .iter()
@@ -183,6 +188,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                     side: self.net.group(Member::Node(id)),
                     view: node.map(|n| n.view()).or_else(|| self.durable_view(id)).map(trim),
                     durable: node.and_then(|_| self.durable_view(id)).map(trim),
+                    at_crash: node.is_none().then(|| slot.at_crash.clone()).flatten().map(strip),
                     timer,
                     restarts: slot.restarts,
                 }

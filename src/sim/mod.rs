@@ -115,6 +115,10 @@ pub struct Slot<T> {
     pub timers: VecMap<T, ArmedTimer>,
     /// How many times this node restarted.
     pub restarts: u32,
+    /// While it is crashed: its running state as drawn at the crash. Where its durable fields
+    /// differ from the persisted copy (the crashed node's view), the crash lost a change that was
+    /// not yet on disk.
+    pub at_crash: Option<crate::protocol::NodeView<crate::protocol::Erased>>,
 }
 
 /// The network: partition groups, one-way cuts and one-shot faults.
@@ -340,7 +344,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         }
         for id in 0..sim.scenario.nodes {
             sim.nodes.push(Server { node: None, durable: None });
-            sim.slots.push(Slot { timers: VecMap::new(), restarts: 0 });
+            sim.slots.push(Slot { timers: VecMap::new(), restarts: 0, at_crash: None });
             let node = P::start(id, sim.scenario.nodes, &sim.config, None, 0, &mut sim.outbox);
             sim.nodes[id as usize].node = Some(node);
             sim.flush(id);
@@ -999,8 +1003,9 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     /// changed in its durable fields since its last `Persist` is lost with the rest).
     fn crash(&mut self, id: NodeId) {
         let slot = &mut self.nodes[id as usize];
-        if slot.node.take().is_some() {
+        if let Some(node) = slot.node.take() {
             self.slots[id as usize].timers.clear();
+            self.slots[id as usize].at_crash = Some(node.view().erase());
             self.checker.on_crash(id);
             self.notice(id, Notice { kind: NoticeKind::Crashed, term: None, text: format!("n{id} crashed") });
         }
@@ -1015,6 +1020,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         let node = P::start(id, self.scenario.nodes, &self.config, durable, self.now, &mut self.outbox);
         self.nodes[id as usize].node = Some(node);
         self.slots[id as usize].restarts += 1;
+        self.slots[id as usize].at_crash = None;
         self.checker.on_restart(id);
         self.notice(
             id,

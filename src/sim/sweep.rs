@@ -24,6 +24,11 @@ pub struct UnsafeSwitch {
     /// schedules almost never reach: Figure 8 needs two leaders in a row each to crash at the
     /// right moment (0 violations in 2,000 random seeds of `commit-old-terms`).
     pub shown_by: Option<&'static str>,
+    /// The `cap explore --protocol P` bounds that find the bug, for one that random schedules
+    /// almost never reach either: a lost Raft vote matters only when a second candidate of the
+    /// same term asks the restarted server (0 violations in 5,000 random seeds of
+    /// `no-persist-vote`; the explorer finds two leaders in one term in 8 steps).
+    pub explore: Option<&'static str>,
 }
 
 /// Every unsafe switch (`cap sweep --unsafe NAME`). Whatever a switch makes a protocol do, a run
@@ -35,6 +40,7 @@ pub const UNSAFE_SWITCHES: &[UnsafeSwitch] = &[
         protocols: &["raft"],
         breaks: "Raft grants votes to candidates with stale logs (§5.4.1)",
         shown_by: None,
+        explore: None,
     },
     UnsafeSwitch {
         name: "local-reads",
@@ -42,6 +48,7 @@ pub const UNSAFE_SWITCHES: &[UnsafeSwitch] = &[
         protocols: &["raft"],
         breaks: "any Raft server answers reads from its own state",
         shown_by: None,
+        explore: None,
     },
     UnsafeSwitch {
         name: "commit-old-terms",
@@ -49,6 +56,7 @@ pub const UNSAFE_SWITCHES: &[UnsafeSwitch] = &[
         protocols: &["raft"],
         breaks: "a Raft leader commits entries of earlier terms by counting replicas (Figure 8)",
         shown_by: Some("raft-figure-8.json"),
+        explore: None,
     },
     UnsafeSwitch {
         name: "forget-on-crash",
@@ -56,6 +64,7 @@ pub const UNSAFE_SWITCHES: &[UnsafeSwitch] = &[
         protocols: &["paxos", "multipaxos"],
         breaks: "Paxos acceptors restart with no promise and nothing accepted",
         shown_by: None,
+        explore: None,
     },
     UnsafeSwitch {
         name: "abort-when-blocked",
@@ -63,6 +72,31 @@ pub const UNSAFE_SWITCHES: &[UnsafeSwitch] = &[
         protocols: &["2pc"],
         breaks: "a blocked 2PC participant aborts on its own",
         shown_by: None,
+        explore: None,
+    },
+    UnsafeSwitch {
+        name: "no-persist-vote",
+        key: "unsafe_no_persist_vote",
+        protocols: &["raft"],
+        breaks: "a Raft server grants a vote before votedFor is on stable storage (Figure 2, §5.2)",
+        shown_by: None,
+        explore: Some("--nodes 3 --clients 0 --ops 0 --crashes 1 --timers 2"),
+    },
+    UnsafeSwitch {
+        name: "no-persist-promise",
+        key: "unsafe_no_persist_promise",
+        protocols: &["paxos", "multipaxos"],
+        breaks: "a Paxos acceptor promises before the promise is on stable storage",
+        shown_by: None,
+        explore: None,
+    },
+    UnsafeSwitch {
+        name: "no-force-prepared",
+        key: "unsafe_no_force_prepared",
+        protocols: &["2pc"],
+        breaks: "a 2PC participant votes Yes before its PREPARED record is forced to its log",
+        shown_by: None,
+        explore: None,
     },
 ];
 

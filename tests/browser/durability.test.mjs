@@ -172,3 +172,45 @@ test('every protocol: a crash puts what was lost by the crashed server, and it g
     await page.close();
   }
 });
+
+// `cap explore --protocol raft --nodes 3 --clients 0 --ops 0 --crashes 1 --timers 2 --unsafe
+// no-persist-vote` (tests/persist_mutants.rs): n1 votes for n0 in term 1 and crashes before votedFor
+// is on disk (Figure 2). The caption and the panel say the vote was lost, from the simulator's
+// state at the crash (nodes[].at_crash) against the copy n1 restarts from.
+const LOST_VOTE = {
+  name: 'raft: a vote lost in a crash', protocol: 'raft', nodes: 3, seed: 1,
+  config: { max_entries_per_append: 1, unsafe_no_persist_vote: true },
+  network: { latency_ms: [10, 30], drop: 0, duplicate: 0 }, clients: [], schedule: 'explicit', until: 45000,
+  steps: [{"at": 5000, "action": "fire_timer", "node": 0, "timer": "Election"}, {"at": 10000, "action": "deliver", "id": 0}, {"at": 15000, "action": "deliver", "id": 2}, {"at": 20000, "action": "fire_timer", "node": 2, "timer": "Election"}, {"at": 25000, "action": "crash", "node": 1}, {"at": 30000, "action": "restart", "node": 1}, {"at": 35000, "action": "deliver", "id": 6}, {"at": 40000, "action": "deliver", "id": 7}],
+};
+
+test('Raft --unsafe no-persist-vote: the crash caption and the crashed server\'s panel say the vote was lost (votedFor, Figure 2)', async () => {
+  const page = await s.open('/embed.html?protocol=raft&paused');
+  await waitForDiagram(page, { minNodes: 3, timeout: 15000 });
+  const r = await page.evaluate(async (sc) => {
+    const el = document.querySelector('cap-playground');
+    await el.ready;
+    el.pause();
+    el.loadScenario(sc);
+    el.pause();
+    // The explicit schedule: timer, vote, its reply, the second timer, then the crash.
+    for (let i = 0; i < 5; i++) el.step();
+    const sr = el.shadowRoot;
+    const f = el.state();
+    return { alive: f.nodes[1].alive, votedAtCrash: f.nodes[1].at_crash?.voted_for, onDisk: f.nodes[1].voted_for, cap: sr.querySelector('[data-lost="n1"]')?.textContent ?? null };
+  }, LOST_VOTE);
+  assert.equal(r.alive, false, 'n1 crashed at the fifth step');
+  assert.equal(r.votedAtCrash, 0, 'n1 had voted for n0');
+  assert.equal(r.onDisk, null, 'not on disk');
+  assert.equal(r.cap, '✕ crashed: lost role, leader, commit index, votes, timersand, not yet persisted: votedFor n0');
+  // The crashed server's panel: its durable state (no vote), and the vote among what the crash lost.
+  await page.mouse.click(...Object.values(await center(page.locator('cap-playground [data-node-id="n1"]'))));
+  await page.locator('cap-playground .node-panel').waitFor({ state: 'visible' });
+  const rows = await page.evaluate(() => [...document.querySelector('cap-playground').shadowRoot.querySelectorAll('.np-dl dt')]
+    .map((dt) => [dt.textContent, dt.nextElementSibling.textContent, dt.classList.contains('grp') || dt.classList.contains('unsaved') || dt.nextElementSibling.classList.contains('unsaved')]));
+  const at = rows.findIndex(([k]) => k === 'lost in the crash');
+  assert.match(rows[0][1], /voted for nobody/, `the disk holds no vote: ${JSON.stringify(rows)}`);
+  assert.ok(at > 0 && rows.slice(at + 1).some(([k, v]) => k === 'votedFor' && v === 'n0 (not yet persisted)'), `the vote lost in the crash: ${JSON.stringify(rows)}`);
+  s.assertNoErrors(page);
+  await page.close();
+});

@@ -14,6 +14,7 @@ import { W, H, sideOf, spotsOnSide, clampPt, clampClient, clamp } from '../rende
 import { A, T, h, adoptCss, family } from '../render/draw.js';
 import { PANELS } from '../panels/index.js';
 import { shareKey } from '../panels/travel.js';
+import { frameOf, lightFrameOf } from './frames.js';
 
 /** The scenario library (www/scenarios/<name>.json). */
 export const SCENARIOS = ['raft-basic', 'raft-leader-crash', 'raft-minority-partition', 'raft-figure-8', 'bench-raft',
@@ -46,28 +47,6 @@ const protocolError = (where, proto) => `cap-playground: ${where}protocol="${pro
 
 /** A panic poisons an instance: the trap, or wasm-bindgen's guard on the half-borrowed handle. */
 const isFatal = (e) => e instanceof WebAssembly.RuntimeError || /recursive use of an object|null pointer passed to rust|unreachable/i.test(e?.message || '');
-
-/** The frame as a plain object (the wasm side hands over JSON text). */
-const frameOf = (pg) => JSON.parse(pg.frameJson());
-/**
- * Between full frames the loop pulls a light one (no node logs and stores, no ops or per-side
- * scoreboard: the bulk of a busy frame, drawn only ~10 times a second) and carries those over
- * from the last full frame, so this.f keeps the whole shape.
- */
-const lightFrameOf = (pg, prev) => {
-  const f = JSON.parse(pg.lightFrameJson());
-  f.ops = prev.ops;
-  f.sides = prev.sides;
-  f.nodes.forEach((nd, i) => {
-    const p = prev.nodes[i];
-    if (!p) return;
-    if (nd.log) { nd.log = p.log; nd.kv = p.kv; }
-    // The persisted copy (nodes[].durable), when a light frame leaves it out or strips it the same way.
-    if (p.durable && !nd.durable) nd.durable = p.durable;
-    else if (p.durable && nd.durable.log) { nd.durable.log = p.durable.log; nd.durable.kv = p.durable.kv; }
-  });
-  return f;
-};
 
 /** Equal arrays of arrays of strings (partition groups, cuts)? */
 function sameLists(a, b) {
@@ -590,7 +569,7 @@ export class CapPlayground extends HTMLElement {
       this._noticeSeq = nt.seq;
       this._lastNotice = nt;
       if (nt.kind === 'leader_elected') events.push(['leader-elected', { node: nt.node, term: nt.term }]);
-      this._each('notice', nt, prev);
+      this._each('notice', nt, prev, f);
     }
     for (const c of f.clients) {
       const l = c.last;

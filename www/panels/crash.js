@@ -1,8 +1,9 @@
 // The crash caption: when a server crashes, a note by it says what the crash lost — its volatile
-// state (the view's `panel.lost`) and any durable field changed but not yet persisted (when the frame
-// carries the persisted copy, `nodes[].durable`). It stays about four seconds of wall time while the
+// state (the view's `panel.lost`) and any durable field changed but not yet persisted: its running
+// state at the crash (the frame's `nodes[].at_crash`) against the copy it restarts from (its view
+// while crashed). It stays about four seconds of wall time while the
 // run plays (two simulated seconds at most), until the server restarts, or until a jump in time.
-import { lostLines } from './node.js';
+import { lostLines, crashedState } from './node.js';
 
 const SHOW_MS = 4000, SHOW_SIM_MS = 2000;
 
@@ -17,10 +18,9 @@ export default {
     return {
       reset: clear,
       jumped: clear,
-      notice(nt, prev) {
+      notice(nt, prev, f) {
         if (nt.kind !== 'crashed' || nt.node == null || !host.view) return;
-        const nd = prev?.nodes[nt.node];
-        notes.set(nt.node, lostLines(host.view, nd?.alive ? nd : null, { id: nt.node, alive: true, f: prev, vi: host.vi }));
+        notes.set(nt.node, lostLines(host.view, crashedState(nt.node, prev, f), { id: nt.node, alive: true, f: prev, vi: host.vi }));
         until.set(nt.node, null); // the clock starts with the first frame drawn while playing
         at.set(nt.node, nt.at);
       },

@@ -8,8 +8,8 @@
 //                             host.view its protocol's view; its first frame follows)
 //     frame(f, t, slow)       a frame was drawn: f the frame, t the render time (simulated ms);
 //                             slow = one of the ~10 Hz frames: do DOM work only then
-//     notice(nt, prev)        a simulator notice (crashed, leader_elected, …) arrived; prev = the
-//                             frame before it
+//     notice(nt, prev, f)     a simulator notice (crashed, leader_elected, …) arrived; prev = the
+//                             frame before it, f = the frame that brought it
 //     jumped()                time travel moved the run (a seek): no notices for what was skipped
 //     actions                 { [data-action]: () => … } for buttons anywhere in the element's shadow
 //                             root (errors are shown in the status line)

@@ -24,24 +24,46 @@ export function panelRows(view, nd, c) {
   rows.push({ label: 'durable state', value: alive ? (unsaved ? `on disk; ${unsaved} change${unsaved === 1 ? '' : 's'} not yet persisted (a crash now loses ${unsaved === 1 ? 'it' : 'them'})` : 'on disk: survives a crash')
     : P.summary(nd, c), cls: 'grp' }, ...drows);
   if (alive) rows.push({ label: 'volatile state', value: 'in memory: lost in a crash', cls: 'grp' }, ...P.volatile(nd, c).map(([k, v]) => ({ label: k, value: String(v) })));
-  else rows.push({ label: 'lost in the crash', value: P.lost, cls: 'grp' });
+  else {
+    rows.push({ label: 'lost in the crash', value: P.lost, cls: 'grp' });
+    // The durable fields it had changed and not yet persisted when it crashed (nodes[].at_crash).
+    for (const [k, v] of nd.at_crash ? unsavedFields(P, nd.at_crash, nd, c) : []) rows.push({ label: k, value: `${v} (not yet persisted)`, cls: 'unsaved' });
+  }
   for (const [k, v] of P.other?.(nd, c) || []) rows.push({ label: k, value: String(v) });
   rows.push({ label: 'restarts', value: String(nd.restarts) });
   return { rows, unsaved };
 }
 
+/** The durable fields of `live` (a running state) whose value differs from the persisted copy `disk`: [[label, live value]]. */
+function unsavedFields(P, live, disk, c) {
+  const saved = new Map(P.durable(disk, c).map(([k, v]) => [k, String(v)]));
+  return P.durable(live, c).filter(([k, v]) => saved.has(k) && saved.get(k) !== String(v));
+}
+
 /**
- * What a crash of `nd` (as last drawn, alive) loses: the view's volatile state, and the durable
- * fields whose change was not yet persisted. Lines for the caption by the crashed server.
+ * What a crash of `nd` (a running state, with its persisted copy as `nd.durable`) loses: the
+ * view's volatile state, and the durable fields whose change was not yet persisted. Lines for the
+ * caption by the crashed server.
  */
 export function lostLines(view, nd, c) {
   const lines = ['✕ crashed: lost ' + view.panel.lost];
   if (nd?.durable) {
-    const disk = new Map(view.panel.durable(nd.durable, c).map(([k, v]) => [k, String(v)]));
-    const gone = view.panel.durable(nd, c).filter(([k, v]) => disk.has(k) && disk.get(k) !== String(v)).map(([k, v]) => `${k} ${v}`);
+    const gone = unsavedFields(view.panel, nd, nd.durable, c).map(([k, v]) => `${k} ${v}`);
     if (gone.length) lines.push('and, not yet persisted: ' + gone.join(', '));
   }
   return lines;
+}
+
+/**
+ * The running state a crash of server `id` ended, with its persisted copy as `durable`: from the
+ * frame after the crash when it has them (nodes[].at_crash and, the crashed view, the copy it
+ * restarts from: both as they were at the crash), else the last frame drawn while it ran.
+ */
+export function crashedState(id, prev, f) {
+  const now = f?.nodes[id];
+  if (now && !now.alive && now.at_crash) return { ...now.at_crash, durable: now };
+  const nd = prev?.nodes[id];
+  return nd?.alive ? nd : null;
 }
 
 export default {
