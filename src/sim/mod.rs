@@ -119,6 +119,9 @@ pub struct Slot<T> {
     /// differ from the persisted copy (the crashed node's view), the crash lost a change that was
     /// not yet on disk.
     pub at_crash: Option<crate::protocol::NodeView<crate::protocol::Erased>>,
+    /// While it is crashed: the node's own size estimate at the crash, standing in for what its
+    /// persisted copy and `at_crash` hold (see [`Sim::approx_bytes`]).
+    pub crashed_bytes: usize,
 }
 
 /// The network: partition groups, one-way cuts and one-shot faults.
@@ -344,7 +347,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         }
         for id in 0..sim.scenario.nodes {
             sim.nodes.push(Server { node: None, durable: None });
-            sim.slots.push(Slot { timers: VecMap::new(), restarts: 0, at_crash: None });
+            sim.slots.push(Slot { timers: VecMap::new(), restarts: 0, at_crash: None, crashed_bytes: 0 });
             let node = P::start(id, sim.scenario.nodes, &sim.config, None, 0, &mut sim.outbox);
             sim.nodes[id as usize].node = Some(node);
             sim.flush(id);
@@ -391,7 +394,19 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         const BASE: usize = 64 * 1024;
         const PER_OP: usize = 130;
         const PER_MESSAGE: usize = 256;
-        let nodes: usize = self.nodes.iter().filter_map(|s| s.node.as_ref()).map(P::approx_bytes).sum();
+        // Each server's stable storage is a second copy of its durable fields (a log, a history,
+        // slots: what grows): counted as the node's own estimate again, an upper bound that needs
+        // no size function per protocol. A crashed server holds its persisted copy and the state
+        // drawn at its crash, estimated from its size when it crashed.
+        let nodes: usize = self
+            .nodes
+            .iter()
+            .zip(&self.slots)
+            .map(|(s, slot)| match &s.node {
+                Some(node) => node.approx_bytes() * if s.durable.is_some() { 2 } else { 1 },
+                None => slot.crashed_bytes * 2,
+            })
+            .sum();
         BASE + self.history.len() * PER_OP + self.observer.approx_bytes() + self.in_flight.len() * PER_MESSAGE + nodes
     }
     /// The observer reading this run (e.g. the live consistency column).
@@ -1006,6 +1021,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         if let Some(node) = slot.node.take() {
             self.slots[id as usize].timers.clear();
             self.slots[id as usize].at_crash = Some(node.view().erase());
+            self.slots[id as usize].crashed_bytes = node.approx_bytes();
             self.checker.on_crash(id);
             self.notice(id, Notice { kind: NoticeKind::Crashed, term: None, text: format!("n{id} crashed") });
         }
@@ -1021,6 +1037,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         self.nodes[id as usize].node = Some(node);
         self.slots[id as usize].restarts += 1;
         self.slots[id as usize].at_crash = None;
+        self.slots[id as usize].crashed_bytes = 0;
         self.checker.on_restart(id);
         self.notice(
             id,
