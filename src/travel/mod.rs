@@ -198,6 +198,17 @@ pub struct TimeMachine {
     landing: Option<Position>,
     /// The space-time record while the reader looks at it (see [`TimeMachine::set_spacetime`]).
     spacetime: Option<SpaceTime>,
+    /// The state a long seek started from, kept so a cancel can go back to it at once (see
+    /// [`TimeMachine::hold`]).
+    held: Option<Held>,
+}
+
+/// The world before a long seek (see [`TimeMachine::hold`]).
+struct Held {
+    sim: AnySim,
+    applied: usize,
+    /// The recorded end then: a seek that ran the run further is forgotten on the way back.
+    end: Position,
 }
 
 /// The space-time record of a recorded run and how it stands against the run.
@@ -287,6 +298,7 @@ impl TimeMachine {
             warning: None,
             landing: None,
             spacetime: None,
+            held: None,
         };
         tm.harvest.seq = tm.last_seq();
         tm
@@ -547,6 +559,9 @@ impl TimeMachine {
             self.restore_before(bound);
         }
         let start = self.sim.events();
+        // A chunk counts as one event at least: a quiet run (every server down, nothing
+        // scheduled) still stops after `budget` chunks instead of running to the target in one go.
+        let mut chunks = 0u64;
         loop {
             let now = self.sim.now();
             let next = now.saturating_add(CHUNK_MS);
@@ -560,10 +575,42 @@ impl TimeMachine {
                 return true;
             }
             self.seek(next);
-            if self.sim.events().saturating_sub(start) >= budget {
+            chunks += 1;
+            if self.sim.events().saturating_sub(start).max(chunks) >= budget {
                 return false;
             }
         }
+    }
+
+    /// Keep the current state aside before a long (sliced) seek, so that
+    /// [`TimeMachine::release_hold`] can go back to it at once when the reader cancels: going
+    /// back by seeking would replay from a checkpoint, up to [`TimeMachine::spacing`] of
+    /// simulated time. One world copy; acting (a fork) drops it.
+    pub fn hold(&mut self) {
+        self.held = Some(Held { sim: self.sim.clone(), applied: self.applied, end: self.end });
+    }
+
+    /// Is a state held (see [`TimeMachine::hold`])?
+    pub fn holding(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Drop the held state; with `back`, first return to it: the run is then exactly where it
+    /// was when [`TimeMachine::hold`] was called, and a stretch the seek ran past the recorded
+    /// end then is forgotten (the recorded run ends where it ended). False when nothing was held
+    /// (the reader acted since: the run stays where it is).
+    pub fn release_hold(&mut self, back: bool) -> bool {
+        let Some(h) = self.held.take() else { return false };
+        if back {
+            let pos = Position { at: h.sim.now(), events: h.sim.events() };
+            self.sim = h.sim;
+            self.applied = h.applied;
+            self.sync_journal();
+            if pos == h.end && self.end != h.end && h.applied == self.actions.len() {
+                self.fork();
+            }
+        }
+        true
     }
 
     /// Go to the end of the recorded run.
@@ -768,6 +815,7 @@ impl TimeMachine {
         if self.sim.now() > MAX_RUN_MS {
             return Err(format!("the run is past {} hours, the longest a share link carries", MAX_RUN_MS / 3_600_000));
         }
+        self.held = None;
         if self.in_past() {
             self.fork();
         }
@@ -793,6 +841,7 @@ impl TimeMachine {
 
     /// Drop the recorded future: actions not yet carried out, and checkpoints and marks after now.
     fn fork(&mut self) {
+        self.held = None;
         self.absorb_journal();
         let pos = self.position();
         let seq = self.sim.journal().seq();
