@@ -144,6 +144,11 @@ pub enum SeekTarget {
 /// first in the element. Replaying runs about 10–50 simulated minutes per wall second in the
 /// browser, depending on the protocol and the faults, so this is a few seconds of work at most.
 pub const SEEK_CONFIRM_MS: Time = 10 * 60_000;
+/// A replay that has processed this many events without arriving stops and asks the reader
+/// (the element and `cap fuzz` alike: simulated time alone does not bound the work, a `configure`
+/// of a 1 ms heartbeat makes 800,000 events per simulated second... a known finding of issue 18,
+/// see tests/data/fuzz/README.md).
+pub const REPLAY_ASK_EVENTS: u64 = 2_000_000;
 
 /// The timeline summary the element draws (see [`TimeMachine::timeline`]).
 #[derive(Clone, Debug, Serialize)]

@@ -2,8 +2,7 @@
 //! the timeline's marks, and the `#r=` fragment value, both ways.
 
 use super::{err, Playground};
-use crate::travel::fuzz::REPLAY_ASK_EVENTS;
-use crate::travel::{Position, SeekTarget, TimeMachine, MAX_RUN_MS, SEEK_CONFIRM_MS};
+use crate::travel::{Position, SeekTarget, TimeMachine, MAX_RUN_MS, REPLAY_ASK_EVENTS, SEEK_CONFIRM_MS};
 use wasm_bindgen::prelude::*;
 
 fn time_from(t: f64, what: &str) -> Result<u64, JsError> {
