@@ -537,12 +537,22 @@ impl TimeMachine {
     /// long one: see [`SEEK_CONFIRM_MS`].)
     pub fn replay_cost(&self, target: Position) -> Time {
         let cur = self.position();
-        let from = if cur.le(target) {
+        let from = if !self.behind(target) {
             cur.at
         } else {
             self.checkpoints.iter().rev().find(|c| c.pos.le(target)).map(|c| c.pos.at).unwrap_or(0)
         };
         target.at.min(MAX_RUN_MS).saturating_sub(from)
+    }
+
+    /// Is `target` behind the current moment, so that getting there starts from a checkpoint?
+    /// By time: a target at a later millisecond is ahead even when the run has processed more
+    /// events than it names (a corrupted link's end claims too few: the run passes that count
+    /// before the end's millisecond). Treating it as behind restored a checkpoint at every slice
+    /// and the replay never ended (`cap fuzz` seed 1, link case 11973).
+    fn behind(&self, target: Position) -> bool {
+        let cur = self.position();
+        cur.at > target.at || (cur.at == target.at && cur.events > target.events)
     }
 
     /// One slice of a seek toward `target` (a time, or an exact point such as the recorded end
@@ -557,9 +567,8 @@ impl TimeMachine {
             SeekTarget::Time(t) => (t.min(MAX_RUN_MS), None),
             SeekTarget::Point(p) => (p.at.min(MAX_RUN_MS), Some(p)),
         };
-        let cur = self.position();
         let bound = exact.unwrap_or(Position { at, events: u64::MAX });
-        if !cur.le(bound) {
+        if self.behind(bound) {
             // Behind us: start again from the latest checkpoint before the target.
             self.restore_before(bound);
         }
@@ -572,6 +581,10 @@ impl TimeMachine {
             let next = now.saturating_add(CHUNK_MS);
             if next >= at {
                 match exact {
+                    // A point whose event count the run passed before its millisecond (a
+                    // corrupted link's end or moment) is not on this run: run on to its time from
+                    // here, as a seek to it from a checkpoint would (the run is deterministic).
+                    Some(p) if !self.position().le(p) => self.forward(p.at, Some(p.events)),
                     Some(p) => self.seek_position(p),
                     None => {
                         self.seek(at);

@@ -761,8 +761,13 @@ export class CapPlayground extends HTMLElement {
   }
 
   // ---- public API ----------------------------------------------------------------------------
-  play() { this._paused = false; this._startLoop(); this._syncPlay(); }
-  pause() { this._paused = true; this._stopLoop(); this._syncPlay(); }
+  play() {
+    // During a long replay the run is not played under it: it plays once the replay is done.
+    const job = this.travel.job;
+    if (job) { job.resume = true; return; }
+    this._paused = false; this._startLoop(); this._syncPlay();
+  }
+  pause() { if (this.travel.job) this.travel.job.resume = false; this._paused = true; this._stopLoop(); this._syncPlay(); }
   get paused() { return this._paused; }
   get speed() { return this._speed; }
   set speed(x) {
