@@ -129,6 +129,4 @@ fn a_link_whose_end_claims_too_few_events_replays_in_bounded_slices() {
     }
     assert_eq!(tm.now(), end.at);
     assert!(tm.events() > end.events, "the run really passes the claimed count ({} events)", end.events);
-    // The cost the element shows for the rest is counted from here, not from a checkpoint.
-    assert_eq!(tm.replay_cost(end), 0);
 }
