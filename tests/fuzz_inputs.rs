@@ -9,6 +9,7 @@
 use cap_playground::travel::fuzz::{
     api_sequence, link_mutant, run_api, run_link, run_scenario, scenario_mutant, Outcome,
 };
+use cap_playground::travel::{SeekTarget, TimeMachine};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -106,4 +107,26 @@ fn regression_files_still_pass() {
         }
         // api-* files are the call list as text, for reading; their seed and case re-create it.
     }
+}
+
+/// `link-seed1-case11973.txt` (`cap fuzz --links 20000`, seed 1): a 7-server Raft link whose
+/// recorded end claims fewer events than the run has processed well before the end's
+/// millisecond. Each slice of the replay took the end for a point behind it, restored a
+/// checkpoint and replayed the same stretch again: the replay never ended (the driver's guard
+/// stopped it after 60 s). Now every slice moves the run on in time, and the replay ends at the
+/// end's millisecond in a bounded number of slices.
+#[test]
+fn a_link_whose_end_claims_too_few_events_replays_in_bounded_slices() {
+    let link = std::fs::read_to_string(root().join("tests/data/fuzz/link-seed1-case11973.txt")).unwrap();
+    let mut tm = TimeMachine::from_share(link.trim(), None, false).expect("the link decodes");
+    let end = tm.end();
+    let (mut slices, mut last) = (0, 0);
+    while !tm.seek_slice(SeekTarget::Point(end), 500) {
+        slices += 1;
+        assert!(tm.now() >= last, "slice {slices} went back in time: {} ms after {last} ms", tm.now());
+        assert!(slices < 10_000, "the replay does not end");
+        last = tm.now();
+    }
+    assert_eq!(tm.now(), end.at);
+    assert!(tm.events() > end.events, "the run really passes the claimed count ({} events)", end.events);
 }

@@ -9,7 +9,7 @@ use cap_playground::registry::any::AnySim;
 use cap_playground::registry::PROTOCOLS;
 use cap_playground::sim::scenario::{Action, Member, Scenario};
 use cap_playground::travel::share::{self, playground_default};
-use cap_playground::travel::{TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};
+use cap_playground::travel::{SeekTarget, TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};
 #[path = "common/counting_alloc.rs"]
 mod counting_alloc;
 use counting_alloc::live;
@@ -386,4 +386,60 @@ fn garbage_and_truncated_links_are_refused_with_a_reason() {
     let mut opened = TimeMachine::from_share(&share::encode(&odd), None, false).unwrap();
     opened.seek_end();
     assert!(opened.warning().unwrap().contains("different state"), "{:?}", opened.warning());
+}
+
+/// Issue 18 item 4: a long seek runs in slices the reader can cancel. Cancelling goes back to
+/// exactly the state before the seek (trace hash and frame), and a stretch the seek ran past the
+/// recorded end is forgotten: the recorded run ends where it ended, not in the past.
+#[test]
+fn a_cancelled_sliced_seek_goes_back_to_where_it_started() {
+    let _g = serial();
+    let mut tm = TimeMachine::new(new_sim("raft"));
+    play(&mut tm, &session("raft"));
+    let (pos, hash, frame, end) = (tm.position(), tm.trace_hash(), frame_json(&tm), tm.end());
+    // Forward past the recorded end: a few slices, then cancel.
+    tm.hold();
+    for _ in 0..3 {
+        assert!(!tm.seek_slice(SeekTarget::Time(3_600_000), 200), "200 events do not reach an hour");
+    }
+    assert!(tm.position().at > pos.at && tm.end().at > end.at, "the slices ran the run further");
+    assert!(tm.release_hold(true));
+    assert_eq!((tm.position(), tm.trace_hash()), (pos, hash));
+    assert_eq!(frame_json(&tm), frame);
+    assert_eq!(tm.end(), end, "the stretch run past the end is forgotten");
+    assert!(!tm.in_past());
+    // Backward into the recorded run, then cancel: back at the end, the recorded run kept.
+    tm.hold();
+    assert!(!tm.seek_slice(SeekTarget::Time(1_000), 1) || tm.position().at == 1_000);
+    assert!(tm.release_hold(true));
+    assert_eq!((tm.position(), tm.trace_hash(), tm.end()), (pos, hash, end));
+    // Not cancelled: the seek's end result is a straight run's; nothing is held any more.
+    tm.hold();
+    while !tm.seek_slice(SeekTarget::Time(2_500), 50) {}
+    assert!(tm.release_hold(false));
+    assert!(!tm.holding() && !tm.release_hold(true), "nothing held: release says so and leaves the run");
+    assert_eq!(tm.trace_hash(), straight("raft", &session("raft"), 2_500).trace_hash());
+    // Acting drops what was held (the state before it is no longer where the reader is).
+    tm.hold();
+    tm.apply(serde_json::from_str(r#"{"action":"crash","node":1}"#).unwrap()).unwrap();
+    assert!(!tm.holding());
+}
+
+/// A slice of a seek is bounded even when nothing happens: with every server down and no
+/// client left to time out, simulated time passes without events, and a slice still stops
+/// after `budget` chunks instead of running 100 hours in one call.
+#[test]
+fn a_slice_of_a_quiet_run_stops_after_its_budget() {
+    let _g = serial();
+    let mut sc = playground_default("raft", 3, 5);
+    sc.workload = None;
+    sc.clients.clear();
+    let mut tm = TimeMachine::new(AnySim::new(sc).unwrap());
+    for n in 0..3 {
+        tm.apply(Action::Crash { node: n }).unwrap();
+    }
+    tm.advance(10_000);
+    let t0 = tm.now();
+    assert!(!tm.seek_slice(SeekTarget::Time(100 * 3_600_000), 100));
+    assert!(tm.now() - t0 <= 100 * 250, "one slice ran {} ms", tm.now() - t0);
 }

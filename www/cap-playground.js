@@ -57,7 +57,10 @@
  *                          the current run: synchronous; another bundle: returns a Promise (rejected on error)
  *   configure(cfg)         live reconfiguration of every node (Dynamo: {n, r, w, sloppy_quorum,
  *                          last_writer_wins}); throws the simulator's readable error otherwise
- *   seek(ms) → now, seekEnd()   time travel: identical to running straight there; acting in the past forks
+ *   seek(ms) → now, seekEnd()   time travel: identical to running straight there; acting in the past forks.
+ *                          A long replay runs in slices (progress bar, Cancel) and returns a Promise of
+ *                          the time instead; more than 10 simulated minutes of replay asks first;
+ *                          ms outside 0..360000000 (100 hours) throws a readable error
  *   runTimeline()          {now, end, in_past, actions, applied, marks[{at, kind, text}], checkpoints, spacing}
  *   shareLink()            a URL that replays this run and lands at this moment (needs `share`)
  *   ready                  a Promise resolved when the current run exists

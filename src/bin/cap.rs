@@ -763,6 +763,28 @@ fn cmd_fuzz(args: &[String]) -> Result<u8, String> {
     // Hide the default panic message: a panic is counted and written as a finding.
     std::panic::set_hook(Box::new(|_| {}));
     let mut findings = 0u64;
+    // The per-case guard: a case still running after HANG_S of wall clock never ends for the
+    // fuzzer's purposes (the bound is 10 s); a watchdog thread writes its input as a finding and
+    // ends the process, so a run of `cap fuzz` is bounded too and the case is kept.
+    const HANG_S: u64 = 60;
+    let current: std::sync::Arc<std::sync::Mutex<Option<(PathBuf, String, Instant)>>> = Default::default();
+    {
+        let current = current.clone();
+        std::thread::spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            let Ok(c) = current.lock() else { return };
+            if let Some((path, input, t)) = &*c {
+                if t.elapsed().as_secs() >= HANG_S {
+                    let _ = std::fs::write(path, input);
+                    println!(
+                        "FINDING: a case has run for {HANG_S} s without ending (the bound is 10 s); its input: {}",
+                        path.display()
+                    );
+                    std::process::exit(1);
+                }
+            }
+        });
+    }
     for (kind, n) in [("scenario", scenarios), ("link", links), ("api", api)] {
         let t0 = Instant::now();
         let (mut refused, mut ran, mut asked, mut found, mut panics) = (0u64, 0u64, 0u64, 0u64, 0u64);
@@ -804,7 +826,13 @@ fn cmd_fuzz(args: &[String]) -> Result<u8, String> {
                 }
             };
             let c0 = Instant::now();
+            if let Ok(mut c) = current.lock() {
+                *c = Some((out.join(format!("{kind}-seed{seed}-case{case}.txt")), input.clone(), c0));
+            }
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run()));
+            if let Ok(mut c) = current.lock() {
+                *c = None;
+            }
             if cfg!(panic = "abort") && case == 0 {
                 eprintln!(
                     "cap fuzz: built with panic = abort, a panic ends the run: use --profile fuzz (npm run fuzz)"

@@ -27,11 +27,7 @@ pub const FUZZ_SIM_MS: u64 = 30_000;
 pub const MAX_FUZZ_DUPLICATE: f64 = 0.5;
 /// Events per replay slice (the page's order of magnitude).
 const SLICE: u64 = 5_000;
-/// A replay that has processed this many events without arriving stops and asks the reader
-/// (the page does the same: simulated time alone does not bound the work, a `configure` of a 1 ms
-/// heartbeat makes 800,000 events per simulated second... a known finding of issue 18, see
-/// tests/data/fuzz/README.md).
-pub const REPLAY_ASK_EVENTS: u64 = 2_000_000;
+pub use super::REPLAY_ASK_EVENTS;
 
 /// What one case did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

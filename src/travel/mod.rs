@@ -145,6 +145,11 @@ pub enum SeekTarget {
 /// first in the element. Replaying runs about 10–50 simulated minutes per wall second in the
 /// browser, depending on the protocol and the faults, so this is a few seconds of work at most.
 pub const SEEK_CONFIRM_MS: Time = 10 * 60_000;
+/// A replay that has processed this many events without arriving stops and asks the reader
+/// (the element and `cap fuzz` alike: simulated time alone does not bound the work, a `configure`
+/// of a 1 ms heartbeat makes 800,000 events per simulated second... a known finding of issue 18,
+/// see tests/data/fuzz/README.md).
+pub const REPLAY_ASK_EVENTS: u64 = 2_000_000;
 
 /// The timeline summary the element draws (see [`TimeMachine::timeline`]).
 #[derive(Clone, Debug, Serialize)]
@@ -199,6 +204,17 @@ pub struct TimeMachine {
     landing: Option<Position>,
     /// The space-time record while the reader looks at it (see [`TimeMachine::set_spacetime`]).
     spacetime: Option<SpaceTime>,
+    /// The state a long seek started from, kept so a cancel can go back to it at once (see
+    /// [`TimeMachine::hold`]).
+    held: Option<Held>,
+}
+
+/// The world before a long seek (see [`TimeMachine::hold`]).
+struct Held {
+    sim: AnySim,
+    applied: usize,
+    /// The recorded end then: a seek that ran the run further is forgotten on the way back.
+    end: Position,
 }
 
 /// The space-time record of a recorded run and how it stands against the run.
@@ -259,6 +275,7 @@ impl TimeMachine {
             warning: None,
             landing: None,
             spacetime: None,
+            held: None,
         };
         tm.harvest.seq = tm.last_seq();
         tm
@@ -492,12 +509,22 @@ impl TimeMachine {
     /// long one: see [`SEEK_CONFIRM_MS`].)
     pub fn replay_cost(&self, target: Position) -> Time {
         let cur = self.position();
-        let from = if cur.le(target) {
+        let from = if !self.behind(target) {
             cur.at
         } else {
             self.checkpoints.iter().rev().find(|c| c.pos.le(target)).map(|c| c.pos.at).unwrap_or(0)
         };
         target.at.min(MAX_RUN_MS).saturating_sub(from)
+    }
+
+    /// Is `target` behind the current moment, so that getting there starts from a checkpoint?
+    /// By time: a target at a later millisecond is ahead even when the run has processed more
+    /// events than it names (a corrupted link's end claims too few: the run passes that count
+    /// before the end's millisecond). Treating it as behind restored a checkpoint at every slice
+    /// and the replay never ended (`cap fuzz` seed 1, link case 11973).
+    fn behind(&self, target: Position) -> bool {
+        let cur = self.position();
+        cur.at > target.at || (cur.at == target.at && cur.events > target.events)
     }
 
     /// One slice of a seek toward `target` (a time, or an exact point such as the recorded end
@@ -512,18 +539,24 @@ impl TimeMachine {
             SeekTarget::Time(t) => (t.min(MAX_RUN_MS), None),
             SeekTarget::Point(p) => (p.at.min(MAX_RUN_MS), Some(p)),
         };
-        let cur = self.position();
         let bound = exact.unwrap_or(Position { at, events: u64::MAX });
-        if !cur.le(bound) {
+        if self.behind(bound) {
             // Behind us: start again from the latest checkpoint before the target.
             self.restore_before(bound);
         }
         let start = self.sim.events();
+        // A chunk counts as one event at least: a quiet run (every server down, nothing
+        // scheduled) still stops after `budget` chunks instead of running to the target in one go.
+        let mut chunks = 0u64;
         loop {
             let now = self.sim.now();
             let next = now.saturating_add(CHUNK_MS);
             if next >= at {
                 match exact {
+                    // A point whose event count the run passed before its millisecond (a
+                    // corrupted link's end or moment) is not on this run: run on to its time from
+                    // here, as a seek to it from a checkpoint would (the run is deterministic).
+                    Some(p) if !self.position().le(p) => self.forward(p.at, Some(p.events)),
                     Some(p) => self.seek_position(p),
                     None => {
                         self.seek(at);
@@ -532,10 +565,42 @@ impl TimeMachine {
                 return true;
             }
             self.seek(next);
-            if self.sim.events().saturating_sub(start) >= budget {
+            chunks += 1;
+            if self.sim.events().saturating_sub(start).max(chunks) >= budget {
                 return false;
             }
         }
+    }
+
+    /// Keep the current state aside before a long (sliced) seek, so that
+    /// [`TimeMachine::release_hold`] can go back to it at once when the reader cancels: going
+    /// back by seeking would replay from a checkpoint, up to [`TimeMachine::spacing`] of
+    /// simulated time. One world copy; acting (a fork) drops it.
+    pub fn hold(&mut self) {
+        self.held = Some(Held { sim: self.sim.clone(), applied: self.applied, end: self.end });
+    }
+
+    /// Is a state held (see [`TimeMachine::hold`])?
+    pub fn holding(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Drop the held state; with `back`, first return to it: the run is then exactly where it
+    /// was when [`TimeMachine::hold`] was called, and a stretch the seek ran past the recorded
+    /// end then is forgotten (the recorded run ends where it ended). False when nothing was held
+    /// (the reader acted since: the run stays where it is).
+    pub fn release_hold(&mut self, back: bool) -> bool {
+        let Some(h) = self.held.take() else { return false };
+        if back {
+            let pos = Position { at: h.sim.now(), events: h.sim.events() };
+            self.sim = h.sim;
+            self.applied = h.applied;
+            self.sync_journal();
+            if pos == h.end && self.end != h.end && h.applied == self.actions.len() {
+                self.fork();
+            }
+        }
+        true
     }
 
     /// Go to the end of the recorded run.
@@ -740,6 +805,7 @@ impl TimeMachine {
         if self.sim.now() > MAX_RUN_MS {
             return Err(format!("the run is past {} hours, the longest a share link carries", MAX_RUN_MS / 3_600_000));
         }
+        self.held = None;
         if self.in_past() {
             self.fork();
         }
@@ -765,6 +831,7 @@ impl TimeMachine {
 
     /// Drop the recorded future: actions not yet carried out, and checkpoints and marks after now.
     fn fork(&mut self) {
+        self.held = None;
         self.absorb_journal();
         let pos = self.position();
         let seq = self.sim.journal().seq();

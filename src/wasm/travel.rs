@@ -2,7 +2,7 @@
 //! the timeline's marks, and the `#r=` fragment value, both ways.
 
 use super::{err, Playground};
-use crate::travel::{Position, SeekTarget, TimeMachine, MAX_RUN_MS};
+use crate::travel::{Position, SeekTarget, TimeMachine, MAX_RUN_MS, REPLAY_ASK_EVENTS, SEEK_CONFIRM_MS};
 use wasm_bindgen::prelude::*;
 
 fn time_from(t: f64, what: &str) -> Result<u64, JsError> {
@@ -39,6 +39,15 @@ fn budget_from(b: f64) -> u64 {
 #[wasm_bindgen(js_name = memoryBytes)]
 pub fn memory_bytes() -> f64 {
     (core::arch::wasm32::memory_size(0) * 65536) as f64
+}
+
+/// The bounds the element keeps long replays within (JSON text): `max_run_ms`, the furthest a
+/// run goes (100 hours); `confirm_ms`, seeks and link replays of more simulated time than this
+/// ask the reader first (10 minutes); `ask_events`, a replay that has processed this many
+/// events without arriving asks again (a dense run: simulated time alone does not bound work).
+#[wasm_bindgen(js_name = travelLimits)]
+pub fn travel_limits() -> String {
+    format!(r#"{{"max_run_ms":{MAX_RUN_MS},"confirm_ms":{SEEK_CONFIRM_MS},"ask_events":{REPLAY_ASK_EVENTS}}}"#)
 }
 
 #[wasm_bindgen]
@@ -97,6 +106,20 @@ impl Playground {
     pub fn replay_cost_end(&self, landing: bool) -> f64 {
         let p = if landing { self.sim.landing().unwrap_or(self.sim.end()) } else { self.sim.end() };
         self.sim.replay_cost(p) as f64
+    }
+
+    /// Keep the current state aside before a long sliced seek (one world copy), so that
+    /// `releaseHold(true)` (the reader cancelled) goes back to it at once.
+    #[wasm_bindgen(js_name = holdSpot)]
+    pub fn hold_spot(&mut self) {
+        self.sim.hold();
+    }
+
+    /// Drop the state `holdSpot` kept; with `back`, return to it first (a stretch the seek ran
+    /// past the recorded end is forgotten). False when nothing was held (the reader acted since).
+    #[wasm_bindgen(js_name = releaseHold)]
+    pub fn release_hold(&mut self, back: bool) -> bool {
+        self.sim.release_hold(back)
     }
 
     /// Go to exactly the end of the recorded run.

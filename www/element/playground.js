@@ -740,8 +740,13 @@ export class CapPlayground extends HTMLElement {
   }
 
   // ---- public API ----------------------------------------------------------------------------
-  play() { this._paused = false; this._startLoop(); this._syncPlay(); }
-  pause() { this._paused = true; this._stopLoop(); this._syncPlay(); }
+  play() {
+    // During a long replay the run is not played under it: it plays once the replay is done.
+    const job = this.travel.job;
+    if (job) { job.resume = true; return; }
+    this._paused = false; this._startLoop(); this._syncPlay();
+  }
+  pause() { if (this.travel.job) this.travel.job.resume = false; this._paused = true; this._stopLoop(); this._syncPlay(); }
   get paused() { return this._paused; }
   get speed() { return this._speed; }
   set speed(x) {
@@ -795,9 +800,20 @@ export class CapPlayground extends HTMLElement {
   }
   state() { return this.pg ? this._sim(frameOf) : null; }
   /** Time travel: go to simulated time ms (exactly as if run straight there); returns the time. */
-  seek(ms) { const t = Number(ms); if (!Number.isFinite(t) || t < 0) throw new Error(`seek(${ms}): use a time in simulated ms from 0`); this._sim((pg) => pg.seek(t)); this._jumped(); return this.f.now; }
-  /** Time travel: back to the end of the recorded run. */
-  seekEnd() { this._sim((pg) => pg.seekEnd()); this._jumped(); return this.f.now; }
+  /**
+   * Time travel: go to simulated time ms (exactly as if run straight there). Returns the time; a
+   * long replay runs in slices with a progress bar and Cancel and returns a Promise of the time
+   * (where it started when cancelled); one of more than 10 simulated minutes asks first.
+   */
+  seek(ms) {
+    const t = typeof ms === 'number' || typeof ms === 'string' ? Number(ms) : NaN, max = this.travel.limits().max_run_ms;
+    if (!Number.isFinite(t) || t < 0 || t > max) {
+      throw new Error(`seek(${String(ms).slice(0, 40)}) is not accepted: use a time in simulated ms from 0 to ${max} (${max / 3600000} hours, the longest a run goes)`);
+    }
+    return this.travel.seek(t);
+  }
+  /** Time travel: back to the end of the recorded run (as seek: the time, or a Promise of it when long). */
+  seekEnd() { return this.travel.seek(null); }
   /** The recorded run: now, end, in_past, actions, applied, marks, checkpoints, spacing. */
   runTimeline() { return JSON.parse(this._sim((pg) => pg.timelineJson(0))); }
   /** A URL that replays this run and lands at this moment (the `share` attribute's key in the fragment). */

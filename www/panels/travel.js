@@ -12,8 +12,16 @@ import { appUrl } from '../element/wasm.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640, H = 18;
-/** Simulated ms replayed per slice while opening a link (one slice per task: the page stays responsive). */
-const OPEN_SLICE_MS = 20000;
+/**
+ * Long replays (issue 18): a seek or a link replay runs as slices of the simulator's seekSlice /
+ * seekEndSlice, one per task, with a progress bar and Cancel; beyond the bounds (travelLimits() in
+ * src/wasm/travel.rs: more than `confirm_ms` of simulated time to replay, 10 minutes; or
+ * `ask_events` events processed without arriving) the reader is asked first, inside the element.
+ * A seek's first slice runs at once: a short seek returns the time as before.
+ */
+const FIRST_BUDGET = 3000; // events in the slice seek() runs at once
+const SLICE_MS = 12; // the wall time a slice aims at (its event budget adapts)
+const DEFAULT_LIMITS = { max_run_ms: 360000000, confirm_ms: 600000, ask_events: 2000000 };
 const KINDS = ['commit', 'leader', 'partition', 'heal', 'crash', 'restart', 'action', 'violation', 'stale', 'lost'];
 const KIND_WORD = { commit: 'commit', leader: 'leader elected', partition: 'partition', heal: 'heal', crash: 'crash', restart: 'restart', action: 'your action', violation: 'invariant violated', stale: 'stale read', lost: 'lost write' };
 
@@ -42,6 +50,13 @@ export const TRAVEL_CSS = [
   '.share-note{border:2px solid var(--handle);border-radius:8px;padding:5px 28px 5px 8px;margin-bottom:6px;background:var(--panel);color:var(--ink);position:relative;font-size:13px}',
   '.share-note.bad{border-color:var(--bad)}',
   '.share-note button{position:absolute;right:4px;top:3px;padding:0 6px}',
+  '.tt-job,.tt-ask{display:flex;flex-wrap:wrap;align-items:center;gap:4px 8px;margin-top:3px;color:var(--ink)}',
+  '.tt-job[hidden],.tt-ask[hidden]{display:none}',
+  '.tt-progress{flex:1;min-width:8em;height:10px;accent-color:var(--accent)}',
+  '.tt-job-text{font-variant-numeric:tabular-nums}',
+  '.tt-ask{border:2px solid var(--handle);border-radius:8px;padding:4px 8px;background:var(--panel)}',
+  '.tt-ask span{flex:1 1 16em}',
+  '.tt-job button,.tt-ask button{font-size:12px;padding:1px 8px}',
 ].join('');
 
 /**
@@ -70,6 +85,9 @@ function el(tag, attrs, parent, text) {
   return e;
 }
 const secs = (ms) => `${(ms / 1000).toFixed(3)} s`;
+/** A span of simulated time in words: 2.5 hours, 12 minutes, 40 seconds. */
+const span = (ms) => (ms >= 5400000 ? `${+(ms / 3600000).toFixed(1)} hours` : ms >= 90000 ? `${Math.round(ms / 60000)} minutes` : `${Math.round(ms / 1000)} seconds`);
+const yieldTask = () => new Promise((r) => setTimeout(r, 0));
 
 /** The fragment's `key=value` pairs (values percent-decoded). */
 function hashPairs() {
@@ -125,6 +143,17 @@ export class Travel {
     this.past = el('div', { class: 'tt-past', role: 'status', hidden: '' }, box);
     this.pastText = el('span', {}, this.past);
     el('button', { type: 'button', 'data-action': 'timeline-end', title: 'jump to the end of the recorded run' }, this.past, 'back to the end').addEventListener('click', () => this._try(() => host.seekEnd()));
+    // A long replay: its progress and Cancel; the question asked before one beyond the bounds.
+    this.jobBox = el('div', { class: 'tt-job', role: 'status', hidden: '' }, box);
+    this.jobBar = el('progress', { class: 'tt-progress', max: '1', value: '0', 'aria-label': 'replay progress' }, this.jobBox);
+    this.jobText = el('span', { class: 'tt-job-text' }, this.jobBox);
+    el('button', { type: 'button', 'data-action': 'replay-cancel', title: 'stop the replay' }, this.jobBox, 'Cancel').addEventListener('click', () => { if (this.job) this.job.cancelled = true; });
+    this.askBox = el('div', { class: 'tt-ask', role: 'alertdialog', 'aria-label': 'a long replay', hidden: '' }, box);
+    this.askText = el('span', {}, this.askBox);
+    this.askGo = el('button', { type: 'button', 'data-action': 'replay-go' }, this.askBox, 'Replay it');
+    this.askGo.addEventListener('click', () => this._answer(true));
+    el('button', { type: 'button', 'data-action': 'replay-no' }, this.askBox, 'Cancel').addEventListener('click', () => this._answer(false));
+    this.job = null;
     const sr = this.shareRow = el('div', { class: 'share-row', hidden: '' }, box);
     el('button', { type: 'button', 'data-action': 'copy-link', title: 'a link that replays this run and lands at this moment' }, sr, 'copy link').addEventListener('click', () => this.copy());
     this.url = el('input', { class: 'share-url', readonly: '', hidden: '', 'aria-label': 'link to this run' }, sr);
@@ -195,8 +224,160 @@ export class Travel {
   }
   _x(at, end) { return 8 + (Math.min(at, end) / end) * (W - 16); }
 
-  /** A new run: forget the old one's marks. */
+  /** The bounds of long replays (see the top of this file). */
+  limits() {
+    if (!this._limits) {
+      try { this._limits = { ...DEFAULT_LIMITS, ...JSON.parse(this.host.wasm.travelLimits()) }; } catch { return DEFAULT_LIMITS; }
+    }
+    return this._limits;
+  }
+
+  /** Ask the reader inside the element (never window.confirm); resolves true (go) or false. An older question is answered no. */
+  _ask(text, go) {
+    this._answer(false);
+    return new Promise((res) => {
+      T(this.askText, text);
+      T(this.askGo, go);
+      this.askBox.hidden = false;
+      this._asking = res;
+      this.askGo.focus({ preventScroll: true });
+    });
+  }
+  _answer(yes) {
+    const res = this._asking;
+    if (!res) return;
+    this._asking = null;
+    this.askBox.hidden = true;
+    res(yes);
+  }
+
+  /** Simulated time and events processed now. */
+  _now(pg) { return JSON.parse(pg.timelineJson(1 << 30)).now; }
+
+  /**
+   * Go to time `t` (ms; validated by the element) or, with t == null, to the end of the recorded
+   * run. A seek whose first slice gets there returns the new time, as a plain seek always did; a
+   * longer one shows the progress bar with Cancel and returns a Promise of the time where the run
+   * ends up: the target, or where it started when the reader cancels (or declines: a seek replaying
+   * more than `confirm_ms` asks first). A seek while a long one runs takes it over (Cancel still
+   * goes back to where the first started).
+   */
+  seek(t) {
+    const host = this.host, lim = this.limits();
+    const prev = this.job;
+    if (prev && prev.kind !== 'seek') throw new Error('a shared run is still opening: wait for it, or cancel it');
+    const where = t == null ? 'the end of the recorded run' : `t = ${secs(t)}`;
+    const step = t == null ? (pg, b) => pg.seekEndSlice(false, b) : (pg, b) => pg.seekSlice(t, b);
+    const left = t == null ? (pg) => pg.replayCostEnd(false) : (pg) => pg.replayCost(t);
+    const cost = host._sim(left);
+    if (!prev) {
+      if (cost <= lim.confirm_ms) {
+        host._sim((pg) => pg.holdSpot());
+        let done = false;
+        try { done = host._sim((pg) => step(pg, FIRST_BUDGET)); } finally { if (done || !host.pg) host.pg?.releaseHold(false); }
+        if (done) { host._jumped(); return host.f.now; }
+      }
+    }
+    const job = {
+      kind: 'seek', pg: host.pg, where, cost, step, left,
+      held: prev ? prev.held : cost <= lim.confirm_ms,
+      confirmed: cost <= lim.confirm_ms || !!prev?.confirmed,
+      resume: prev ? prev.resume : !host.paused,
+      from: prev ? prev.from : host.f?.now ?? 0,
+      waiters: prev ? prev.waiters : [],
+    };
+    if (prev) prev.superseded = true;
+    this._answer(false); // a question the superseded seek was asking: it sees `superseded` and leaves
+    if (!prev && job.resume) host.pause();
+    this.job = job;
+    const p = new Promise((r) => job.waiters.push(r));
+    this._seekJob(job).catch((e) => {
+      if (!host._poisoned) host._say(e.message, true);
+      if (this.job === job) this._endJob();
+      for (const w of job.waiters) w(host.f?.now ?? null);
+    });
+    return p;
+  }
+
+  async _seekJob(job) {
+    const host = this.host, lim = this.limits();
+    let outcome = null;
+    if (!job.confirmed) {
+      const yes = await this._ask(`Going to ${job.where} replays ${span(job.cost)} of simulated time, more than ${span(lim.confirm_ms)}: ` +
+        'it may take a while (a progress bar shows how far it is, and you can cancel it). Replay it?', 'Replay it');
+      if (job.superseded) return;
+      if (this.job !== job || host.pg !== job.pg) outcome = 'lost';
+      else if (!yes) outcome = 'declined';
+      else job.confirmed = true;
+    }
+    if (!outcome) {
+      if (!job.held) { host._sim((pg) => pg.holdSpot()); job.held = true; }
+      outcome = await this._replay(job, `going to ${job.where}`);
+    }
+    if (outcome === 'superseded') return;
+    if (this.job === job) this._endJob();
+    if (outcome !== 'lost') {
+      if (outcome === 'done') host._sim((pg) => pg.releaseHold(false));
+      else {
+        const back = job.held && host._sim((pg) => pg.releaseHold(true));
+        host._say(outcome === 'declined' ? `Not replayed: the run stays at t = ${secs(host.f?.now ?? 0)}.`
+          : back ? `Replay cancelled: back at t = ${secs(job.from)}, where it started.` : `Replay cancelled at t = ${secs(this._now(host.pg).at)}.`, false);
+      }
+      host._jumped();
+      if (job.resume) host.play();
+    }
+    for (const w of job.waiters) w(outcome === 'lost' ? null : host.f.now);
+  }
+
+  /**
+   * Run a long replay as slices, one per task (the page paints and takes clicks in between),
+   * with the progress bar and Cancel: job.step(pg, budget) runs one slice (true once there),
+   * job.left(pg) says the simulated ms still to replay. After `ask_events` events without
+   * arriving the reader is asked again (a busy run). Resolves 'done', 'cancelled' (Cancel, or no to
+   * the question), 'superseded' (another replay took over) or 'lost' (a new run replaced this one).
+   */
+  async _replay(job, label) {
+    const host = this.host, lim = this.limits(), pg = job.pg;
+    this.job = job;
+    job.budget ??= FIRST_BUDGET;
+    job.cost0 = Math.max(1, job.left(pg));
+    job.events0 ??= this._now(pg).events;
+    this.jobBox.hidden = false;
+    for (;;) {
+      const now = this._now(pg);
+      const frac = Math.min(1, Math.max(0, 1 - job.left(pg) / job.cost0));
+      this.jobBar.value = frac;
+      T(this.jobText, `${label}: ${Math.floor(frac * 100)} % (t = ${secs(now.at)}, ${now.events.toLocaleString('en')} events)`);
+      T(this.time, `${secs(now.at)} …`);
+      await yieldTask();
+      if (job.superseded) return 'superseded';
+      if (job.lost || this.job !== job || host.pg !== pg) return 'lost';
+      if (job.cancelled) return 'cancelled';
+      if (!job.busyOk && now.events - job.events0 >= lim.ask_events) {
+        const yes = await this._ask(`This replay has processed ${(now.events - job.events0).toLocaleString('en')} events and is ` +
+          `${Math.floor(frac * 100)} % of the way (a busy run: simulated time alone does not say how long it takes). Go on?`, 'Go on');
+        if (job.superseded) return 'superseded';
+        if (job.lost || this.job !== job || host.pg !== pg) return 'lost';
+        if (!yes) return 'cancelled';
+        job.busyOk = true;
+      }
+      const t0 = performance.now();
+      const done = host._sim(() => job.step(pg, job.budget));
+      const dt = performance.now() - t0;
+      job.budget = Math.round(Math.min(1e6, Math.max(100, job.budget * Math.min(2, Math.max(0.5, SLICE_MS / Math.max(dt, 0.1))))));
+      if (done) return 'done';
+    }
+  }
+
+  _endJob() {
+    this.job = null;
+    this.jobBox.hidden = true;
+  }
+
+  /** A new run: forget the old one's marks (and any long replay of the old one). */
   reset() {
+    if (this.job) { this.job.lost = true; this._endJob(); }
+    this._answer(false);
     this.marks = [];
     this.epoch = -1;
     this.sig = '';
@@ -307,24 +488,50 @@ export class Travel {
     let pg;
     try { pg = m.Playground.fromShare(value, text); } catch (e) { return bad(String(e.message || e).replace(/^this link's run could not be opened: /, '')); }
     host.wasm = m;
+    this._limits = null;
     host._bundle = bundle;
     host._source = { kind: 'share', protocol: parts[1], file: name, name: name || parts[1] };
+    const wasPaused = host._paused;
     host._paused = true;
     host._create(null, pg);
     host._stopLoop();
+    const lim = this.limits(), cost = pg.replayCostEnd(false);
+    const unopened = (why) => {
+      this.say(`This link's run was not opened: ${why}. Showing the default run instead.`, true);
+      host._paused = wasPaused; // the default run plays (or not) as it would have without the link
+      return false;
+    };
+    // Beyond the bound: ask first (the link is only data: it may claim a run of 100 hours).
+    if (cost > lim.confirm_ms) {
+      const yes = await this._ask(`This link replays ${span(cost)} of simulated time (${parts[1]}${name ? `, scenario ${name}` : ''}), ` +
+        `more than ${span(lim.confirm_ms)}: opening it may take a while (a progress bar shows how far it is, and you can cancel it). Open it?`, 'Open it');
+      if (token !== host._token || host.pg !== pg) return true;
+      if (!yes) return unopened('you chose not to replay it');
+    }
     // Replay the recorded run to its end in slices (marks and checkpoints on the way), then land.
+    let atEnd = false;
+    const job = {
+      kind: 'link', pg,
+      step: (p, b) => (atEnd ? p.seekEndSlice(true, b) : ((atEnd = p.seekEndSlice(false, b)), false)),
+      left: (p) => (atEnd ? 0 : p.replayCostEnd(false)),
+    };
     try {
-      for (;;) {
-        const tl = JSON.parse(pg.timelineJson(1 << 30));
-        if (tl.now.at >= tl.end.at) break;
-        host._sim((p) => p.seek(Math.min(tl.end.at, tl.now.at + OPEN_SLICE_MS)));
-        T(this.time, `opening the shared run… ${Math.round((100 * tl.now.at) / Math.max(1, tl.end.at))} %`);
-        await new Promise((r) => setTimeout(r, 0));
-        if (token !== host._token || host.pg !== pg) return true;
-      }
-      host._sim((p) => { p.seekEnd(); p.seekLanding(); });
+      const outcome = await this._replay(job, 'opening the shared run');
+      if (this.job === job) this._endJob();
+      if (outcome === 'lost' || outcome === 'superseded' || token !== host._token || host.pg !== pg) return true;
+      if (outcome === 'cancelled') return unopened(`you cancelled its replay at t = ${secs(this._now(pg).at)}`);
     } catch (e) {
+      if (this.job === job) this._endJob();
       if (!host._poisoned) this.say(`The shared run stopped while replaying: ${e.message}`, true);
+      return true;
+    }
+    try {
+      host._sim((p) => p.seekLanding());
+    } catch (e) {
+      // A made-up moment: say so, and show the run's end (in slices when long).
+      if (host._poisoned) return true;
+      this.say(`The shared run stopped while replaying: ${e.message}`, true);
+      try { await this.seek(null); } catch { /* said */ }
       return true;
     }
     host._jumped();
