@@ -130,3 +130,25 @@ fn a_link_whose_end_claims_too_few_events_replays_in_bounded_slices() {
     assert_eq!(tm.now(), end.at);
     assert!(tm.events() > end.events, "the run really passes the claimed count ({} events)", end.events);
 }
+
+/// `api-seed18-case2450.txt` (`cap fuzz --api 3000`, seed 18), shrunk to five calls on a 2-server
+/// Multi-Paxos run: step, an (empty) partition, seek(0), step, share. The partition was recorded at
+/// the point the first step reached; stepping there again left it undone while a seek there (and
+/// the link's landing) carried it out, so the link landed on another state than the reader's.
+/// A step now carries out the actions recorded at the point it reaches, as a seek does.
+#[test]
+fn stepping_to_a_point_and_seeking_to_it_agree_on_its_actions() {
+    let (p, nodes, s, calls) = api_sequence(18, 2450);
+    let o = run_api(&p, nodes, s, &calls);
+    assert_eq!(o.problem, None, "cap fuzz --api 2451 --seed 18, case 2450: {p} {nodes} {s} {calls:?}");
+    use cap_playground::travel::fuzz::Call;
+    let shrunk = [
+        Call::Step,
+        Call::Apply(r#"{"action":"partition","groups":[[],[]]}"#.into()),
+        Call::Seek(0),
+        Call::Step,
+        Call::ShareCheck,
+    ];
+    let o = run_api("multipaxos", 2, 785, &shrunk);
+    assert_eq!(o.problem, None, "the shrunk case (multipaxos, 2 servers, seed 785): {shrunk:?}");
+}

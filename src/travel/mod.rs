@@ -422,6 +422,16 @@ impl TimeMachine {
             self.applied += 1;
         }
         let r = self.sim.step();
+        // An action recorded at the very point this step reaches (the reader acted right after
+        // it) belongs to that point, as a seek there carries it out: without this, stepping to a
+        // point and seeking to it gave two states, and a link shared after the step landed on
+        // the other one (`cap fuzz --api`, seed 18 case 2450: step, partition, seek 0, step).
+        let (events, now) = (self.sim.events(), self.sim.now());
+        while let Some(a) = self.actions.get(self.applied).filter(|a| a.events <= events && a.at <= now) {
+            let action = a.action.clone();
+            let _ = self.sim.apply(action);
+            self.applied += 1;
+        }
         // As `run_until` and the replay do: the state at a point does not depend on the path.
         self.sim.expire_lost();
         self.after_move();
