@@ -2,6 +2,7 @@
 //! answers, notices, client histories, and small deterministic utilities (an ordered map, a
 //! stable sort, FNV hashing). It imports nothing from the crate.
 
+pub mod applog;
 pub mod fnv;
 pub mod history;
 pub mod notice;

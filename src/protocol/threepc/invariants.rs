@@ -140,7 +140,7 @@ impl InvariantChecker<ThreePc> for ThreePcChecker {
                 format!("n{touched}'s log lost records: {} now, {seen} were written before", d.log.len()),
             ));
         }
-        let new: Vec<Record> = d.log.get(seen..).map(|s| s.to_vec()).unwrap_or_default();
+        let new: Vec<Record> = d.log.iter_from(seen).cloned().collect();
         for r in &new {
             self.read(touched, r, &mut out);
         }

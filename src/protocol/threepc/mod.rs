@@ -46,6 +46,7 @@ use super::{
     ClientId, ClientOp, ClientOperation, ClientReply, ClientResult, Detail, LogEntryView, MsgInfo, NodeId, NodeView,
     NoticeKind, Outbox, Protocol, RequestId, Time, Value,
 };
+use crate::core::applog::AppendLog;
 use crate::core::vecmap::VecMap;
 use serde::Serialize;
 
@@ -154,7 +155,7 @@ fn effect_text(e: &Effect) -> String {
 #[derive(Clone, Debug, Default, Hash)]
 pub struct Durable {
     /// The append-only log.
-    pub log: Vec<Record>,
+    pub log: AppendLog<Record>,
     /// Balances as committed (participants).
     pub kv: VecMap<String, Value>,
     /// Money created (or destroyed) by committed writes and compare-and-set.
@@ -281,7 +282,7 @@ impl ThreePc {
         self.id == COORDINATOR
     }
     /// The durable log, oldest first.
-    pub fn log(&self) -> &[Record] {
+    pub fn log(&self) -> &AppendLog<Record> {
         &self.d.log
     }
     /// The durable state as it stands.
@@ -856,7 +857,7 @@ impl Protocol for ThreePc {
         }
         // Recovery: replay the log.
         let mut begun: VecMap<TxnId, (Vec<NodeId>, ClientId, RequestId, bool)> = VecMap::new();
-        for r in node.d.log.clone() {
+        for r in node.d.log.iter().cloned().collect::<Vec<_>>() {
             let decided_commit = matches!(r, Record::Commit { .. });
             match r {
                 Record::Begin { txn, participants, client, request, .. } => {
@@ -1017,7 +1018,8 @@ impl Protocol for ThreePc {
     }
 
     fn approx_bytes(&self) -> usize {
-        self.d.log.len() * 140 + (self.decided.len() + self.outcomes.len() + self.by_request.len()) * 32
+        // As 2PC's: a copy shares the log's full chunks and holds its own maps.
+        self.d.log.unshared_bytes(140) + (self.decided.len() + self.outcomes.len() + self.by_request.len()) * 48
     }
 
     fn view(&self) -> NodeView<ThreePcView> {
@@ -1094,8 +1096,10 @@ impl Protocol for ThreePc {
             commit_index: self.d.log.len() as u64,
             snapshot_index: 0,
             last_index: self.d.log.len() as u64,
-            log: self.d.log[first..]
-                .iter()
+            log: self
+                .d
+                .log
+                .iter_from(first)
                 .enumerate()
                 .map(|(k, r)| LogEntryView {
                     index: (first + k) as u64 + 1,

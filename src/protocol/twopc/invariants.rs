@@ -155,7 +155,7 @@ impl InvariantChecker<TwoPc> for TwoPcChecker {
                 format!("n{touched}'s log lost records: {} now, {seen} were written before", d.log.len()),
             ));
         }
-        let new: Vec<Record> = d.log.get(seen..).map(|s| s.to_vec()).unwrap_or_default();
+        let new: Vec<Record> = d.log.iter_from(seen).cloned().collect();
         for r in &new {
             self.read(touched, r, &mut out);
         }

@@ -62,6 +62,7 @@ use super::{
     ClientId, ClientOp, ClientOperation, ClientReply, ClientResult, Detail, LogEntryView, MsgInfo, NodeId, NodeView,
     NoticeKind, Outbox, Protocol, RequestId, Time, Value,
 };
+use crate::core::applog::AppendLog;
 use crate::core::fnv::Fnv;
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
@@ -272,7 +273,7 @@ fn nodes_text(ns: &[NodeId]) -> String {
 #[derive(Clone, Debug, Default, Hash)]
 pub struct Durable {
     /// The append-only log.
-    pub log: Vec<Record>,
+    pub log: AppendLog<Record>,
     /// Balances as committed (participants).
     pub kv: VecMap<String, Value>,
     /// Money created (or destroyed, negative) by committed writes and compare-and-set.
@@ -399,7 +400,7 @@ impl TwoPc {
         self.id == COORDINATOR
     }
     /// The durable log, oldest first.
-    pub fn log(&self) -> &[Record] {
+    pub fn log(&self) -> &AppendLog<Record> {
         &self.d.log
     }
     /// The durable state as it stands (what a crash now would keep).
@@ -928,7 +929,7 @@ impl Protocol for TwoPc {
         // Recovery: replay the log (BHG §7.4; the seed's §3.1.2).
         let log = node.d.log.clone();
         let mut begun: VecMap<TxnId, (Vec<NodeId>, ClientId, RequestId)> = VecMap::new();
-        for r in &log {
+        for r in log.iter() {
             match r {
                 Record::Begin { txn, participants, client, request, .. } => {
                     begun.insert(*txn, (participants.clone(), *client, *request));
@@ -1069,10 +1070,11 @@ impl Protocol for TwoPc {
     }
 
     fn approx_bytes(&self) -> usize {
-        // The durable log only grows (BHG ch. 7 keeps it for recovery), and so do the decisions
-        // and outcomes remembered for re-sent requests (calibrated with examples/memprobe.rs, with
-        // the checker's share).
-        self.d.log.len() * 140 + (self.decided.len() + self.outcomes.len() + self.by_request.len()) * 32
+        // The durable log only grows (BHG ch. 7 keeps it for recovery), but a copy shares its full
+        // chunks (core::applog), so a copy holds only the open tail; the decisions and outcomes
+        // remembered for re-sent requests grow in every copy (calibrated with examples/memprobe.rs,
+        // with the checker's share).
+        self.d.log.unshared_bytes(140) + (self.decided.len() + self.outcomes.len() + self.by_request.len()) * 48
     }
     fn view(&self) -> NodeView<TwoPcView> {
         let first = self.d.log.len().saturating_sub(NodeView::LOG_TAIL);
@@ -1165,8 +1167,10 @@ impl Protocol for TwoPc {
             commit_index: self.d.log.len() as u64,
             snapshot_index: 0,
             last_index: self.d.log.len() as u64,
-            log: self.d.log[first..]
-                .iter()
+            log: self
+                .d
+                .log
+                .iter_from(first)
                 .enumerate()
                 .map(|(k, r)| LogEntryView {
                     index: (first + k) as u64 + 1,
