@@ -64,11 +64,30 @@ impl<T> AppendLog<T> {
         self.tail.last().or_else(|| self.frozen.last().and_then(|c| c.last()))
     }
     /// Every record, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + '_ {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + Clone + '_ {
         self.iter_from(0)
     }
+    /// The records `from..to` (clamped to the log), oldest first.
+    pub fn range(&self, from: usize, to: usize) -> impl Iterator<Item = &T> + Clone + '_ {
+        let to = to.min(self.len());
+        self.iter_from(from).take(to.saturating_sub(from))
+    }
+    /// The index of the first record for which `pred` is false, when the log is partitioned by
+    /// it (every true before every false), as `slice::partition_point`.
+    pub fn partition_point(&self, mut pred: impl FnMut(&T) -> bool) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if pred(&self[mid]) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
     /// The records from `from` on (0-based), oldest first; empty when `from` is past the end.
-    pub fn iter_from(&self, from: usize) -> impl DoubleEndedIterator<Item = &T> + '_ {
+    pub fn iter_from(&self, from: usize) -> impl DoubleEndedIterator<Item = &T> + Clone + '_ {
         let first = (from / CHUNK).min(self.frozen.len());
         let skip = if first < self.frozen.len() { from % CHUNK } else { 0 };
         let tail_from = from.saturating_sub(self.frozen.len() * CHUNK).min(self.tail.len());
@@ -78,6 +97,30 @@ impl<T> AppendLog<T> {
             .flat_map(move |(k, chunk)| chunk[if k == 0 { skip } else { 0 }..].iter())
             .chain(self.tail[tail_from..].iter())
     }
+    /// Append every record of `records`.
+    pub fn extend(&mut self, records: impl IntoIterator<Item = T>) {
+        for r in records {
+            self.push(r);
+        }
+    }
+    /// Keep the first `len` records (a no-op when the log is shorter). Cutting into a frozen chunk
+    /// copies its kept records into a fresh tail; the chunk stays intact for the copies sharing it.
+    pub fn truncate(&mut self, len: usize)
+    where
+        T: Clone,
+    {
+        if len >= self.len() {
+            return;
+        }
+        let keep_chunks = len / CHUNK;
+        if keep_chunks < self.frozen.len() {
+            let cut = self.frozen[keep_chunks].clone();
+            self.frozen.truncate(keep_chunks);
+            self.tail = cut[..len % CHUNK].to_vec();
+        } else {
+            self.tail.truncate(len - keep_chunks * CHUNK);
+        }
+    }
     /// Bytes a clone holds beyond the chunks it shares, at `per_record` bytes a record: the
     /// chunk pointers and the open tail (time travel budgets its checkpoints with this).
     pub fn unshared_bytes(&self, per_record: usize) -> usize {
@@ -86,6 +129,22 @@ impl<T> AppendLog<T> {
     /// Bytes of the frozen chunks, at `per_record` bytes a record: held once, whatever the copies.
     pub fn shared_bytes(&self, per_record: usize) -> usize {
         self.frozen.len() * CHUNK * per_record
+    }
+}
+
+impl<T> std::ops::Index<usize> for AppendLog<T> {
+    type Output = T;
+    fn index(&self, index: usize) -> &T {
+        match self.get(index) {
+            Some(r) => r,
+            None => panic!("index {index} out of a log of {} records", self.len()),
+        }
+    }
+}
+
+impl<T> From<Vec<T>> for AppendLog<T> {
+    fn from(records: Vec<T>) -> Self {
+        records.into_iter().collect()
     }
 }
 
@@ -141,6 +200,24 @@ mod tests {
             assert!(log.iter().rev().eq(v.iter().rev()));
             assert_eq!(log.get(i), Some(&i));
             assert_eq!(log.get(i + 1), None);
+            assert_eq!(log.partition_point(|x| *x < i / 2), i / 2);
+            assert!(log.range(i / 3, i / 2 + 1).eq(v[i / 3..i / 2 + 1].iter()));
+        }
+    }
+
+    #[test]
+    fn truncation_cuts_into_a_chunk_without_touching_the_copies_that_share_it() {
+        for keep in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 2, 3 * CHUNK] {
+            let mut a: AppendLog<usize> = (0..(2 * CHUNK + 5)).collect();
+            let b = a.clone();
+            a.truncate(keep);
+            let mut v: Vec<usize> = (0..(2 * CHUNK + 5)).collect();
+            v.truncate(keep);
+            assert!(a.iter().eq(v.iter()), "truncate({keep})");
+            a.extend(1000..1000 + CHUNK + 3);
+            v.extend(1000..1000 + CHUNK + 3);
+            assert!(a.iter().eq(v.iter()) && a.len() == v.len(), "truncate({keep}) then extend");
+            assert!(b.iter().copied().eq(0..(2 * CHUNK + 5)), "the copy kept its records");
         }
     }
 

@@ -17,6 +17,7 @@
 //! [`FULL_EVERY`]-th check of the node re-checks it whole. (Checking it whole after every event
 //! made an hour-long run quadratic: 86 % of its time.)
 
+use crate::core::applog::AppendLog;
 use crate::core::vecmap::VecMap;
 use crate::protocol::zab::{Txn, Zab, Zxid};
 use crate::protocol::{InvariantChecker, Invariants, NodeId, Server, Time};
@@ -33,8 +34,8 @@ pub const FULL_EVERY: u32 = 256;
 pub struct ZabChecker {
     /// The leader that established each epoch.
     leaders: VecMap<u64, NodeId>,
-    /// The longest committed history seen.
-    committed: Vec<Txn>,
+    /// The longest committed history seen (copies share its full chunks, as the nodes' do).
+    committed: AppendLog<Txn>,
     /// Each node's (acceptedEpoch, currentEpoch) as last seen.
     epochs: VecMap<NodeId, (u64, u64)>,
     /// Per node, how much of its history the last check covered.
@@ -92,33 +93,35 @@ impl InvariantChecker<Zab> for ZabChecker {
             && (prev.len == 0 || Some(h[prev.len - 1].zxid) == prev.last);
         let (from, agreed) = if intact { (prev.len, prev.agreed) } else { (0, 0) };
 
-        if let Some(w) = h[from.saturating_sub(1)..].windows(2).find(|w| w[0].zxid >= w[1].zxid) {
+        let unchecked = h.iter_from(from.saturating_sub(1));
+        if let Some((a, b)) = unchecked.clone().zip(unchecked.skip(1)).find(|(a, b)| a.zxid >= b.zxid) {
             out.push((
                 "Primary order".into(),
-                format!("n{touched}'s history has {} before {}", w[0].zxid.text(), w[1].zxid.text()),
+                format!("n{touched}'s history has {} before {}", a.zxid.text(), b.zxid.text()),
             ));
         }
 
-        let mine = &h[..node.committed().min(h.len())];
-        let common = mine.len().min(self.committed.len());
+        // This node's committed prefix: h[..mine].
+        let mine = node.committed().min(h.len());
+        let common = mine.min(self.committed.len());
         let start = agreed.min(common);
         let mut agreed_now = common;
-        if let Some(i) = (start..common).find(|i| mine[*i] != self.committed[*i]) {
+        if let Some(i) = (start..common).find(|i| h[*i] != self.committed[*i]) {
             agreed_now = i;
             out.push((
                 "Committed histories are prefixes".into(),
                 format!(
                     "n{touched} committed {} {} at position {}, but {} {} was committed there",
-                    mine[i].zxid.text(),
-                    mine[i].text(),
+                    h[i].zxid.text(),
+                    h[i].text(),
                     i + 1,
                     self.committed[i].zxid.text(),
                     self.committed[i].text()
                 ),
             ));
-        } else if mine.len() > self.committed.len() {
-            self.committed.extend_from_slice(&mine[self.committed.len()..]);
-            agreed_now = mine.len();
+        } else if mine > self.committed.len() {
+            self.committed.extend(h.range(self.committed.len(), mine).cloned());
+            agreed_now = mine;
         }
 
         if node.established() {
@@ -127,7 +130,7 @@ impl InvariantChecker<Zab> for ZabChecker {
             let e = node.epoch();
             let older = self.committed.partition_point(|t| t.zxid.epoch < e);
             let known = agreed_now.min(older);
-            let lacks = older > h.len() || h[known..older] != self.committed[known..older];
+            let lacks = older > h.len() || !h.range(known, older).eq(self.committed.range(known, older));
             if lacks {
                 out.push((
                     "Committed proposal lost".into(),

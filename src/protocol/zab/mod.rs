@@ -55,6 +55,7 @@ use super::{
     ClientId, ClientOp, ClientResult, Detail, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
     PeerProgress, Protocol, RequestId, Time,
 };
+use crate::core::applog::AppendLog;
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
 
@@ -253,8 +254,8 @@ pub struct Durable {
     pub accepted_from: Option<NodeId>,
     /// The epoch of the last NEWLEADER this node acknowledged (its history's epoch).
     pub current_epoch: u64,
-    /// The accepted history, in zxid order.
-    pub history: Vec<Txn>,
+    /// The accepted history, in zxid order (copies share its full chunks).
+    pub history: AppendLog<Txn>,
     /// How many entries of `history` are known committed.
     pub committed: usize,
 }
@@ -275,7 +276,7 @@ pub enum Msg {
     /// Leader → follower: cut everything after `to`, then append `txns`.
     Trunc { epoch: u64, to: Zxid, txns: Vec<Txn> },
     /// Leader → follower: the full state (history and commit point).
-    Snap { epoch: u64, history: Vec<Txn>, committed: usize },
+    Snap { epoch: u64, history: AppendLog<Txn>, committed: usize },
     /// Leader → follower: synchronisation done; adopt the epoch.
     NewLeader { epoch: u64 },
     /// Follower → leader: I hold everything up to `zxid` (or: NEWLEADER acknowledged).
@@ -332,7 +333,7 @@ pub struct Zab {
     accepted_epoch: u64,
     accepted_from: Option<NodeId>,
     current_epoch: u64,
-    history: Vec<Txn>,
+    history: AppendLog<Txn>,
     committed: usize,
     // Volatile.
     state: ServerState,
@@ -394,7 +395,7 @@ impl Zab {
         self.epoch
     }
     /// The accepted history.
-    pub fn history(&self) -> &[Txn] {
+    pub fn history(&self) -> &AppendLog<Txn> {
         &self.history
     }
     /// How many history entries are known committed.
@@ -623,10 +624,10 @@ impl Zab {
         let (kind, msg) = if missing > self.config.snap_threshold {
             ("SNAP", Msg::Snap { epoch: e, history: self.history.clone(), committed: self.committed })
         } else if exact {
-            ("DIFF", Msg::Diff { epoch: e, base: peer_last, txns: self.history[k..].to_vec() })
+            ("DIFF", Msg::Diff { epoch: e, base: peer_last, txns: self.history.iter_from(k).cloned().collect() })
         } else {
             let to = if k == 0 { Zxid::default() } else { self.history[k - 1].zxid };
-            ("TRUNC", Msg::Trunc { epoch: e, to, txns: self.history[k..].to_vec() })
+            ("TRUNC", Msg::Trunc { epoch: e, to, txns: self.history.iter_from(k).cloned().collect() })
         };
         self.last_sync_kind = Some(kind);
         out.send(p, msg);
@@ -666,7 +667,7 @@ impl Zab {
 
     fn propose(&mut self, client: ClientId, request: RequestId, op: TxnOp, out: &mut Outbox<Self>) {
         // A resent request already proposed and not yet committed is not proposed twice.
-        if self.history[self.committed..].iter().any(|t| {
+        if self.history.iter_from(self.committed).any(|t| {
             t.client == client && t.request == request && matches!(t.op, TxnOp::Sync) == matches!(op, TxnOp::Sync)
         }) {
             return;
@@ -771,7 +772,7 @@ impl Zab {
                 let k = self.upto(last);
                 if k < self.history.len() && (k == 0 || self.history[k - 1].zxid == last) {
                     let mut prev = last;
-                    for t in self.history[k..].iter().take(16) {
+                    for t in self.history.iter_from(k).take(16) {
                         out.send(from, Msg::Proposal { epoch, prev, txn: t.clone() });
                         prev = t.zxid;
                     }
@@ -856,7 +857,9 @@ impl Zab {
                 self.synced_now(out);
             }
             Msg::Snap { history, committed, .. } if self.phase == Phase::Sync && !self.synced => {
-                if history.len() < self.committed || history[..self.committed] != self.history[..self.committed] {
+                if history.len() < self.committed
+                    || !history.range(0, self.committed).eq(self.history.range(0, self.committed))
+                {
                     self.go_looking(now, "the leader's snapshot lacks its committed history", out);
                     return;
                 }
@@ -1165,9 +1168,10 @@ impl Protocol for Zab {
     }
 
     fn approx_bytes(&self) -> usize {
-        // The history is never truncated: one transaction per write (calibrated with
-        // examples/memprobe.rs, with the checker's share).
-        self.history.len() * 110
+        // The history is never compacted: one transaction per write. A copy shares its full
+        // chunks (core::applog), as the checker's committed history does, so a copy holds only the
+        // open tail (calibrated with examples/memprobe.rs, with the checker's share).
+        self.history.unshared_bytes(110)
     }
     fn view(&self) -> NodeView<ZabView> {
         let first = self.history.len().saturating_sub(NodeView::LOG_TAIL);
@@ -1186,8 +1190,9 @@ impl Protocol for Zab {
             commit_index: self.committed as u64,
             snapshot_index: 0,
             last_index: self.history.len() as u64,
-            log: self.history[first..]
-                .iter()
+            log: self
+                .history
+                .iter_from(first)
                 .enumerate()
                 .map(|(k, t)| LogEntryView {
                     index: (first + k) as u64 + 1,
@@ -1222,8 +1227,9 @@ impl Protocol for Zab {
                 established: self.established(),
                 last_zxid: self.last_zxid().text(),
                 commit_zxid: self.commit_zxid().text(),
-                history: self.history[first..]
-                    .iter()
+                history: self
+                    .history
+                    .iter_from(first)
                     .enumerate()
                     .map(|(k, t)| ZabTxnView {
                         zxid: t.zxid.text(),
