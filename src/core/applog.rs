@@ -1,5 +1,6 @@
 //! An append-only log whose copies share what they have in common. A protocol that keeps its
-//! whole log on stable storage (2PC and 3PC: BHG ch. 7 never truncates it) hands the simulator a
+//! whole log on stable storage (2PC and 3PC: BHG ch. 7 never truncates it; ZAB's history, which
+//! only a TRUNC shortens at its uncommitted end) hands the simulator a
 //! copy of its durable fields on every write, and time travel keeps copies of the world as
 //! checkpoints. With a plain `Vec` each copy held every record again — a 2PC hour at 10× took
 //! 15 MB per copy of the world and a write cost a copy of the whole log. Here full chunks of
@@ -7,8 +8,8 @@
 //! pointer per chunk plus the short open tail, and every copy — the node's, its persisted one,
 //! each checkpoint's — shares the frozen records.
 //!
-//! It behaves as a `Vec` that can only grow: equality, hashing and `Debug` are those of the
-//! records in order (the explorer's state hashes do not see the chunking).
+//! It behaves as a `Vec` that grows at its end (and may be cut back there): equality, hashing and
+//! `Debug` are those of the records in order (the explorer's state hashes do not see the chunking).
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
