@@ -259,10 +259,16 @@ test('keys pan, zoom and walk the arrows; Enter travels to one; lines, kinds and
   assert.ok(op, 'a completed operation in view');
   // The page has scrolled the diagram partly out of sight by now (the focused box, the filters):
   // bring it back, so a real click can reach the bar.
-  await panel(page, 'p.box.scrollIntoView({ block: "center" })');
-  const bar = await panel(page, 'p.clientPoint((arg.invoke + arg.complete) / 2, "c" + arg.client)', op);
-  await page.mouse.click(bar.x, bar.y + 6);
-  await page.locator('cap-playground .tl').waitFor({ state: 'visible' });
+  // On a loaded machine the diagram can move between measuring the bar and the click landing (a
+  // late scroll or re-layout): measure again and click again, a few times, before failing.
+  const tl = page.locator('cap-playground .tl');
+  for (let attempt = 0; attempt < 5 && !(await tl.isVisible()); attempt++) {
+    await panel(page, 'p.box.scrollIntoView({ block: "center" })');
+    const bar = await panel(page, 'p.clientPoint((arg.invoke + arg.complete) / 2, "c" + arg.client)', op);
+    await page.mouse.click(bar.x, bar.y + 6);
+    await tl.waitFor({ state: 'visible', timeout: 4000 }).catch(() => {});
+  }
+  await tl.waitFor({ state: 'visible' });
   assert.equal(await page.locator('cap-playground .tl .op.sel').count(), 1, 'the operation is selected in the client timeline');
   assert.match(await page.locator('cap-playground .tl-mode').textContent(), new RegExp(`operation #${op.id} \\(c${op.client}\\)`));
   s.assertNoErrors(page);
