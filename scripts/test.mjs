@@ -11,6 +11,9 @@
 //   3. release wasm build (scripts/build.mjs)
 //   4. node --test tests/js/ tests/browser/                  (node-only front-end tests, then
 //      Playwright E2E) — LAST, so the closing lines are node's TAP counts (# tests / # pass / # fail).
+// Disk: on CI (CI set) the native runs build without incremental caches and delete each run's
+// test executables once it has finished (seven feature sets of ~27 test binaries each filled a CI
+// machine's disk); free space is logged before and after, so a full disk is named, not guessed.
 // A failing suite does not stop the later ones (except that no E2E runs without a build);
 // the exit code is non-zero if anything failed.
 //
@@ -45,8 +48,21 @@ export async function main(argv = []) {
     const copy = isolatedCopy();
     log(tag, `cargo test (native), from a copy of the repository alone in ${path.dirname(copy)}`);
     // The copy builds into its own target dir under ours: dependencies compile once and stay.
-    const isoEnv = { ...env, CARGO_TARGET_DIR: path.join(ROOT, 'target', 'isolated') };
-    if (await run('cargo', ['test', '--no-fail-fast'], { env: isoEnv, cwd: copy }) !== 0) failed.push('cargo test');
+    const isoTarget = path.join(ROOT, 'target', 'isolated');
+    const isoEnv = { ...env, CARGO_TARGET_DIR: isoTarget };
+    // On CI nothing is rebuilt incrementally: the caches only cost disk.
+    if (process.env.CI) isoEnv.CARGO_INCREMENTAL = '0';
+    log(tag, `disk: ${freeDisk(ROOT)} free before the native tests`);
+    const runTests = async (args) => {
+      const before = testExecutables(isoTarget);
+      const code = await run('cargo', args, { env: isoEnv, cwd: copy });
+      if (process.env.CI) {
+        const removed = removeNewTestExecutables(isoTarget, before);
+        log(tag, `disk: removed this run's ${removed.count} test executables (${(removed.bytes / 1e6).toFixed(0)} MB); ${freeDisk(ROOT)} free`);
+      }
+      return code;
+    };
+    if (await runTests(['test', '--no-fail-fast']) !== 0) failed.push('cargo test');
     log(tag, `native tests: ${failed.includes('cargo test') ? 'FAILED' : 'ok'} (${elapsed(t)})`);
 
     if (!skip('features')) {
@@ -56,7 +72,7 @@ export async function main(argv = []) {
         const tb = Date.now();
         const args = ['test', '--no-fail-fast', '--no-default-features', '--features', bundle, '--lib', '--tests'];
         log(tag, `cargo ${args.join(' ')}`);
-        const ok = await run('cargo', args, { env: isoEnv, cwd: copy }) === 0;
+        const ok = await runTests(args) === 0;
         if (!ok) failed.push(`cargo test --features ${bundle}`);
         log(tag, `native tests of bundle ${bundle}: ${ok ? 'ok' : 'FAILED'} (${elapsed(tb)})`);
       }
@@ -122,6 +138,42 @@ export async function main(argv = []) {
     return 1;
   }
   return 0;
+}
+
+/** Free space on the file system holding `dir`, for the log ("12.3 GB"); "unknown" if unreadable. */
+export function freeDisk(dir) {
+  try {
+    const st = fs.statfsSync(dir);
+    return `${((st.bavail * st.bsize) / 1e9).toFixed(1)} GB`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The test executables cargo left in `<target>/debug/deps` (files with no extension and an x bit). */
+export function testExecutables(target) {
+  const deps = path.join(target, 'debug', 'deps');
+  if (!fs.existsSync(deps)) return new Set();
+  return new Set(fs.readdirSync(deps).filter((f) => {
+    if (!/^[A-Za-z0-9_]+-[0-9a-f]{16}$/.test(f)) return false;
+    const st = fs.statSync(path.join(deps, f));
+    return st.isFile() && (st.mode & 0o111) !== 0;
+  }));
+}
+
+/** Delete the test executables that were not in `before`; returns how many and their bytes. */
+export function removeNewTestExecutables(target, before) {
+  const deps = path.join(target, 'debug', 'deps');
+  let count = 0;
+  let bytes = 0;
+  for (const f of testExecutables(target)) {
+    if (before.has(f)) continue;
+    const file = path.join(deps, f);
+    bytes += fs.statSync(file).size;
+    fs.rmSync(file, { force: true });
+    count += 1;
+  }
+  return { count, bytes };
 }
 
 /** The registry's wasm bundles (= cargo features), each once, in the table's order. */
