@@ -4,10 +4,8 @@
 //! observed nothing), including a round trip through our own EDN export.
 
 use cap_playground::check::formats::edn::read_all;
-use cap_playground::check::formats::export::to_jepsen_edn;
 use cap_playground::check::formats::{parse_history, parse_jepsen, ExternalHistory, ParseOptions, RegisterKind};
-use cap_playground::check::linearizability::{check_history, Verdict};
-use cap_playground::registry::any::AnySim;
+use cap_playground::check::linearizability::Verdict;
 
 fn opts() -> ParseOptions {
     ParseOptions::default()
@@ -130,6 +128,9 @@ fn knossos_register_semantics() {
 // Runs a Raft scenario: only in builds that carry Raft.
 #[cfg(feature = "raft")]
 fn our_edn_export_reads_back_with_the_same_verdict() {
+    use cap_playground::check::formats::export::to_jepsen_edn;
+    use cap_playground::check::linearizability::check_history;
+    use cap_playground::registry::any::AnySim;
     for (file, broken) in [("raft-minority-partition.json", false), ("raft-minority-partition.json", true)] {
         let path = format!("{}/www/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
         let mut sc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

@@ -7,7 +7,7 @@
 
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::PROTOCOLS;
-use cap_playground::sim::scenario::{Action, Member, Scenario};
+use cap_playground::sim::scenario::{Action, Scenario};
 use cap_playground::travel::share::{self, playground_default};
 use cap_playground::travel::{SeekTarget, TimeMachine, CHECKPOINT_BYTES, MAX_CHECKPOINTS};
 #[path = "common/counting_alloc.rs"]
@@ -313,6 +313,7 @@ fn share_links_round_trip_to_the_same_state() {
 // Travels every library scenario by name: only in the default build.
 #[cfg(all(feature = "raft", feature = "paxos", feature = "dynamo", feature = "zab", feature = "twopc"))]
 fn a_fresh_default_run_has_a_short_link_and_library_scenarios_travel_by_name() {
+    use cap_playground::sim::scenario::Member;
     let _serial = serial();
     let mut tm = TimeMachine::new(new_sim("raft"));
     tm.advance(2_000);

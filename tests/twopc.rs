@@ -8,7 +8,7 @@
 
 use cap_playground::core::notice::NoticeKind;
 use cap_playground::protocol::twopc::{owner, Record, TwoPc, TwoPcConfig, TwoPcOp, TwoPcResult};
-use cap_playground::protocol::{ClientOperation, ClientReply};
+use cap_playground::protocol::ClientReply;
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
 use cap_playground::sim::scenario::Scenario;
@@ -351,6 +351,7 @@ fn sweep_200_seeds_keeps_every_invariant() {
 // Also feeds a transfer to Raft: only in builds that carry Raft.
 #[cfg(feature = "raft")]
 fn transfer_input_errors_are_readable() {
+    use cap_playground::protocol::ClientOperation;
     let bad = |op: &str| serde_json::from_str::<TwoPcOp>(op).unwrap_err().to_string();
     assert!(bad(r#"{"f":"transfer","from":"A","to":"B","amount":0}"#).contains("must be a positive"));
     assert!(bad(r#"{"f":"transfer","from":"A","amount":5}"#).contains("needs `to`"));
