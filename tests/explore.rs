@@ -57,6 +57,16 @@ fn explore(s: &Spec) -> (Status, Box<dyn cap_playground::explore::session::Sessi
     (status, session)
 }
 
+/// The explorer's protocols come from the registry: every protocol of the build that accepts
+/// exploration (all but 3PC, whose termination rule needs a failure detector that never lies),
+/// then the TLA+ reference model.
+#[test]
+fn the_explorer_lists_the_registry_protocols_it_can_run() {
+    let mut expected: Vec<&str> = cap_playground::registry::PROTOCOLS.iter().copied().filter(|p| *p != "3pc").collect();
+    expected.push("twophase");
+    assert_eq!(cap_playground::explore::session::explore_protocols(), expected);
+}
+
 /// Small worlds of every protocol are clean: every schedule within the bounds (exhaustive to the
 /// depth bound, never stopped by the state limit) keeps the protocol's invariants and, for Raft,
 /// Paxos and Multi-Paxos, a linearizable history.
@@ -154,6 +164,9 @@ fn bad_specs_are_refused_with_a_reason() {
         (Spec { symmetry: true, ..Spec::default() }, "symmetry is sound only for twophase"),
         (Spec { unsafe_switches: vec!["forget-on-crash".into()], ..Spec::default() }, "paxos/multipaxos switch"),
         (Spec { max_states: 0, ..Spec::default() }, "--max-states"),
+        // The protocol's own word on its size and on being explored (Protocol::explore_config).
+        (Spec { protocol: "2pc".into(), nodes: 1, ..Spec::default() }, "nodes"),
+        (Spec { protocol: "3pc".into(), ..Spec::default() }, "failure detector"),
     ] {
         let e = open(&s).err().unwrap_or_else(|| panic!("{s:?} accepted"));
         assert!(e.contains(says), "{e}");

@@ -30,7 +30,7 @@
 
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::run::{random_scenario, run_scenario, SeedReport, SweepOptions};
-use cap_playground::sim::sweep::UNSAFE_SWITCHES;
+use cap_playground::registry::unsafe_switches;
 
 /// Seeds each sweep runs, with and without the switch.
 const SEEDS: u64 = 40;
@@ -38,7 +38,7 @@ const SEEDS: u64 = 40;
 fn options(switch: Option<&str>) -> SweepOptions {
     let mut opts = SweepOptions::default();
     if let Some(name) = switch {
-        let s = UNSAFE_SWITCHES.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no switch {name}"));
+        let s = unsafe_switches().into_iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no switch {name}"));
         opts.config_overrides.insert(s.key.into(), true.into());
     }
     opts
@@ -184,7 +184,7 @@ mod explore {
 #[cfg(feature = "raft")]
 #[test]
 fn raft_granting_a_vote_before_persisting_voted_for_elects_two_leaders_in_one_term() {
-    let switch = UNSAFE_SWITCHES.iter().find(|s| s.name == "no-persist-vote").unwrap();
+    let switch = unsafe_switches().into_iter().find(|s| s.name == "no-persist-vote").unwrap();
     assert!(switch.explore.is_some(), "the sweep's table sends no-persist-vote to the explorer");
     // No panic and nothing found in the sweep's seeds either way (0 of 5,000 seeds with the
     // release CLI): what `cap sweep --unsafe no-persist-vote` reports, with its hint.

@@ -7,7 +7,7 @@
 
 mod common;
 
-use cap_playground::protocol::raft::{Msg, RaftConfig, Role};
+use cap_playground::protocol::raft::{Msg, Raft, RaftConfig, Role};
 use cap_playground::protocol::{ClientOp, ClientResult, Outbox, Protocol};
 use common::*;
 
@@ -729,6 +729,20 @@ fn figure_2_a_refused_request_vote_does_not_restart_the_followers_election_timer
     assert_eq!(m.election_timer_sets_of(2), n2_before + 1, "AppendEntries from the leader restarts the timer");
 }
 
+/// What `cap elections` measures: Raft at its defaults, CheckQuorum off, PreVote as given.
+fn raft_setup(pre_vote: bool) -> cap_playground::sim::elections::Setup {
+    let config = RaftConfig::default();
+    cap_playground::sim::elections::Setup {
+        config: serde_json::json!({
+            "election_timeout_ms": config.election_timeout_ms,
+            "heartbeat_ms": config.heartbeat_ms,
+            "pre_vote": pre_vote,
+            "check_quorum": false,
+        }),
+        label: format!("PreVote {}", if pre_vote { "on" } else { "off" }),
+    }
+}
+
 /// Figure 2 / §5.2 in the simulator: a stale candidate that keeps starting elections (a forced
 /// timeout every 100 ms, less than the 150 ms minimum election timeout) must not keep the one
 /// up-to-date survivor from standing. With a timer restarted by every higher-term RequestVote,
@@ -738,7 +752,8 @@ fn figure_2_a_stale_candidate_campaigning_repeatedly_does_not_keep_the_up_to_dat
     use cap_playground::sim::elections;
     use cap_playground::sim::scenario::{Action, Step};
     for seed in 1..=20 {
-        let (mut s, leader, up, t0) = elections::scenario(3, false, seed).expect("a first leader");
+        let (mut s, leader, up, t0) =
+            elections::scenario::<Raft>(3, &raft_setup(false), seed).unwrap().expect("a first leader");
         let stale = (0..3).find(|n| *n != leader && *n != up).unwrap();
         for k in 0..30 {
             s.steps.push(Step { at: t0 + 1 + 100 * k, action: Action::Timeout { node: stale } });
@@ -805,7 +820,7 @@ fn thesis_9_6_a_stale_pre_candidate_neither_raises_terms_nor_restarts_the_follow
 fn figure_2_one_up_to_date_survivor_is_elected_within_about_one_election_timeout() {
     use cap_playground::sim::elections::{measure, Distribution};
     for nodes in [3, 5] {
-        let runs: Vec<_> = (1..=300).map(|seed| measure(nodes, false, seed).unwrap()).collect();
+        let runs: Vec<_> = (1..=300).map(|seed| measure::<Raft>(nodes, &raft_setup(false), seed).unwrap()).collect();
         for r in &runs {
             assert_eq!(r.winner, Some(r.up_to_date), "seed {}: the up-to-date survivor wins", r.scenario.seed);
         }

@@ -1,5 +1,6 @@
-//! The test-only switches that break a protocol on purpose (`cap sweep --unsafe NAME`, listed in
-//! `sim::sweep::UNSAFE_SWITCHES`): whatever the broken protocol does, a run ends in a reported
+//! The test-only switches that break a protocol on purpose (`cap sweep --unsafe NAME`, each
+//! declared by its protocol, `Protocol::UNSAFE_SWITCHES`, and collected by
+//! `registry::unsafe_switches`): whatever the broken protocol does, a run ends in a reported
 //! invariant (or linearizability) violation with its seed and a scenario that reproduces it —
 //! never in a panic, which `cap run` and the browser would turn into an abort.
 //!
@@ -8,7 +9,8 @@
 
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::run::{random_scenario, run_scenario};
-use cap_playground::sim::sweep::{SweepOptions, UNSAFE_SWITCHES};
+use cap_playground::registry::unsafe_switches;
+use cap_playground::sim::sweep::SweepOptions;
 
 /// Seeds per switch and protocol. Before the fix, seeds 26, 31, 43, 53, 62, 67, 79, 110 and 113 of
 /// `no-election-restriction` (206 of seeds 1–2000) ended in a panic: a `clamp` in Raft's
@@ -17,7 +19,7 @@ const SEEDS: u64 = 120;
 
 #[test]
 fn every_unsafe_switch_ends_in_a_reported_reproducible_violation_never_a_panic() {
-    for switch in UNSAFE_SWITCHES {
+    for switch in unsafe_switches() {
         // A one-bundle build (`--no-default-features --features zab`) runs only its own switches.
         for protocol in switch.protocols.iter().filter(|p| cap_playground::registry::PROTOCOLS.contains(p)) {
             let mut opts = SweepOptions::default();

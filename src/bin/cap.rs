@@ -20,9 +20,9 @@
 use cap_playground::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
 use cap_playground::registry::any::AnySim;
 use cap_playground::registry::run::{random_scenario, run_scenario, SweepOptions};
+use cap_playground::registry::unsafe_switches;
 use cap_playground::registry::PROTOCOLS;
 use cap_playground::sim::scenario::Scenario;
-use cap_playground::sim::sweep::UNSAFE_SWITCHES;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -297,12 +297,13 @@ fn cmd_sweep(args: &[String]) -> Result<u8, String> {
             "--no-partitions" => opts.no_partitions = true,
             "--unsafe" => {
                 let name = value_of(args, &mut i, "--unsafe")?;
-                let switch = UNSAFE_SWITCHES.iter().find(|s| s.name == name).ok_or_else(|| {
+                let all = unsafe_switches();
+                let switch = all.iter().find(|s| s.name == name).ok_or_else(|| {
                     let accepted: Vec<String> =
-                        UNSAFE_SWITCHES.iter().map(|s| format!("{} ({})", s.name, s.protocols.join(", "))).collect();
+                        all.iter().map(|s| format!("{} ({})", s.name, s.protocols.join(", "))).collect();
                     format!("--unsafe '{name}': accepted {}", accepted.join(", "))
                 })?;
-                switches.push(*switch);
+                switches.push(switch.clone());
                 opts.config_overrides.insert(switch.key.into(), true.into());
             }
             other => return Err(format!("sweep: unknown option '{other}'; {USAGE}")),
@@ -432,10 +433,24 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
 }
 
 /// `cap elections`: the election-time distribution of `sim::elections`' scenario ("one
-/// up-to-date server of N") over seeds, for 3 and 5 servers, with and without PreVote; or, with
-/// `--scenario`, one seed's scenario file (for `cap run`).
+/// up-to-date server of N") for Raft over seeds, for 3 and 5 servers, with and without PreVote;
+/// or, with `--scenario`, one seed's scenario file (for `cap run`).
 fn cmd_elections(args: &[String]) -> Result<u8, String> {
-    use cap_playground::sim::elections::{measure, scenario, Distribution, LIMIT_MS};
+    use cap_playground::protocol::raft::{Raft, RaftConfig};
+    use cap_playground::sim::elections::{measure, scenario, Distribution, Setup, LIMIT_MS};
+    // Raft at its defaults (Figure 2's timer), CheckQuorum off, PreVote as asked.
+    let setup = |pre_vote: bool| {
+        let config = RaftConfig::default();
+        Setup {
+            config: serde_json::json!({
+                "election_timeout_ms": config.election_timeout_ms,
+                "heartbeat_ms": config.heartbeat_ms,
+                "pre_vote": pre_vote,
+                "check_quorum": false,
+            }),
+            label: format!("PreVote {}", if pre_vote { "on" } else { "off" }),
+        }
+    };
     let (mut seeds, mut start) = (300u64, 1u64);
     let mut i = 0;
     while i < args.len() {
@@ -458,7 +473,8 @@ fn cmd_elections(args: &[String]) -> Result<u8, String> {
                 if !(3..=9).contains(&nodes) {
                     return Err(usage.into());
                 }
-                let (s, ..) = scenario(nodes, pre_vote, seed).ok_or(format!("seed {seed}: no first leader"))?;
+                let (s, ..) =
+                    scenario::<Raft>(nodes, &setup(pre_vote), seed)?.ok_or(format!("seed {seed}: no first leader"))?;
                 say!("{}", serde_json::to_string_pretty(&s).map_err(|e| e.to_string())?);
                 return Ok(0);
             }
@@ -490,7 +506,7 @@ fn cmd_elections(args: &[String]) -> Result<u8, String> {
             let t0 = Instant::now();
             let mut runs = Vec::new();
             for seed in start..start + seeds {
-                match measure(nodes, pre_vote, seed) {
+                match measure::<Raft>(nodes, &setup(pre_vote), seed) {
                     Ok(r) => {
                         if r.winner.is_some_and(|w| w != r.up_to_date) {
                             odd += 1;
@@ -931,7 +947,7 @@ fn cmd_explore(args: &[String]) -> Result<u8, String> {
     if spec.protocol.is_empty() {
         return Err(format!(
             "explore: --protocol is required: accepted {}",
-            cap_playground::explore::session::EXPLORE_PROTOCOLS.join(", ")
+            cap_playground::explore::session::explore_protocols().join(", ")
         ));
     }
     let mut session = open(&spec)?;

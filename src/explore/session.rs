@@ -7,27 +7,48 @@ use super::twophase::TwoPhase;
 use super::world::{Bounds, Setup, Step, WorldModel, QUANTUM_MS};
 use super::{Broken, Explorer, Model, Options, Order, Path, Stats, Status};
 use crate::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
-use crate::core::ops::ClientOperation;
 use crate::protocol::Time;
-use crate::protocol::{ClientOp, Invariants, NodeId, Protocol};
+use crate::protocol::{Invariants, NodeId, Protocol};
 use crate::registry::any::AnySim;
+use crate::registry::{unsafe_switches, with_protocol, WithProtocol, PROTOCOLS};
 use crate::sim::scenario::{Action, ClientSpec, Member, OpText, Scenario, Schedule, Step as ScenarioStep};
 use crate::sim::Sim;
 use serde::Serialize;
 use std::hash::Hash;
 
-/// Protocols `cap explore` accepts (`twophase` is the TLA+ reference model, explorer-only).
-pub const EXPLORE_PROTOCOLS: &[&str] = &["raft", "paxos", "multipaxos", "zab", "2pc", "dynamo", "twophase"];
+/// The TLA+ reference model's name (explorer-only: not a simulated protocol).
+pub const TWOPHASE: &str = "twophase";
 
-/// Seeded bugs by their `--unsafe` names: the sweep's table (`cap sweep --unsafe` and
-/// `cap explore --unsafe` take the same switches, each setting one protocol config field).
-pub use crate::sim::sweep::UNSAFE_SWITCHES;
+/// Protocols `cap explore` accepts in this build, in the registry's order: every protocol whose
+/// [`Protocol::explore_config`] accepts a cluster, then `twophase`.
+pub fn explore_protocols() -> Vec<&'static str> {
+    struct Explorable;
+    impl WithProtocol for Explorable {
+        type Out = bool;
+        fn with<P: Protocol>(self) -> bool {
+            P::explore_config(3).is_ok()
+        }
+    }
+    let mut out: Vec<&'static str> =
+        PROTOCOLS.iter().copied().filter(|p| with_protocol(p, Explorable).unwrap_or(false)).collect();
+    out.push(TWOPHASE);
+    out
+}
+
+/// The config and time step the explorer runs protocol `P` with, for the spec's cluster.
+struct ExploreConfig(u32);
+impl WithProtocol for ExploreConfig {
+    type Out = Result<(), String>;
+    fn with<P: Protocol>(self) -> Result<(), String> {
+        P::explore_config(self.0).map(|_| ())
+    }
+}
 
 /// What to explore, as `cap explore` takes it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Spec {
-    /// Protocol, one of [`EXPLORE_PROTOCOLS`].
+    /// Protocol, one of [`explore_protocols`].
     pub protocol: String,
     /// Servers (for `twophase`: resource managers).
     pub nodes: u32,
@@ -81,16 +102,23 @@ pub const MAX_STATES_LIMIT: u64 = 50_000_000;
 impl Spec {
     /// Check ranges; the error says what was wrong and what is accepted.
     pub fn validate(&self) -> Result<(), String> {
-        if !EXPLORE_PROTOCOLS.contains(&self.protocol.as_str()) {
-            return Err(format!("unknown protocol '{}': accepted {}", self.protocol, EXPLORE_PROTOCOLS.join(", ")));
+        let hi = if self.protocol == TWOPHASE { 12 } else { 5 };
+        if !(1..=hi).contains(&self.nodes) {
+            return Err(format!("--nodes {} is out of range for {}: accepted 1..={hi}", self.nodes, self.protocol));
         }
-        let (lo, hi) = match self.protocol.as_str() {
-            "twophase" => (1, 12),
-            "2pc" => (2, 5),
-            _ => (1, 5),
-        };
-        if !(lo..=hi).contains(&self.nodes) {
-            return Err(format!("--nodes {} is out of range for {}: accepted {lo}..={hi}", self.nodes, self.protocol));
+        if self.protocol != TWOPHASE {
+            // The protocol's own word: not in this build, not explorable, or not this size.
+            match with_protocol(&self.protocol, ExploreConfig(self.nodes)) {
+                None => {
+                    return Err(format!(
+                        "unknown protocol '{}': accepted {}",
+                        self.protocol,
+                        explore_protocols().join(", ")
+                    ))
+                }
+                Some(Err(e)) => return Err(e),
+                Some(Ok(())) => {}
+            }
         }
         if self.clients > 3 {
             return Err(format!("--clients {}: accepted 0..=3", self.clients));
@@ -113,7 +141,7 @@ impl Spec {
         if self.max_states == 0 || self.max_states > MAX_STATES_LIMIT {
             return Err(format!("--max-states {}: accepted 1..={MAX_STATES_LIMIT}", self.max_states));
         }
-        if self.symmetry && self.protocol != "twophase" {
+        if self.symmetry && self.protocol != TWOPHASE {
             return Err(format!(
                 "--symmetry is sound only for twophase: {}'s states name server ids (votes, leaders, \
                  per-peer progress, id-ordered ballots), so permuting servers is not a symmetry of the \
@@ -121,15 +149,16 @@ impl Spec {
                 self.protocol
             ));
         }
+        let switches = unsafe_switches();
         for s in &self.unsafe_switches {
-            match UNSAFE_SWITCHES.iter().find(|u| u.name == s) {
+            match switches.iter().find(|u| u.name == s) {
                 Some(u) if u.protocols.contains(&self.protocol.as_str()) => {}
                 Some(u) => {
                     return Err(format!("--unsafe {s} is a {} switch, not {}", u.protocols.join("/"), self.protocol))
                 }
                 None => {
                     let names: Vec<String> =
-                        UNSAFE_SWITCHES.iter().map(|u| format!("{} ({})", u.name, u.protocols.join(", "))).collect();
+                        switches.iter().map(|u| format!("{} ({})", u.name, u.protocols.join(", "))).collect();
                     return Err(format!("--unsafe '{s}': accepted {}", names.join(", ")));
                 }
             }
@@ -148,7 +177,7 @@ impl Spec {
 
     /// One line naming the bounds, e.g. `raft, 3 servers, 1 client × 2 ops, depth ≤ 20, …`.
     pub fn describe(&self) -> String {
-        let mut parts = vec![if self.protocol == "twophase" {
+        let mut parts = vec![if self.protocol == TWOPHASE {
             format!("twophase, {} resource managers", self.nodes)
         } else {
             format!(
@@ -252,71 +281,30 @@ pub struct Followed {
 /// Start exploring `spec`.
 pub fn open(spec: &Spec) -> Result<Box<dyn Session>, String> {
     spec.validate()?;
-    match spec.protocol.as_str() {
-        "twophase" => Ok(Box::new(TwoPhaseSession {
+    if spec.protocol == TWOPHASE {
+        return Ok(Box::new(TwoPhaseSession {
             ex: Explorer::new(TwoPhase { rms: spec.nodes as usize }, spec.options()),
             spec: spec.clone(),
-        })),
-        #[cfg(feature = "raft")]
-        "raft" => {
-            use crate::protocol::raft::{Raft, RaftConfig};
-            // One entry per AppendEntries: replication entry by entry, as Figure 8 draws it, so
-            // a leader can be seen holding an entry of an old term on a majority before its own.
-            let config = RaftConfig { max_entries_per_append: 1, ..RaftConfig::default() };
-            world_session::<Raft>(spec, config, true, false, QUANTUM_MS)
-        }
-        #[cfg(feature = "paxos")]
-        "paxos" => {
-            let config = crate::protocol::paxos::PaxosConfig::default();
-            config.validate(spec.nodes, false)?;
-            world_session::<crate::protocol::paxos::Paxos>(spec, config, true, false, QUANTUM_MS)
-        }
-        #[cfg(feature = "paxos")]
-        "multipaxos" => {
-            let config = crate::protocol::paxos::PaxosConfig::default();
-            config.validate(spec.nodes, true)?;
-            world_session::<crate::protocol::paxos::MultiPaxos>(spec, config, true, false, QUANTUM_MS)
-        }
-        #[cfg(feature = "zab")]
-        "zab" => world_session::<crate::protocol::zab::Zab>(spec, Default::default(), false, false, QUANTUM_MS),
-        #[cfg(feature = "dynamo")]
-        "dynamo" => world_session::<crate::protocol::dynamo::Dynamo>(spec, Default::default(), false, true, QUANTUM_MS),
-        #[cfg(feature = "twopc")]
-        "2pc" => {
-            let mut config = crate::protocol::twopc::TwoPcConfig::default();
-            // The simulator seeds the fail_percent coin with the scenario's seed (1 here).
-            config.seed = 1;
-            // A participant notices it is blocked in the tick after its decision timeout: step
-            // tick by tick, with the decision timeout one tick long (see world.rs).
-            const TICK_MS: Time = 25;
-            config.decision_timeout_ms = TICK_MS;
-            world_session::<crate::protocol::twopc::TwoPc>(spec, config, false, false, TICK_MS)
-        }
-        other => Err(format!("protocol '{other}' is not in this build")),
+        }));
     }
+    with_protocol(&spec.protocol, Open(spec))
+        .unwrap_or_else(|| Err(format!("protocol '{}' is not in this build", spec.protocol)))
 }
 
-/// The operations client `c` of `clients` invokes: writes of unique values and reads of one
-/// register `x`, alternating (client 0 starts with a write, client 1 with a read, …), so a stale
-/// read and a lost write can both show. 2PC clients transfer between accounts and read them.
-pub fn client_ops<O: ClientOperation>(protocol: &str, c: u32, ops: u32) -> Result<Vec<O>, String> {
-    (0..ops)
-        .map(|k| {
-            let write = (c + k) % 2 == 0;
-            if protocol == "2pc" {
-                if write {
-                    let (from, to) = if c % 2 == 0 { ("A", "B") } else { ("B", "A") };
-                    return O::from_json(&format!(r#"{{"f":"transfer","from":"{from}","to":"{to}","amount":10}}"#));
-                }
-                return Ok(O::from(ClientOp::Read { key: "A".into() }));
-            }
-            Ok(O::from(if write {
-                ClientOp::Write { key: "x".into(), value: (c * ops + k + 1) as i64 }
-            } else {
-                ClientOp::Read { key: "x".into() }
-            }))
-        })
-        .collect()
+/// Open a session of protocol `P` with the config and time step it asks for.
+struct Open<'a>(&'a Spec);
+impl WithProtocol for Open<'_> {
+    type Out = Result<Box<dyn Session>, String>;
+    fn with<P>(self) -> Self::Out
+    where
+        P: Protocol + Invariants + Hash + 'static,
+        P::Durable: Hash,
+        P::Checker: Hash,
+        P::Config: Serialize,
+    {
+        let (config, tick) = P::explore_config(self.0.nodes)?;
+        world_session::<P>(self.0, config, P::LINEARIZABLE, P::CONVERGES, tick.unwrap_or(QUANTUM_MS))
+    }
 }
 
 /// The node client `c` of `clients` talks to: spread from the first server to the last.
@@ -344,7 +332,7 @@ where
     // Unsafe switches: set the config fields by name through JSON, as `cap sweep` does.
     let mut json = serde_json::to_value(&config).map_err(|e| e.to_string())?;
     for s in &spec.unsafe_switches {
-        let field = UNSAFE_SWITCHES.iter().find(|u| u.name == s).map(|u| u.key).expect("validated");
+        let field = unsafe_switches().iter().find(|u| u.name == s).map(|u| u.key).expect("validated");
         json[field] = true.into();
     }
     let config: P::Config = serde_json::from_value(json).map_err(|e| format!("config: {e}"))?;
@@ -358,8 +346,13 @@ where
             timers: spec.timers.unwrap_or(u32::MAX),
         },
         clients: (0..spec.clients)
-            .map(|c| Ok((client_node(c, spec.clients, spec.nodes), client_ops::<P::Op>(&spec.protocol, c, spec.ops)?)))
-            .collect::<Result<_, String>>()?,
+            .map(|c| {
+                (
+                    client_node(c, spec.clients, spec.nodes),
+                    (0..spec.ops).map(|k| P::explore_op(c, k, spec.ops)).collect(),
+                )
+            })
+            .collect(),
         linearizable,
         converge,
         quantum,

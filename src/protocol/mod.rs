@@ -288,6 +288,26 @@ impl<D: Detail> Serialize for NodeView<D> {
     }
 }
 
+/// A seeded bug: a protocol config field that, set to true, breaks the protocol on purpose.
+/// Whatever a switch makes a protocol do, a run must end in a reported violation with its seed
+/// and scenario, never in a panic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnsafeSwitch {
+    /// The name `--unsafe` takes, e.g. `no-election-restriction`.
+    pub name: &'static str,
+    /// The config field it sets to true.
+    pub key: &'static str,
+    /// What it breaks, in a few words.
+    pub breaks: &'static str,
+    /// A scenario (under `www/scenarios/`) whose schedule shows the bug, for a bug that random
+    /// schedules almost never reach (Figure 8 needs two leaders in a row each to crash at the
+    /// right moment).
+    pub shown_by: Option<&'static str>,
+    /// The `cap explore` bounds that find the bug, for one that random schedules almost never
+    /// reach either.
+    pub explore: Option<&'static str>,
+}
+
 /// A pure, sans-IO protocol node.
 pub trait Protocol: Sized + Clone {
     /// Peer-to-peer message.
@@ -327,6 +347,32 @@ pub trait Protocol: Sized + Clone {
     }
     /// The sweep's workload when it is not the register one, as scenario JSON.
     const SWEEP_WORKLOAD: Option<&'static str> = None;
+    /// Its seeded bugs (`cap sweep --unsafe`, `cap explore --unsafe`, the "find a bug" panel):
+    /// config switches that break it on purpose, so a checker can be seen catching them.
+    const UNSAFE_SWITCHES: &'static [UnsafeSwitch] = &[];
+
+    /// How the exhaustive explorer (`cap explore`) runs it: the config for a cluster of `nodes`
+    /// (the default one, checked by [`Protocol::prepare_config`] with seed 1, unless a protocol
+    /// needs finer steps), and the explorer's time step when the default is too coarse for its
+    /// timers (`None`).
+    fn explore_config(nodes: u32) -> Result<(Self::Config, Option<Time>), String> {
+        let mut config = Self::Config::default();
+        Self::prepare_config(&mut config, nodes, 1)?;
+        Ok((config, None))
+    }
+    /// The `k`-th of `ops` operations client `c` invokes in an exploration: by default writes
+    /// of unique values and reads of one register `x`, alternating (client 0 starts with a
+    /// write, client 1 with a read), so a stale read and a lost write can both show.
+    fn explore_op(c: u32, k: u32, ops: u32) -> Self::Op {
+        Self::Op::from(if (c + k) % 2 == 0 {
+            ClientOp::Write { key: "x".into(), value: (c * ops + k + 1) as i64 }
+        } else {
+            ClientOp::Read { key: "x".into() }
+        })
+    }
+    /// Is eventual convergence its promise, judged when the explorer reaches a state at rest
+    /// (Dynamo)? Linearizability is [`Protocol::LINEARIZABLE`].
+    const CONVERGES: bool = false;
 
     /// Start node `id` of a cluster of `n`, fresh (`durable = None`) or restarting from its
     /// durable state after a crash; volatile state is always rebuilt from scratch.

@@ -7,7 +7,10 @@
 //! * [`ALL`], the whole table (the bundle map `scripts/build.mjs` reads, and the manifest
 //!   `www/protocols.js` the element reads, both written by `cap manifest`);
 //! * [`profile`], what the layers above need of a protocol by name: its client-operation
-//!   vocabulary (share links, checks, labels), default workload and sweep profile.
+//!   vocabulary (share links, checks, labels), default workload and sweep profile;
+//! * [`unsafe_switches`], every protocol's seeded bugs (`--unsafe`), each declared by its protocol;
+//! * [`with_protocol`], generic work on a protocol's type chosen by name (the explorer's
+//!   sessions), so a layer above needs no list of protocols of its own.
 //!
 //! Adding a protocol is its folder under `protocol/`, one line below, and its scenarios.
 //! Cargo features appear here and in `Cargo.toml` only.
@@ -15,11 +18,12 @@
 use crate::check::consistency::Consistency;
 pub use crate::core::ops::OwnOp;
 use crate::core::ops::{ClientOperation, LinkRead, LinkWrite};
-use crate::protocol::Protocol;
 #[allow(unused_imports)] // a build with one protocol uses some of these only
 use crate::protocol::{dynamo, paxos, raft, threepc, twopc, zab};
+use crate::protocol::{Invariants, Protocol, UnsafeSwitch};
 use crate::sim::sweep::SweepProfile;
 use crate::sim::Sim;
+use std::hash::Hash;
 
 /// One protocol of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +96,38 @@ fn profile_of<P: Protocol>() -> Profile {
     }
 }
 
+/// A seeded bug and the protocols that have it (Paxos and Multi-Paxos share theirs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Switch {
+    /// The switch, as its protocol declares it.
+    pub switch: &'static UnsafeSwitch,
+    /// The protocols that have it, in the table's order.
+    pub protocols: Vec<&'static str>,
+}
+
+impl std::ops::Deref for Switch {
+    type Target = UnsafeSwitch;
+    fn deref(&self) -> &UnsafeSwitch {
+        self.switch
+    }
+}
+
+/// Generic work on one protocol's type, chosen by name at run time ([`with_protocol`]): the
+/// explorer opens its sessions this way. The bounds are what exhaustive exploration needs of a
+/// protocol (its state hashed whole, durable state and checker memory included, and its config
+/// written back as JSON); every protocol of the table meets them.
+pub trait WithProtocol {
+    /// The work's result.
+    type Out;
+    /// Do the work with protocol `P`.
+    fn with<P>(self) -> Self::Out
+    where
+        P: Protocol + Invariants + Hash + 'static,
+        P::Durable: Hash,
+        P::Checker: Hash,
+        P::Config: serde::Serialize;
+}
+
 /// The table. One line per protocol:
 /// `Variant: type, "cargo feature = bundle", "view module", "display name";`
 macro_rules! registry {
@@ -152,6 +188,34 @@ macro_rules! registry {
                     return Some(profile_of::<$ty>());
                 }
             )*
+            None
+        }
+
+        /// Every protocol's seeded bugs, each once, in the table's order (whatever this build
+        /// carries, like [`ALL`]; a caller checks the protocol is in [`PROTOCOLS`]).
+        pub fn unsafe_switches() -> Vec<Switch> {
+            let mut out: Vec<Switch> = Vec::new();
+            $(
+                for switch in <$ty as Protocol>::UNSAFE_SWITCHES {
+                    let name = <$ty as Protocol>::NAME;
+                    match out.iter_mut().find(|o| o.name == switch.name) {
+                        Some(o) => o.protocols.push(name),
+                        None => out.push(Switch { switch, protocols: vec![name] }),
+                    }
+                }
+            )*
+            out
+        }
+
+        /// Run `work` with the type of protocol `name` (`None`: this build has no such protocol).
+        pub fn with_protocol<W: WithProtocol>(name: &str, work: W) -> Option<W::Out> {
+            $(
+                #[cfg(feature = $bundle)]
+                if name == <$ty as Protocol>::NAME {
+                    return Some(work.with::<$ty>());
+                }
+            )*
+            let _ = work;
             None
         }
 

@@ -1,9 +1,10 @@
-//! How long Raft takes to elect a leader when only one survivor can win: the measurement behind
-//! `cap elections` (issue 14, Figure 2's election timer).
+//! How long a leader-based protocol takes to elect a leader when only one survivor can win: the
+//! measurement behind `cap elections` (issue 14, Raft's election timer as Figure 2 gives it).
 //!
-//! **The scenario** ("one up-to-date server of N"), for a cluster of N = 3 or 5 servers, every
-//! setting at its default (election timeout 150–300 ms, heartbeats every 50 ms, latency
-//! 10–30 ms, no loss), PreVote on or off, CheckQuorum off:
+//! **The scenario** ("one up-to-date server of N"), for a cluster of N = 3 or 5 servers with the
+//! protocol's config as the caller gives it (`cap elections`: Raft at its defaults, election
+//! timeout 150–300 ms, heartbeats every 50 ms, latency 10–30 ms, no loss, PreVote on or off,
+//! CheckQuorum off):
 //!
 //! 1. The cluster elects a leader L (the probe run finds it and when, `t_L`).
 //! 2. At `t_P = t_L + 200 ms` the stale servers are partitioned away from L and from U, the
@@ -13,7 +14,7 @@
 //!    starting elections they cannot win, raising their terms.
 //! 3. At `t0 = t_P + 1000 ms` L (and X) crash and the partition heals. The survivors are U and
 //!    ⌊N/2⌋ stale servers, a bare majority: every candidate needs every survivor's vote, the
-//!    stale ones are refused by U (§5.4.1, their logs are behind), so only U can win.
+//!    stale ones are refused by U (Raft §5.4.1: their logs are behind), so only U can win.
 //! 4. **Measured**: the time from `t0` until a leader is elected (a server becomes leader),
 //!    capped at [`LIMIT_MS`].
 //!
@@ -21,16 +22,28 @@
 //! AppendEntries from the current leader, so U stands within one election timeout of its last
 //! heartbeat whatever the stale candidates do; a timer restarted by every higher-term message
 //! lets each stale campaign postpone U.
+//!
+//! Protocol-neutral: it reads the common header of each node's view (role `leader` or
+//! `candidate`, term, the last log entry's term and index), so it names no protocol; the caller
+//! picks the protocol type and its config.
 
 use super::scenario::{Action, ClientSpec, Member, NetworkConfig, Scenario, Step};
 use super::Sim;
-use crate::protocol::raft::{Raft, RaftConfig, Role};
-use crate::protocol::{ClientOp, NodeId, Time};
+use crate::protocol::{ClientOp, Invariants, NodeId, Protocol, Time};
 
 /// How long after the crash a run waits for a leader before giving up.
 pub const LIMIT_MS: Time = 60_000;
 /// How long the probe run waits for the first leader.
 const PROBE_MS: Time = 10_000;
+
+/// What is measured: the protocol's config (scenario JSON) and a few words naming it.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The protocol's config, as a scenario's `config`.
+    pub config: serde_json::Value,
+    /// The setting in words, for the scenario's name (e.g. `PreVote off`).
+    pub label: String,
+}
 
 /// One measured run.
 #[derive(Clone, Debug)]
@@ -47,27 +60,20 @@ pub struct ElectionRun {
     pub elapsed: Option<Time>,
     /// The new leader.
     pub winner: Option<NodeId>,
-    /// Elections (RequestVote rounds, not PreVote polls) the stale servers started after `t0`.
+    /// Elections (vote rounds, not PreVote polls) the stale servers started after `t0`.
     pub stale_elections: u64,
 }
 
-fn base(nodes: u32, pre_vote: bool, seed: u64) -> Scenario {
-    let config = RaftConfig { pre_vote, ..RaftConfig::default() };
-    let text = serde_json::json!({
-        "election_timeout_ms": config.election_timeout_ms,
-        "heartbeat_ms": config.heartbeat_ms,
-        "pre_vote": pre_vote,
-        "check_quorum": false,
-    });
+fn base<P: Protocol>(nodes: u32, setup: &Setup, seed: u64) -> Scenario {
     Scenario {
-        name: format!("one up-to-date server of {nodes}, PreVote {}", if pre_vote { "on" } else { "off" }),
+        name: format!("one up-to-date server of {nodes}, {}", setup.label),
         description: "The leader crashes while the stale servers rejoin; only the one up-to-date survivor can \
                       win (cap elections)."
             .into(),
-        protocol: "raft".into(),
+        protocol: P::NAME.into(),
         nodes,
         seed,
-        config: serde_json::value::to_raw_value(&text).ok(),
+        config: serde_json::value::to_raw_value(&setup.config).ok(),
         network: NetworkConfig::default(),
         clients: vec![],
         workload: None,
@@ -78,26 +84,42 @@ fn base(nodes: u32, pre_vote: bool, seed: u64) -> Scenario {
     }
 }
 
-fn sim_of(s: &Scenario) -> Sim<Raft> {
-    let config: RaftConfig =
-        serde_json::from_str(s.config.as_ref().map(|c| c.get()).unwrap_or("{}")).expect("valid config");
-    Sim::new(s.clone(), config)
+fn sim_of<P: Protocol + Invariants>(s: &Scenario) -> Result<Sim<P>, String> {
+    let config: P::Config =
+        serde_json::from_str(s.config.as_ref().map(|c| c.get()).unwrap_or("{}")).map_err(|e| format!("config: {e}"))?;
+    Ok(Sim::new(s.clone(), config))
 }
 
-fn leader_of(sim: &Sim<Raft>) -> Option<NodeId> {
-    sim.nodes.iter().filter_map(|s| s.node.as_ref()).find(|n| n.role() == Role::Leader).map(|n| n.id())
+/// The node's view says it leads.
+fn leads<P: Protocol>(n: &P) -> bool {
+    n.view().role == "leader"
+}
+
+fn leader_of<P: Protocol + Invariants>(sim: &Sim<P>) -> Option<NodeId> {
+    (0..sim.nodes.len() as NodeId).find(|id| sim.node(*id).is_some_and(leads))
+}
+
+/// How far a node's log reaches: (term of its last entry, its last index), the order of
+/// Raft's §5.4.1 "at least as up-to-date".
+fn reach<P: Protocol>(n: &P) -> (u64, u64) {
+    let v = n.view();
+    (v.log.last().map_or(0, |e| e.term), v.last_index)
 }
 
 /// The scenario for `seed`: the probe run picks the leader; `None` if no leader in 10 s.
-pub fn scenario(nodes: u32, pre_vote: bool, seed: u64) -> Option<(Scenario, NodeId, NodeId, Time)> {
-    let mut s = base(nodes, pre_vote, seed);
-    let mut probe = sim_of(&s);
+pub fn scenario<P: Protocol + Invariants>(
+    nodes: u32,
+    setup: &Setup,
+    seed: u64,
+) -> Result<Option<(Scenario, NodeId, NodeId, Time)>, String> {
+    let mut s = base::<P>(nodes, setup, seed);
+    let mut probe = sim_of::<P>(&s)?;
     let (leader, elected_at) = loop {
         if let Some(l) = leader_of(&probe) {
             break (l, probe.now());
         }
         if probe.now() > PROBE_MS || !probe.step() {
-            return None;
+            return Ok(None);
         }
     };
     let up = (0..nodes).find(|n| *n != leader).expect("two or more servers");
@@ -128,28 +150,26 @@ pub fn scenario(nodes: u32, pre_vote: bool, seed: u64) -> Option<(Scenario, Node
     }
     s.steps.push(Step { at: t0, action: Action::Heal });
     s.until = t0 + LIMIT_MS;
-    Some((s, leader, up, t0))
+    Ok(Some((s, leader, up, t0)))
 }
 
 /// Run the scenario for `seed` and measure the election after the crash. `Err` says why the
 /// seed does not give the scenario (no first leader, or the survivor was not ahead at `t0`).
-pub fn measure(nodes: u32, pre_vote: bool, seed: u64) -> Result<ElectionRun, String> {
+pub fn measure<P: Protocol + Invariants>(nodes: u32, setup: &Setup, seed: u64) -> Result<ElectionRun, String> {
     let (scenario, leader, up, t0) =
-        scenario(nodes, pre_vote, seed).ok_or(format!("seed {seed}: no leader within {PROBE_MS} ms"))?;
-    let mut sim = sim_of(&scenario);
+        scenario::<P>(nodes, setup, seed)?.ok_or(format!("seed {seed}: no leader within {PROBE_MS} ms"))?;
+    let mut sim = sim_of::<P>(&scenario)?;
     sim.run_until(t0);
     if leader_of(&sim).is_some() {
         return Err(format!("seed {seed}: a leader survived the crash at {t0} ms"));
     }
-    let key = |n: &Raft| (n.last_term(), n.last_index());
-    let u = sim.node(up).map(key).ok_or(format!("seed {seed}: n{up} is down"))?;
-    let stale: Vec<&Raft> = (0..nodes).filter(|n| *n != up).filter_map(|n| sim.node(n)).collect();
-    if stale.iter().any(|n| key(n) >= u) {
+    let u = sim.node(up).map(reach).ok_or(format!("seed {seed}: n{up} is down"))?;
+    let stale_ids: Vec<NodeId> = (0..nodes).filter(|n| *n != up && sim.node(*n).is_some()).collect();
+    if stale_ids.iter().any(|n| sim.node(*n).map(reach) >= Some(u)) {
         return Err(format!("seed {seed}: n{up} is not the only up-to-date survivor at {t0} ms"));
     }
-    let stale_ids: Vec<NodeId> = stale.iter().map(|n| n.id()).collect();
     let mut stale_elections = 0;
-    let mut last_terms: Vec<u64> = stale_ids.iter().map(|i| sim.node(*i).map_or(0, |n| n.current_term())).collect();
+    let mut last_terms: Vec<u64> = stale_ids.iter().map(|i| sim.node(*i).map_or(0, |n| n.view().term)).collect();
     let mut winner = None;
     while sim.now() <= t0 + LIMIT_MS {
         if !sim.step() {
@@ -157,10 +177,11 @@ pub fn measure(nodes: u32, pre_vote: bool, seed: u64) -> Result<ElectionRun, Str
         }
         for (k, id) in stale_ids.iter().enumerate() {
             if let Some(n) = sim.node(*id) {
-                if n.role() == Role::Candidate && n.current_term() > last_terms[k] {
+                let v = n.view();
+                if v.role == "candidate" && v.term > last_terms[k] {
                     stale_elections += 1;
                 }
-                last_terms[k] = n.current_term();
+                last_terms[k] = v.term;
             }
         }
         if let Some(l) = leader_of(&sim) {

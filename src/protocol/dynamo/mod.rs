@@ -1178,6 +1178,7 @@ impl Protocol for Dynamo {
         config::sweep_config(draw, nodes)
     }
     const LINEARIZABLE: bool = false;
+    const CONVERGES: bool = true;
 
     fn prepare_config(config: &mut DynamoConfig, _nodes: u32, _seed: u64) -> Result<(), String> {
         config.validate()

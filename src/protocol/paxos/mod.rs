@@ -81,7 +81,7 @@ pub mod invariants;
 
 use super::{
     ClientId, ClientOp, ClientResult, Detail, KvStore, LogEntryView, MsgInfo, NodeId, NodeView, NoticeKind, Outbox,
-    Output, Protocol, RequestId, Time, Value,
+    Output, Protocol, RequestId, Time, UnsafeSwitch, Value,
 };
 use crate::core::vecmap::VecMap;
 use serde::{Deserialize, Serialize};
@@ -1593,6 +1593,24 @@ impl std::ops::Deref for MultiPaxos {
     }
 }
 
+/// The Paxos family's seeded bugs (single-decree and Multi-Paxos share the acceptor).
+const PAXOS_UNSAFE_SWITCHES: &[UnsafeSwitch] = &[
+    UnsafeSwitch {
+        name: "forget-on-crash",
+        key: "unsafe_forget_on_crash",
+        breaks: "Paxos acceptors restart with no promise and nothing accepted",
+        shown_by: None,
+        explore: None,
+    },
+    UnsafeSwitch {
+        name: "no-persist-promise",
+        key: "unsafe_no_persist_promise",
+        breaks: "a Paxos acceptor promises before the promise is on stable storage",
+        shown_by: None,
+        explore: None,
+    },
+];
+
 impl Protocol for Paxos {
     type Msg = Msg;
     type Timer = Timer;
@@ -1608,6 +1626,7 @@ impl Protocol for Paxos {
     // Single-decree Paxos serves a write-once register: its histories are linearizable as a
     // register, and the sweep checks them.
     const LINEARIZABLE: bool = true;
+    const UNSAFE_SWITCHES: &'static [UnsafeSwitch] = PAXOS_UNSAFE_SWITCHES;
 
     fn prepare_config(config: &mut PaxosConfig, nodes: u32, _seed: u64) -> Result<(), String> {
         config.validate(nodes, false)
@@ -1675,6 +1694,7 @@ impl Protocol for MultiPaxos {
         config::sweep_config(draw, nodes, true)
     }
     const LINEARIZABLE: bool = true;
+    const UNSAFE_SWITCHES: &'static [UnsafeSwitch] = PAXOS_UNSAFE_SWITCHES;
 
     fn prepare_config(config: &mut PaxosConfig, nodes: u32, _seed: u64) -> Result<(), String> {
         config.validate(nodes, true)

@@ -60,7 +60,7 @@ pub use ops::{account_name, TwoPcOp, TwoPcResult};
 
 use super::{
     ClientId, ClientOp, ClientOperation, ClientReply, ClientResult, Detail, LogEntryView, MsgInfo, NodeId, NodeView,
-    NoticeKind, Outbox, Protocol, RequestId, Time, Value,
+    NoticeKind, Outbox, Protocol, RequestId, Time, UnsafeSwitch, Value,
 };
 use crate::core::applog::AppendLog;
 use crate::core::fnv::Fnv;
@@ -877,6 +877,43 @@ impl Protocol for TwoPc {
     // Strict two-phase locking makes single-key operations linearizable, but transfers span
     // keys: the register model does not apply. The invariants judge atomicity instead.
     const LINEARIZABLE: bool = false;
+    const UNSAFE_SWITCHES: &'static [UnsafeSwitch] = &[
+        UnsafeSwitch {
+            name: "abort-when-blocked",
+            key: "unsafe_abort_when_blocked",
+            breaks: "a blocked 2PC participant aborts on its own",
+            shown_by: None,
+            explore: None,
+        },
+        UnsafeSwitch {
+            name: "no-force-prepared",
+            key: "unsafe_no_force_prepared",
+            breaks: "a 2PC participant votes Yes before its PREPARED record is forced to its log",
+            shown_by: None,
+            explore: None,
+        },
+    ];
+
+    /// A participant notices it is blocked in the tick after its decision timeout ran out: the
+    /// explorer steps tick by tick, with the decision timeout one tick long.
+    fn explore_config(nodes: u32) -> Result<(TwoPcConfig, Option<Time>), String> {
+        const TICK_MS: Time = 25;
+        let mut config = TwoPcConfig { decision_timeout_ms: TICK_MS, ..TwoPcConfig::default() };
+        // The `fail_percent` coin is seeded with the scenario's seed, 1 in an exploration.
+        Self::prepare_config(&mut config, nodes, 1)?;
+        Ok((config, Some(TICK_MS)))
+    }
+
+    /// Transfers between accounts A and B (client 0 from A, client 1 from B, …) and reads of A,
+    /// alternating as the register workload does.
+    fn explore_op(c: u32, k: u32, _ops: u32) -> TwoPcOp {
+        if (c + k) % 2 == 0 {
+            let (from, to) = if c % 2 == 0 { ("A", "B") } else { ("B", "A") };
+            TwoPcOp::Transfer { from: from.into(), to: to.into(), amount: 10 }
+        } else {
+            TwoPcOp::from(ClientOp::Read { key: "A".into() })
+        }
+    }
     // A bank: transfers between accounts A..D, and balance reads.
     const PLAYGROUND_WORKLOAD: Option<&'static str> =
         Some(r#"{"interval_ms":700,"read":1,"write":0,"cas":0,"transfer":3,"keys":4,"max_value":30,"start_ms":500}"#);
