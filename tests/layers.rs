@@ -118,3 +118,70 @@ fn the_scan_sees_an_upward_import() {
     let names: Vec<_> = found.iter().map(|(l, a, b)| (*l, a.as_str(), b.clone())).collect();
     assert_eq!(names, vec![(1, "travel", Some("describe".into())), (3, "protocol", Some("raft".into()))]);
 }
+
+/// Issue 15: nothing protocol-specific outside its folder but the registry. No file of a layer
+/// other than `protocol/` and `registry/` names a protocol's module (`protocol::raft::…`): the
+/// explorer, the simulator and the checkers reach protocols through the `Protocol` trait and
+/// the registry (`bin/`, the CLI on top, may name one for a protocol's own command).
+#[test]
+fn only_the_protocols_folders_and_the_registry_name_a_protocol() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut wrong = Vec::new();
+    for file in &files {
+        let rel = file.strip_prefix(&src).unwrap();
+        let layer = rel.components().next().unwrap().as_os_str().to_str().unwrap();
+        if matches!(layer, "protocol" | "registry" | "bin" | "lib.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        for (line, used, sub) in crate_paths(&text) {
+            if let Some(p) = sub.filter(|s| used == "protocol" && PROTOCOLS.contains(&s.as_str())) {
+                wrong.push(format!("src/{}:{line}: names protocol {p}", rel.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "protocol-specific code outside its folder and the registry:\n{}", wrong.join("\n"));
+}
+
+/// Every protocol's seeded bugs (`Protocol::UNSAFE_SWITCHES`) are offered by its view's "find a
+/// bug" list (`explore` in `www/protocols/<view>.js`), which offers nothing else; the panel itself
+/// names none (issue 15: one view interface, nothing else in `www/` names a protocol).
+#[test]
+fn every_seeded_bug_is_offered_by_its_protocols_view_and_only_there() {
+    use cap_playground::registry::{unsafe_switches, ALL};
+    let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("www");
+    let switches = unsafe_switches();
+    let mut views: Vec<&str> = ALL.iter().map(|e| e.view).collect();
+    views.dedup();
+    for view in views {
+        let text = std::fs::read_to_string(www.join("protocols").join(format!("{view}.js"))).unwrap();
+        // The names listed in its `explore: [ … ]`, one entry per line.
+        let offered: Vec<String> = match text.find("\n  explore: [") {
+            None => Vec::new(),
+            Some(at) => {
+                let block = &text[at..];
+                let block = &block[..block.find("\n  ],").expect("explore list closes")];
+                block
+                    .lines()
+                    .filter_map(|l| l.trim_start().strip_prefix("['"))
+                    .map(|l| l.split('\'').next().unwrap_or("").to_string())
+                    .collect()
+            }
+        };
+        let mut expected: Vec<String> = switches
+            .iter()
+            .filter(|s| ALL.iter().any(|e| e.view == view && s.protocols.contains(&e.name)))
+            .map(|s| s.name.to_string())
+            .collect();
+        let mut got = offered.clone();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "www/protocols/{view}.js offers {offered:?}");
+    }
+    let panel = std::fs::read_to_string(www.join("explore-panel.js")).unwrap();
+    for s in &switches {
+        assert!(!panel.contains(&format!("'{}'", s.name)), "www/explore-panel.js names {}", s.name);
+    }
+}

@@ -18,28 +18,6 @@
  * .x-invariant, ol.x-steps, input.x-share.
  */
 
-/** Seeded bugs per protocol (`cap explore --unsafe` names) with bounds that find them quickly. */
-const SWITCHES = {
-  raft: [
-    ['no-election-restriction', 'Raft without the election restriction (§5.4.1)', { clients: 0, ops: 0 }],
-    ['local-reads', 'Raft answering reads locally', { clients: 2, ops: 1, timers: 1 }],
-    ['commit-old-terms', 'Raft committing old-term entries by counting (Figure 8)', { clients: 0, ops: 0, timers: 4, depth: 18 }],
-    ['no-persist-vote', 'Raft granting a vote before votedFor is on disk (Figure 2)', { clients: 0, ops: 0, crashes: 1, timers: 2 }],
-  ],
-  paxos: [
-    ['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
-    ['no-persist-promise', 'acceptors promising before the promise is on disk', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
-  ],
-  multipaxos: [
-    ['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
-    ['no-persist-promise', 'acceptors promising before the promise is on disk', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
-  ],
-  '2pc': [
-    ['abort-when-blocked', 'a blocked participant aborting on its own', { clients: 1, ops: 1, timers: 4 }],
-    ['no-force-prepared', 'a participant voting Yes before PREPARED is forced to disk', { clients: 1, ops: 1, crashes: 1, timers: 3 }],
-  ],
-};
-
 const FIELDS = [
   ['nodes', 'servers', 3, 1, 5], ['clients', 'clients', 1, 0, 3], ['ops', 'ops each', 1, 0, 4],
   ['depth', 'depth ≤', '', 1, 1000], ['timers', 'timer firings ≤', 2, 0, 1000], ['crashes', 'crashes', 0, 0, 3],
@@ -104,9 +82,11 @@ class Panel {
     this.loss = el('input', { type: 'checkbox', 'data-x': 'loss' });
     this.bug = el('select', { 'data-x': 'unsafe', 'aria-label': 'seeded bug' });
     this.bug.append(el('option', { value: '', text: 'none (the protocol as written)' }));
-    for (const [name, label] of SWITCHES[this.protocol] || []) this.bug.append(el('option', { value: name, text: label }));
+    // The protocol's seeded bugs come with its view (protocols/<view>.js: `explore`).
+    const switches = (host.view && host.view.explore) || [];
+    for (const [name, label] of switches) this.bug.append(el('option', { value: name, text: label }));
     this.bug.addEventListener('change', () => {
-      const s = (SWITCHES[this.protocol] || []).find(([n]) => n === this.bug.value);
+      const s = switches.find(([n]) => n === this.bug.value);
       if (!s) return;
       for (const [k, v] of Object.entries(s[2])) if (inputs[k]) inputs[k].value = String(v);
     });

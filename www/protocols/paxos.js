@@ -74,6 +74,12 @@ export default {
   legend: [['Prepare / Promise', 'k-vote'], ['Accept / Accepted / Heartbeat', 'k-append'], ['Chosen', 'k-snap'], ['Nack', 'k-other'],
     ['P proposer · A acceptor · L learner · ★ leader · b3.1 = ballot (round.proposer) · ✕ crashed']],
   stripTitle: 'slots (solid = chosen · dashed = accepted, ballot below · dotted = proposed)',
+  // Its seeded bugs (src/protocol/paxos: Protocol::UNSAFE_SWITCHES, the same for Paxos and
+  // Multi-Paxos) with bounds that find them quickly.
+  explore: [
+    ['forget-on-crash', 'acceptors forgetting on crash', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
+    ['no-persist-promise', 'acceptors promising before the promise is on disk', { clients: 1, ops: 1, crashes: 1, timers: 2 }],
+  ],
 
   glyph(r, nd, c) {
     const px = nd.paxos, k = r.k, alive = c.alive, role = alive ? nd.role : 'crashed';

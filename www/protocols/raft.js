@@ -29,6 +29,13 @@ export default {
   legend: [['vote', 'k-vote'], ['pre-vote', 'k-prevote'], ['append / heartbeat', 'k-append'], ['snapshot', 'k-snap'],
     ['L leader · C candidate · F follower · ✕ crashed · T = term']],
   stripTitle: 'logs (cells = entries, number = term; solid = committed)',
+  // Its seeded bugs (src/protocol/raft: Protocol::UNSAFE_SWITCHES) with bounds that find them quickly.
+  explore: [
+    ['no-election-restriction', 'Raft without the election restriction (§5.4.1)', { clients: 0, ops: 0 }],
+    ['local-reads', 'Raft answering reads locally', { clients: 2, ops: 1, timers: 1 }],
+    ['commit-old-terms', 'Raft committing old-term entries by counting (Figure 8)', { clients: 0, ops: 0, timers: 4, depth: 18 }],
+    ['no-persist-vote', 'Raft granting a vote before votedFor is on disk (Figure 2)', { clients: 0, ops: 0, crashes: 1, timers: 2 }],
+  ],
 
   glyph(r, nd, c) {
     const role = c.alive ? nd.role : 'crashed', k = r.k, dots = r.dots.length;

@@ -112,6 +112,11 @@ export default {
     ['DecisionRequest (termination: an uncertain participant asks)', 'k-prevote'],
     ['C coordinator · P participant · A12 = account A holds 12 · BLOCKED = prepared, waiting for the decision · lock = keys held · ✕ crashed']],
   stripTitle: null,
+  // Its seeded bugs (src/protocol/twopc: Protocol::UNSAFE_SWITCHES) with bounds that find them quickly.
+  explore: [
+    ['abort-when-blocked', 'a blocked participant aborting on its own', { clients: 1, ops: 1, timers: 4 }],
+    ['no-force-prepared', 'a participant voting Yes before PREPARED is forced to disk', { clients: 1, ops: 1, crashes: 1, timers: 3 }],
+  ],
   // Its keys are bank accounts, and a transfer needs two.
   workload: { transfer: true, keys: [2, 9], keysWord: 'accounts' },
 
