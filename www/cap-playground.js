@@ -4,7 +4,7 @@
  * STABLE CONTRACT (tests, the bench and embedding pages rely on it; change it only on purpose)
  *
  * Attributes
- *   protocol   one of PROTOCOLS (raft, paxos, multipaxos, dynamo, zab, 2pc: the manifest www/protocols.js)  default "raft"
+ *   protocol   one of PROTOCOLS (the manifest www/protocols.js)                   default "raft"
  *   nodes      number of servers, 1..9                                            default 5
  *   seed       whole number 0..2^53-1, or "random"                                default: scenario's / 1
  *   scenario   a file name from scenarios/ (e.g. "raft-minority-partition", resolved against this
