@@ -41,7 +41,7 @@ pub mod invariants;
 
 pub use config::ThreePcConfig;
 
-use super::twopc::{account_name, owner, Effect, Install, TwoPcOp, TwoPcResult};
+use super::twopc::{account_name, owner, plan, vote_on, Effect, Install, TwoPcOp, TwoPcResult, Verdict};
 use super::{
     ClientId, ClientOp, ClientOperation, ClientReply, ClientResult, Detail, LogEntryView, MsgInfo, NodeId, NodeView,
     NoticeKind, Outbox, Protocol, RequestId, Time, Value,
@@ -134,21 +134,6 @@ impl Record {
 
 fn nodes_text(ns: &[NodeId]) -> String {
     ns.iter().map(|n| format!("n{n}")).collect::<Vec<_>>().join(",")
-}
-
-fn effect_key(e: &Effect) -> &str {
-    match e {
-        Effect::Read { key } | Effect::Write { key, .. } | Effect::Cas { key, .. } | Effect::Add { key, .. } => key,
-    }
-}
-
-fn effect_text(e: &Effect) -> String {
-    match e {
-        Effect::Read { key } => format!("read {key}"),
-        Effect::Write { key, value } => format!("{key}={value}"),
-        Effect::Cas { key, from, to } => format!("cas {key} {from}→{to}"),
-        Effect::Add { key, delta } => format!("{key}{delta:+}"),
-    }
 }
 
 /// What survives a crash: the log, the balances and the id counter.
@@ -312,24 +297,7 @@ impl ThreePc {
     }
 
     fn plan(&self, op: &TwoPcOp) -> Vec<(NodeId, Vec<Effect>)> {
-        let effects = match op.clone() {
-            TwoPcOp::Register(ClientOp::Read { key }) => vec![Effect::Read { key }],
-            TwoPcOp::Register(ClientOp::Write { key, value }) => vec![Effect::Write { key, value }],
-            TwoPcOp::Register(ClientOp::Cas { key, from, to }) => vec![Effect::Cas { key, from, to }],
-            TwoPcOp::Transfer { from, to, amount } => {
-                vec![Effect::Add { key: from, delta: -amount }, Effect::Add { key: to, delta: amount }]
-            }
-        };
-        let mut plan: Vec<(NodeId, Vec<Effect>)> = Vec::new();
-        for e in effects {
-            let p = owner(effect_key(&e), self.n);
-            match plan.iter_mut().find(|(q, _)| *q == p) {
-                Some((_, v)) => v.push(e),
-                None => plan.push((p, vec![e])),
-            }
-        }
-        plan.sort_by_key(|(p, _)| *p);
-        plan
+        plan(op, self.n)
     }
 
     // ---- coordinator -------------------------------------------------------------------------
@@ -505,16 +473,14 @@ impl ThreePc {
         if self.working.contains_key(&txn) {
             return;
         }
-        if let Some((key, holder)) =
-            effects.iter().find_map(|e| self.locks.get(effect_key(e)).map(|h| (effect_key(e), *h)))
-        {
+        if let Some((key, holder)) = effects.iter().find_map(|e| self.locks.get(e.key()).map(|h| (e.key(), *h))) {
             let reason = format!("{key} is locked by t{holder}");
             self.finish(txn, false, Vec::new(), out);
             out.send(COORDINATOR, Msg::Vote { txn, yes: false, reads: vec![], reason, cas_current: None });
             return;
         }
         for e in &effects {
-            self.locks.insert(effect_key(e).to_string(), txn);
+            self.locks.insert(e.key().to_string(), txn);
         }
         self.working.insert(txn, Working { effects, participants, since: self.now });
         let [lo, hi] = self.config.work_ms;
@@ -523,42 +489,15 @@ impl ThreePc {
 
     fn on_work_done(&mut self, now: Time, txn: TxnId, out: &mut Outbox<Self>) {
         let Some(w) = self.working.remove(&txn) else { return };
-        let mut installs = Vec::new();
-        let mut reads = Vec::new();
-        let mut no: Option<(String, Option<Option<Value>>)> = None;
-        for e in &w.effects {
-            let cur = self.d.kv.get(effect_key(e)).copied();
-            match e {
-                Effect::Read { key } => reads.push((key.clone(), cur)),
-                Effect::Write { key, value } => {
-                    installs.push(Install { key: key.clone(), old: cur, new: *value, mint: true })
-                }
-                Effect::Cas { key, from, to } => {
-                    if cur != Some(*from) {
-                        no = Some((
-                            format!("cas {key}: holds {}", cur.map(|v| v.to_string()).unwrap_or("nil".into())),
-                            Some(cur),
-                        ));
-                        break;
-                    }
-                    installs.push(Install { key: key.clone(), old: cur, new: *to, mint: true });
-                }
-                Effect::Add { key, delta } => {
-                    let b = cur.unwrap_or(0);
-                    if b + delta < 0 {
-                        no = Some((format!("insufficient funds: {key} holds {b}, needs {}", -delta), None));
-                        break;
-                    }
-                    installs.push(Install { key: key.clone(), old: cur, new: b + delta, mint: false });
-                }
+        let keys: Vec<String> = w.effects.iter().map(|e| e.key().to_string()).collect();
+        let (installs, reads) = match vote_on(&self.d.kv, &w.effects) {
+            Verdict::Yes { installs, reads } => (installs, reads),
+            Verdict::No { reason, cas_current } => {
+                self.finish(txn, false, keys, out);
+                out.send(COORDINATOR, Msg::Vote { txn, yes: false, reads: vec![], reason, cas_current });
+                return;
             }
-        }
-        let keys: Vec<String> = w.effects.iter().map(|e| effect_key(e).to_string()).collect();
-        if let Some((reason, cas_current)) = no {
-            self.finish(txn, false, keys, out);
-            out.send(COORDINATOR, Msg::Vote { txn, yes: false, reads: vec![], reason, cas_current });
-            return;
-        }
+        };
         // q → w: forced before the Yes leaves.
         self.append(
             Record::Voted { txn, participants: w.participants.clone(), installs: installs.clone(), locks: keys },
@@ -595,7 +534,7 @@ impl ThreePc {
             keys.extend(u.installs.iter().map(|i| i.key.clone()));
         }
         if let Some(w) = self.working.remove(&txn) {
-            keys.extend(w.effects.iter().map(|e| effect_key(e).to_string()));
+            keys.extend(w.effects.iter().map(|e| e.key().to_string()));
         }
         self.locks.retain(|_, t| *t != txn);
         keys.sort();
@@ -1042,7 +981,7 @@ impl Protocol for ThreePc {
                 txns.push(TxnView {
                     id: *txn,
                     state: if a.precommitted { "p" } else { "w" },
-                    keys: a.effects.iter().flat_map(|(_, e)| e.iter().map(|e| effect_key(e).to_string())).collect(),
+                    keys: a.effects.iter().flat_map(|(_, e)| e.iter().map(|e| e.key().to_string())).collect(),
                     text: format!(
                         "{} @ {}{}",
                         a.op.as_ref().map(|o| o.label()).unwrap_or_else(|| "recovered".into()),
@@ -1061,8 +1000,8 @@ impl Protocol for ThreePc {
                 txns.push(TxnView {
                     id: *txn,
                     state: "q",
-                    keys: w.effects.iter().map(|e| effect_key(e).to_string()).collect(),
-                    text: w.effects.iter().map(effect_text).collect::<Vec<_>>().join(", "),
+                    keys: w.effects.iter().map(|e| e.key().to_string()).collect(),
+                    text: w.effects.iter().map(Effect::text).collect::<Vec<_>>().join(", "),
                     backup: false,
                 });
             }
@@ -1141,7 +1080,7 @@ impl Protocol for ThreePc {
             Msg::Prepare { txn, effects, .. } => (
                 "PREPARE",
                 false,
-                format!("t{txn}: {}", effects.iter().map(effect_text).collect::<Vec<_>>().join(", ")),
+                format!("t{txn}: {}", effects.iter().map(Effect::text).collect::<Vec<_>>().join(", ")),
             ),
             Msg::Vote { txn, yes: true, .. } => ("VOTE-YES", true, format!("t{txn}: Yes (w)")),
             Msg::Vote { txn, reason, .. } => ("VOTE-NO", true, format!("t{txn}: No, {reason}")),

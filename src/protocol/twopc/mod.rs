@@ -185,12 +185,14 @@ pub enum Effect {
 }
 
 impl Effect {
-    fn key(&self) -> &str {
+    /// The account (key) it touches.
+    pub fn key(&self) -> &str {
         match self {
             Effect::Read { key } | Effect::Write { key, .. } | Effect::Cas { key, .. } | Effect::Add { key, .. } => key,
         }
     }
-    fn text(&self) -> String {
+    /// In a few words, e.g. `A-10` or `cas x 1→2`.
+    pub fn text(&self) -> String {
         match self {
             Effect::Read { key } => format!("read {key}"),
             Effect::Write { key, value } => format!("{key}={value}"),
@@ -385,9 +387,69 @@ fn coin(seed: u64, node: NodeId, txn: TxnId) -> u32 {
 }
 
 /// How a participant's share ends when its work is done.
-enum Verdict {
+/// A participant's vote on its share of a transaction.
+pub enum Verdict {
+    /// Yes: what it will install on commit, and what its reads saw.
     Yes { installs: Vec<Install>, reads: Vec<(String, Option<Value>)> },
+    /// No: why, and for a failed compare-and-set the value it found.
     No { reason: String, cas_current: Option<Option<Value>> },
+}
+
+/// Split a client operation into each participant's share, by the accounts' owners among `n`
+/// nodes (the bank's rule; three-phase commit plans the same way).
+pub fn plan(op: &TwoPcOp, n: u32) -> Vec<(NodeId, Vec<Effect>)> {
+    let effects = match op.clone() {
+        TwoPcOp::Register(ClientOp::Read { key }) => vec![Effect::Read { key }],
+        TwoPcOp::Register(ClientOp::Write { key, value }) => vec![Effect::Write { key, value }],
+        TwoPcOp::Register(ClientOp::Cas { key, from, to }) => vec![Effect::Cas { key, from, to }],
+        TwoPcOp::Transfer { from, to, amount } => {
+            vec![Effect::Add { key: from, delta: -amount }, Effect::Add { key: to, delta: amount }]
+        }
+    };
+    let mut plan: Vec<(NodeId, Vec<Effect>)> = Vec::new();
+    for e in effects {
+        let p = owner(e.key(), n);
+        match plan.iter_mut().find(|(q, _)| *q == p) {
+            Some((_, v)) => v.push(e),
+            None => plan.push((p, vec![e])),
+        }
+    }
+    plan.sort_by_key(|(p, _)| *p);
+    plan
+}
+
+/// The bank's vote on a share against the participant's balances `kv` (BHG §7.4: a participant
+/// votes Yes only if it can carry out its part): No on a compare-and-set that does not hold or a
+/// debit beyond the balance, else Yes with the new values to install.
+pub fn vote_on(kv: &VecMap<String, Value>, effects: &[Effect]) -> Verdict {
+    let mut installs = Vec::new();
+    let mut reads = Vec::new();
+    for e in effects {
+        let cur = kv.get(e.key()).copied();
+        match e {
+            Effect::Read { key } => reads.push((key.clone(), cur)),
+            Effect::Write { key, value } => {
+                installs.push(Install { key: key.clone(), old: cur, new: *value, mint: true })
+            }
+            Effect::Cas { key, from, to } => {
+                if cur != Some(*from) {
+                    return Verdict::No { reason: format!("cas {key}: holds {}", show(cur)), cas_current: Some(cur) };
+                }
+                installs.push(Install { key: key.clone(), old: cur, new: *to, mint: true });
+            }
+            Effect::Add { key, delta } => {
+                let b = cur.unwrap_or(0);
+                if b + delta < 0 {
+                    return Verdict::No {
+                        reason: format!("insufficient funds: {key} holds {b}, needs {}", -delta),
+                        cas_current: None,
+                    };
+                }
+                installs.push(Install { key: key.clone(), old: cur, new: b + delta, mint: false });
+            }
+        }
+    }
+    Verdict::Yes { installs, reads }
 }
 
 impl TwoPc {
@@ -435,24 +497,7 @@ impl TwoPc {
 
     /// Split a client operation into each participant's share.
     fn plan(&self, op: &TwoPcOp) -> Vec<(NodeId, Vec<Effect>)> {
-        let effects = match op.clone() {
-            TwoPcOp::Register(ClientOp::Read { key }) => vec![Effect::Read { key }],
-            TwoPcOp::Register(ClientOp::Write { key, value }) => vec![Effect::Write { key, value }],
-            TwoPcOp::Register(ClientOp::Cas { key, from, to }) => vec![Effect::Cas { key, from, to }],
-            TwoPcOp::Transfer { from, to, amount } => {
-                vec![Effect::Add { key: from, delta: -amount }, Effect::Add { key: to, delta: amount }]
-            }
-        };
-        let mut plan: Vec<(NodeId, Vec<Effect>)> = Vec::new();
-        for e in effects {
-            let p = owner(e.key(), self.n);
-            match plan.iter_mut().find(|(q, _)| *q == p) {
-                Some((_, v)) => v.push(e),
-                None => plan.push((p, vec![e])),
-            }
-        }
-        plan.sort_by_key(|(p, _)| *p);
-        plan
+        plan(op, self.n)
     }
 
     // ---- coordinator -------------------------------------------------------------------------
@@ -679,37 +724,7 @@ impl TwoPc {
                 cas_current: None,
             };
         }
-        let mut installs = Vec::new();
-        let mut reads = Vec::new();
-        for e in effects {
-            let cur = self.d.kv.get(e.key()).copied();
-            match e {
-                Effect::Read { key } => reads.push((key.clone(), cur)),
-                Effect::Write { key, value } => {
-                    installs.push(Install { key: key.clone(), old: cur, new: *value, mint: true })
-                }
-                Effect::Cas { key, from, to } => {
-                    if cur != Some(*from) {
-                        return Verdict::No {
-                            reason: format!("cas {key}: holds {}", show(cur)),
-                            cas_current: Some(cur),
-                        };
-                    }
-                    installs.push(Install { key: key.clone(), old: cur, new: *to, mint: true });
-                }
-                Effect::Add { key, delta } => {
-                    let b = cur.unwrap_or(0);
-                    if b + delta < 0 {
-                        return Verdict::No {
-                            reason: format!("insufficient funds: {key} holds {b}, needs {}", -delta),
-                            cas_current: None,
-                        };
-                    }
-                    installs.push(Install { key: key.clone(), old: cur, new: b + delta, mint: false });
-                }
-            }
-        }
-        Verdict::Yes { installs, reads }
+        vote_on(&self.d.kv, effects)
     }
 
     fn on_work_done(&mut self, now: Time, txn: TxnId, out: &mut Outbox<Self>) {
