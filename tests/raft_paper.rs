@@ -731,16 +731,8 @@ fn figure_2_a_refused_request_vote_does_not_restart_the_followers_election_timer
 
 /// What `cap elections` measures: Raft at its defaults, CheckQuorum off, PreVote as given.
 fn raft_setup(pre_vote: bool) -> cap_playground::sim::elections::Setup {
-    let config = RaftConfig::default();
-    cap_playground::sim::elections::Setup {
-        config: serde_json::json!({
-            "election_timeout_ms": config.election_timeout_ms,
-            "heartbeat_ms": config.heartbeat_ms,
-            "pre_vote": pre_vote,
-            "check_quorum": false,
-        }),
-        label: format!("PreVote {}", if pre_vote { "on" } else { "off" }),
-    }
+    let label = format!("PreVote {}", if pre_vote { "on" } else { "off" });
+    cap_playground::sim::elections::Setup { config: RaftConfig::elections_config(pre_vote), label }
 }
 
 /// Figure 2 / §5.2 in the simulator: a stale candidate that keeps starting elections (a forced

@@ -439,17 +439,9 @@ fn cmd_elections(args: &[String]) -> Result<u8, String> {
     use cap_playground::protocol::raft::{Raft, RaftConfig};
     use cap_playground::sim::elections::{measure, scenario, Distribution, Setup, LIMIT_MS};
     // Raft at its defaults (Figure 2's timer), CheckQuorum off, PreVote as asked.
-    let setup = |pre_vote: bool| {
-        let config = RaftConfig::default();
-        Setup {
-            config: serde_json::json!({
-                "election_timeout_ms": config.election_timeout_ms,
-                "heartbeat_ms": config.heartbeat_ms,
-                "pre_vote": pre_vote,
-                "check_quorum": false,
-            }),
-            label: format!("PreVote {}", if pre_vote { "on" } else { "off" }),
-        }
+    let setup = |pre_vote: bool| Setup {
+        config: RaftConfig::elections_config(pre_vote),
+        label: format!("PreVote {}", if pre_vote { "on" } else { "off" }),
     };
     let (mut seeds, mut start) = (300u64, 1u64);
     let mut i = 0;

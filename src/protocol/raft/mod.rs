@@ -86,6 +86,20 @@ impl Default for RaftConfig {
     }
 }
 
+impl RaftConfig {
+    /// The config `cap elections` measures (Figure 2's timer at the default timeouts,
+    /// CheckQuorum off, PreVote as given), as a scenario's `config`.
+    pub fn elections_config(pre_vote: bool) -> serde_json::Value {
+        let config = RaftConfig::default();
+        serde_json::json!({
+            "election_timeout_ms": config.election_timeout_ms,
+            "heartbeat_ms": config.heartbeat_ms,
+            "pre_vote": pre_vote,
+            "check_quorum": false,
+        })
+    }
+}
+
 /// What a log entry carries.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Command {
