@@ -154,6 +154,22 @@ export async function openPausedDefault(s, { minNodes = 3, timeout = 15000 } = {
   return page;
 }
 
+/**
+ * Open `p` in session `s` with one shared element, wait for its run, pause it and seek to t = 0
+ * (the run played a few frames before the pause: a test's session starts at the beginning).
+ */
+export async function openPausedAtZero(s, p = '/') {
+  const page = await s.open(p);
+  await waitForDiagram(page, { minNodes: 3, timeout: 20000 });
+  await page.evaluate(async () => {
+    const el = document.querySelector('cap-playground');
+    await el.ready;
+    el.pause();
+    el.seek(0);
+  });
+  return page;
+}
+
 /** Load scenarios/<name>.json (optionally edited with `edit`'s fields) into the element, paused at t = 0. */
 export const loadLibraryScenario = (page, name, edit = {}) => page.evaluate(async ({ name, edit }) => {
   const el = document.querySelector('cap-playground');

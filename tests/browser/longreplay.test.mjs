@@ -6,7 +6,7 @@
 // absurd seek(ms) is refused with a message. No wall-clock sleeps: every wait is on the DOM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSession, waitForDiagram } from './helpers.mjs';
+import { startSession, openPausedAtZero } from './helpers.mjs';
 
 let s;
 before(async () => { s = await startSession(); });
@@ -14,17 +14,7 @@ after(async () => { await s?.close(); });
 
 const HOUR = 3600000;
 
-async function openPaused(p = '/') {
-  const page = await s.open(p);
-  await waitForDiagram(page, { minNodes: 3, timeout: 20000 });
-  await page.evaluate(async () => {
-    const el = document.querySelector('cap-playground');
-    await el.ready;
-    el.pause();
-    el.seek(0);
-  });
-  return page;
-}
+const openPaused = (p) => openPausedAtZero(s, p);
 
 /** A share link's fragment value for a default Raft run (5 servers, seed 1) with no actions that claims to end at `endMs`. */
 function hugeLink(endMs, events) {

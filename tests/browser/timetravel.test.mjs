@@ -8,24 +8,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSession, waitForDiagram, WWW } from './helpers.mjs';
+import { startSession, waitForDiagram, openPausedAtZero, WWW } from './helpers.mjs';
 
 let s;
 before(async () => { s = await startSession(); });
 after(async () => { await s?.close(); });
 
-/** Open a page with one shared element, wait for its run, pause it. */
-async function openPaused(p = '/') {
-  const page = await s.open(p);
-  await waitForDiagram(page, { minNodes: 3, timeout: 20000 });
-  await page.evaluate(async () => {
-    const el = document.querySelector('cap-playground');
-    await el.ready;
-    el.pause();
-    el.seek(0); // the run played a few frames before the pause: start the test's session at t = 0
-  });
-  return page;
-}
+/** Open a page with one shared element, wait for its run, pause it at t = 0. */
+const openPaused = (p) => openPausedAtZero(s, p);
 
 /** The frame without the live verdict's bookkeeping (search steps depend on frames drawn, not on the run). */
 const comparable = (f) => { const c = structuredClone(f); if (c.consistency) delete c.consistency.live; return c; };
