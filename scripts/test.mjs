@@ -2,7 +2,7 @@
 // npm test: every suite, output streamed live, in this order:
 //   1. cargo test                                            (native unit + integration tests),
 //      run from a copy of the repository alone in an empty temporary folder, so a test that
-//      reads anything outside the repository (e.g. ../shared) fails here as on a fresh clone;
+//      reads anything outside the repository (a folder beside the checkout) fails here as on a fresh clone;
 //      then, for each wasm bundle of the registry (www/protocols.js, generated from
 //      src/registry/mod.rs), `cargo test --no-default-features --features <bundle> --lib --tests`
 //      (the library and integration tests as that bundle's feature set builds them; no doc tests,
