@@ -1,5 +1,6 @@
 /**
- * "Find a bug": the exhaustive explorer (src/explore/) for the element's protocol, in a panel.
+ * "Find a bug": the exhaustive explorer (src/explore/) for the element's protocol, in a panel,
+ * with random walks (src/explore/walk.rs) for bugs deeper than a search can reach.
  *
  * Loaded only when the reader presses *find a bug* (the element imports this module then, and
  * this module starts a Web Worker, explore-worker.js, which fetches the explorer's own wasm bundle
@@ -8,13 +9,17 @@
  * The reader sets the bounds (servers, clients, operations, depth, timer firings, crashes,
  * partition changes, loss, a state limit) and a seeded bug, presses *search*, and sees a live
  * count of states and states per second, a progress bar against the state limit, and an honest
- * label: "exhaustive" only when every state within the bounds was explored. On a violation the
+ * label: "exhaustive" only when every state within the bounds was explored. In *random walks*
+ * mode the explorer takes seeded random walks of at most `depth` steps instead (a sample, labelled
+ * so: "no violation in N random walks (a sample, not exhaustive)"), and a walk that breaks an
+ * invariant is shrunk before it is shown. On a violation the
  * counterexample opens in the element as a run to step through (explicit schedule: each *step*
  * is one of the explorer's steps), the violated invariant is named in words, the steps are
  * listed, and a share link reproduces it. *stop* terminates the worker at once.
  *
- * Hooks: section.explore, [data-x=…] inputs, [data-action=x-start|x-stop], progress.x-bar,
- * .x-label[data-state=running|exhaustive|depth_limited|state_limit|violation|error], .x-count,
+ * Hooks: section.explore, [data-x=…] inputs (select[data-x=mode]: search|walks), [data-action=
+ * x-start|x-stop], progress.x-bar,
+ * .x-label[data-state=running|exhaustive|depth_limited|state_limit|sampled|violation|error], .x-count,
  * .x-invariant, ol.x-steps, input.x-share.
  */
 
@@ -22,7 +27,10 @@ const FIELDS = [
   ['nodes', 'servers', 3, 1, 5], ['clients', 'clients', 1, 0, 3], ['ops', 'ops each', 1, 0, 4],
   ['depth', 'depth ≤', '', 1, 1000], ['timers', 'timer firings ≤', 2, 0, 1000], ['crashes', 'crashes', 0, 0, 3],
   ['partitions', 'partition changes', 0, 0, 4], ['max_states', 'state limit', 200000, 1, 5000000],
+  ['walks', 'walks', 100000, 1, 1000000000], ['seed', 'seed', 1, 0, 9007199254740991],
 ];
+/** Inputs that belong to one mode only. */
+const ONLY = { max_states: 'search', walks: 'walks', seed: 'walks' };
 
 const CSS = `
 section.explore { border: 1px solid var(--line, #8886); border-radius: 6px; padding: 6px 8px; margin: 4px 0; font-size: 13px; }
@@ -75,10 +83,23 @@ class Panel {
     }
     this.protocol = host.state().protocol;
     const inputs = {};
+    const labels = {};
     const fields = FIELDS.map(([key, label, value, min, max]) => {
       inputs[key] = el('input', { type: 'number', min: String(min), max: String(max), value: String(value), 'data-x': key, 'aria-label': label });
-      return el('label', {}, `${label} `, inputs[key]);
+      return (labels[key] = el('label', {}, `${label} `, inputs[key]));
     });
+    this.mode = el('select', { 'data-x': 'mode', 'aria-label': 'how to search' },
+      el('option', { value: 'search', text: 'every schedule (breadth-first)' }),
+      el('option', { value: 'walks', text: 'random walks (a sample)' }));
+    this.title = el('h3');
+    const showMode = () => {
+      const m = this.mode.value;
+      for (const [k, only] of Object.entries(ONLY)) labels[k].hidden = only !== m;
+      this.title.textContent = m === 'walks'
+        ? `Find a bug in ${this.protocol}: random walks of at most depth steps (a sample, not a proof)`
+        : `Find a bug in ${this.protocol}: every schedule within these bounds`;
+    };
+    this.mode.addEventListener('change', showMode);
     this.loss = el('input', { type: 'checkbox', 'data-x': 'loss' });
     this.bug = el('select', { 'data-x': 'unsafe', 'aria-label': 'seeded bug' });
     this.bug.append(el('option', { value: '', text: 'none (the protocol as written)' }));
@@ -88,7 +109,9 @@ class Panel {
     this.bug.addEventListener('change', () => {
       const s = switches.find(([n]) => n === this.bug.value);
       if (!s) return;
+      this.mode.value = s[2].mode || 'search';
       for (const [k, v] of Object.entries(s[2])) if (inputs[k]) inputs[k].value = String(v);
+      showMode();
     });
     this.inputs = inputs;
     this.start = el('button', { type: 'button', 'data-action': 'x-start', text: 'search' });
@@ -100,13 +123,14 @@ class Panel {
     this.steps = el('ol', { className: 'x-steps', hidden: true });
     this.share = el('input', { className: 'x-share', readOnly: true, hidden: true, 'aria-label': 'share link to the counterexample' });
     this.section = el('section', { className: 'explore', 'aria-label': 'find a bug' },
-      el('h3', { text: `Find a bug in ${this.protocol}: every schedule within these bounds` }),
-      el('div', { className: 'x-row' }, ...fields, el('label', {}, this.loss, ' message loss')),
+      this.title,
+      el('div', { className: 'x-row' }, el('label', {}, 'search ', this.mode), ...fields, el('label', {}, this.loss, ' message loss')),
       el('div', { className: 'x-row' }, el('label', {}, 'seeded bug ', this.bug), this.start, this.stop),
       el('div', { className: 'x-row' }, this.bar, this.label, this.count),
       this.invariant, this.steps, this.share);
     this.start.addEventListener('click', () => this.run());
     this.stop.addEventListener('click', () => this.halt('stopped by you: not exhaustive', 'state_limit'));
+    showMode();
     const bar = root.querySelector('.controls');
     (bar ? bar.after(this.section) : root.append(this.section));
   }
@@ -124,6 +148,7 @@ class Panel {
       depth: num('depth'), timers: num('timers'), crashes: num('crashes') ?? 0, partitions: num('partitions') ?? 0,
       loss: this.loss.checked, dfs: false, symmetry: false, unsafe_switches: this.bug.value ? [this.bug.value] : [],
       max_states: num('max_states') ?? 200000,
+      walks: this.mode.value === 'walks' ? (num('walks') ?? 100000) : null, seed: num('seed') ?? 1,
     };
   }
 
@@ -138,9 +163,9 @@ class Panel {
     this.halt();
     this.invariant.hidden = this.steps.hidden = this.share.hidden = true;
     this.steps.replaceChildren();
-    this.bar.max = spec.max_states;
+    this.bar.max = spec.walks ?? spec.max_states;
     this.bar.value = 0;
-    this.setLabel('running', 'searching… not exhaustive yet');
+    this.setLabel('running', spec.walks ? 'walking… a sample, not exhaustive' : 'searching… not exhaustive yet');
     this.start.disabled = true;
     this.stop.disabled = false;
     const w = new Worker(new URL('./explore-worker.js', import.meta.url), { type: 'module' });
@@ -160,24 +185,33 @@ class Panel {
 
   onMessage(m, spec) {
     if (m.type === 'error') return this.halt(m.message, 'error');
-    const p = m.progress, s = p.stats;
-    const rate = p.elapsed > 0 ? Math.round(s.distinct / (p.elapsed / 1000)) : 0;
-    this.bar.value = Math.min(s.distinct, spec.max_states);
-    this.count.textContent = `${s.distinct.toLocaleString('en')} distinct · ${s.generated.toLocaleString('en')} generated · ` +
-      `depth ${s.max_depth} · ${rate.toLocaleString('en')} states/s · ~${p.bytes_per_state} B/state`;
+    const p = m.progress, s = p.stats, secs = p.elapsed / 1000;
+    const n = (x) => x.toLocaleString('en');
+    if (spec.walks) {
+      this.bar.value = Math.min(s.walks, spec.walks);
+      this.count.textContent = `${n(s.walks)} walks · ${n(s.generated)} steps · deepest ${s.max_depth} · ` +
+        `${n(secs > 0 ? Math.round(s.generated / secs) : 0)} steps/s`;
+    } else {
+      this.bar.value = Math.min(s.distinct, spec.max_states);
+      this.count.textContent = `${n(s.distinct)} distinct · ${n(s.generated)} generated · ` +
+        `depth ${s.max_depth} · ${n(secs > 0 ? Math.round(s.distinct / secs) : 0)} states/s · ~${p.bytes_per_state} B/state`;
+    }
     if (m.type !== 'done') return;
     this.halt();
     switch (p.status) {
       case 'exhaustive': return this.setLabel('exhaustive', 'no violation within these bounds (exhaustive)');
       case 'depth_limited': return this.setLabel('depth_limited', `no violation within these bounds (exhaustive to depth ${spec.depth})`);
       case 'state_limit': return this.setLabel('state_limit', `stopped at ${spec.max_states.toLocaleString('en')} states (not exhaustive)`);
-      case 'violation': return this.showViolation(p, m.progress.counterexample);
+      case 'sampled': return this.setLabel('sampled', `no violation in ${n(s.walks)} random walks of at most ${spec.depth} steps (a sample, not exhaustive)`);
+      case 'violation': return this.showViolation(p, m.progress.counterexample, spec);
     }
   }
 
-  async showViolation(p, cx) {
+  async showViolation(p, cx, spec) {
     this.bar.value = this.bar.max;
-    this.setLabel('violation', `violation found: ${p.invariant}`);
+    this.setLabel('violation', spec.walks
+      ? `violation found by walk ${p.stats.walks.toLocaleString('en')}: ${p.invariant} (the walk shrunk to ${cx?.steps.length ?? '?'} steps)`
+      : `violation found: ${p.invariant}`);
     this.invariant.hidden = false;
     this.invariant.textContent = `${p.invariant} is broken: ${p.detail}`;
     this.steps.replaceChildren(...(cx?.steps || []).map((t) => el('li', { text: t })));

@@ -47,7 +47,8 @@ const USAGE: &str = "usage:
   cap fuzz-check [--cases N] [--seed S] [--out DIR]
   cap fuzz [--scenarios N] [--links N] [--api N] [--seed S] [--out DIR]
   cap explore --protocol P --nodes N --clients C --ops K [--depth D] [--crashes X] [--partitions [P]]
-              [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M] [--out FILE]
+              [--loss] [--timers T] [--dfs] [--symmetry] [--unsafe SWITCH]... [--max-states M]
+              [--walks W --depth D [--seed S]] [--out FILE]
   cap manifest [--write | --check] [--file PATH]   (PATH defaults to www/protocols.js)";
 
 fn main() -> ExitCode {
@@ -931,6 +932,8 @@ fn cmd_explore(args: &[String]) -> Result<u8, String> {
             "--symmetry" => spec.symmetry = true,
             "--unsafe" => spec.unsafe_switches.push(value_of(args, &mut i, a)?.to_string()),
             "--max-states" => spec.max_states = num(value_of(args, &mut i, a)?, a)?,
+            "--walks" => spec.walks = Some(num(value_of(args, &mut i, a)?, a)?),
+            "--seed" => spec.seed = num(value_of(args, &mut i, a)?, a)?,
             "--out" => out = Some(value_of(args, &mut i, a)?.to_string()),
             other => return Err(format!("explore: unknown option '{other}'; {USAGE}")),
         }
@@ -943,7 +946,12 @@ fn cmd_explore(args: &[String]) -> Result<u8, String> {
         ));
     }
     let mut session = open(&spec)?;
-    println!("exploring {} ({})", spec.describe(), if spec.dfs { "depth-first" } else { "breadth-first" });
+    let order = match (spec.walks, spec.dfs) {
+        (Some(_), _) => "random walks: a sample, not exhaustive",
+        (None, true) => "depth-first",
+        (None, false) => "breadth-first",
+    };
+    println!("exploring {} ({order})", spec.describe());
     let t0 = Instant::now();
     let mut last = t0;
     let status = loop {
@@ -954,6 +962,16 @@ fn cmd_explore(args: &[String]) -> Result<u8, String> {
         if last.elapsed().as_secs_f64() >= 2.0 {
             last = Instant::now();
             let s = session.stats();
+            if spec.walks.is_some() {
+                eprintln!(
+                    "  {:>10} walks  {:>11} steps  deepest {:>3}  {:.0} steps/s",
+                    s.walks,
+                    s.generated,
+                    s.max_depth,
+                    s.generated as f64 / t0.elapsed().as_secs_f64()
+                );
+                continue;
+            }
             eprintln!(
                 "  {:>10} distinct  {:>11} generated  depth {:>3}  frontier {:>9}  {:.0} states/s",
                 s.distinct,
@@ -966,17 +984,32 @@ fn cmd_explore(args: &[String]) -> Result<u8, String> {
     };
     let secs = t0.elapsed().as_secs_f64();
     let s = session.stats();
-    println!("states generated: {}", s.generated);
-    println!("distinct states:  {}", s.distinct);
-    println!("maximum depth:    {}", s.max_depth);
-    println!("time:             {secs:.2} s");
-    println!(
-        "states/s:         {:.0} distinct ({:.0} generated)",
-        s.distinct as f64 / secs.max(1e-9),
-        s.generated as f64 / secs.max(1e-9)
-    );
-    println!("memory per stored state: ~{} bytes (visited table + frontier, estimated)", session.bytes_per_state());
+    if spec.walks.is_some() {
+        println!("walks:            {}", s.walks);
+        println!("steps taken:      {}", s.generated);
+        println!("deepest walk:     {}", s.max_depth);
+        println!("time:             {secs:.2} s");
+        println!("steps/s:          {:.0}", s.generated as f64 / secs.max(1e-9));
+    } else {
+        println!("states generated: {}", s.generated);
+        println!("distinct states:  {}", s.distinct);
+        println!("maximum depth:    {}", s.max_depth);
+        println!("time:             {secs:.2} s");
+        println!(
+            "states/s:         {:.0} distinct ({:.0} generated)",
+            s.distinct as f64 / secs.max(1e-9),
+            s.generated as f64 / secs.max(1e-9)
+        );
+        println!("memory per stored state: ~{} bytes (visited table + frontier, estimated)", session.bytes_per_state());
+    }
     match status {
+        Status::Sampled { walks } => {
+            println!(
+                "no violation in {walks} random walks of at most {} steps (a sample, not exhaustive)",
+                spec.depth.unwrap_or_default()
+            );
+            Ok(0)
+        }
         Status::Exhaustive { depth_limited: false } => {
             println!("no violation within these bounds (exhaustive)");
             Ok(0)
@@ -994,7 +1027,14 @@ fn cmd_explore(args: &[String]) -> Result<u8, String> {
             let Some(cx) = session.counterexample() else {
                 return Err("the counterexample path could not be rebuilt".into());
             };
-            println!("counterexample ({} steps):", cx.steps.len());
+            if spec.walks.is_some() {
+                println!(
+                    "counterexample ({} steps, shrunk from the walk: no step or pair of steps can be dropped):",
+                    cx.steps.len()
+                );
+            } else {
+                println!("counterexample ({} steps):", cx.steps.len());
+            }
             for (k, line) in cx.steps.iter().enumerate() {
                 println!("  {:>3}. {line}", k + 1);
             }

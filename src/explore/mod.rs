@@ -33,6 +33,7 @@
 
 pub mod session;
 pub mod twophase;
+pub mod walk;
 pub mod world;
 
 use std::collections::{HashMap, VecDeque};
@@ -77,6 +78,17 @@ pub trait Model {
     fn fingerprint(&self, state: &Self::State, symmetry: bool) -> Fp;
     /// The first property `state` violates, if any.
     fn check(&self, state: &Self::State) -> Option<Broken>;
+    /// One line naming `action` taken in `state`, the same for the same step wherever it is
+    /// taken (the random walker matches a shrunk path's steps by it).
+    fn label(&self, _state: &Self::State, action: &Self::Action) -> String {
+        format!("{action:?}")
+    }
+    /// True for a step the environment takes of its own accord (a timer firing, a crash, a
+    /// client's next operation), false for one that reacts to what is there (delivering a
+    /// message already sent). The random walker varies how often it takes each kind.
+    fn spontaneous(&self, _action: &Self::Action) -> bool {
+        false
+    }
     /// True when `state` may be explored further (a model's own bounds, e.g. crash budgets, are
     /// in its actions; this is for bounds on the state itself).
     fn within_bounds(&self, _state: &Self::State) -> bool {
@@ -128,6 +140,11 @@ pub enum Status {
     StateLimit,
     /// A reachable state violates a property.
     Violation(Broken),
+    /// Random walks ([`walk`]) ended without a violation: a sample, not exhaustive.
+    Sampled {
+        /// Walks taken.
+        walks: u64,
+    },
 }
 
 /// Counters a caller prints.
@@ -142,6 +159,8 @@ pub struct Stats {
     pub max_depth: u32,
     /// States still waiting in the frontier.
     pub frontier: u64,
+    /// Random walks finished (random walks only; see [`walk`]).
+    pub walks: u64,
 }
 
 /// Identity hashing for fingerprints (they are already uniformly distributed).

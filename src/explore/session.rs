@@ -4,6 +4,7 @@
 //! "explicit"`), checked here by replaying it exactly as `cap run` does.
 
 use super::twophase::TwoPhase;
+use super::walk::{WalkOptions, Walker};
 use super::world::{Bounds, Setup, Step, WorldModel, QUANTUM_MS};
 use super::{Broken, Explorer, Model, Options, Order, Path, Stats, Status};
 use crate::check::linearizability::{check_history, Verdict, DEFAULT_BUDGET};
@@ -74,6 +75,10 @@ pub struct Spec {
     pub unsafe_switches: Vec<String>,
     /// Stop after this many distinct states.
     pub max_states: u64,
+    /// Random walks instead of a search (`--walks N`; see [`super::walk`]): a sample, not a proof.
+    pub walks: Option<u64>,
+    /// Seed of the random walks.
+    pub seed: u64,
 }
 
 impl Default for Spec {
@@ -92,9 +97,14 @@ impl Default for Spec {
             symmetry: false,
             unsafe_switches: Vec::new(),
             max_states: 500_000,
+            walks: None,
+            seed: 1,
         }
     }
 }
+
+/// Most random walks a run may take (at most `--depth` steps each, one path in memory).
+pub const MAX_WALKS: u64 = 1_000_000_000;
 
 /// Most distinct states a run may keep (the visited table alone is ~40 bytes a state).
 pub const MAX_STATES_LIMIT: u64 = 50_000_000;
@@ -140,6 +150,17 @@ impl Spec {
         }
         if self.max_states == 0 || self.max_states > MAX_STATES_LIMIT {
             return Err(format!("--max-states {}: accepted 1..={MAX_STATES_LIMIT}", self.max_states));
+        }
+        if let Some(w) = self.walks {
+            if w == 0 || w > MAX_WALKS {
+                return Err(format!("--walks {w}: accepted 1..={MAX_WALKS}"));
+            }
+            if self.depth.is_none() {
+                return Err("--walks needs --depth D: the length of each walk (accepted 1..=1000)".into());
+            }
+            if self.dfs {
+                return Err("--walks and --dfs exclude each other: a walk follows one random path".into());
+            }
         }
         if self.symmetry && self.protocol != TWOPHASE {
             return Err(format!(
@@ -211,11 +232,15 @@ impl Spec {
         for s in &self.unsafe_switches {
             parts.push(format!("unsafe {s}"));
         }
+        if let Some(w) = self.walks {
+            parts.push(format!("{w} random walk{} (seed {})", if w == 1 { "" } else { "s" }, self.seed));
+        }
         parts.join(", ")
     }
 }
 
-/// A violation with its shortest path, as a replayable scenario.
+/// A violation with its path (shortest from a search, shrunk from a random walk), as a replayable
+/// scenario.
 #[derive(Clone, Debug, Serialize)]
 pub struct Counterexample {
     /// The property broken, in words.
@@ -283,7 +308,7 @@ pub fn open(spec: &Spec) -> Result<Box<dyn Session>, String> {
     spec.validate()?;
     if spec.protocol == TWOPHASE {
         return Ok(Box::new(TwoPhaseSession {
-            ex: Explorer::new(TwoPhase { rms: spec.nodes as usize }, spec.options()),
+            ex: Engine::new(TwoPhase { rms: spec.nodes as usize }, spec),
             spec: spec.clone(),
         }));
     }
@@ -358,11 +383,67 @@ where
         quantum,
         hash_now: quantum < QUANTUM_MS,
     };
-    Ok(Box::new(WorldSession { ex: Explorer::new(WorldModel::<P>::new(setup), spec.options()), spec: spec.clone() }))
+    Ok(Box::new(WorldSession { ex: Engine::new(WorldModel::<P>::new(setup), spec), spec: spec.clone() }))
+}
+
+/// The exhaustive search, or random walks when the spec asks for them.
+enum Engine<M: Model> {
+    Search(Explorer<M>),
+    Walk(Walker<M>),
+}
+
+impl<M: Model> Engine<M> {
+    fn new(model: M, spec: &Spec) -> Self {
+        match spec.walks {
+            Some(walks) => Engine::Walk(Walker::new(
+                model,
+                WalkOptions { walks, max_depth: spec.depth.unwrap_or(u32::MAX), seed: spec.seed },
+            )),
+            None => Engine::Search(Explorer::new(model, spec.options())),
+        }
+    }
+    fn run(&mut self, allowance: u64) -> &Status {
+        match self {
+            Engine::Search(x) => x.run(allowance),
+            Engine::Walk(w) => w.run(allowance),
+        }
+    }
+    fn stats(&self) -> &Stats {
+        match self {
+            Engine::Search(x) => x.stats(),
+            Engine::Walk(w) => w.stats(),
+        }
+    }
+    fn status(&self) -> &Status {
+        match self {
+            Engine::Search(x) => x.status(),
+            Engine::Walk(w) => w.status(),
+        }
+    }
+    fn model(&self) -> &M {
+        match self {
+            Engine::Search(x) => x.model(),
+            Engine::Walk(w) => w.model(),
+        }
+    }
+    /// The visited table's bytes (a walker keeps none).
+    fn table_bytes(&self) -> usize {
+        match self {
+            Engine::Search(x) => x.table_bytes(),
+            Engine::Walk(_) => 0,
+        }
+    }
+    /// The search's shortest path, or the walk's shrunk one.
+    fn counterexample(&self) -> Option<Path<M>> {
+        match self {
+            Engine::Search(x) => x.counterexample(),
+            Engine::Walk(w) => w.counterexample(),
+        }
+    }
 }
 
 struct TwoPhaseSession {
-    ex: Explorer<TwoPhase>,
+    ex: Engine<TwoPhase>,
     spec: Spec,
 }
 
@@ -399,7 +480,7 @@ where
     P::Durable: Hash,
     P::Checker: Hash,
 {
-    ex: Explorer<WorldModel<P>>,
+    ex: Engine<WorldModel<P>>,
     spec: Spec,
 }
 

@@ -644,6 +644,14 @@ where
     fn check(&self, w: &World<P>) -> Option<Broken> {
         w.broken.clone()
     }
+
+    fn label(&self, w: &World<P>, a: &Step<P::Timer>) -> String {
+        self.describe(w, a)
+    }
+
+    fn spontaneous(&self, a: &Step<P::Timer>) -> bool {
+        !matches!(a, Step::Deliver(_) | Step::Drop(_))
+    }
 }
 
 impl<P> WorldModel<P>

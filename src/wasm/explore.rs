@@ -43,6 +43,7 @@ impl ExploreSession {
             Status::Exhaustive { depth_limited: false } => ("exhaustive", None, None),
             Status::Exhaustive { depth_limited: true } => ("depth_limited", None, None),
             Status::StateLimit => ("state_limit", None, None),
+            Status::Sampled { .. } => ("sampled", None, None),
             Status::Violation(b) => ("violation", Some(b.invariant), Some(b.detail)),
         };
         to_json(&Progress {
