@@ -261,7 +261,7 @@ async function exploreBench() {
   if (r.code !== 0) { console.log(`  the native explorer bench failed (exit ${r.code}): ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`); return; }
   process.stdout.write(r.stdout.replace(/^/gm, '  '));
   const num = (re) => Number((r.stdout.match(re) || [])[1]);
-  const native = { twophase: num(/NATIVE_TWOPHASE .*ours_states_per_s=(\d+)/), raft: num(/NATIVE_RAFT states_per_s=(\d+)/) };
+  const native = { twophase: num(/NATIVE_TWOPHASE .*ours_states_per_s=(\d+)/), raft: num(/NATIVE_RAFT states_per_s=(\d+)/), walks: num(/NATIVE_WALKS steps_per_s=(\d+)/), walkCount: num(/NATIVE_WALKS .*walks=(\d+)/) };
   const glue = ['dist', 'www'].map((d) => path.join(ROOT, d, 'pkg', 'explore', 'cap_playground.js')).find((f) => fs.existsSync(f));
   if (!glue) { console.log('  pkg/explore missing (npm run build): wasm column skipped'); return; }
   const m = await import(pathToFileURL(glue).href);
@@ -285,6 +285,19 @@ async function exploreBench() {
     console.log(`  wasm ${pad(name, 9)} ${String(distinct).padStart(8)} distinct in ${best.toFixed(1)} ms: ${rate.toFixed(0)} states/s = ${ratio.toFixed(2)}x native` +
       ` (~${bytes} B/state estimated)${ratio < 0.5 ? '  BELOW the 0.5x target' : ''}`);
   }
+  // Random walks: Figure 8's mutant, the same seed as the native line above, until the violation.
+  const walks = { protocol: 'raft', nodes: 3, clients: 0, ops: 0, timers: 4, depth: 40, walks: 2000000, seed: 5, unsafe_switches: ['commit-old-terms'] };
+  const t0 = performance.now();
+  const sess = new m.ExploreSession(JSON.stringify(walks));
+  let p;
+  do { p = JSON.parse(sess.run(1e9)); } while (p.status === 'running');
+  const ms = performance.now() - t0;
+  const cx = p.status === 'violation' ? JSON.parse(sess.counterexample()) : null;
+  sess.free();
+  const rate = p.stats.generated / (ms / 1000);
+  console.log(`  wasm walks     ${p.stats.walks} walks, ${p.stats.generated} steps in ${ms.toFixed(0)} ms: ${rate.toFixed(0)} steps/s = ` +
+    `${(rate / native.walks).toFixed(2)}x native; ${p.status}${cx ? ` (${p.invariant}, shrunk to ${cx.steps.length} steps)` : ''}; ` +
+    `${p.stats.walks === native.walkCount ? 'the same walks as native' : `NOT the same walks as native (${native.walkCount})`}`);
 }
 
 // ---------------------------------------------------------------------------------------------

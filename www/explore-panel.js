@@ -96,7 +96,7 @@ class Panel {
       const m = this.mode.value;
       for (const [k, only] of Object.entries(ONLY)) labels[k].hidden = only !== m;
       this.title.textContent = m === 'walks'
-        ? `Find a bug in ${this.protocol}: random walks of at most depth steps (a sample, not a proof)`
+        ? `Find a bug in ${this.protocol}: seeded random walks, each at most "depth ≤" steps (a sample, not a proof)`
         : `Find a bug in ${this.protocol}: every schedule within these bounds`;
     };
     this.mode.addEventListener('change', showMode);

@@ -43,12 +43,38 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// A state's 128-bit fingerprint.
 pub type Fp = u128;
 
-/// The hasher fingerprints are computed with: xxHash3-128 (portable, fast on small writes).
-pub type FpHasher = xxhash_rust::xxh3::Xxh3Default;
+/// The hasher fingerprints are computed with: xxHash3-128 (portable, fast on small writes),
+/// writing every `usize` (a `Vec`'s length, an index) as 8 bytes. `Hash` feeds `usize`s in the
+/// platform's width, 4 bytes in wasm and 8 natively, so without this a world's fingerprint and
+/// its messages' sort keys would differ between the browser and the CLI, and so would the order
+/// of enabled actions that random walks draw from.
+pub struct FpHasher(xxhash_rust::xxh3::Xxh3Default);
+
+impl FpHasher {
+    /// The 128-bit digest of everything written.
+    pub fn digest128(&self) -> u128 {
+        self.0.digest128()
+    }
+}
+
+impl Hasher for FpHasher {
+    fn finish(&self) -> u64 {
+        self.0.finish()
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write(bytes)
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0.write(&(n as u64).to_le_bytes())
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.0.write(&(n as i64).to_le_bytes())
+    }
+}
 
 /// A fresh fingerprint hasher.
 pub fn fp_hasher() -> FpHasher {
-    FpHasher::new()
+    FpHasher(xxhash_rust::xxh3::Xxh3Default::new())
 }
 
 /// An invariant broken in some state: which one, and what was seen, in words.

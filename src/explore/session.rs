@@ -1,6 +1,7 @@
 //! One exploration as the CLI and the browser's worker run it: a [`Spec`] (protocol and bounds,
-//! as `cap explore` takes them) opens a [`Session`] that runs in slices, reports counters, and on a
-//! violation turns the shortest path into a scenario the simulator replays (`"schedule":
+//! as `cap explore` takes them) opens a [`Session`] that runs in slices (a search, or random walks
+//! with `walks`), reports counters, and on a violation turns the path (the search's shortest, the
+//! walk's shrunk) into a scenario the simulator replays (`"schedule":
 //! "explicit"`), checked here by replaying it exactly as `cap run` does.
 
 use super::twophase::TwoPhase;
@@ -36,7 +37,7 @@ pub fn explore_protocols() -> Vec<&'static str> {
     out
 }
 
-/// The config and time step the explorer runs protocol `P` with, for the spec's cluster.
+/// Whether protocol `P` accepts the spec's cluster for exploring (`Err`: its reason why not).
 struct ExploreConfig(u32);
 impl WithProtocol for ExploreConfig {
     type Out = Result<(), String>;

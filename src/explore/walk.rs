@@ -116,7 +116,7 @@ impl<M: Model> Walker<M> {
                     self.status = Status::Sampled { walks: self.stats.walks };
                     break;
                 }
-                let k = self.rng.random_range(0..inits.len());
+                let k = self.below(inits.len());
                 let s = inits.swap_remove(k);
                 self.stats.generated += 1;
                 if let Some(b) = self.model.check(&s) {
@@ -124,7 +124,7 @@ impl<M: Model> Walker<M> {
                     self.status = Status::Violation(b);
                     break;
                 }
-                let bias = SWARM[self.rng.random_range(0..SWARM.len())];
+                let bias = SWARM[self.below(SWARM.len())];
                 self.walk = Some(InProgress { init: k, path: Vec::new(), state: s, bias });
                 continue;
             };
@@ -157,6 +157,13 @@ impl<M: Model> Walker<M> {
         &self.status
     }
 
+    /// A number in `0..n`, drawn as a `u64`: `usize` is 32 bits in wasm and 64 natively, and the
+    /// generator samples ranges of the two widths differently, so drawing a `usize` would give
+    /// other walks in the browser than in the CLI.
+    fn below(&mut self, n: usize) -> usize {
+        self.rng.random_range(0..n as u64) as usize
+    }
+
     /// One of `actions` (not empty): with `bias` p, a spontaneous one with probability p when
     /// both kinds are enabled; otherwise uniformly.
     fn pick(&mut self, actions: &mut Vec<M::Action>, bias: Option<f64>) -> M::Action {
@@ -164,7 +171,7 @@ impl<M: Model> Walker<M> {
             let spontaneous = actions.iter().filter(|a| self.model.spontaneous(a)).count();
             if spontaneous > 0 && spontaneous < actions.len() {
                 let want = self.rng.random_bool(p);
-                let k = self.rng.random_range(0..if want { spontaneous } else { actions.len() - spontaneous });
+                let k = self.below(if want { spontaneous } else { actions.len() - spontaneous });
                 let i = actions
                     .iter()
                     .enumerate()
@@ -175,7 +182,8 @@ impl<M: Model> Walker<M> {
                 return actions.swap_remove(i);
             }
         }
-        actions.swap_remove(self.rng.random_range(0..actions.len()))
+        let k = self.below(actions.len());
+        actions.swap_remove(k)
     }
 
     /// The violating walk, shrunk (see the module doc). `None` when no violation was found.

@@ -101,10 +101,10 @@ test('Figure 8 by random walks: the seeded bug picks walks mode, the walk is fou
   await panel(page, 'select[data-x="unsafe"]').selectOption('commit-old-terms');
   assert.equal(await panel(page, 'select[data-x="mode"]').inputValue(), 'walks', 'the preset switches to random walks');
   assert.equal(await panel(page, 'input[data-x="max_states"]').isVisible(), false, 'no state limit in walks mode');
-  assert.match(await panel(page, 'h3').first().textContent(), /random walks .* a sample, not a proof/);
-  // Seed 6 finds it in 4,244 walks natively (seed 1, the preset, needs ~580,000: tests/explore.rs
-  // asserts that one); this test is about the panel, so it takes the quick seed.
-  await panel(page, 'input[data-x="seed"]').fill('6');
+  assert.match(await panel(page, 'h3').first().textContent(), /random walks, each at most .*\(a sample, not a proof\)/);
+  // Seed 7 finds it in 59,354 walks (seed 1, the preset, needs 130,857: tests/explore.rs asserts
+  // that one); this test is about the panel, so it takes the quickest of seeds 1-10.
+  await panel(page, 'input[data-x="seed"]').fill('7');
   await panel(page, '[data-action="x-start"]').click();
   await page.waitForFunction(() => {
     const l = document.querySelector('cap-playground').shadowRoot.querySelector('.x-label');

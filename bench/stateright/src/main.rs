@@ -222,4 +222,41 @@ fn main() {
         session.bytes_per_state()
     );
     println!("NATIVE_RAFT states_per_s={:.0} bytes_per_state={}", s.distinct as f64 / secs, bytes / s.distinct.max(1) as usize);
+
+    // Random walks (src/explore/walk.rs): Figure 8's mutant, seed 5, until the violation.
+    let spec = figure_8_walks();
+    let t = Instant::now();
+    let mut session = open(&spec).expect("spec");
+    let status = session.run(u64::MAX);
+    let secs = t.elapsed().as_secs_f64();
+    let s = session.stats();
+    println!(
+        "random walks, {}: {} after {} walks, {} steps in {:.2} s: {:.0} steps/s",
+        spec.describe(),
+        match &status {
+            Status::Violation(b) => b.invariant.clone(),
+            other => format!("{other:?}"),
+        },
+        s.walks,
+        s.generated,
+        secs,
+        s.generated as f64 / secs
+    );
+    println!("NATIVE_WALKS steps_per_s={:.0} walks={}", s.generated as f64 / secs, s.walks);
+}
+
+/// Figure 8's mutant by random walks, as `npm run bench` runs it natively and in wasm.
+fn figure_8_walks() -> Spec {
+    Spec {
+        protocol: "raft".into(),
+        nodes: 3,
+        clients: 0,
+        ops: 0,
+        timers: Some(4),
+        depth: Some(40),
+        walks: Some(2_000_000),
+        seed: 5,
+        unsafe_switches: vec!["commit-old-terms".into()],
+        ..Spec::default()
+    }
 }
