@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // npm run bench: programs that print numbers (docs/architecture.md), not timed tests.
 //   1. gzipped size (gzip -9) of what a reader downloads: wasm + JS + CSS, per file and per page
-//      (shared JS/CSS + one protocol's wasm bundle),
+//      (shared JS/CSS + one protocol's wasm bundle), and the raft wasm's top 15 functions and crates
+//      by code bytes (scripts/wasm-size.mjs, twiggy's "top"),
 //      for dist/ (what ships: minified JS) and www/ (readable sources), against the 100 KB budget
 //   2. `cap bench`        native simulator speed
 //   2b. `cap run --peak-memory` of bench-raft: 1 hour and 24 hours (--repeat 24) side by side
+//   2c. simulator speed: bench-raft natively (with and without the live checker) and in wasm (node)
 //   3. `cap check-bench`  linearizability checker speed (skipped with a note if absent), then the
 //      checker table: per Porcupine history, native ms | wasm ms (node, a bench-only wasm built
 //      with the `checker-bench` feature into target/bench-wasm) | Porcupine (Go) ms, the 10
@@ -27,7 +29,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
-import { build, LAZY_BUNDLES } from './build.mjs';
+import { build, LAZY_BUNDLES, NAMED } from './build.mjs';
+import { topLines } from './wasm-size.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'bench';
@@ -154,6 +157,11 @@ export const ON_DEMAND = [
 function allSizes() {
   sizes(path.join(ROOT, 'dist'), 'what ships (minified JS)');
   sizes(path.join(ROOT, 'www'), 'readable sources (npm start)');
+  // What the raft wasm is made of (twiggy's "top"), from the build's named copy of the same code.
+  const named = path.join(NAMED, 'raft.wasm');
+  console.log(`\n## the raft wasm's largest contributors (uncompressed code bytes; ${path.relative(ROOT, named)})`);
+  if (fs.existsSync(named)) for (const l of topLines(fs.readFileSync(named), 15)) console.log(`  ${l}`);
+  else console.log('  missing: run npm run build');
   const dist = path.join(ROOT, 'dist');
   if (!fs.existsSync(dist)) return;
   console.log('\n## loaded on demand (dist/, gzip -9), not part of any playground page\'s first download');
@@ -197,9 +205,48 @@ async function nativeBench() {
     }
     process.stdout.write(r.stdout.replace(/^/gm, '  '));
     console.log(`  (${elapsed(t)} wall)`);
-    if (sub === 'bench') longRunMemory(cap);
+    if (sub === 'bench') {
+      longRunMemory(cap);
+      await simSpeed(cap, r.stdout);
+    }
   }
   return checkOut;
+}
+
+/**
+ * 2c. Simulator speed side by side (issue 20: >= 3,600x real time natively, wasm >= 0.6x native
+ * with the live checker on): bench-raft's simulated hour natively (`cap bench`, invariants after
+ * every event; and `cap bench --live`, the live linearizability checker on as in the element) and
+ * in wasm (node, the raft bundle's `Playground`, as the element drives it: live checker and
+ * time-travel checkpoints on, advanced one simulated second per call). The same trace hash on
+ * both sides means the same run.
+ */
+async function simSpeed(cap, nativeOut) {
+  const num = (text, re) => Number((text.match(re) || [])[1]);
+  const row = (text) => ({ x: num(text, /simulated seconds per wall second: (\d+)/), eps: num(text, /events per wall second: (\d+)/), hash: (text.match(/trace hash: ([0-9a-f]+)/) || [])[1] });
+  const off = row(nativeOut);
+  const r = capture(cap, ['bench', '--live'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60 * 1000 });
+  const on = r.code === 0 ? row(r.stdout) : null;
+  console.log('\n### simulator speed, bench-raft (one simulated hour), simulated seconds per wall second and events per second');
+  const line = (what, v, note = '') => console.log(`  ${pad(what, 44)} ${String(v.x).padStart(6)}x real time  ${String(Math.round(v.eps)).padStart(9)} events/s${note}`);
+  line('native, invariants after every event', off, off.x >= 3600 ? '' : '  (target 3,600x)');
+  if (on) line('native, + live checker', on);
+  const glue = ['dist', 'www'].map((d) => path.join(ROOT, d, 'pkg', 'raft', 'cap_playground.js')).find((f) => fs.existsSync(f));
+  if (!glue) { console.log('  pkg/raft missing (npm run build): wasm line skipped'); return; }
+  const m = await import(pathToFileURL(glue).href);
+  m.initSync({ module: fs.readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
+  const text = fs.readFileSync(path.join(ROOT, 'www', 'scenarios', 'bench-raft.json'), 'utf8');
+  const until = JSON.parse(text).until;
+  const pg = new m.Playground(text);
+  const t0 = performance.now();
+  for (let t = 1000; t <= until; t += 1000) pg.advance(1000);
+  const secs = (performance.now() - t0) / 1000;
+  const f = JSON.parse(pg.lightFrameJson());
+  const w = { x: Math.round(until / 1000 / secs), eps: f.counters.events / secs, hash: pg.traceHash() };
+  pg.free();
+  const ref = on || off;
+  line('wasm (node), live checker + checkpoints', w, `  = ${(w.x / ref.x).toFixed(2)}x native${on ? ' with the live checker' : ''}` +
+    `${w.x / ref.x >= 0.6 ? '' : ' (target 0.6x)'}; ${w.hash === ref.hash ? 'the same trace hash' : `trace hash ${w.hash} DIFFERS from native ${ref.hash}`}`);
 }
 
 /**

@@ -30,6 +30,9 @@ function targetDir() {
   return process.env.CARGO_TARGET_DIR ? path.resolve(ROOT, process.env.CARGO_TARGET_DIR) : path.join(ROOT, 'target');
 }
 
+/** The optimised wasm of each bundle with its function names, for size attribution (bench). */
+export const NAMED = path.join(targetDir(), 'wasm-names');
+
 function kb(n) {
   return `${(n / 1024).toFixed(1)} KB`;
 }
@@ -190,8 +193,13 @@ async function buildBundle(bundle, { opt, buildHash }) {
     // --converge repeats -Oz until the module stops shrinking: measured on the raft bundle, 1.5 KB
     // less gzipped than one pass (-Os, -O3 and cargo's opt-level "s" all came out larger).
     const level = lazy ? ['-O3'] : ['-Oz', '--converge'];
-    await must(process.execPath, [WASM_OPT, ...level, '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
-    fs.renameSync(tmp, wasm);
+    // Optimised once with the names kept (-g), a copy of that for `npm run bench`'s size
+    // attribution (scripts/wasm-size.mjs), then the names stripped: the same code either way.
+    await must(process.execPath, [WASM_OPT, ...level, '-g', wasm, '-o', tmp]);
+    fs.mkdirSync(NAMED, { recursive: true });
+    fs.copyFileSync(tmp, path.join(NAMED, `${bundle}.wasm`));
+    await must(process.execPath, [WASM_OPT, '--strip-debug', '--strip-producers', tmp, '-o', wasm]);
+    fs.rmSync(tmp, { force: true });
     log(tag, `[${bundle}] wasm-opt ${level.join(' ')}: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
   }
   fs.writeFileSync(stampFile, stamp);

@@ -5,7 +5,7 @@
 //!                                   (--repeat N: its schedule N times; --peak-memory: peak RSS)
 //! cap sweep --protocol P --seeds N  random fault schedules; first violation → seed + scenario file
 //!                                   (--no-partitions: crashes and lost messages only)
-//! cap bench [FILE]                  simulated seconds per wall second and peak memory
+//! cap bench [FILE] [--live]         simulated seconds per wall second and peak memory (--live: with the live checker)
 //! cap elections [--seeds N]         Raft's election time with one up-to-date survivor
 //! cap check FILE                    is this Jepsen / Porcupine / Knossos history linearizable?
 //! cap gen-history --ops N           a generated single-register history (benchmarks)
@@ -38,7 +38,7 @@ const USAGE: &str = "usage:
               [--export-shiviz OUT.log] [--export-svg OUT.svg]
   cap sweep --protocol PROTOCOL --seeds N [--start S] [--unsafe SWITCH]... [--no-partitions] [--keep-going]
             [--out DIR] [--quiet]
-  cap bench [FILE]
+  cap bench [FILE] [--live]
   cap elections [--seeds N] [--start S] [--scenario NODES on|off SEED]
   cap check FILE [--budget STEPS] [--max-memory SIZE] [--model register|cas-register] [--initial N|nil]
                  [--new-process-on-reuse] [--full-witness] [--stats]
@@ -401,8 +401,13 @@ use cap_playground::check::cli::peak_rss_kib;
 
 fn cmd_bench(args: &[String]) -> Result<u8, String> {
     let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("www/scenarios/bench-raft.json");
-    let file = args.first().cloned().unwrap_or_else(|| default.display().to_string());
+    let live = args.iter().any(|a| a == "--live");
+    let file = args.iter().find(|a| !a.starts_with("--")).cloned().unwrap_or_else(|| default.display().to_string());
     let mut sim = load(&file)?;
+    if live {
+        // As the browser element runs it: the live linearizability checker on.
+        sim.enable_live_check();
+    }
     let until = sim.scenario().until;
     let t0 = Instant::now();
     let rss0 = peak_rss_kib();
@@ -426,6 +431,8 @@ fn cmd_bench(args: &[String]) -> Result<u8, String> {
         );
     }
     let wall = t0.elapsed().as_secs_f64();
+    say!("live checker: {}", if live { "on" } else { "off" });
+    say!("trace hash: {:016x}", sim.trace_hash());
     say!("simulated seconds per wall second: {:.0}", until as f64 / 1000.0 / wall);
     say!("events per wall second: {:.0}", sim.events() as f64 / wall);
     say!("peak RSS: {} KiB (at start {} KiB)", peak_rss_kib().unwrap_or(0), rss0.unwrap_or(0));

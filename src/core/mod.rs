@@ -8,6 +8,7 @@ pub mod history;
 pub mod notice;
 pub mod ops;
 pub mod sort;
+pub mod tracehash;
 pub mod vecmap;
 
 /// Simulated time in integer milliseconds.

@@ -411,6 +411,11 @@ pub trait Protocol: Sized + Clone {
     }
     /// Renderer view of a message.
     fn msg_info(msg: &Self::Msg) -> MsgInfo;
+    /// The message's kind alone (`msg_info(msg).kind`), which the simulator counts on every
+    /// send: a protocol overrides it to skip formatting the detail text.
+    fn msg_kind(msg: &Self::Msg) -> &'static str {
+        Self::msg_info(msg).kind
+    }
 }
 
 /// One server as the world holds it and the invariant checkers read it: the running state

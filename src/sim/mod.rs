@@ -38,8 +38,8 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::hash::{Hash, Hasher};
 
-/// The trace hash: FNV-1a, identical natively and in wasm.
-pub type TraceHasher = crate::core::fnv::Fnv;
+/// The trace hash, identical natively and in wasm (`core::tracehash`).
+pub type TraceHasher = crate::core::tracehash::TraceHash;
 
 /// What travels on a link: `M` the protocol's messages, `O` its client operations, `R` their
 /// answers.
@@ -664,7 +664,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         for o in outputs {
             match o {
                 Output::Send { to, msg } => {
-                    let kind = P::msg_info(&msg).kind;
+                    let kind = P::msg_kind(&msg);
                     *self.counters.sent.get_or_insert_with(kind, || 0) += 1;
                     self.send(Member::Node(id), Member::Node(to), Payload::Peer(msg));
                 }

@@ -166,6 +166,64 @@ pub struct Snapshot {
     pub state: StateMachine,
 }
 
+/// `log[]` after the snapshot (`log[0]` has index `snapshot.last_index + 1`), counting its
+/// changes: the invariant checker compares logs again only when one changed since it last looked
+/// ([`Raft::log_changes`]). The count is bookkeeping, not state: `Hash` (the explorer's
+/// fingerprint) sees the entries only.
+#[derive(Clone, Debug, Default)]
+struct Log {
+    entries: Vec<Entry>,
+    changes: u64,
+}
+
+impl std::hash::Hash for Log {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.entries.hash(h);
+    }
+}
+
+impl std::ops::Deref for Log {
+    type Target = [Entry];
+    fn deref(&self) -> &[Entry] {
+        &self.entries
+    }
+}
+
+impl From<Vec<Entry>> for Log {
+    fn from(entries: Vec<Entry>) -> Log {
+        Log { entries, changes: 0 }
+    }
+}
+
+impl Log {
+    fn push(&mut self, e: Entry) {
+        self.changes += 1;
+        self.entries.push(e);
+    }
+    fn extend_from_slice(&mut self, es: &[Entry]) {
+        self.changes += 1;
+        self.entries.extend_from_slice(es);
+    }
+    fn truncate(&mut self, len: usize) {
+        self.changes += 1;
+        self.entries.truncate(len);
+    }
+    /// Drop the first `n` entries (compacted into a snapshot).
+    fn drain_front(&mut self, n: usize) {
+        self.changes += 1;
+        self.entries.drain(..n);
+    }
+    fn clear(&mut self) {
+        self.changes += 1;
+        self.entries.clear();
+    }
+    #[cfg(test)]
+    fn replace(&mut self, entries: Vec<Entry>) {
+        self.changes += 1;
+        self.entries = entries;
+    }
+}
+
 /// Durable state (Figure 2): survives a crash.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Durable {
@@ -301,7 +359,7 @@ pub struct Raft {
     // Durable (Figure 2).
     current_term: u64,
     voted_for: Option<NodeId>,
-    log: Vec<Entry>,
+    log: Log,
     snapshot: Snapshot,
     // Volatile.
     role: Role,
@@ -359,6 +417,11 @@ impl Raft {
     /// Applied key-value state.
     pub fn state_machine(&self) -> &StateMachine {
         &self.state
+    }
+    /// How many times this node's log has changed since it started (appends, truncations,
+    /// compactions): equal counts mean the same log. Bookkeeping for the invariant checker.
+    pub fn log_changes(&self) -> u64 {
+        self.log.changes
     }
     /// The entry at `index`, when it is still in the log (not compacted).
     pub fn entry(&self, index: u64) -> Option<&Entry> {
@@ -631,7 +694,7 @@ impl Raft {
             return;
         };
         let drop = (idx - self.snapshot.last_index) as usize;
-        self.log.drain(..drop);
+        self.log.drain_front(drop);
         self.snapshot = Snapshot { last_index: idx, last_term: term, state: self.state.clone() };
         out.persist(self.durable());
         out.notice(
@@ -810,12 +873,12 @@ impl Raft {
                     let keep = (index - self.snapshot.last_index - 1) as usize;
                     self.log.truncate(keep);
                     self.pending_writes.retain(|i, _| *i < index);
-                    self.log.extend(entries[k..].iter().cloned());
+                    self.log.extend_from_slice(&entries[k..]);
                     changed = true;
                     break;
                 }
                 None => {
-                    self.log.extend(entries[k..].iter().cloned());
+                    self.log.extend_from_slice(&entries[k..]);
                     changed = true;
                     break;
                 }
@@ -935,7 +998,7 @@ impl Raft {
             // otherwise discard the entire log.
             if self.term_at(idx) == Some(snapshot.last_term) {
                 let drop = (idx - self.snapshot.last_index) as usize;
-                self.log.drain(..drop.min(self.log.len()));
+                self.log.drain_front(drop.min(self.log.len()));
             } else {
                 self.log.clear();
             }
@@ -1040,7 +1103,7 @@ impl Protocol for Raft {
             config: config.clone(),
             current_term: d.current_term,
             voted_for: d.voted_for,
-            log: d.log,
+            log: Log::from(d.log),
             commit_index: d.snapshot.last_index,
             last_applied: d.snapshot.last_index,
             state: d.snapshot.state.clone(),
@@ -1239,7 +1302,7 @@ impl Protocol for Raft {
         Durable {
             current_term: self.current_term,
             voted_for: self.voted_for,
-            log: self.log.clone(),
+            log: self.log.to_vec(),
             snapshot: self.snapshot.clone(),
         }
     }
@@ -1283,6 +1346,18 @@ impl Protocol for Raft {
         }
     }
 
+    fn msg_kind(msg: &Msg) -> &'static str {
+        match msg {
+            Msg::RequestVote { pre_vote: true, .. } => "PreVote",
+            Msg::RequestVote { .. } => "RequestVote",
+            Msg::RequestVoteResponse { pre_vote: true, .. } => "PreVoteResponse",
+            Msg::RequestVoteResponse { .. } => "RequestVoteResponse",
+            Msg::AppendEntries { .. } => "AppendEntries",
+            Msg::AppendEntriesResponse { .. } => "AppendEntriesResponse",
+            Msg::InstallSnapshot { .. } => "InstallSnapshot",
+            Msg::InstallSnapshotResponse { .. } => "InstallSnapshotResponse",
+        }
+    }
     fn msg_info(msg: &Msg) -> MsgInfo {
         match msg {
             Msg::RequestVote { term, last_log_index, last_log_term, pre_vote, .. } => MsgInfo {
@@ -1332,7 +1407,7 @@ impl Raft {
     pub fn set_durable_for_test(&mut self, d: Durable) {
         self.current_term = d.current_term;
         self.voted_for = d.voted_for;
-        self.log = d.log;
+        self.log.replace(d.log);
         self.snapshot = d.snapshot;
     }
 }
