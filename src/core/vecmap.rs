@@ -23,6 +23,7 @@ impl<K: Ord, V> VecMap<K, V> {
     pub fn new() -> Self {
         Self::default()
     }
+    #[inline(always)] // every map operation goes through it: inlined even in the size-optimised wasm
     fn find<Q: Ord + ?Sized>(&self, k: &Q) -> Result<usize, usize>
     where
         K: Borrow<Q>,

@@ -91,11 +91,27 @@ enum Event<T> {
     Step(usize),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Scheduled<T> {
     time: Time,
     seq: u64,
     event: Event<T>,
+}
+
+// The derived order (time, then seq, then event), written out so that it is inlined into the
+// event queue's sift loops even in the size-optimised wasm build (the queue is the hottest code).
+impl<T: Ord> Ord for Scheduled<T> {
+    #[inline(always)]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.time, self.seq).cmp(&(other.time, other.seq)).then_with(|| self.event.cmp(&other.event))
+    }
+}
+
+impl<T: Ord> PartialOrd for Scheduled<T> {
+    #[inline(always)]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// An armed timer: when it was set and when it fires.

@@ -23,7 +23,11 @@ pub struct Manual {
 pub fn entry(term: u64, value: i64) -> Entry {
     Entry {
         term,
-        command: Command::Client { client: 99, request: value as u64, op: ClientOp::Write { key: "x".into(), value } },
+        command: Command::Client {
+            client: 99,
+            request: value as u64,
+            op: ClientOp::Write { key: "x".into(), value }.into(),
+        },
     }
 }
 

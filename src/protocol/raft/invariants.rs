@@ -104,9 +104,13 @@ impl InvariantChecker<Raft> for RaftChecker {
         let before = self.seen.get(&touched).copied();
         let same_log =
             before.is_some_and(|b| b.log_changes == now_seen.log_changes && b.snapshot_index == snap.last_index);
-        let same_commits = same_log && before.is_some_and(|b| b.commit_index == now_seen.commit_index);
-        let upto = if same_commits { snap.last_index } else { node.commit_index() };
-        for i in (snap.last_index + 1)..=upto {
+        // With the log as it was, the entries up to the commit index seen then were checked:
+        // only the newly committed ones are new.
+        let from = match before {
+            Some(b) if same_log => b.commit_index.max(snap.last_index) + 1,
+            _ => snap.last_index + 1,
+        };
+        for i in from..=node.commit_index() {
             let Some(entry) = node.entry(i) else { break };
             match self.committed.get(&i) {
                 Some((e, _)) if e != entry => {
@@ -194,18 +198,24 @@ fn log_matching(a: &Raft, b: &Raft) -> Option<String> {
     if lo > hi {
         return None;
     }
+    // The two logs over the indices both hold, as slices (compared in tight loops: this runs
+    // whenever a log changes).
+    let (xs, ys) = (a.entries(lo, hi), b.entries(lo, hi));
     // The highest index where both logs hold an entry of the same term...
-    let top = (lo..=hi).rev().find(|i| a.term_at(*i) == b.term_at(*i))?;
+    let top = xs.iter().zip(ys).rposition(|(x, y)| x.term == y.term)?;
     // ...and everything at or below it must be identical.
-    (lo..=top).find(|i| a.entry(*i) != b.entry(*i)).map(|i| {
-        format!(
-            "n{} and n{} agree on the term of index {top} but differ at index {i} ({} vs {})",
-            a.id(),
-            b.id(),
-            a.entry(i).map(describe).unwrap_or_default(),
-            b.entry(i).map(describe).unwrap_or_default()
-        )
-    })
+    if xs[..=top] == ys[..=top] {
+        return None;
+    }
+    let k = xs.iter().zip(ys).position(|(x, y)| x != y)?;
+    let (i, top) = (lo + k as u64, lo + top as u64);
+    Some(format!(
+        "n{} and n{} agree on the term of index {top} but differ at index {i} ({} vs {})",
+        a.id(),
+        b.id(),
+        describe(&xs[k]),
+        describe(&ys[k])
+    ))
 }
 
 fn describe(e: &Entry) -> String {

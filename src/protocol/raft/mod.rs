@@ -105,8 +105,11 @@ impl RaftConfig {
 pub enum Command {
     /// The entry a new leader appends to commit an entry of its own term (§8).
     Noop,
-    /// A client's write or compare-and-set.
-    Client { client: ClientId, request: RequestId, op: ClientOp },
+    /// A client's write or compare-and-set. The operation is shared (`Arc`) by every copy of
+    /// the entry — in messages, in each server's log and on its disk — so replicating and
+    /// persisting an entry copies no strings, and comparing two copies of one entry is a pointer
+    /// comparison (`Arc`'s equality checks identity first; `Hash` sees the operation itself).
+    Client { client: ClientId, request: RequestId, op: std::sync::Arc<ClientOp> },
 }
 
 /// One log entry: the term it was created in and its command.
@@ -403,6 +406,7 @@ impl Raft {
         self.last_applied
     }
     /// Index of the last log entry (counting the snapshot).
+    #[inline(always)] // hot (replication, invariants): inlined even in the size-optimised wasm
     pub fn last_index(&self) -> u64 {
         self.snapshot.last_index + self.log.len() as u64
     }
@@ -423,7 +427,17 @@ impl Raft {
     pub fn log_changes(&self) -> u64 {
         self.log.changes
     }
+    /// The entries from index `from` to `to` (inclusive) that are still in the log.
+    pub fn entries(&self, from: u64, to: u64) -> &[Entry] {
+        let first = self.snapshot.last_index + 1;
+        let (from, to) = (from.max(first), to.min(self.last_index()));
+        if from > to {
+            return &[];
+        }
+        &self.log[(from - first) as usize..=(to - first) as usize]
+    }
     /// The entry at `index`, when it is still in the log (not compacted).
+    #[inline(always)] // hot (replication, invariants): inlined even in the size-optimised wasm
     pub fn entry(&self, index: u64) -> Option<&Entry> {
         if index <= self.snapshot.last_index || index > self.last_index() {
             None
@@ -432,6 +446,7 @@ impl Raft {
         }
     }
     /// Term of the entry at `index`: known for the snapshot's last entry and for log entries.
+    #[inline(always)] // hot (replication, invariants): inlined even in the size-optimised wasm
     pub fn term_at(&self, index: u64) -> Option<u64> {
         if index == self.snapshot.last_index {
             Some(self.snapshot.last_term)
@@ -1288,7 +1303,10 @@ impl Protocol for Raft {
                         return;
                     }
                 }
-                self.log.push(Entry { term: self.current_term, command: Command::Client { client, request, op } });
+                self.log.push(Entry {
+                    term: self.current_term,
+                    command: Command::Client { client, request, op: op.into() },
+                });
                 out.persist(self.durable());
                 let index = self.last_index();
                 self.pending_writes.insert(index, (client, request));
