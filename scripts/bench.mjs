@@ -3,7 +3,8 @@
 //   1. gzipped size (gzip -9) of what a reader downloads: wasm + JS + CSS, per file and per page
 //      (shared JS/CSS + one protocol's wasm bundle), and the raft wasm's top 15 functions and crates
 //      by code bytes (scripts/wasm-size.mjs, twiggy's "top"),
-//      for dist/ (what ships: minified JS) and www/ (readable sources), against the 100 KB budget
+//      for dist/ (what ships: minified JS) and www/ (readable sources), against the budgets (Raft
+//      140 KB, every other page 150 KB)
 //   2. `cap bench`        native simulator speed
 //   2b. `cap run --peak-memory` of bench-raft: 1 hour and 24 hours (--repeat 24) side by side
 //   2c. simulator speed: bench-raft natively (with and without the live checker) and in wasm (node)
@@ -15,7 +16,8 @@
 //      100,000 and 200,000 operations, linearizable and with one stale read near the end; each
 //      checked by `cap check --stats` in its own process: time, verdict, witness size, the
 //      memory it accounted and its peak RSS, next to the memory budget (--max-memory, 1 GiB)
-//   4. browser metrics (headless Chromium via playwright-core): first frame after navigation,
+//   4. browser metrics (headless Chromium via playwright-core): first frame after navigation, cold
+//      and warm, and how far the cold median is above a floor page's (budget 100 ms),
 //      per-frame JS cost p50/p95, rAF callbacks while paused, wasm memory after 1 simulated hour
 //      at 10x speed; the space-time panel's frame cost while a window of 10,000 messages pans
 //      (budget p95 8 ms) and its open / follow costs.
@@ -34,7 +36,11 @@ import { topLines } from './wasm-size.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'bench';
-const BUDGET_KB = 100;
+// Issue 20's page budgets: gzipped first download (wasm + glue + JS + CSS), per page.
+export const BUDGET_KB_OF = { raft: 140 };
+export const BUDGET_KB = 150; // every other page
+/** A page's budget in KB. */
+export const budgetKb = (bundle) => BUDGET_KB_OF[bundle] ?? BUDGET_KB;
 const args = process.argv.slice(2);
 
 function walk(dir) {
@@ -56,7 +62,6 @@ function kb(n) { return `${(n / 1024).toFixed(1)} KB`; }
 
 // ---------------------------------------------------------------------------------------------
 // 1. sizes
-export const BUDGET_BYTES = BUDGET_KB * 1024;
 
 /** Gzipped (level 9) sizes of the .wasm/.js/.mjs/.css files under dir: { files: [{file, raw, gz}], raw, gz }. */
 export function measureSizes(dir) {
@@ -138,11 +143,11 @@ export function sizes(dir, what) {
   const pages = pageSizes(m, elementFiles(dir), dir);
   if (!pages.length) console.log(`  no wasm bundle under ${name}/pkg/ (npm run build)`);
   for (const p of pages) {
-    const over = p.gz > BUDGET_BYTES;
-    console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (shared JS+CSS ${kb(p.shared)}, view ${kb(p.views)}, glue ${kb(p.glue)}, wasm ${kb(p.wasm)}) — budget ${BUDGET_KB} KB: ` +
-      (over ? `OVER BUDGET by ${kb(p.gz - BUDGET_BYTES)}` : `ok, ${kb(BUDGET_BYTES - p.gz)} to spare`));
+    const budget = budgetKb(p.bundle) * 1024, over = p.gz > budget;
+    console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (shared JS+CSS ${kb(p.shared)}, view ${kb(p.views)}, glue ${kb(p.glue)}, wasm ${kb(p.wasm)}) — budget ${budgetKb(p.bundle)} KB: ` +
+      (over ? `OVER BUDGET by ${kb(p.gz - budget)}` : `ok, ${kb(budget - p.gz)} to spare`));
   }
-  return { ...m, pages, over: pages.some((p) => p.gz > BUDGET_BYTES) };
+  return { ...m, pages, over: pages.some((p) => p.gz > budgetKb(p.bundle) * 1024) };
 }
 
 /** What pages load only on demand (not in a playground page's first download), gzipped. */
@@ -538,7 +543,7 @@ async function browserBench() {
     s = await startSession({ root: servedDir() });
     await s.context.addInitScript(INIT);
 
-    // First frame (budget 250 ms), without the instrumentation: cold = a new browser context per
+    // First frame (budget: within 100 ms of the floor page, cold medians), without the instrumentation: cold = a new browser context per
     // load (no HTTP or code cache: a first visit), warm = reloads in one context. For scale, the
     // same on a floor page: the index page's head and text with a trivial custom element that
     // draws one line in its first animation frame (what this browser and machine take for any
@@ -572,9 +577,12 @@ async function browserBench() {
     const fs2 = await startSession({ root: floorDir });
     let floor;
     try { floor = await firstFrames(fs2, FIRST_FRAME_RUNS, true); } finally { await fs2.close(); fs.rmSync(floorDir, { recursive: true, force: true }); }
-    console.log(`  first frame after navigation, cold (${cold.length} loads, a new context each): ${line(cold)} — budget 250 ms`);
+    const gap = pct(cold, 50) - pct(floor, 50);
+    console.log(`  first frame after navigation, cold (${cold.length} loads, a new context each): ${line(cold)}`);
     console.log(`  first frame after navigation, warm (${warm.length} reloads, HTTP + code cache): ${line(warm)}`);
     console.log(`    floor: a trivial element on the same page head, cold: ${line(floor)} (the browser's share on this machine)`);
+    console.log(`    cold median minus the floor's: ${gap.toFixed(0)} ms — budget 100 ms (issue 20: a ratio to the floor, so it holds on a noisy machine)` +
+      (gap > 100 ? '  OVER' : ''));
 
     // Frame cost while playing: index.html's default run (5 servers, speed 0.1).
     const page = await s.open('/', { waitUntil: 'load' });

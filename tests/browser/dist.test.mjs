@@ -9,15 +9,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { ROOT, startSession, waitForDiagram, watchPage } from './helpers.mjs';
-import { elementFiles, ON_DEMAND } from '../../scripts/bench.mjs';
+import { elementFiles, ON_DEMAND, budgetKb } from '../../scripts/bench.mjs';
 import { LAZY_BUNDLES } from '../../scripts/build.mjs';
 import { PROTOCOLS } from '../../www/protocols.js';
 
 const DIST = path.join(ROOT, 'dist');
 const PREFIX = '/some/blog/post/';
-const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the issue's budget)
+// Gzipped wasm + glue + JS + CSS that a reader downloads, per page: issue 20's budgets (Raft 140 KB,
+// every other page 150 KB; issue 3's 100 KB was given up there, see the README's Size section).
 // dist/ does not fit the budget yet. Until it does, it may only shrink: lower the ratchets
-// whenever it shrinks, and set RATCHET_KB to BUDGET_KB once it fits. Sizes are deterministic (same
+// whenever it shrinks, and drop a page's ratchet once it fits its budget. Sizes are deterministic (same
 // inputs, same bytes); times are never asserted.
 //   2026-11-26, Raft only:               116.5 KB (wasm 96.3 KB, JS 20.2 KB)
 //   2026-11-26, + Paxos/Dynamo (WIP):    204.5 KB (wasm 183.2 KB, JS 21.3 KB)
@@ -96,12 +97,18 @@ const BUDGET_KB = 100; // gzipped wasm + JS + CSS that a reader downloads (the i
 //                230.9 -> 232.3 KB (wasm +1.4 KB: the chunked log's iterators); ratchets set to those + 0.5
 //   2026-12-05, ZAB's history and its checker's committed history as AppendLogs (an hour at 10x: seek 1.3 s
 //                -> 92 ms, 2 -> 8 checkpoints): zab 224.0 -> 225.9 KB (wasm +1.9 KB); ratchet 226.4
+//   2026-12-06, issue 20 (simulator speed): the invariant checks' memory of each node's last clean check, the
+//                word-at-a-time trace hash, Raft entries sharing their operation (Arc), the event queue's order
+//                and a few accessors #[inline(always)] (native 1,210x -> ~4,100x real time, wasm 1,030x -> 1,315x):
+//                wasm +1.4 to +1.9 KB gzipped per page, a trade made on purpose. The budgets are now issue 20's
+//                140 KB (Raft) / 150 KB (the others). Measured: dynamo 230.1, paxos 230.2, raft 219.6, threepc
+//                233.4, twopc 233.8, zab 226.7 KB; ratchets set to those + 0.4
 const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
 const RATCHET_KB = 205; // per bundle: shared JS + CSS + the bundle's glue, view and wasm (the largest page, rounded up)
 const JS_RATCHET_KB = 39.5; // the shared JavaScript + CSS (minified) + a bundle's glue and view: the element's share
 // Pages with their own ratchet (their wasm is the largest, or the smallest; paxos: with Multi-Paxos log compaction;
 // since issue 16 every page has its own, measured).
-const RATCHET_OF = { threepc: 232.8, twopc: 233.3, zab: 226.4, paxos: 229.6, dynamo: 229.7, raft: 218.2 }, JS_RATCHET_OF = { threepc: 38.9, twopc: 39.4, zab: 41.5, dynamo: 40.9 };
+const RATCHET_OF = { threepc: 233.8, twopc: 234.2, zab: 227.1, paxos: 230.6, dynamo: 230.5, raft: 220.0 }, JS_RATCHET_OF = { threepc: 38.9, twopc: 39.4, zab: 41.5, dynamo: 40.9 };
 
 const built = fs.existsSync(path.join(DIST, 'index.html'));
 let s;
@@ -171,7 +178,7 @@ test('dist/ JavaScript is minified (www/ stays readable)', (t) => {
   assert.match(fs.readFileSync(path.join(ROOT, 'www', 'cap-playground.js'), 'utf8'), /STABLE CONTRACT/);
 });
 
-test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads; each is within ${RATCHET_KB} KB (ratchet; budget ${BUDGET_KB} KB)`, (t) => {
+test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads; each is within its ratchet (budget ${budgetKb('raft')} KB for Raft, ${budgetKb('')} KB for the others)`, (t) => {
   if (!needDist(t)) return;
   const files = [];
   const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
@@ -199,7 +206,6 @@ test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads
     assert.match(out, new RegExp(`ONDEMAND ${f.replace(/[.]/g, '\\.')}: \\d+ bytes gzipped`), `bench printed no on-demand size for ${f}`);
     assert.ok(!element.has(f), `${f} is in a playground page's first download`);
   }
-  let largest = 0;
   for (const b of BUNDLES) {
     // The bundle's wasm and glue, and its protocols' views (protocols/<view>.js, loaded with the bundle only).
     const views = new Set(PROTOCOLS.filter((p) => p.bundle === b).map((p) => `protocols/${p.view}.js`));
@@ -209,12 +215,11 @@ test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads
     const m = new RegExp(`PAGE dist/ ${b}: (\\d+) bytes`).exec(out);
     assert.ok(m, `bench printed no dist/ page total for ${b}:\n${out}`);
     assert.equal(Number(m[1]), gz, `bench's ${b} page total differs from the gzipped shared JS/CSS + pkg/${b}/`);
-    const cap = RATCHET_OF[b] ?? RATCHET_KB, jsCap = JS_RATCHET_OF[b] ?? JS_RATCHET_KB;
-    assert.ok(gz <= cap * 1024, `a ${b} page is ${(gz / 1024).toFixed(1)} KB gzipped, over the ${cap} KB ${cap > BUDGET_KB ? 'ratchet' : 'budget'}`);
+    const budget = budgetKb(b), cap = RATCHET_OF[b] ?? RATCHET_KB, jsCap = JS_RATCHET_OF[b] ?? JS_RATCHET_KB;
+    assert.ok(gz <= cap * 1024, `a ${b} page is ${(gz / 1024).toFixed(1)} KB gzipped, over the ${cap} KB ${cap > budget ? 'ratchet' : 'budget'}`);
     const js = gz - gzOf(own.filter((f) => f.endsWith('.wasm')));
     assert.ok(js <= jsCap * 1024, `a ${b} page's JS + CSS is ${(js / 1024).toFixed(1)} KB gzipped, over the ${jsCap} KB ratchet`);
-    t.diagnostic(`dist/ ${b} page: ${(gz / 1024).toFixed(1)} KB gzipped (JS + CSS ${(js / 1024).toFixed(1)} KB, wasm ${((gz - js) / 1024).toFixed(1)} KB); budget ${BUDGET_KB} KB`);
-    largest = Math.max(largest, gz);
+    t.diagnostic(`dist/ ${b} page: ${(gz / 1024).toFixed(1)} KB gzipped (JS + CSS ${(js / 1024).toFixed(1)} KB, wasm ${((gz - js) / 1024).toFixed(1)} KB); budget ${budget} KB`);
+    if (gz <= budget * 1024 && cap > budget) t.diagnostic(`the ${b} page now fits its ${budget} KB budget: drop its ratchet`);
   }
-  if (largest <= BUDGET_KB * 1024 && RATCHET_KB > BUDGET_KB) t.diagnostic(`every dist/ page now fits the ${BUDGET_KB} KB budget: set RATCHET_KB = BUDGET_KB`);
 });
