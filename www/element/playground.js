@@ -286,6 +286,8 @@ export class CapPlayground extends HTMLElement {
     this._startLoop();
     // First frame = the first rAF callback after the first run exists (its DOM is drawn above).
     if (this.metrics.firstFrameMs == null && !this._raf) requestAnimationFrame(() => { this.metrics.firstFrameMs ??= performance.now(); });
+    // Once that frame is painted, measure the glyphs its layout guessed (Renderer.settle).
+    if (!this.renderer.settled) requestAnimationFrame(() => requestAnimationFrame(() => { if (this.renderer.settle() && !this._raf) this._draw(); }));
   }
 
   /**

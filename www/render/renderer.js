@@ -18,6 +18,13 @@ import { NODE_R, TIMER_R, TIMER_C, mk, A, T, f1, family } from './draw.js';
 const REACH = 110;
 /** Room kept between a glyph's measured box and the diagram's edge (strokes, rounding). */
 const PAD = 2;
+/**
+ * Until the first frame is on screen, a server's extent is taken to be a Raft server's, measured
+ * (the default page's): measuring (getBBox) forces a layout of the whole diagram in the middle of
+ * building it, which cost the first frame about 20 ms. `settle()` then has every guessed extent
+ * measured at the next draw (another view's glyph may be larger: at most a frame off).
+ */
+const FIRST_EXT = { l: 33 + PAD, r: 33 + PAD, t: 42 + PAD, b: 33 + PAD, guess: true };
 
 /** Draws frames into the diagram svg for one element. */
 export class Renderer {
@@ -31,7 +38,17 @@ export class Renderer {
     this.lb = svg.querySelector('.lb');
     this.pl = { vis: svg.querySelector('.pline .vis'), hit: svg.querySelector('.pline .hit'), h1: svg.querySelector('.h1'), h2: svg.querySelector('.h2') };
     this.ctx = {}; // the view's context for one server, reused (no allocation per node and frame)
+    this.settled = false; // false until the first frame is painted (see FIRST_EXT)
     this.reset();
+  }
+
+  /** The first frame is on screen: measure what was guessed. True when a draw is needed for it. */
+  settle() {
+    if (this.settled) return false;
+    this.settled = true;
+    let again = false;
+    for (const r of this.nodes.values()) if (r.ext?.guess) { r.ext = null; again = true; }
+    return again;
   }
 
   /** Forget every keyed element (new run). */
@@ -192,7 +209,7 @@ export class Renderer {
   /** Keep server r at layout point p wholly inside the diagram (moving p in), measuring it if needed. */
   inside(r, p) {
     if (p.x > REACH && p.x < W - REACH && p.y > REACH && p.y < H - REACH) return;
-    const e = r.ext || (r.ext = extentOf(r.g));
+    const e = r.ext || (r.ext = this.settled ? extentOf(r.g) : FIRST_EXT);
     const x = clamp(p.x, e.l, W - e.r), y = clamp(p.y, e.t, H - e.b);
     if (x !== p.x || y !== p.y) { p.x = x; p.y = y; }
   }

@@ -1429,3 +1429,77 @@ impl Raft {
         self.snapshot = d.snapshot;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The simulator counts sends by `msg_kind`, the renderer labels them by `msg_info`: the same
+    /// name for every message, PreVote's included (thesis §9.6).
+    #[test]
+    fn msg_kind_is_msg_info_kind() {
+        let msgs = [false, true]
+            .into_iter()
+            .flat_map(|pre_vote| {
+                [
+                    Msg::RequestVote { term: 2, candidate: 1, last_log_index: 3, last_log_term: 1, pre_vote },
+                    Msg::RequestVoteResponse { term: 2, vote_granted: pre_vote, pre_vote },
+                ]
+            })
+            .chain([
+                Msg::AppendEntries {
+                    term: 2,
+                    leader: 0,
+                    prev_log_index: 1,
+                    prev_log_term: 1,
+                    entries: vec![Entry { term: 2, command: Command::Noop }],
+                    leader_commit: 1,
+                    seq: 4,
+                },
+                Msg::AppendEntriesResponse {
+                    term: 2,
+                    success: false,
+                    match_index: 0,
+                    conflict_index: 1,
+                    conflict_term: Some(1),
+                    seq: 4,
+                },
+                Msg::InstallSnapshot { term: 2, leader: 0, snapshot: Snapshot::default() },
+                Msg::InstallSnapshotResponse { term: 2, last_index: 5 },
+            ]);
+        let mut kinds = Vec::new();
+        for m in msgs {
+            assert_eq!(<Raft as Protocol>::msg_kind(&m), <Raft as Protocol>::msg_info(&m).kind, "{m:?}");
+            kinds.push(<Raft as Protocol>::msg_kind(&m));
+        }
+        kinds.sort();
+        kinds.dedup();
+        assert_eq!(kinds.len(), 8, "eight kinds of message: {kinds:?}");
+    }
+
+    /// `Log`'s change count moves with every change and `Hash` ignores it: the explorer sees two
+    /// servers with the same entries as the same state however they got there.
+    #[test]
+    fn log_changes_are_counted_but_not_hashed() {
+        use crate::core::tracehash::TraceHash;
+        use std::hash::{Hash, Hasher};
+        let e = |t| Entry { term: t, command: Command::Noop };
+        let mut a = Log::default();
+        a.push(e(1));
+        a.push(e(2));
+        let mut b = Log::from(vec![e(1), e(2), e(3)]);
+        b.truncate(2);
+        assert_ne!(a.changes, b.changes);
+        let h = |l: &Log| {
+            let mut s = TraceHash::default();
+            l.hash(&mut s);
+            s.finish()
+        };
+        assert_eq!(h(&a), h(&b));
+        let before = a.changes;
+        a.drain_front(1);
+        a.extend_from_slice(&[e(3)]);
+        a.clear();
+        assert_eq!(a.changes, before + 3);
+    }
+}
