@@ -119,7 +119,8 @@ export function pageSizes(m, only = null, dir = null) {
     const own = m.files.filter((f) => f.file.startsWith(`pkg/${bundle}/`) || vf.has(f.file));
     const glue = own.filter((f) => f.file.startsWith('pkg/') && !f.file.endsWith('.wasm')), wasm = own.filter((f) => f.file.endsWith('.wasm'));
     const views = own.filter((f) => !f.file.startsWith('pkg/'));
-    return { bundle, gz: sum(shared) + sum(own), raw: sum(shared, 'raw') + sum(own, 'raw'), shared: sum(shared), glue: sum(glue), wasm: sum(wasm), views: sum(views) };
+    const css = sum(shared.filter((f) => f.file.endsWith('.css')));
+    return { bundle, gz: sum(shared) + sum(own), raw: sum(shared, 'raw') + sum(own, 'raw'), shared: sum(shared), css, glue: sum(glue), wasm: sum(wasm), views: sum(views) };
   });
 }
 
@@ -144,7 +145,7 @@ export function sizes(dir, what) {
   if (!pages.length) console.log(`  no wasm bundle under ${name}/pkg/ (npm run build)`);
   for (const p of pages) {
     const budget = budgetKb(p.bundle) * 1024, over = p.gz > budget;
-    console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (shared JS+CSS ${kb(p.shared)}, view ${kb(p.views)}, glue ${kb(p.glue)}, wasm ${kb(p.wasm)}) — budget ${budgetKb(p.bundle)} KB: ` +
+    console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (wasm ${kb(p.wasm)}, glue ${kb(p.glue)}, JS ${kb(p.shared - p.css + p.views)} of which the protocol's view ${kb(p.views)}, CSS ${p.css ? kb(p.css) : "0 (the element's styles are in its JS)"}) — budget ${budgetKb(p.bundle)} KB: ` +
       (over ? `OVER BUDGET by ${kb(p.gz - budget)}` : `ok, ${kb(budget - p.gz)} to spare`));
   }
   return { ...m, pages, over: pages.some((p) => p.gz > budgetKb(p.bundle) * 1024) };
