@@ -153,7 +153,9 @@ export class CapHistory extends HTMLElement {
       return;
     }
     this._again = false;
-    this._rechecking = this.load(this._text, this._name).then(() => this.check(), () => {}).finally(() => {
+    // Either step may fail or be cancelled (a paste or a file replaces the history meanwhile): the
+    // element has shown it; the rejection must not go unhandled (it did, for a cancelled check).
+    this._rechecking = this.load(this._text, this._name).then(() => this.check()).catch(() => {}).finally(() => {
       this._rechecking = null;
       if (this._again) this._recheck();
     });
