@@ -31,7 +31,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
-import { build, LAZY_BUNDLES, NAMED } from './build.mjs';
+import { build, LAZY_BUNDLES, namedRaftWasm } from './build.mjs';
 import { topLines } from './wasm-size.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
@@ -160,13 +160,13 @@ export const ON_DEMAND = [
   ['pkg/lab/cap_playground_bg.wasm', 'the history lab\'s checker: wasm (parsers, checker, why)'],
 ];
 
-function allSizes() {
+async function allSizes() {
   sizes(path.join(ROOT, 'dist'), 'what ships (minified JS)');
   sizes(path.join(ROOT, 'www'), 'readable sources (npm start)');
-  // What the raft wasm is made of (twiggy's "top"), from the build's named copy of the same code.
-  const named = path.join(NAMED, 'raft.wasm');
-  console.log(`\n## the raft wasm's largest contributors (uncompressed code bytes; ${path.relative(ROOT, named)})`);
-  if (fs.existsSync(named)) for (const l of topLines(fs.readFileSync(named), 15)) console.log(`  ${l}`);
+  // What the raft wasm is made of (twiggy's "top"), from a named copy of the same code.
+  const named = await namedRaftWasm();
+  console.log(`\n## the raft wasm's largest contributors (uncompressed code bytes; ${named ? path.relative(ROOT, named) : 'target/wasm-names/'})`);
+  if (named) for (const l of topLines(fs.readFileSync(named), 15)) console.log(`  ${l}`);
   else console.log('  missing: run npm run build');
   const dist = path.join(ROOT, 'dist');
   if (!fs.existsSync(dist)) return;
@@ -756,7 +756,7 @@ if (isMain(import.meta.url)) {
   if (!args.includes('--no-build')) {
     try { await build(); } catch (err) { log(tag, `build FAILED: ${err.message}`); process.exit(1); }
   }
-  allSizes();
+  await allSizes();
   if (args.includes('--spacetime-only')) {
     const { startSession } = await import('../tests/browser/helpers.mjs');
     const s = await startSession({ root: servedDir() });
