@@ -29,3 +29,10 @@ pub mod lab_wasm;
 /// The playground's wasm API (one bundle per protocol).
 #[cfg(all(target_arch = "wasm32", not(feature = "lab")))]
 pub mod wasm;
+
+/// The wasm heap: talc instead of Rust's default (dlmalloc), which took a tenth of a Raft run's
+/// time in wasm (measured: npm run bench, section 2c). Single-threaded: the page's wasm has no
+/// threads.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -113,6 +113,10 @@ impl<P: Protocol> Outbox<P> {
     pub fn drain(&mut self) -> std::vec::Drain<'_, Output<P>> {
         self.items.drain(..)
     }
+    /// Move the queued outputs to the end of `dst`, keeping this outbox's buffer for the next.
+    pub fn move_into(&mut self, dst: &mut Vec<Output<P>>) {
+        dst.append(&mut self.items);
+    }
     /// Outputs queued so far (for tests).
     pub fn items(&self) -> &[Output<P>] {
         &self.items

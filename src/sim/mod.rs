@@ -190,6 +190,21 @@ pub struct Counters {
     pub events: u64,
 }
 
+impl Counters {
+    /// One more message of `kind` sent. The kinds are a handful of `'static` names, mostly the
+    /// same string each time: found by address first (no string comparison, which wasm does a
+    /// byte at a time), by name otherwise.
+    #[inline]
+    fn count_sent(&mut self, kind: &'static str) {
+        let same = |k: &&str| std::ptr::eq(k.as_ptr(), kind.as_ptr()) && k.len() == kind.len();
+        if let Some((_, n)) = self.sent.iter_mut().find(|(k, _)| same(k)) {
+            *n += 1;
+            return;
+        }
+        *self.sent.get_or_insert_with(kind, || 0) += 1;
+    }
+}
+
 /// A semantic event with its time and node, for the timeline and the CLI.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct TimedNotice {
@@ -246,6 +261,8 @@ pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     violations: Vec<Violation>,
     observer: O,
     outbox: Outbox<P>,
+    /// [`Sim::flush`]'s buffer, kept between calls (one allocation per run, not per event).
+    outputs: Vec<Output<P>>,
     /// Set by [`Sim::settle`]: the workload draws no more operations.
     quiet: bool,
     /// What happened, for the space-time diagram (off unless asked for; see [`journal`]).
@@ -345,6 +362,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             violations: Vec::new(),
             observer,
             outbox: Outbox::new(),
+            outputs: Vec::new(),
             quiet: false,
             journal: journal::Journal::default(),
             held: explicit::Held::for_scenario(&scenario),
@@ -676,12 +694,13 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
 
     /// Carry out everything node `id` left in the outbox.
     fn flush(&mut self, id: NodeId) {
-        let outputs: Vec<Output<P>> = self.outbox.drain().collect();
-        for o in outputs {
+        let mut outputs = std::mem::take(&mut self.outputs);
+        self.outbox.move_into(&mut outputs);
+        for o in outputs.drain(..) {
             match o {
                 Output::Send { to, msg } => {
                     let kind = P::msg_kind(&msg);
-                    *self.counters.sent.get_or_insert_with(kind, || 0) += 1;
+                    self.counters.count_sent(kind);
                     self.send(Member::Node(id), Member::Node(to), Payload::Peer(msg));
                 }
                 Output::SetTimer { timer, min, max } => {
@@ -704,7 +723,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 // restarts from; nothing else survives a power cut.
                 Output::Persist(durable) => self.nodes[id as usize].durable = Some(durable),
                 Output::Reply { client, request, result } => {
-                    *self.counters.sent.get_or_insert_with("ClientResponse", || 0) += 1;
+                    self.counters.count_sent("ClientResponse");
                     if (client as usize) < self.clients.len() {
                         self.send(Member::Node(id), Member::Client(client), Payload::Response { request, result });
                     }
@@ -712,6 +731,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 Output::Notice(notice) => self.notice(id, notice),
             }
         }
+        self.outputs = outputs;
     }
 
     fn send(&mut self, from: Member, to: Member, payload: Payload<P::Msg, P::Op, Reply<P>>) {
@@ -771,7 +791,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         match step {
             ClientStep::Nothing => {}
             ClientStep::Send { to, request, op, attempt } => {
-                *self.counters.sent.get_or_insert_with("ClientRequest", || 0) += 1;
+                self.counters.count_sent("ClientRequest");
                 self.send(Member::Client(c), Member::Node(to), Payload::Request { request, op });
                 // No answer within a third of the timeout: try again (see client.rs).
                 let patience = (self.clients[c as usize].timeout / 3).max(2 * RETRY_MS);

@@ -661,11 +661,16 @@ impl Raft {
 
     /// §5.3/§5.4.2: commit the highest N replicated on a majority whose entry is of this term.
     fn maybe_commit(&mut self, out: &mut Outbox<Self>) {
-        let mut matches: Vec<u64> = self.progress.values().map(|p| p.match_index).collect();
-        matches.push(self.last_index());
-        crate::core::sort::sort(&mut matches);
-        // The highest index stored on a majority: the quorum-th largest match.
-        let n = matches[matches.len() - self.quorum()];
+        // The highest index stored on a majority (this leader's log included): the largest match
+        // that a quorum of servers have reached. Counted, not sorted: a cluster has a handful of
+        // servers, and this runs on every AppendEntries reply (no allocation).
+        let (last, quorum) = (self.last_index(), self.quorum());
+        let stored_on = |n: u64| usize::from(last >= n) + self.progress.values().filter(|p| p.match_index >= n).count();
+        let n = std::iter::once(last)
+            .chain(self.progress.values().map(|p| p.match_index))
+            .filter(|&n| stored_on(n) >= quorum)
+            .max()
+            .unwrap_or(0);
         // Figure 8: an entry of an earlier term on a majority may still be overwritten; only
         // counting replicas of this term's entries is safe (the mutant counts any entry).
         let own_term = self.term_at(n) == Some(self.current_term);
