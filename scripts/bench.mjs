@@ -31,7 +31,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
-import { build, LAZY_BUNDLES, namedRaftWasm } from './build.mjs';
+import { build, LAZY_BUNDLES, namedRaftWasm, fastBundle } from './build.mjs';
 import { topLines } from './wasm-size.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
@@ -158,6 +158,11 @@ export const ON_DEMAND = [
   ['history-worker.js', 'the history lab\'s worker'],
   ['pkg/lab/cap_playground.js', 'the history lab\'s checker: glue'],
   ['pkg/lab/cap_playground_bg.wasm', 'the history lab\'s checker: wasm (parsers, checker, why)'],
+  // Each page bundle's speed-built twin, fetched for a long replay (www/panels/travel.js).
+  ...PROTOCOLS.map((p) => p.bundle).filter((b, i, all) => all.indexOf(b) === i).flatMap((b) => [
+    [`pkg/${fastBundle(b)}/cap_playground.js`, `${b}'s speed-built simulator, for long replays: glue`],
+    [`pkg/${fastBundle(b)}/cap_playground_bg.wasm`, `${b}'s speed-built simulator, for long replays: wasm`],
+  ]),
 ];
 
 async function allSizes() {
@@ -223,9 +228,9 @@ async function nativeBench() {
  * 2c. Simulator speed side by side (issue 20: >= 3,600x real time natively, wasm >= 0.6x native
  * with the live checker on): bench-raft's simulated hour natively (`cap bench`, invariants after
  * every event; and `cap bench --live`, the live linearizability checker on as in the element) and
- * in wasm (node, the raft bundle's `Playground`, as the element drives it: live checker and
- * time-travel checkpoints on, advanced one simulated second per call). The same trace hash on
- * both sides means the same run.
+ * in wasm (node, the `Playground` of the raft page bundle and of its speed-built twin that long
+ * replays run on, as the element drives it: live checker and time-travel checkpoints on, advanced
+ * one simulated second per call). The same trace hash on both sides means the same run.
  */
 async function simSpeed(cap, nativeOut) {
   const num = (text, re) => Number((text.match(re) || [])[1]);
@@ -237,22 +242,27 @@ async function simSpeed(cap, nativeOut) {
   const line = (what, v, note = '') => console.log(`  ${pad(what, 44)} ${String(v.x).padStart(6)}x real time  ${String(Math.round(v.eps)).padStart(9)} events/s${note}`);
   line('native, invariants after every event', off, off.x >= 3600 ? '' : '  (target 3,600x)');
   if (on) line('native, + live checker', on);
-  const glue = ['dist', 'www'].map((d) => path.join(ROOT, d, 'pkg', 'raft', 'cap_playground.js')).find((f) => fs.existsSync(f));
-  if (!glue) { console.log('  pkg/raft missing (npm run build): wasm line skipped'); return; }
-  const m = await import(pathToFileURL(glue).href);
-  m.initSync({ module: fs.readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
   const text = fs.readFileSync(path.join(ROOT, 'www', 'scenarios', 'bench-raft.json'), 'utf8');
   const until = JSON.parse(text).until;
-  const pg = new m.Playground(text);
-  const t0 = performance.now();
-  for (let t = 1000; t <= until; t += 1000) pg.advance(1000);
-  const secs = (performance.now() - t0) / 1000;
-  const f = JSON.parse(pg.lightFrameJson());
-  const w = { x: Math.round(until / 1000 / secs), eps: f.counters.events / secs, hash: pg.traceHash() };
-  pg.free();
   const ref = on || off;
-  line('wasm (node), live checker + checkpoints', w, `  = ${(w.x / ref.x).toFixed(2)}x native${on ? ' with the live checker' : ''}` +
-    `${w.x / ref.x >= 0.6 ? '' : ' (target 0.6x)'}; ${w.hash === ref.hash ? 'the same trace hash' : `trace hash ${w.hash} DIFFERS from native ${ref.hash}`}`);
+  for (const [bundle, what] of [['raft', 'wasm, page bundle (size-built)'], [fastBundle('raft'), 'wasm, speed-built (long replays)']]) {
+    const glue = ['dist', 'www'].map((d) => path.join(ROOT, d, 'pkg', bundle, 'cap_playground.js')).find((f) => fs.existsSync(f));
+    if (!glue) { console.log(`  pkg/${bundle} missing (npm run build): its line skipped`); continue; }
+    const m = await import(pathToFileURL(glue).href);
+    m.initSync({ module: fs.readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
+    const pg = new m.Playground(text);
+    const t0 = performance.now();
+    for (let t = 1000; t <= until; t += 1000) pg.advance(1000);
+    const secs = (performance.now() - t0) / 1000;
+    const f = JSON.parse(pg.lightFrameJson());
+    const w = { x: Math.round(until / 1000 / secs), eps: f.counters.events / secs, hash: pg.traceHash() };
+    pg.free();
+    const fast = bundle !== 'raft';
+    line(what, w, `  = ${(w.x / ref.x).toFixed(2)}x native${on ? ' with the live checker' : ''}` +
+      `${!fast || w.x / ref.x >= 0.6 ? '' : ' (target 0.6x)'}; ${w.hash === ref.hash ? 'the same trace hash' : `trace hash ${w.hash} DIFFERS from native ${ref.hash}`}`);
+  }
+  console.log('  (wasm: node, the element\'s Playground, live checker and time-travel checkpoints on, one simulated second per call;');
+  console.log('   long seeks and share links replay on the speed-built bundle, www/panels/travel.js)');
 }
 
 /**

@@ -157,7 +157,17 @@ export const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
  * compile, and `lab` exports none of it), fetched by the history lab's worker (check.html,
  * <cap-history>) and by the space-time panel when it exports.
  */
-export const LAZY_BUNDLES = { explore: ['explore', ...BUNDLES], lab: ['raft', 'lab'] };
+export const LAZY_BUNDLES = {
+  explore: ['explore', ...BUNDLES],
+  lab: ['raft', 'lab'],
+  // <bundle>-fast: the same protocol(s) built for speed (opt-level 3, wasm-opt -O3; ~1.8x the
+  // page bundle's events/s, 20-40 % more bytes), which the element fetches only for a long replay
+  // (a seek or a share link replaying minutes of simulated time: www/panels/travel.js) and then
+  // keeps running on.
+  ...Object.fromEntries(BUNDLES.map((b) => [fastBundle(b), [b]])),
+};
+/** The speed-built twin of page bundle `b` (see LAZY_BUNDLES). */
+export function fastBundle(b) { return `${b}-fast`; }
 const ALL_BUNDLES = [...BUNDLES, ...Object.keys(LAZY_BUNDLES)];
 
 /** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */
@@ -166,8 +176,8 @@ async function buildBundle(bundle, { opt, buildHash }) {
   // [profile.wasm-release] in Cargo.toml: opt-level "z", for size. Cargo caches each feature set in
   // the same target dir, but the output path is shared: read the wasm right after each build.
   const features = (LAZY_BUNDLES[bundle] || [bundle]).join(',');
-  // The explorer is loaded on demand and runs for seconds: built for speed (opt-level 3, wasm-opt
-  // -O3), not size like the page bundles.
+  // The explorer and the replay bundles are loaded on demand and run for seconds: built for speed
+  // (opt-level 3, wasm-opt -O3), not size like the page bundles.
   const lazy = bundle in LAZY_BUNDLES, profile = lazy ? 'release' : 'wasm-release';
   const args = ['build', '--profile', profile, '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
   log(tag, `[${bundle}] cargo ${args.join(' ')}`);

@@ -61,6 +61,10 @@
  *                          A long replay runs in slices (progress bar, Cancel) and returns a Promise of
  *                          the time instead; more than 10 simulated minutes of replay asks first;
  *                          ms outside 0..360000000 (100 hours) throws a readable error
+ *                          A replay of a minute or more runs on the same simulator built for speed
+ *                          (pkg/<bundle>-fast/, fetched then; the element goes on running there)
+ *   fastReplays            (get/set) false keeps long replays on the page's bundle   default true
+ *   simulatorBuild         (get) "size" (the page's bundle) or "speed" (after a long replay)
  *   runTimeline()          {now, end, in_past, actions, applied, marks[{at, kind, text}], checkpoints, spacing}
  *   shareLink()            a URL that replays this run and lands at this moment (needs `share`)
  *   ready                  a Promise resolved when the current run exists

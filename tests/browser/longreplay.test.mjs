@@ -161,3 +161,89 @@ test('a huge link accepted, then cancelled mid-replay: unopened with a message, 
   assert.ok(await page.locator('cap-playground .tt-job').isHidden());
   s.assertNoErrors(page);
 });
+
+// Fast replays (issue 20): a replay of a minute of simulated time or more runs on the same Rust
+// built for speed (pkg/raft-fast/, fetched only then) and the element goes on running there. The
+// determinism contract says both builds make the same run: the same trace hash at the same moment.
+test('a long replay runs on the speed-built bundle, fetched only then: the same state as the page bundle, and the element goes on there', async () => {
+  const page = await openPaused();
+  const fetched = [];
+  page.on('request', (r) => fetched.push(r.url()));
+  assert.ok(!fetched.some((u) => u.includes('-fast/')), 'not part of the first download');
+  const r = await page.evaluate(async () => {
+    const el = document.querySelector('cap-playground');
+    // The page bundle, straight: 5 simulated minutes, then back to the start.
+    el.fastReplays = false;
+    await el.seek(300000);
+    const small = { build: el.simulatorBuild, hash: el.state().trace_hash };
+    el.seek(0);
+    el.fastReplays = true;
+    // Forward over the recorded 5 minutes: long enough to be worth the speed-built bundle.
+    const t = await el.seek(300000);
+    const f = el.state();
+    const fast = { t, build: el.simulatorBuild, hash: f.trace_hash, now: f.now, end: el.runTimeline().end.at };
+    // It goes on there: a short seek back, play, act (a crash), all on the new module.
+    el.seek(120000);
+    el.advance(2000);
+    el.crash('n1');
+    el.advance(2000);
+    const after = { now: el.state().now, alive: el.state().nodes.find((n) => n.id === 1 || n.id === 'n1').alive, build: el.simulatorBuild };
+    // The same actions on the page bundle give the same run (seek back and forth with fastReplays off).
+    const hashFast = el.state().trace_hash;
+    return { small, fast, after, hashFast };
+  });
+  assert.deepEqual(r.small.build, 'size');
+  assert.equal(r.fast.t, 300000);
+  assert.equal(r.fast.build, 'speed', 'the run moved onto the speed-built bundle');
+  assert.equal(r.fast.now, 300000);
+  assert.equal(r.fast.hash, r.small.hash, 'the speed-built bundle lands on the same state as the page bundle');
+  assert.equal(r.fast.end, 300000, 'the recorded run is kept');
+  assert.ok(fetched.some((u) => /pkg\/raft-fast\/cap_playground_bg\.wasm$/.test(u)), `pkg/raft-fast fetched for the replay: ${fetched.join(', ')}`);
+  assert.equal(r.after.now, 124000);
+  assert.equal(r.after.alive, false, 'n1 crashed');
+  assert.equal(r.after.build, 'speed');
+  // The same moment reached on a fresh page with the page bundle only: the same trace hash.
+  const page2 = await openPaused();
+  const h2 = await page2.evaluate(async () => {
+    const el = document.querySelector('cap-playground');
+    el.fastReplays = false;
+    await el.seek(120000);
+    el.advance(2000);
+    el.crash('n1');
+    el.advance(2000);
+    return { hash: el.state().trace_hash, build: el.simulatorBuild };
+  });
+  assert.deepEqual(h2, { hash: r.hashFast, build: 'size' }, 'acting after the move: the same run as on the page bundle');
+  s.assertNoErrors(page);
+  s.assertNoErrors(page2);
+});
+
+test('a long share link opens on the speed-built bundle at the same moment; if that bundle cannot load, the page bundle replays it', async () => {
+  const page = await openPaused();
+  const link = await page.evaluate(async () => {
+    const el = document.querySelector('cap-playground');
+    el.fastReplays = false;
+    el.advance(90000);
+    el.crash('n2');
+    el.advance(30000);
+    return { hash: el.state().trace_hash, now: el.state().now, url: el.shareLink() };
+  });
+  assert.equal(link.now, 120000);
+  const open = async (p) => {
+    await p.waitForFunction(() => /Opened a shared run/.test(document.querySelector('cap-playground')?.shadowRoot?.querySelector('.share-note')?.textContent || ''), null, { timeout: 30000 });
+    return p.evaluate(() => { const el = document.querySelector('cap-playground'); return { hash: el.state().trace_hash, now: el.state().now, build: el.simulatorBuild }; });
+  };
+  const path = new URL(link.url).pathname + new URL(link.url).hash;
+  const fast = await open(await s.open(path));
+  assert.deepEqual(fast, { hash: link.hash, now: 120000, build: 'speed' });
+  // The speed-built bundle unreachable: the page bundle opens it as before.
+  const p3 = await s.context.newPage();
+  const { watchPage } = await import('./helpers.mjs');
+  watchPage(p3);
+  await p3.route('**/pkg/raft-fast/**', (route) => route.abort());
+  await p3.goto(s.url(path));
+  assert.deepEqual(await open(p3), { hash: link.hash, now: 120000, build: 'size' });
+  s.assertNoErrors(p3, { ignore: [/raft-fast/, /Failed to load resource/] });
+  await p3.close();
+  s.assertNoErrors(page);
+});

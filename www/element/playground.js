@@ -85,6 +85,9 @@ export class CapPlayground extends HTMLElement {
     this.svg.setAttribute('tabindex', '-1');
     this.renderer = new Renderer(this.svg);
     this.pg = null;
+    this._fast = false; // running on the speed-built bundle (_adoptFast)
+    /** False keeps long replays on the page's bundle (no download of pkg/<bundle>-fast/). */
+    this.fastReplays = true;
     this.f = null;
     this.layout = new Layout(0);
     this.view = null; // the protocol's view module (protocols/<view>.js) …
@@ -230,12 +233,32 @@ export class CapPlayground extends HTMLElement {
       return;
     }
     if (token !== this._token) return;
-    this.wasm = m;
-    this._bundle = bundle;
+    this._module(m, bundle);
     if (seed === 'random') seed = m.randomSeed();
     this._source = scenario ? { kind: 'json', text, name: scenario.name, file: /^[\w-]+$/.test(scenario.name) ? scenario.name : undefined } : { kind: 'defaults', protocol: proto, nodes };
     try { this._create(seed); } catch { /* message already shown */ }
   }
+
+  /** Run on wasm module `m`, page bundle `bundle`'s (or, with `fast`, its speed-built twin's). */
+  _module(m, bundle, fast = false) {
+    this.wasm = m;
+    this._bundle = bundle;
+    this._fast = fast;
+  }
+
+  /**
+   * Go on with `pg`, a copy of this run made on the speed-built bundle `m` by a long replay
+   * (www/panels/travel.js): the same run at the replay's target, so nothing but the module changes.
+   */
+  _adoptFast(m, pg) {
+    if (this.pg && !this._poisoned) { try { this.pg.free(); } catch { /* already gone */ } }
+    this.pg = pg;
+    this._module(m, this._bundle, true);
+    this.travel._limits = null;
+  }
+
+  /** Which build of the simulator this element runs: "size" (the page's bundle) or "speed" (pkg/<bundle>-fast/, after a long replay). */
+  get simulatorBuild() { return this._fast ? 'speed' : 'size'; }
 
   /** (Re)create the Playground from the current source; null seed → the source's own. `made`: a run already built (a share link). */
   _create(seed, made) {
@@ -852,8 +875,7 @@ export class CapPlayground extends HTMLElement {
     const p2 = loadWasm(bundle);
     return p2.then((m) => {
       if (token !== this._token) throw new Error('cap-playground: superseded by a newer run');
-      this.wasm = m;
-      this._bundle = bundle;
+      this._module(m, bundle);
       create();
     }, (e) => {
       const msg = `cap-playground: could not load the simulator (pkg/${bundle}/cap_playground.js): ${e.message}. Build it first: npm run build.`;

@@ -8,7 +8,7 @@
 // can each have a link (the fragment holds `key=value` pairs joined by `&`). Elements without
 // `share` never read location.hash and show no "copy link" button.
 import { A, T } from '../render/draw.js';
-import { appUrl } from '../element/wasm.js';
+import { appUrl, loadFastWasm } from '../element/wasm.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640, H = 18;
@@ -18,8 +18,19 @@ const W = 640, H = 18;
  * src/wasm/travel.rs: more than `confirm_ms` of simulated time to replay, 10 minutes; or
  * `ask_events` events processed without arriving) the reader is asked first, inside the element.
  * A seek's first slice runs at once: a short seek returns the time as before.
+ *
+ * Fast replays (issue 20): a page downloads its protocol's bundle built for size. A replay of
+ * FAST_MIN_MS of simulated time or more runs on the same Rust built for speed instead
+ * (pkg/<bundle>-fast/, fetched then, once per page: loadFastWasm), when replaying the whole run
+ * there from t = 0 costs less than the replay here would: the run travels as its share link (the
+ * same scenario, seed and actions, so the same trace), replays there with the same progress bar
+ * and Cancel, and the element then keeps running on it. If it cannot load, the page's bundle
+ * replays as before.
  */
 const FIRST_BUDGET = 3000; // events in the slice seek() runs at once
+const FAST_MIN_MS = 60000; // simulated ms of replay from which the speed-built bundle is worth its download
+const FAST_GAIN = 1.7; // its events per second over the page bundle's (npm run bench, section 2c)
+const FAST_NOTE = ' · on the speed-built simulator';
 const SLICE_MS = 12; // the wall time a slice aims at (its event budget adapts)
 const DEFAULT_LIMITS = { max_run_ms: 360000000, confirm_ms: 600000, ask_events: 2000000 };
 const KINDS = ['commit', 'leader', 'partition', 'heal', 'crash', 'restart', 'action', 'violation', 'stale', 'lost'];
@@ -279,7 +290,7 @@ export class Travel {
       }
     }
     const job = {
-      kind: 'seek', pg: host.pg, where, cost, step, left,
+      kind: 'seek', pg: host.pg, target: t, where, cost, step, left,
       held: prev ? prev.held : cost <= lim.confirm_ms,
       confirmed: cost <= lim.confirm_ms || !!prev?.confirmed,
       resume: prev ? prev.resume : !host.paused,
@@ -312,7 +323,8 @@ export class Travel {
     }
     if (!outcome) {
       if (!job.held) { host._sim((pg) => pg.holdSpot()); job.held = true; }
-      outcome = await this._replay(job, `going to ${job.where}`);
+      const label = `going to ${job.where}`;
+      outcome = (await this._replayFast(job, label)) ?? await this._replay(job, label);
     }
     if (outcome === 'superseded') return;
     if (this.job === job) this._endJob();
@@ -337,7 +349,8 @@ export class Travel {
    * the question), 'superseded' (another replay took over) or 'lost' (a new run replaced this one).
    */
   async _replay(job, label) {
-    const host = this.host, lim = this.limits(), pg = job.pg;
+    // job.owner: the element's run when job.pg is its copy on the speed-built bundle (_replayFast).
+    const host = this.host, lim = this.limits(), pg = job.pg, owner = job.owner ?? pg;
     this.job = job;
     job.budget ??= FIRST_BUDGET;
     job.cost0 = Math.max(1, job.left(pg));
@@ -347,17 +360,17 @@ export class Travel {
       const now = this._now(pg);
       const frac = Math.min(1, Math.max(0, 1 - job.left(pg) / job.cost0));
       this.jobBar.value = frac;
-      T(this.jobText, `${label}: ${Math.floor(frac * 100)} % (t = ${secs(now.at)}, ${now.events.toLocaleString('en')} events)`);
+      T(this.jobText, `${label}: ${Math.floor(frac * 100)} % (t = ${secs(now.at)}, ${now.events.toLocaleString('en')} events)${job.fast ? FAST_NOTE : ''}`);
       T(this.time, `${secs(now.at)} …`);
       await yieldTask();
       if (job.superseded) return 'superseded';
-      if (job.lost || this.job !== job || host.pg !== pg) return 'lost';
+      if (job.lost || this.job !== job || host.pg !== owner) return 'lost';
       if (job.cancelled) return 'cancelled';
       if (!job.busyOk && now.events - job.events0 >= lim.ask_events) {
         const yes = await this._ask(`This replay has processed ${(now.events - job.events0).toLocaleString('en')} events and is ` +
           `${Math.floor(frac * 100)} % of the way (a busy run: simulated time alone does not say how long it takes). Go on?`, 'Go on');
         if (job.superseded) return 'superseded';
-        if (job.lost || this.job !== job || host.pg !== pg) return 'lost';
+        if (job.lost || this.job !== job || host.pg !== owner) return 'lost';
         if (!yes) return 'cancelled';
         job.busyOk = true;
       }
@@ -367,6 +380,40 @@ export class Travel {
       job.budget = Math.round(Math.min(1e6, Math.max(100, job.budget * Math.min(2, Math.max(0.5, SLICE_MS / Math.max(dt, 0.1))))));
       if (done) return 'done';
     }
+  }
+
+  /**
+   * The seek `job` on the speed-built bundle (see FAST_MIN_MS at the top): null when it is not
+   * worth it (a short replay, one that would cost more from t = 0 than from here, a run already on
+   * it, \`fastReplays = false\`) or the bundle could not be loaded or opened the run; otherwise
+   * _replay's outcome, the element running on the new copy when it is 'done'.
+   */
+  async _replayFast(job, label) {
+    const host = this.host, t = job.target;
+    if (host._fast || host.fastReplays === false || job.cost < FAST_MIN_MS) return null;
+    const tl = JSON.parse(job.pg.timelineJson(1 << 30)), end = tl.end.at;
+    // From t = 0 there: the recorded run to its end (its marks and checkpoints), then on to t or
+    // back to it from the checkpoint at or before it.
+    const there = t == null ? end : t >= end ? t : end + Math.min(t, tl.spacing || t);
+    if (there / FAST_GAIN >= job.cost) return null;
+    let m, fpg;
+    this.jobBox.hidden = false; // at once, as _replay would
+    T(this.jobText, `${label}: loading the speed-built simulator …`);
+    try { m = await loadFastWasm(host._bundle); } catch { return null; }
+    if (job.superseded) return 'superseded';
+    if (job.lost || this.job !== job || host.pg !== job.pg) return 'lost';
+    try { fpg = m.Playground.fromShare(host._sim((pg) => pg.share(undefined)), undefined); } catch { return null; }
+    let atEnd = false;
+    Object.assign(job, {
+      owner: job.pg, pg: fpg,
+      step: (p, b) => (atEnd ? p.seekSlice(t, b) : ((atEnd = p.seekEndSlice(false, b)), atEnd && t == null)),
+      left: (p) => (atEnd ? (t == null ? 0 : p.replayCost(t)) : p.replayCostEnd(false) + (t != null && t > end ? t - end : 0)),
+      events0: undefined, budget: undefined, fast: true,
+    });
+    const outcome = await this._replay(job, label);
+    if (outcome === 'done') host._adoptFast(m, fpg);
+    else fpg.free();
+    return outcome;
   }
 
   _endJob() {
@@ -487,9 +534,19 @@ export class Travel {
     }
     let pg;
     try { pg = m.Playground.fromShare(value, text); } catch (e) { return bad(String(e.message || e).replace(/^this link's run could not be opened: /, '')); }
-    host.wasm = m;
+    // A long run replays on the speed-built bundle (see FAST_MIN_MS at the top).
+    let fast = false;
+    if (host.fastReplays !== false && pg.replayCostEnd(false) >= FAST_MIN_MS) {
+      try {
+        const fm = await loadFastWasm(bundle);
+        if (token !== host._token) { pg.free(); return true; }
+        const fpg = fm.Playground.fromShare(value, text);
+        pg.free();
+        [pg, m, fast] = [fpg, fm, true];
+      } catch { /* the page's bundle replays it */ }
+    }
+    host._module(m, bundle, fast);
     this._limits = null;
-    host._bundle = bundle;
     host._source = { kind: 'share', protocol: parts[1], file: name, name: name || parts[1] };
     const wasPaused = host._paused;
     host._paused = true;
@@ -511,7 +568,7 @@ export class Travel {
     // Replay the recorded run to its end in slices (marks and checkpoints on the way), then land.
     let atEnd = false;
     const job = {
-      kind: 'link', pg,
+      kind: 'link', pg, fast,
       step: (p, b) => (atEnd ? p.seekEndSlice(true, b) : ((atEnd = p.seekEndSlice(false, b)), false)),
       left: (p) => (atEnd ? 0 : p.replayCostEnd(false)),
     };
