@@ -39,6 +39,7 @@ pub struct RaftChecker {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Seen {
     log_changes: u64,
+    log_cuts: u64,
     snapshot_index: u64,
     commit_index: u64,
     term: u64,
@@ -84,9 +85,16 @@ impl InvariantChecker<Raft> for RaftChecker {
         // State Machine Safety: this node's committed entries agree with every entry ever
         // committed at the same index. New commits are recorded.
         let snap = node.snapshot();
-        if let Some((e, _)) = self.committed.get(&snap.last_index) {
-            if snap.last_index > 0 && e.term != snap.last_term {
-                out.push(("State Machine Safety".into(), format!("n{touched}'s snapshot ends at index {} with term {}, but the entry committed there has term {}", snap.last_index, snap.last_term, e.term)));
+        let before = self.seen.get(&touched).copied();
+        // Entries recorded as committed by the other nodes' checks since this node's last one.
+        let commits_at_start = self.commits;
+        // The snapshot against the entry committed at its last index (unless both are as at the
+        // last check).
+        if before.is_none_or(|b| b.snapshot_index != snap.last_index || b.commits != commits_at_start) {
+            if let Some((e, _)) = self.committed.get(&snap.last_index) {
+                if snap.last_index > 0 && e.term != snap.last_term {
+                    out.push(("State Machine Safety".into(), format!("n{touched}'s snapshot ends at index {} with term {}, but the entry committed there has term {}", snap.last_index, snap.last_term, e.term)));
+                }
             }
         }
         // Each check below compares whole logs: none of them can find anything new while this
@@ -95,19 +103,22 @@ impl InvariantChecker<Raft> for RaftChecker {
         // then. Events that touch no log (heartbeats, votes, reads) are most events.
         let now_seen = Seen {
             log_changes: node.log_changes(),
+            log_cuts: node.log_cuts(),
             snapshot_index: snap.last_index,
             commit_index: node.commit_index(),
             term,
             leader: node.role() == Role::Leader,
             commits: self.commits,
         };
-        let before = self.seen.get(&touched).copied();
         let same_log =
             before.is_some_and(|b| b.log_changes == now_seen.log_changes && b.snapshot_index == snap.last_index);
-        // With the log as it was, the entries up to the commit index seen then were checked:
-        // only the newly committed ones are new.
+        // Nothing cut from the log and the same snapshot since the last check: every entry it
+        // held then is still there (appends only), so the entries up to the commit index seen
+        // then were checked and only the newly committed ones are new.
+        let appended_only =
+            before.is_some_and(|b| b.log_cuts == now_seen.log_cuts && b.snapshot_index == snap.last_index);
         let from = match before {
-            Some(b) if same_log => b.commit_index.max(snap.last_index) + 1,
+            Some(b) if appended_only => b.commit_index.max(snap.last_index) + 1,
             _ => snap.last_index + 1,
         };
         for i in from..=node.commit_index() {
@@ -132,9 +143,13 @@ impl InvariantChecker<Raft> for RaftChecker {
             }
         }
 
-        // Leader Completeness: a leader holds every entry committed in an earlier term (skipped
-        // while the leader, its log and the committed entries are as at its last check).
-        if node.role() == Role::Leader && before != Some(now_seen) {
+        // Leader Completeness: a leader holds every entry committed in an earlier term. Skipped
+        // when it was leader of this term at its last check, nothing was cut from its log since
+        // and no other node recorded a commit since: the entries found then are still there, and
+        // what it committed itself since is of its own term.
+        let same_reign =
+            before.is_some_and(|b| b.leader && b.term == term && appended_only && b.commits == commits_at_start);
+        if node.role() == Role::Leader && !same_reign {
             for (i, (e, t)) in self.committed.range_from(&(snap.last_index + 1)) {
                 if *t < term && node.entry(*i) != Some(e) {
                     out.push((

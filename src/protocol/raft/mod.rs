@@ -170,13 +170,15 @@ pub struct Snapshot {
 }
 
 /// `log[]` after the snapshot (`log[0]` has index `snapshot.last_index + 1`), counting its
-/// changes: the invariant checker compares logs again only when one changed since it last looked
-/// ([`Raft::log_changes`]). The count is bookkeeping, not state: `Hash` (the explorer's
-/// fingerprint) sees the entries only.
+/// changes, and among them its cuts (entries removed from the end or replaced): the invariant
+/// checker compares logs again only when one changed since it last looked
+/// ([`Raft::log_changes`]), and re-checks old entries only after a cut ([`Raft::log_cuts`]). The
+/// counts are bookkeeping, not state: `Hash` (the explorer's fingerprint) sees the entries only.
 #[derive(Clone, Debug, Default)]
 struct Log {
     entries: Vec<Entry>,
     changes: u64,
+    cuts: u64,
 }
 
 impl std::hash::Hash for Log {
@@ -194,7 +196,7 @@ impl std::ops::Deref for Log {
 
 impl From<Vec<Entry>> for Log {
     fn from(entries: Vec<Entry>) -> Log {
-        Log { entries, changes: 0 }
+        Log { entries, changes: 0, cuts: 0 }
     }
 }
 
@@ -209,6 +211,7 @@ impl Log {
     }
     fn truncate(&mut self, len: usize) {
         self.changes += 1;
+        self.cuts += 1;
         self.entries.truncate(len);
     }
     /// Drop the first `n` entries (compacted into a snapshot).
@@ -218,11 +221,13 @@ impl Log {
     }
     fn clear(&mut self) {
         self.changes += 1;
+        self.cuts += 1;
         self.entries.clear();
     }
     #[cfg(test)]
     fn replace(&mut self, entries: Vec<Entry>) {
         self.changes += 1;
+        self.cuts += 1;
         self.entries = entries;
     }
 }
@@ -426,6 +431,12 @@ impl Raft {
     /// compactions): equal counts mean the same log. Bookkeeping for the invariant checker.
     pub fn log_changes(&self) -> u64 {
         self.log.changes
+    }
+    /// How many times entries were cut from this node's log (truncated from the end, cleared or
+    /// replaced; not compaction into a snapshot): with equal counts and the same snapshot, every
+    /// entry the log held then is still there at the same index. Bookkeeping for the checker.
+    pub fn log_cuts(&self) -> u64 {
+        self.log.cuts
     }
     /// The entries from index `from` to `to` (inclusive) that are still in the log.
     pub fn entries(&self, from: u64, to: u64) -> &[Entry] {
@@ -1501,10 +1512,13 @@ mod tests {
             s.finish()
         };
         assert_eq!(h(&a), h(&b));
-        let before = a.changes;
+        let (before, cuts) = (a.changes, a.cuts);
         a.drain_front(1);
         a.extend_from_slice(&[e(3)]);
+        assert_eq!(a.cuts, cuts, "compaction and appends cut nothing");
         a.clear();
         assert_eq!(a.changes, before + 3);
+        assert_eq!(a.cuts, cuts + 1);
+        assert_eq!(b.cuts, 1, "a truncation is a cut");
     }
 }
