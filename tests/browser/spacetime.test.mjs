@@ -260,13 +260,25 @@ test('keys pan, zoom and walk the arrows; Enter travels to one; lines, kinds and
   // The page has scrolled the diagram partly out of sight by now (the focused box, the filters):
   // bring it back, so a real click can reach the bar.
   // On a loaded machine the diagram can move between measuring the bar and the click landing (a
-  // late scroll or re-layout): measure again and click again, a few times, before failing.
+  // late scroll or re-layout), so the click may miss, or land on a neighbouring client's bar: wait
+  // for the box to stand still, measure, click, and try again (a few times) until the client
+  // timeline shows the operation that was aimed at.
   const tl = page.locator('cap-playground .tl');
-  for (let attempt = 0; attempt < 5 && !(await tl.isVisible()); attempt++) {
+  const want = new RegExp(`operation #${op.id} \\(c${op.client}\\)`);
+  const shows = async () => (await tl.isVisible()) && want.test(await page.locator('cap-playground .tl-mode').textContent());
+  for (let attempt = 0; attempt < 5 && !(await shows()); attempt++) {
     await panel(page, 'p.box.scrollIntoView({ block: "center" })');
+    await panel(page, `new Promise((done) => {
+      let last = '', still = 0;
+      const look = () => { const r = JSON.stringify(p.box.getBoundingClientRect()); still = r === last ? still + 1 : 0; last = r; if (still >= 3) done(); else requestAnimationFrame(look); };
+      look();
+    })`);
     const bar = await panel(page, 'p.clientPoint((arg.invoke + arg.complete) / 2, "c" + arg.client)', op);
     await page.mouse.click(bar.x, bar.y + 6);
-    await tl.waitFor({ state: 'visible', timeout: 4000 }).catch(() => {});
+    await page.waitForFunction(([id, c]) => {
+      const m = document.querySelector('cap-playground')?.shadowRoot?.querySelector('.tl-mode') ?? document.querySelector('cap-playground .tl-mode');
+      return m && m.textContent.includes(`operation #${id} (c${c})`);
+    }, [op.id, op.client], { timeout: 4000 }).catch(() => {});
   }
   await tl.waitFor({ state: 'visible' });
   assert.equal(await page.locator('cap-playground .tl .op.sel').count(), 1, 'the operation is selected in the client timeline');
