@@ -39,27 +39,20 @@ function compile(bundle) {
  * glue then only instantiates the compiled module.
  */
 export function loadWasm(bundle) {
-  let p = wasmP.get(bundle);
-  if (!p) {
-    p = (async () => {
-      const compiled = compile(bundle);
-      // The bundle's views are fetched only by pages that show one of its protocols (variable
-      // paths, so a bundler leaves them to run time too).
-      const names = [...new Set(PROTOCOLS.filter((x) => x.bundle === bundle).map((x) => x.view))];
-      const viewsP = Promise.all(names.map((v) => import(appUrl(`./protocols/${v}.js`).href).then((m) => {
-        const view = m.default;
-        for (const [kind, fam] of Object.entries(view.families || {})) FAMILY.set(kind, fam);
-        views.set(v, view);
-      })));
-      const glue = appUrl(`./pkg/${bundle}/cap_playground.js`).href;
-      const m = await import(glue);
-      await m.default({ module_or_path: compiled });
-      await viewsP;
-      return m;
-    })().catch((e) => { wasmP.delete(bundle); throw e; });
-    wasmP.set(bundle, p);
-  }
-  return p;
+  return once(bundle, async () => {
+    const compiled = compile(bundle);
+    // The bundle's views are fetched only by pages that show one of its protocols (variable
+    // paths, so a bundler leaves them to run time too).
+    const names = [...new Set(PROTOCOLS.filter((x) => x.bundle === bundle).map((x) => x.view))];
+    const viewsP = Promise.all(names.map((v) => import(appUrl(`./protocols/${v}.js`).href).then((m) => {
+      const view = m.default;
+      for (const [kind, fam] of Object.entries(view.families || {})) FAMILY.set(kind, fam);
+      views.set(v, view);
+    })));
+    const m = await instantiate(bundle, compiled);
+    await viewsP;
+    return m;
+  });
 }
 
 /**
@@ -70,17 +63,24 @@ export function loadWasm(bundle) {
  */
 export function loadFastWasm(bundle) {
   const name = `${bundle}-fast`;
+  return once(name, () => instantiate(name, compile(name)));
+}
+
+/** `make()`'s promise for pkg/<name>, made once per page; forgotten if it fails, so a later call retries. */
+function once(name, make) {
   let p = wasmP.get(name);
   if (!p) {
-    p = (async () => {
-      const compiled = compile(name);
-      const m = await import(appUrl(`./pkg/${name}/cap_playground.js`).href);
-      await m.default({ module_or_path: compiled });
-      return m;
-    })().catch((e) => { wasmP.delete(name); throw e; });
+    p = make().catch((e) => { wasmP.delete(name); throw e; });
     wasmP.set(name, p);
   }
   return p;
+}
+
+/** pkg/<name>'s wasm-bindgen glue, initialised with the `compiled` module. */
+async function instantiate(name, compiled) {
+  const m = await import(appUrl(`./pkg/${name}/cap_playground.js`).href);
+  await m.default({ module_or_path: compiled });
+  return m;
 }
 
 /** The view module of `protocol` (loaded with its bundle: call after loadWasm resolved). */

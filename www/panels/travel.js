@@ -385,7 +385,7 @@ export class Travel {
   /**
    * The seek `job` on the speed-built bundle (see FAST_MIN_MS at the top): null when it is not
    * worth it (a short replay, one that would cost more from t = 0 than from here, a run already on
-   * it, \`fastReplays = false\`) or the bundle could not be loaded or opened the run; otherwise
+   * it, `fastReplays = false`) or the bundle could not be loaded or opened the run; otherwise
    * _replay's outcome, the element running on the new copy when it is 'done'.
    */
   async _replayFast(job, label) {

@@ -97,10 +97,11 @@ impl InvariantChecker<Raft> for RaftChecker {
                 }
             }
         }
-        // Each check below compares whole logs: none of them can find anything new while this
-        // node's log, commit index, term and role are as they were at its last check (the other
-        // nodes' logs were compared with this one when they last changed), so they are skipped
-        // then. Events that touch no log (heartbeats, votes, reads) are most events.
+        // What this node was at its last clean check decides how much below must be looked at
+        // again. Log Matching compares whole logs, so it is skipped while the log is unchanged
+        // (`same_log`: the other nodes' logs were compared with this one when they last changed);
+        // State Machine Safety and Leader Completeness only need the log to have grown, not been
+        // cut (`appended_only`). Events that touch no log (heartbeats, votes, reads) are most events.
         let now_seen = Seen {
             log_changes: node.log_changes(),
             log_cuts: node.log_cuts(),
