@@ -20,11 +20,13 @@ pub mod explicit;
 pub mod frame;
 pub mod journal;
 pub mod observer;
+pub mod queue;
 pub mod scenario;
 pub mod sweep;
 
 use crate::core::history::{Operation, Outcome};
 use crate::core::vecmap::VecMap;
+use queue::EventQueue;
 use crate::protocol::{
     ClientId, ClientOp, ClientOperation, InvariantChecker, Invariants, NodeId, Notice, NoticeKind, Outbox, Output,
     Protocol, RequestId, ResultOf, Server, Time,
@@ -34,8 +36,7 @@ use observer::Observer;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use scenario::{Action, Member, Scenario};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
 /// The trace hash, identical natively and in wasm (`core::tracehash`).
@@ -81,7 +82,7 @@ pub struct InFlight<M, O, R> {
     pub echo: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Event<T> {
     Deliver(u64),
     Timer { node: NodeId, timer: T, generation: u64 },
@@ -89,29 +90,6 @@ enum Event<T> {
     ClientRetry { client: ClientId, request: RequestId, attempt: u32 },
     ClientNext { client: ClientId },
     Step(usize),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Scheduled<T> {
-    time: Time,
-    seq: u64,
-    event: Event<T>,
-}
-
-// The derived order (time, then seq, then event), written out so that it is inlined into the
-// event queue's sift loops even in the size-optimised wasm build (the queue is the hottest code).
-impl<T: Ord> Ord for Scheduled<T> {
-    #[inline(always)]
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq)).then_with(|| self.event.cmp(&other.event))
-    }
-}
-
-impl<T: Ord> PartialOrd for Scheduled<T> {
-    #[inline(always)]
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
 }
 
 /// An armed timer: when it was set and when it fires.
@@ -240,7 +218,7 @@ pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     config: P::Config,
     now: Time,
     seq: u64,
-    queue: BinaryHeap<Reverse<Scheduled<P::Timer>>>,
+    queue: EventQueue<Event<P::Timer>>,
     rng: Pcg64Mcg,
     /// Servers, as the invariant checkers read them.
     pub nodes: Vec<Server<P>>,
@@ -340,7 +318,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             config,
             now: 0,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: EventQueue::new(),
             nodes: Vec::new(),
             slots: Vec::new(),
             in_flight: VecMap::new(),
@@ -465,7 +443,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     }
     /// Time of the next pending event, if any.
     pub fn next_event_time(&self) -> Option<Time> {
-        self.queue.peek().map(|Reverse(s)| s.time)
+        self.queue.peek_time()
     }
 
     fn schedule(&mut self, time: Time, event: Event<P::Timer>) {
@@ -476,7 +454,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             }
         }
         self.seq += 1;
-        self.queue.push(Reverse(Scheduled { time, seq: self.seq, event }));
+        self.queue.push(time, self.seq, event);
     }
 
     fn hash_event(&mut self, tag: u8, a: u64, b: u64) {
@@ -488,15 +466,20 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
 
     /// Process the next event; false when none is left.
     pub fn step(&mut self) -> bool {
-        let Some(Reverse(s)) = self.queue.pop() else {
+        self.step_due(Time::MAX)
+    }
+
+    /// Process the next event if it is due at or before `limit`; false when none is.
+    fn step_due(&mut self, limit: Time) -> bool {
+        let Some((time, event)) = self.queue.pop_due(limit) else {
             return false;
         };
-        self.now = self.now.max(s.time);
+        self.now = self.now.max(time);
         if self.now >= self.lost_due {
             self.expire_lost();
         }
         self.counters.events += 1;
-        self.run_event(s.event);
+        self.run_event(event);
         true
     }
 
@@ -537,9 +520,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
 
     /// Run events up to and including time `t`, then set the clock to `t`.
     pub fn run_until(&mut self, t: Time) {
-        while self.next_event_time().is_some_and(|n| n <= t) {
-            self.step();
-        }
+        while self.step_due(t) {}
         self.now = self.now.max(t);
         self.expire_lost();
     }
@@ -551,7 +532,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     pub fn replay_to(&mut self, events: u64, at: Time) {
         // An event due after `at` cannot come before the action: stop there even if the count
         // says otherwise (a corrupted share link must not run away).
-        while self.counters.events < events && self.next_event_time().is_some_and(|n| n <= at) && self.step() {}
+        while self.counters.events < events && self.step_due(at) {}
         self.now = self.now.max(at);
         self.expire_lost();
     }
