@@ -26,13 +26,13 @@ pub mod sweep;
 
 use crate::core::history::{Operation, Outcome};
 use crate::core::vecmap::VecMap;
-use queue::EventQueue;
 use crate::protocol::{
     ClientId, ClientOp, ClientOperation, InvariantChecker, Invariants, NodeId, Notice, NoticeKind, Outbox, Output,
     Protocol, RequestId, ResultOf, Server, Time,
 };
 use client::{Client, ClientStep};
 use observer::Observer;
+use queue::EventQueue;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use scenario::{Action, Member, Scenario};

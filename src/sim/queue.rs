@@ -269,7 +269,11 @@ mod tests {
                         3 => 0,
                         _ => rng.random_range(0..700),
                     };
-                    let time = if rng.random_range(0..50) == 0 { now.saturating_sub(rng.random_range(1..5)) } else { now.saturating_add(d) };
+                    let time = if rng.random_range(0..50) == 0 {
+                        now.saturating_sub(rng.random_range(1..5))
+                    } else {
+                        now.saturating_add(d)
+                    };
                     q.push(time, seq, seq);
                     reference.push(Reverse((time, seq)));
                 } else if rng.random_bool(0.3) {
