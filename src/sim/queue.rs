@@ -123,13 +123,18 @@ impl<E> EventQueue<E> {
 
     /// (time, seq) of the earliest event, if any.
     pub fn peek(&self) -> Option<(u64, u64)> {
+        self.next().map(|(time, seq, _)| (time, seq))
+    }
+
+    /// The earliest event: (time, seq, its wheel slot — None when it waits in the heap).
+    fn next(&self) -> Option<(u64, u64, Option<usize>)> {
         let near = self.first_busy().map(|i| {
             let e = &self.entries[self.slots[i].0 as usize];
-            (e.time, e.seq)
+            (e.time, e.seq, Some(i))
         });
-        let far = self.far.peek().map(|Reverse(f)| (f.time, f.seq));
+        let far = self.far.peek().map(|Reverse(f)| (f.time, f.seq, None));
         match (near, far) {
-            (Some(n), Some(f)) => Some(n.min(f)),
+            (Some(n), Some(f)) => Some(if (f.0, f.1) < (n.0, n.1) { f } else { n }),
             (n, f) => n.or(f),
         }
     }
@@ -146,25 +151,11 @@ impl<E> EventQueue<E> {
 
     /// Remove the earliest event if it is due at or before `limit`: (time, event).
     pub fn pop_due(&mut self, limit: u64) -> Option<(u64, E)> {
-        let slot = self.first_busy();
-        let near = slot.map(|i| {
-            let e = &self.entries[self.slots[i].0 as usize];
-            (e.time, e.seq)
-        });
-        let from_far = match (near, self.far.peek()) {
-            (Some(n), Some(Reverse(f))) => (f.time, f.seq) < n,
-            (None, Some(_)) => true,
-            (_, None) => false,
-        };
-        let due = if from_far { self.far.peek().map(|Reverse(f)| f.time) } else { near.map(|(t, _)| t) };
-        if due? > limit {
+        let (due, _, slot) = self.next()?;
+        if due > limit {
             return None;
         }
-        let (time, event) = if from_far {
-            let Reverse(f) = self.far.pop()?;
-            (f.time, f.event)
-        } else {
-            let i = slot?;
+        let (time, event) = if let Some(i) = slot {
             let at = self.slots[i].0;
             let e = &mut self.entries[at as usize];
             let (time, next, event) = (e.time, e.next, e.event.take());
@@ -178,6 +169,9 @@ impl<E> EventQueue<E> {
                 self.slots[i].0 = next;
             }
             (time, event?)
+        } else {
+            let Reverse(f) = self.far.pop()?;
+            (f.time, f.event)
         };
         if time > self.cursor {
             self.cursor = time;
