@@ -152,6 +152,42 @@ fn our_edn_export_reads_back_with_the_same_verdict() {
     }
 }
 
+/// The tools bundle exports a playground run from its history JSON (`historyJson()`), not from
+/// the running simulation: for every protocol of the build and a sweep of random runs (2PC's
+/// transfers and aborts, Dynamo's stale reads, Raft's unknown outcomes), the text is exactly what
+/// the run's own exporters (`cap run --porcupine / --edn`) write.
+#[test]
+fn history_exports_from_json_equal_the_runs_own() {
+    use cap_playground::check::formats::export::Format;
+    use cap_playground::registry::any::AnySim;
+    use cap_playground::registry::run::{random_scenario, SweepOptions};
+    use cap_playground::registry::{export_history, PROTOCOLS};
+    let mut exported = 0;
+    for protocol in PROTOCOLS {
+        for seed in 1..=6 {
+            let sc = random_scenario(protocol, seed, &SweepOptions::default());
+            let mut sim = AnySim::new(sc.clone()).unwrap_or_else(|e| panic!("{protocol} seed {seed}: {e}"));
+            sim.run_until(sc.until);
+            let json = serde_json::to_string(&sim.history_json()).unwrap();
+            let say = |f: &str| {
+                format!("{protocol} seed {seed} ({f}); reproduce: `cap sweep --protocol {protocol} --seeds 1 --start {seed}`")
+            };
+            let porcupine = export_history(protocol, &json, Format::Porcupine)
+                .unwrap_or_else(|e| panic!("{}: {e}", say("porcupine")));
+            assert_eq!(porcupine, sim.export_porcupine(), "{}", say("porcupine"));
+            let edn = export_history(protocol, &json, Format::Edn).unwrap_or_else(|e| panic!("{}: {e}", say("edn")));
+            assert_eq!(edn, sim.export_edn(), "{}", say("edn"));
+            exported += sim.history_len();
+        }
+    }
+    assert!(exported > 0, "the sweep made no operations to export");
+    // Bad input says what was wrong.
+    let e = export_history("nope", "[]", Format::Edn).unwrap_err();
+    assert!(e.contains("unknown protocol \"nope\"") && e.contains("accepted protocols are"), "{e}");
+    let e = export_history(PROTOCOLS[0], "{\"id\": 1}", Format::Porcupine).unwrap_err();
+    assert!(e.starts_with("not a history of this protocol's operations"), "{e}");
+}
+
 /// The lab's controls and `cap check`'s flags read the same words: a read of 0 before any write
 /// is linearizable from Knossos's default initial value 0 and not from nil; `register` refuses
 /// `:cas`; a bad word says what is accepted.

@@ -285,8 +285,12 @@ pub trait ClientOperation:
     }
 }
 
-/// A protocol's answers to its client operations.
-pub trait ClientReply: Clone + Debug + PartialEq + Eq + Hash + Serialize + From<ClientResult> + 'static {
+/// A protocol's answers to its client operations. They are read back from JSON too
+/// (`DeserializeOwned`): the history exporters work from a run's history JSON
+/// (`Operation::to_json`) in the tools bundle, which has no running simulation.
+pub trait ClientReply:
+    Clone + Debug + PartialEq + Eq + Hash + Serialize + DeserializeOwned + From<ClientResult> + 'static
+{
     /// The register answer this is, if it is one (the register checkers' projection).
     fn as_register(&self) -> Option<&ClientResult>;
     /// Short human label, e.g. `→ 3`, `ok`, `aborted: …`.

@@ -262,6 +262,32 @@ pub fn bundles() -> Vec<&'static str> {
     out
 }
 
+/// A run's history, given as JSON (`historyJson()`: `Operation::to_json` of each operation), in
+/// an outside checker's format, read as protocol `protocol`'s operations: the tools bundle's
+/// exporters (`pkg/lab/`), so that no playground page carries them. The error says what was
+/// wrong (an unknown protocol, text that is not such a history).
+pub fn export_history(
+    protocol: &str,
+    history_json: &str,
+    format: crate::check::formats::export::Format,
+) -> Result<String, String> {
+    struct Export<'a>(&'a str, crate::check::formats::export::Format);
+    impl WithProtocol for Export<'_> {
+        type Out = Result<String, String>;
+        fn with<P>(self) -> Self::Out
+        where
+            P: Protocol + Invariants + Hash + 'static,
+            P::Durable: Hash,
+            P::Checker: Hash,
+            P::Config: serde::Serialize,
+        {
+            crate::check::formats::export::from_history_json::<P::Op>(self.0, self.1)
+        }
+    }
+    with_protocol(protocol, Export(history_json, format))
+        .unwrap_or_else(|| Err(format!("unknown protocol \"{protocol}\": {}", accepted())))
+}
+
 /// "accepted protocols are raft, paxos, …" for messages.
 pub fn accepted() -> String {
     format!("accepted protocols are {}", PROTOCOLS.join(", "))

@@ -10,6 +10,9 @@
 //!   simulated milliseconds. Only operations that constrain the check are exported (as
 //!   [`register_op`] keeps them): failed writes and unknown reads are left out. A Go model for
 //!   this input is Porcupine's etcd model with a `Partition` by `Key`.
+//! - [`from_history_json`]: either of them from a run's history as JSON (what the playground's
+//!   `historyJson()` returns), so that the exporters run in the tools bundle (`pkg/lab/`), not in
+//!   every playground page.
 //! - [`to_jepsen_edn`]: one Jepsen event map per line, in time order (at equal times,
 //!   invocations first, as our checker treats touching operations as concurrent), ready for
 //!   Knossos's `cas-register` model under `jepsen.independent`: `:value` is the independent
@@ -23,6 +26,27 @@ use crate::core::history::{Operation, Outcome};
 use crate::protocol::{ClientOperation, ClientReply, ClientResult};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
+
+/// The two export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Porcupine's JSON ([`to_porcupine_json`]).
+    Porcupine,
+    /// Jepsen's EDN ([`to_jepsen_edn`]).
+    Edn,
+}
+
+/// Export a history given as JSON (`Operation::to_json` of each operation, in order) in
+/// `format`, reading its operations and answers as vocabulary `O`'s; the error says what was
+/// wrong with the text.
+pub fn from_history_json<O: ClientOperation>(history_json: &str, format: Format) -> Result<String, String> {
+    let history: Vec<Operation<O, O::Result>> =
+        serde_json::from_str(history_json).map_err(|e| format!("not a history of this protocol's operations: {e}"))?;
+    Ok(match format {
+        Format::Porcupine => to_porcupine_json(&history),
+        Format::Edn => to_jepsen_edn(&history),
+    })
+}
 
 /// Porcupine `Operation` JSON for a register-per-key model (see the module docs).
 pub fn to_porcupine_json<O: ClientOperation>(history: &[Operation<O, O::Result>]) -> String {

@@ -121,6 +121,32 @@ impl Serialize for TwoPcResult {
     }
 }
 
+/// Read back what [`TwoPcResult`]'s `Serialize` writes: `{"r": "aborted", "reason": …}`, or a
+/// register answer.
+impl<'de> Deserialize<'de> for TwoPcResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TwoPcResult, D::Error> {
+        #[derive(Deserialize)]
+        enum AbortedTag {
+            #[serde(rename = "aborted")]
+            Aborted,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Aborted {
+                #[allow(dead_code)] // only its value "aborted" matters
+                r: AbortedTag,
+                reason: String,
+            },
+            Register(ClientResult),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::Aborted { reason, .. } => TwoPcResult::Aborted { reason },
+            Raw::Register(r) => TwoPcResult::Register(r),
+        })
+    }
+}
+
 /// A field that is a number for some operations and an account for others (`from` is a value
 /// in `cas` and an account in `transfer`).
 enum Scalar {
@@ -325,5 +351,21 @@ mod tests {
             assert_eq!(serde_json::to_string(&op).unwrap(), text);
         }
         assert_eq!(&NAMES[..3], crate::core::ops::REGISTER_NAMES);
+    }
+
+    /// Answers read back as written (the tools bundle exports a history from its JSON): an
+    /// abort keeps its reason, a register answer stays one, and an unknown `r` is refused.
+    #[test]
+    fn answers_round_trip() {
+        for r in [
+            TwoPcResult::Aborted { reason: "participant n2 voted No".into() },
+            TwoPcResult::Register(ClientResult::ReadOk { value: Some(3) }),
+            TwoPcResult::Register(ClientResult::CasFailed { current: None }),
+            TwoPcResult::Register(ClientResult::WriteOk),
+        ] {
+            let text = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<TwoPcResult>(&text).unwrap(), r, "{text}");
+        }
+        assert!(serde_json::from_str::<TwoPcResult>(r#"{"r":"maybe"}"#).is_err());
     }
 }
