@@ -158,6 +158,8 @@ export const ON_DEMAND = [
   ['history-worker.js', 'the history lab\'s worker'],
   ['pkg/lab/cap_playground.js', 'the history lab\'s checker: glue'],
   ['pkg/lab/cap_playground_bg.wasm', 'the history lab\'s checker: wasm (parsers, checker, why)'],
+  ['pkg/export/cap_playground.js', 'the history exporters (Porcupine JSON, Jepsen EDN), on the first export: glue'],
+  ['pkg/export/cap_playground_bg.wasm', 'the history exporters: wasm'],
   // Each page bundle's speed-built twin, fetched for a long replay (www/panels/travel.js).
   ...PROTOCOLS.map((p) => p.bundle).filter((b, i, all) => all.indexOf(b) === i).flatMap((b) => [
     [`pkg/${fastBundle(b)}/cap_playground.js`, `${b}'s speed-built simulator, for long replays: glue`],

@@ -155,17 +155,22 @@ export const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
  * fetched by its Web Worker (www/explore-worker.js) only when the reader opens the panel; and the
  * tools bundle (src/lab/ and the space-time exporters; the crate needs one protocol feature to
  * compile, and `lab` exports none of it), fetched by the history lab's worker (check.html,
- * <cap-history>) and by the space-time panel when it exports.
+ * <cap-history>) and by the space-time panel when it exports; and the history exporters' bundle.
  */
 export const LAZY_BUNDLES = {
   explore: ['explore', ...BUNDLES],
   lab: ['raft', 'lab'],
+  // The history exporters (src/wasm/export.rs; Porcupine JSON, Jepsen EDN), fetched on a page's
+  // first history export: every protocol feature, so that they read each protocol's operations.
+  export: [...BUNDLES, 'export'],
   // <bundle>-fast: the same protocol(s) built for speed (opt-level 3, wasm-opt -O3; ~1.8x the
   // page bundle's events/s, 20-40 % more bytes), which the element fetches only for a long replay
   // (a seek or a share link replaying minutes of simulated time: www/panels/travel.js) and then
   // keeps running on.
   ...Object.fromEntries(BUNDLES.map((b) => [fastBundle(b), [b]])),
 };
+/** The on-demand bundles built for size (opt-level "z", wasm-opt -Oz), as the page bundles are. */
+const SIZE_BUILT = new Set(['export']);
 /** The speed-built twin of page bundle `b` (see LAZY_BUNDLES). */
 export function fastBundle(b) { return `${b}-fast`; }
 const ALL_BUNDLES = [...BUNDLES, ...Object.keys(LAZY_BUNDLES)];
@@ -178,7 +183,8 @@ async function buildBundle(bundle, { opt, buildHash }) {
   const features = (LAZY_BUNDLES[bundle] || [bundle]).join(',');
   // The explorer and the replay bundles are loaded on demand and run for seconds: built for speed
   // (opt-level 3, wasm-opt -O3), not size like the page bundles.
-  const lazy = bundle in LAZY_BUNDLES, profile = lazy ? 'release' : 'wasm-release';
+  // The history exporters run once per export: built for size, like the pages.
+  const lazy = bundle in LAZY_BUNDLES && !SIZE_BUILT.has(bundle), profile = lazy ? 'release' : 'wasm-release';
   const args = ['build', '--profile', profile, '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
   log(tag, `[${bundle}] cargo ${args.join(' ')}`);
   await must('cargo', args);

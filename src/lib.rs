@@ -22,12 +22,17 @@ pub mod travel;
 
 pub mod lab;
 
+/// The history exporters' wasm API (its own bundle, `--features export`): Porcupine JSON and
+/// Jepsen EDN from a run's history JSON, so that no playground page carries them.
+#[cfg(all(target_arch = "wasm32", feature = "export", not(feature = "lab")))]
+#[path = "wasm/export.rs"]
+pub mod export_wasm;
 /// The history lab's wasm API (its own bundle, `--features lab`): the checker alone.
 #[cfg(all(target_arch = "wasm32", feature = "lab"))]
 #[path = "wasm/lab.rs"]
 pub mod lab_wasm;
 /// The playground's wasm API (one bundle per protocol).
-#[cfg(all(target_arch = "wasm32", not(feature = "lab")))]
+#[cfg(all(target_arch = "wasm32", not(feature = "lab"), not(feature = "export")))]
 pub mod wasm;
 
 /// The wasm heap: talc instead of Rust's default (dlmalloc), which took a tenth of a Raft run's

@@ -110,18 +110,6 @@ impl Playground {
         self.sim.check_consistency();
     }
 
-    /// The client history in Porcupine's JSON format (for its visualiser).
-    #[wasm_bindgen(js_name = exportPorcupine)]
-    pub fn export_porcupine(&self) -> String {
-        self.sim.export_porcupine()
-    }
-
-    /// The client history as Jepsen EDN (for Knossos).
-    #[wasm_bindgen(js_name = exportEdn)]
-    pub fn export_edn(&self) -> String {
-        self.sim.export_edn()
-    }
-
     /// Process exactly one event; returns false when nothing is scheduled.
     pub fn step(&mut self) -> bool {
         self.sim.step()

@@ -241,7 +241,7 @@ test('workload controls rebuild the run (clients, mix, keys) keeping protocol, s
   await page.close();
 });
 
-test('export buttons download the history: Porcupine JSON parses, Jepsen EDN has :invoke; no network request', async () => {
+test('export buttons download the history: Porcupine JSON parses, Jepsen EDN has :invoke; only the exporters\' bundle is fetched', async () => {
   const page = await open();
   await page.evaluate(async (sc) => { const el = document.querySelector('cap-playground'); await el.loadScenario(sc); el.advance(3000); }, run('raft'));
   const requests = [];
@@ -255,7 +255,21 @@ test('export buttons download the history: Porcupine JSON parses, Jepsen EDN has
     assert.equal(dl.suggestedFilename(), `cap-raft-seed21.${ext}`);
     check(fs.readFileSync(await dl.path(), 'utf8'));
   }
-  assert.deepEqual(requests.filter((u) => !u.startsWith('blob:')), []);
+  // The exporters are a bundle of their own (pkg/export/), fetched on the first export: nothing else.
+  const fetched = requests.filter((u) => !u.startsWith('blob:'));
+  assert.deepEqual(fetched.map((u) => new URL(u).pathname.replace(/^.*\/pkg\//, 'pkg/')).sort(), ['pkg/export/cap_playground.js', 'pkg/export/cap_playground_bg.wasm']);
+  assert.ok(fetched.every((u) => new URL(u).origin === new URL(page.url()).origin), fetched.join(' '));
+  // The exporters read each protocol's own operations: 2PC's transfers reach the EDN.
+  await page.evaluate(async () => {
+    const el = document.querySelector('cap-playground');
+    el.setAttribute('protocol', '2pc');
+    for (let i = 0; i < 100 && el.state?.()?.protocol !== '2pc'; i++) await new Promise((r) => setTimeout(r, 100));
+    el.pause();
+    el.advance(20000);
+  });
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('cap-playground [data-action="export-edn"]').click()]);
+  assert.match(dl.suggestedFilename(), /^cap-2pc-seed\d+\.edn$/);
+  assert.match(fs.readFileSync(await dl.path(), 'utf8'), /:type :invoke, :f :transfer, :value \["A" /);
   s.assertNoErrors(page);
   await page.close();
 });

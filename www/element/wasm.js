@@ -66,6 +66,14 @@ export function loadFastWasm(bundle) {
   return once(name, () => instantiate(name, compile(name)));
 }
 
+/**
+ * The history exporters (pkg/export/: Porcupine JSON and Jepsen EDN from a run's history JSON),
+ * initialised once per page. Never part of a page's first download: fetched on the first export.
+ */
+export function loadExporters() {
+  return once('export', () => instantiate('export', compile('export')));
+}
+
 /** `make()`'s promise for pkg/<name>, made once per page; forgotten if it fails, so a later call retries. */
 function once(name, make) {
   let p = wasmP.get(name);

@@ -3,6 +3,8 @@
 // applying it restarts the run with the same protocol, servers, seed and partition), and the client
 // history exported for Porcupine or Jepsen. A view's `workload` adapts the row (2PC: transfers,
 // and accounts instead of keys).
+import { loadExporters } from '../element/wasm.js';
+
 export default {
   name: 'workload',
   mount(host) {
@@ -36,10 +38,16 @@ export default {
       host.loadScenario(sc);
       host._say(`workload applied: the run restarted at t = 0 (${sc.protocol}, ${nodes} servers, seed ${sc.seed}${f.groups.length > 1 ? ', same partition' : ''})`);
     };
-    /** Download the client history (Porcupine JSON or Jepsen EDN) through a Blob: no request. */
-    const exportHistory = (edn) => {
-      const f = host.f;
-      const text = host._sim((pg) => (edn ? pg.exportEdn() : pg.exportPorcupine()));
+    /**
+     * Download the client history (Porcupine JSON or Jepsen EDN) through a Blob. The exporters
+     * (Rust's check/formats/export.rs, as `cap run --export-porcupine / --export-edn` writes them)
+     * are a bundle of their own, pkg/export/, fetched the first time: they write the text from
+     * the run's history JSON.
+     */
+    const exportHistory = async (edn) => {
+      const f = host.f, json = host._sim((pg) => pg.historyJson());
+      const m = await loadExporters();
+      const text = m.exportHistory(f.protocol, json, edn);
       const url = URL.createObjectURL(new Blob([text], { type: edn ? 'application/edn' : 'application/json' }));
       const a = document.createElement('a');
       a.href = url;
@@ -76,8 +84,8 @@ export default {
       },
       actions: {
         workload: apply,
-        'export-porcupine': () => exportHistory(false),
-        'export-edn': () => exportHistory(true),
+        'export-porcupine': () => exportHistory(false).catch((e) => host._say(`history export: ${e.message}`, true)),
+        'export-edn': () => exportHistory(true).catch((e) => host._say(`history export: ${e.message}`, true)),
         write: () => {
           const client = Number($('.client').value || 0), key = $('.key').value.trim() || 'x';
           const value = Number($('.value').value);
