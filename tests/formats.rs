@@ -152,7 +152,7 @@ fn our_edn_export_reads_back_with_the_same_verdict() {
     }
 }
 
-/// The tools bundle exports a playground run from its history JSON (`historyJson()`), not from
+/// The exporters' bundle (`pkg/export/`) exports a playground run from its history JSON (`historyJson()`), not from
 /// the running simulation: for every protocol of the build and a sweep of random runs (2PC's
 /// transfers and aborts, Dynamo's stale reads, Raft's unknown outcomes), the text is exactly what
 /// the run's own exporters (`cap run --porcupine / --edn`) write.

@@ -287,7 +287,7 @@ pub trait ClientOperation:
 
 /// A protocol's answers to its client operations. They are read back from JSON too
 /// (`DeserializeOwned`): the history exporters work from a run's history JSON
-/// (`Operation::to_json`) in the tools bundle, which has no running simulation.
+/// (`Operation::to_json`) in their own bundle (`pkg/export/`), which has no running simulation.
 pub trait ClientReply:
     Clone + Debug + PartialEq + Eq + Hash + Serialize + DeserializeOwned + From<ClientResult> + 'static
 {

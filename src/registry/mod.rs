@@ -263,8 +263,8 @@ pub fn bundles() -> Vec<&'static str> {
 }
 
 /// A run's history, given as JSON (`historyJson()`: `Operation::to_json` of each operation), in
-/// an outside checker's format, read as protocol `protocol`'s operations: the tools bundle's
-/// exporters (`pkg/lab/`), so that no playground page carries them. The error says what was
+/// an outside checker's format, read as protocol `protocol`'s operations: the exporters' own
+/// bundle (`pkg/export/`, `wasm/export.rs`), so that no playground page carries them. The error says what was
 /// wrong (an unknown protocol, text that is not such a history).
 pub fn export_history(
     protocol: &str,

@@ -42,12 +42,17 @@ export default {
      * Download the client history (Porcupine JSON or Jepsen EDN) through a Blob. The exporters
      * (Rust's check/formats/export.rs, as `cap run --export-porcupine / --export-edn` writes them)
      * are a bundle of their own, pkg/export/, fetched the first time: they write the text from
-     * the run's history JSON.
+     * the run's history JSON. A failure (the bundle did not load) is said in the status line.
      */
     const exportHistory = async (edn) => {
       const f = host.f, json = host._sim((pg) => pg.historyJson());
-      const m = await loadExporters();
-      const text = m.exportHistory(f.protocol, json, edn);
+      let text;
+      try {
+        text = (await loadExporters()).exportHistory(f.protocol, json, edn);
+      } catch (e) {
+        host._say(`history export: ${e.message}`, true);
+        return;
+      }
       const url = URL.createObjectURL(new Blob([text], { type: edn ? 'application/edn' : 'application/json' }));
       const a = document.createElement('a');
       a.href = url;
@@ -84,8 +89,8 @@ export default {
       },
       actions: {
         workload: apply,
-        'export-porcupine': () => exportHistory(false).catch((e) => host._say(`history export: ${e.message}`, true)),
-        'export-edn': () => exportHistory(true).catch((e) => host._say(`history export: ${e.message}`, true)),
+        'export-porcupine': () => exportHistory(false),
+        'export-edn': () => exportHistory(true),
         write: () => {
           const client = Number($('.client').value || 0), key = $('.key').value.trim() || 'x';
           const value = Number($('.value').value);

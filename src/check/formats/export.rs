@@ -11,8 +11,8 @@
 //!   [`register_op`] keeps them): failed writes and unknown reads are left out. A Go model for
 //!   this input is Porcupine's etcd model with a `Partition` by `Key`.
 //! - [`from_history_json`]: either of them from a run's history as JSON (what the playground's
-//!   `historyJson()` returns), so that the exporters run in the tools bundle (`pkg/lab/`), not in
-//!   every playground page.
+//!   `historyJson()` returns), so that the exporters run in a bundle of their own (`pkg/export/`,
+//!   `wasm/export.rs`), not in every playground page.
 //! - [`to_jepsen_edn`]: one Jepsen event map per line, in time order (at equal times,
 //!   invocations first, as our checker treats touching operations as concurrent), ready for
 //!   Knossos's `cas-register` model under `jepsen.independent`: `:value` is the independent

@@ -353,7 +353,7 @@ mod tests {
         assert_eq!(&NAMES[..3], crate::core::ops::REGISTER_NAMES);
     }
 
-    /// Answers read back as written (the tools bundle exports a history from its JSON): an
+    /// Answers read back as written (`pkg/export/` exports a history from its JSON): an
     /// abort keeps its reason, a register answer stays one, and an unknown `r` is refused.
     #[test]
     fn answers_round_trip() {
