@@ -31,7 +31,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
-import { build, LAZY_BUNDLES, namedRaftWasm, fastBundle } from './build.mjs';
+import { build, LAZY_BUNDLES, namedRaftWasm, fastBundle, fullBundle } from './build.mjs';
 import { topLines } from './wasm-size.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
@@ -148,6 +148,14 @@ export function sizes(dir, what) {
     console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (wasm ${kb(p.wasm)}, glue ${kb(p.glue)}, JS ${kb(p.shared - p.css + p.views)} of which the protocol's view ${kb(p.views)}, CSS ${p.css ? kb(p.css) : "0 (the element's styles are in its JS)"}) — budget ${budgetKb(p.bundle)} KB: ` +
       (over ? `OVER BUDGET by ${kb(p.gz - budget)}` : `ok, ${kb(budget - p.gz)} to spare`));
   }
+  // A page opening a share link loads pkg/<bundle>-full/ instead.
+  for (const p of pages) {
+    const full = m.files.filter((f) => f.file.startsWith(`pkg/${fullBundle(p.bundle)}/`));
+    if (!full.length) continue;
+    const wasm = full.filter((f) => f.file.endsWith('.wasm')).reduce((a, f) => a + f.gz, 0), glue = full.reduce((a, f) => a + f.gz, 0) - wasm;
+    const gz = p.gz - p.wasm - p.glue + wasm + glue;
+    console.log(`  PAGE+FULL ${name}/ ${p.bundle}: ${gz} bytes = ${kb(gz)} (wasm ${kb(wasm)}, glue ${kb(glue)}) — a page opening a share link (pkg/${fullBundle(p.bundle)}/ instead of pkg/${p.bundle}/)`);
+  }
   return { ...m, pages, over: pages.some((p) => p.gz > budgetKb(p.bundle) * 1024) };
 }
 
@@ -161,9 +169,13 @@ export const ON_DEMAND = [
   ['pkg/export/cap_playground.js', 'the history exporters (Porcupine JSON, Jepsen EDN), on the first export: glue'],
   ['pkg/export/cap_playground_bg.wasm', 'the history exporters: wasm'],
   // Each page bundle's speed-built twin, fetched for a long replay (www/panels/travel.js).
+  // and its size-built twin with the full API (share links, the space-time record): the first
+  // download of a page opening a share link, and fetched when the space-time panel first opens.
   ...PROTOCOLS.map((p) => p.bundle).filter((b, i, all) => all.indexOf(b) === i).flatMap((b) => [
     [`pkg/${fastBundle(b)}/cap_playground.js`, `${b}'s speed-built simulator, for long replays: glue`],
     [`pkg/${fastBundle(b)}/cap_playground_bg.wasm`, `${b}'s speed-built simulator, for long replays: wasm`],
+    [`pkg/${fullBundle(b)}/cap_playground.js`, `${b}'s full API (share links, space-time record): glue`],
+    [`pkg/${fullBundle(b)}/cap_playground_bg.wasm`, `${b}'s full API: wasm`],
   ]),
 ];
 
@@ -242,12 +254,12 @@ async function simSpeed(cap, nativeOut) {
   // The wasm side: each bundle's glue loaded once (one module instance, as in a page), a fresh
   // Playground per run.
   const modules = {};
-  for (const bundle of ['raft', fastBundle('raft')]) {
+  for (const [key, bundle] of [['raft', 'raft'], ['fast', fastBundle('raft')]]) {
     const glue = ['dist', 'www'].map((d) => path.join(ROOT, d, 'pkg', bundle, 'cap_playground.js')).find((f) => fs.existsSync(f));
     if (!glue) continue;
     const m = await import(pathToFileURL(glue).href);
     m.initSync({ module: fs.readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
-    modules[bundle] = m;
+    modules[key] = m;
   }
   const wasmRun = (m) => {
     const pg = new m.Playground(text);
@@ -270,7 +282,7 @@ async function simSpeed(cap, nativeOut) {
     const r = capture(cap, ['bench', '--live'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10 * 60 * 1000 });
     if (r.code === 0) runs.on.push(row(r.stdout));
     if (modules.raft) runs.raft.push(wasmRun(modules.raft));
-    if (modules[fastBundle('raft')]) runs.fast.push(wasmRun(modules[fastBundle('raft')]));
+    if (modules.fast) runs.fast.push(wasmRun(modules.fast));
   }
   const median = (xs) => {
     if (!xs.length) return null;
@@ -608,7 +620,8 @@ async function browserBench() {
     const warm = await firstFrames(s, FIRST_FRAME_RUNS, false);
     const floorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cap-floor-'));
     const head = fs.readFileSync(path.join(servedDir(), 'index.html'), 'utf8').split('</head>')[0]
-      .replace(/<link rel="(?:modulepreload|preload)"[^>]*>\n?/g, '').replace(/<script[^>]*><\/script>\n?/g, '');
+      .replace(/<link rel="(?:modulepreload|preload)"[^>]*>\n?/g, '').replace(/<script[^>]*><\/script>\n?/g, '')
+      .replace(/<script id="wasm-preload">[\s\S]*?<\/script>\n?/, ''); // the wasm preload (index.html)
     fs.writeFileSync(path.join(floorDir, 'index.html'), `${head}</head>\n<body><h1>cap-playground</h1><p>Five servers run Raft.</p>\n` +
       '<cap-playground></cap-playground>\n<script type="module" src="./floor.js"></script>\n</body></html>\n');
     fs.writeFileSync(path.join(floorDir, 'floor.js'), 'customElements.define("cap-playground", class extends HTMLElement {\n' +

@@ -166,13 +166,20 @@ export const LAZY_BUNDLES = {
   // <bundle>-fast: the same protocol(s) built for speed (opt-level 3, wasm-opt -O3; ~1.8x the
   // page bundle's events/s, 20-40 % more bytes), which the element fetches only for a long replay
   // (a seek or a share link replaying minutes of simulated time: www/panels/travel.js) and then
-  // keeps running on.
-  ...Object.fromEntries(BUNDLES.map((b) => [fastBundle(b), [b]])),
+  // keeps running on. It carries the full API (feature `full`), as <bundle>-full does.
+  ...Object.fromEntries(BUNDLES.map((b) => [fastBundle(b), [b, 'full']])),
+  // <bundle>-full: the page bundle plus what a page's first frame does without (feature `full`: a
+  // run from a share link, the space-time record), built for size: the first download of a page
+  // opening a share link, and where the element moves a run when the reader opens the space-time
+  // panel (www/element/wasm.js).
+  ...Object.fromEntries(BUNDLES.map((b) => [fullBundle(b), [b, 'full']])),
 };
 /** The on-demand bundles built for size (opt-level "z", wasm-opt -Oz), as the page bundles are. */
-const SIZE_BUILT = new Set(['export']);
+const SIZE_BUILT = new Set(['export', ...BUNDLES.map(fullBundle)]);
 /** The speed-built twin of page bundle `b` (see LAZY_BUNDLES). */
 export function fastBundle(b) { return `${b}-fast`; }
+/** Page bundle `b` with the full API, built for size (see LAZY_BUNDLES). */
+export function fullBundle(b) { return `${b}-full`; }
 const ALL_BUNDLES = [...BUNDLES, ...Object.keys(LAZY_BUNDLES)];
 
 /** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */

@@ -65,6 +65,9 @@
  *                          (pkg/<bundle>-fast/, fetched then; the element goes on running there)
  *   fastReplays            (get/set) false keeps long replays on the page's bundle   default true
  *   simulatorBuild         (get) "size" (the page's bundle) or "speed" (after a long replay)
+ *                          A share link and the space-time panel need the simulator's full API,
+ *                          pkg/<bundle>-full/ (size-built too): a page opening a link loads it instead of
+ *                          pkg/<bundle>/, and opening the panel moves the run onto it first (same run)
  *   runTimeline()          {now, end, in_past, actions, applied, marks[{at, kind, text}], checkpoints, spacing}
  *   shareLink()            a URL that replays this run and lands at this moment (needs `share`)
  *   ready                  a Promise resolved when the current run exists

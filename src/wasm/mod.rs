@@ -13,7 +13,9 @@ use wasm_bindgen::prelude::*;
 
 // Time travel and share links: more methods of `Playground`, kept in their own file.
 mod travel;
-// The space-time record and its exports (ShiViz, SVG): more methods, in their own file.
+// The space-time record and its exports (ShiViz, SVG): more methods, in their own file (the
+// full API only: a plain page's first download does without them).
+#[cfg(feature = "full")]
 mod spacetime;
 // The "find a bug" explorer (its own bundle, pkg/explore/).
 #[cfg(feature = "explore")]

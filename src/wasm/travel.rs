@@ -2,7 +2,7 @@
 //! the timeline's marks, and the `#r=` fragment value, both ways.
 
 use super::{err, Playground};
-use crate::travel::{Position, SeekTarget, TimeMachine, MAX_RUN_MS, REPLAY_ASK_EVENTS, SEEK_CONFIRM_MS};
+use crate::travel::{Position, SeekTarget, MAX_RUN_MS, REPLAY_ASK_EVENTS, SEEK_CONFIRM_MS};
 use wasm_bindgen::prelude::*;
 
 fn time_from(t: f64, what: &str) -> Result<u64, JsError> {
@@ -56,9 +56,10 @@ impl Playground {
     /// text when the link names one. The run starts at t = 0 with the recorded actions ahead:
     /// call `seek` up to `timelineJson().end` (in slices, to keep frames short), then
     /// `seekLanding()`. Errors say what is wrong with the link.
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = fromShare)]
     pub fn from_share(value: &str, scenario_text: Option<String>) -> Result<Playground, JsError> {
-        TimeMachine::from_share(value, scenario_text.as_deref(), true)
+        crate::travel::TimeMachine::from_share(value, scenario_text.as_deref(), true)
             .map(|sim| Playground { sim })
             .map_err(|e| err(format!("this link's run could not be opened: {e}")))
     }

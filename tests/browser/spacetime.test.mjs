@@ -69,8 +69,18 @@ test('partition by mouse, open the panel, drag its cursor back to the partition:
   const tCut = cut.now;
   await advance(page, 900);
   assert.equal(fetched.length, 0, 'the panel module loaded before it was opened');
+  // The record is in the full API only (pkg/raft-full/, not the page's first download): opening
+  // the panel moves the run onto it, at the same moment, with its recorded actions (the marks below).
+  const wasm = [];
+  page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().replace(/^.*\/pkg\//, 'pkg/')); });
+  const was = await state(page);
   await openByClick(page);
   assert.equal(fetched.length, 1, `panel module fetched ${fetched.length} times`);
+  assert.deepEqual(wasm, ['pkg/raft-full/cap_playground_bg.wasm'], `wasm fetched when the panel opened: ${wasm.join(', ')}`);
+  const moved = await page.evaluate(() => { const el = document.querySelector('cap-playground'); return { paused: el.paused, build: el.simulatorBuild }; });
+  assert.deepEqual(moved, { paused: true, build: 'size' }, 'still paused, on the size-built bundle');
+  const is = await state(page);
+  assert.deepEqual([is.now, is.trace_hash], [was.now, was.trace_hash], 'the same run at the same moment');
   // The partition is marked in the panel (one mark per drag: n3 alone, then n3 and n4).
   const marks = await panel(page, 'p.marks.filter((k) => !k.member).map((k) => [k.at, k.kind])');
   assert.deepEqual(marks, [[tCut, 'partition'], [tCut, 'partition']]);
@@ -343,4 +353,30 @@ test('view="spacetime" opens the diagram from the start; reduced motion steps th
   assert.equal(views.ink, '#e8eaed');
   s.assertNoErrors(page);
   await page.close();
+});
+
+test('opening the panel in the past moves the run onto the full API at that moment; a playing run keeps playing', async () => {
+  // In the past (after going back): the copy replays the recorded run and comes back to this moment.
+  const page = await openPaused(BUSY);
+  await advance(page, 3000);
+  const want = await page.evaluate(() => { const el = document.querySelector('cap-playground'); el.seek(1700); return el.state(); });
+  await page.locator('cap-playground .bar [data-action=spacetime]').click();
+  await page.locator('cap-playground section.st').waitFor({ state: 'visible' });
+  const got = await page.evaluate(() => { const el = document.querySelector('cap-playground'); return { f: el.state(), tl: el.runTimeline(), full: typeof el.wasm.Playground.fromShare, paused: el.paused }; });
+  assert.equal(got.full, 'function', 'on the full API');
+  assert.deepEqual([got.f.now, got.f.trace_hash, got.paused], [1700, want.trace_hash, true], 'the same moment, still paused');
+  assert.deepEqual([got.tl.in_past, got.tl.end.at], [true, 3000], 'the recorded future is kept');
+  s.assertNoErrors(page);
+  await page.close();
+
+  // A playing run (the index page's default): it plays on after the move.
+  const p2 = await s.open('/');
+  await waitForDiagram(p2, { minNodes: 5, timeout: 15000 });
+  await p2.locator('cap-playground .bar [data-action=spacetime]').click();
+  await p2.locator('cap-playground section.st').waitFor({ state: 'visible' });
+  const t0 = await p2.evaluate(() => { const el = document.querySelector('cap-playground'); return { paused: el.paused, full: typeof el.wasm.Playground.fromShare, now: el.state().now }; });
+  assert.deepEqual([t0.paused, t0.full], [false, 'function']);
+  await p2.waitForFunction((t) => document.querySelector('cap-playground').state().now > t + 20, t0.now);
+  s.assertNoErrors(p2);
+  await p2.close();
 });

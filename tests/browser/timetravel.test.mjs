@@ -62,6 +62,10 @@ test('copy link → open it in a new page: the same run at the same moment, iden
   assert.deepEqual(comparable(got.f), comparable(want), 'same state');
   assert.equal(got.tl.actions, 4, 'partition, write, crash, heal');
   assert.equal(got.tl.warning, null);
+  // A Raft link opens on the bundle with the full API (pkg/raft-full/: fromShare), which the page
+  // preloads instead of the plain page's pkg/raft/ (index.html): one wasm download, not two.
+  const wasm = await other.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname.replace(/^.*\/pkg\//, 'pkg/')).filter((p) => p.endsWith('.wasm')));
+  assert.deepEqual(wasm, ['pkg/raft-full/cap_playground_bg.wasm'], `wasm the link's page downloaded: ${wasm.join(', ')}`);
   // The rest of the shared run is ahead: back at its end, the same end as the original.
   const ends = await Promise.all([page, other].map((p) => p.evaluate(() => { const el = document.querySelector('cap-playground'); el.seekEnd(); return el.state().trace_hash; })));
   assert.equal(ends[0], ends[1]);

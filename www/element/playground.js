@@ -8,12 +8,12 @@ import { CSS, HTML } from './styles.js';
 import { adoptStyles, sizeObserver } from './host.js';
 import { attachDrag } from './drag.js';
 import { Layout } from './layout.js';
-import { NAMES, BUNDLE_OF, loadWasm, viewOf, appUrl } from './wasm.js';
+import { NAMES, BUNDLE_OF, loadWasm, hasFullApi, viewOf, appUrl } from './wasm.js';
 import { Renderer } from '../render/renderer.js';
 import { W, H, sideOf, spotsOnSide, clampPt, clampClient, clamp } from '../render/geometry.js';
 import { A, T, h, adoptCss, family } from '../render/draw.js';
 import { PANELS } from '../panels/index.js';
-import { shareKey } from '../panels/travel.js';
+import { shareKey, hashPairs } from '../panels/travel.js';
 import { frameOf, lightFrameOf } from './frames.js';
 
 /** The scenario library (www/scenarios/<name>.json). */
@@ -32,9 +32,16 @@ const DEFAULT_SPEED = 0.1;
  */
 export function preload() {
   const els = [...document.querySelectorAll('cap-playground')];
-  const want = new Set(els.filter((e) => !e.hasAttribute('scenario')).map((e) => BUNDLE_OF[(e.getAttribute('protocol') ?? 'raft').trim()]).filter(Boolean));
-  if (!els.length) want.add('raft');
-  for (const b of want) loadWasm(b).catch(() => { /* the element says what went wrong when it connects */ });
+  const want = new Map(); // "bundle" or "bundle full" → [bundle, full]
+  for (const e of els) {
+    // One opening a share link from the fragment: the link's protocol, with the full API (fromShare).
+    const k = shareKey(e), link = k == null ? null : hashPairs().get(k);
+    const b = link != null ? BUNDLE_OF[link.split('.')[1]] : e.hasAttribute('scenario') ? null : BUNDLE_OF[(e.getAttribute('protocol') ?? 'raft').trim()];
+    const full = link != null || (e.getAttribute('view') ?? '').trim() === 'spacetime'; // the space-time panel: the full API too
+    if (b) want.set(`${b}${full ? ' full' : ''}`, [b, full]);
+  }
+  if (!els.length) want.set('raft', ['raft', false]);
+  for (const [b, full] of want.values()) loadWasm(b, full).catch(() => { /* the element says what went wrong when it connects */ });
 }
 
 /** The protocol a scenario's JSON text names: a string, or null when the text is not JSON. */
@@ -225,11 +232,15 @@ export class CapPlayground extends HTMLElement {
       }
       bundle = BUNDLE_OF[proto];
     }
+    // The space-time panel needs the full API (pkg/<bundle>-full/): once opened (or asked for by
+    // the `view` attribute, before the first run), every run of this element starts on it.
+    if ((this.getAttribute('view') ?? '').trim() === 'spacetime') this._wantFull = true;
+    const full = !!this._wantFull;
     let m;
     try {
-      m = await loadWasm(bundle);
+      m = await loadWasm(bundle, full);
     } catch (e) {
-      if (token === this._token) this._attrError(`cap-playground: could not load the simulator (pkg/${bundle}/cap_playground.js): ${e.message}. Build it first: npm run build.`);
+      if (token === this._token) this._attrError(`cap-playground: could not load the simulator (pkg/${bundle}${full ? '-full' : ''}/cap_playground.js): ${e.message}. Build it first: npm run build.`);
       return;
     }
     if (token !== this._token) return;
@@ -248,13 +259,26 @@ export class CapPlayground extends HTMLElement {
 
   /**
    * Go on with `pg`, a copy of this run made on the speed-built bundle `m` by a long replay
-   * (www/panels/travel.js): the same run at the replay's target, so nothing but the module changes.
+   * (www/panels/travel.js), or on pkg/<bundle>-full/ (`fast` false) by toFullApi: the same run at
+   * the replay's target, so nothing but the module changes.
    */
-  _adoptFast(m, pg) {
+  _adoptFast(m, pg, fast = true) {
     if (this.pg && !this._poisoned) { try { this.pg.free(); } catch { /* already gone */ } }
     this.pg = pg;
-    this._module(m, this._bundle, true);
+    this._module(m, this._bundle, fast);
     this.travel._limits = null;
+  }
+
+  /**
+   * Run on a module with the full API (`hasFullApi`: share links, the space-time record) from now
+   * on: this run moves onto one (travel.toFullApi: the copy a share link of it opens, at this same
+   * moment) unless it is on one already, and every later run of this element starts on one.
+   * Resolves true when the run is on the full API; false when the reader cancelled the move.
+   */
+  async _toFullApi(label) {
+    this._wantFull = true;
+    if (!this.pg || hasFullApi(this.wasm)) return true;
+    return this.travel.toFullApi(label);
   }
 
   /** Which build of the simulator this element runs: "size" (the page's bundle) or "speed" (pkg/<bundle>-fast/, after a long replay). */
@@ -872,7 +896,7 @@ export class CapPlayground extends HTMLElement {
     // Another protocol's bundle: load it first, then create the run (errors shown and rejected).
     const token = ++this._token;
     this._stopLoop();
-    const p2 = loadWasm(bundle);
+    const p2 = loadWasm(bundle, !!this._wantFull);
     return p2.then((m) => {
       if (token !== this._token) throw new Error('cap-playground: superseded by a newer run');
       this._module(m, bundle);

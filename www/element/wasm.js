@@ -37,10 +37,15 @@ function compile(bundle) {
  * <link rel="preload" as="fetch" crossorigin> (so a page that preloads it downloads it once), and
  * compiled while it streams in, in parallel with loading the wasm-bindgen glue and the views; the
  * glue then only instantiates the compiled module.
+ *
+ * `full`: pkg/<bundle>-full/ instead, the same build with the full API (`hasFullApi`), which a
+ * share link and the space-time panel need; a page's first frame does without it, so its first
+ * download is pkg/<bundle>/ (the cargo feature `full`, Cargo.toml).
  */
-export function loadWasm(bundle) {
-  return once(bundle, async () => {
-    const compiled = compile(bundle);
+export function loadWasm(bundle, full = false) {
+  const name = full ? `${bundle}-full` : bundle;
+  return once(name, async () => {
+    const compiled = compile(name);
     // The bundle's views are fetched only by pages that show one of its protocols (variable
     // paths, so a bundler leaves them to run time too).
     const names = [...new Set(PROTOCOLS.filter((x) => x.bundle === bundle).map((x) => x.view))];
@@ -49,17 +54,20 @@ export function loadWasm(bundle) {
       for (const [kind, fam] of Object.entries(view.families || {})) FAMILY.set(kind, fam);
       views.set(v, view);
     })));
-    const m = await instantiate(bundle, compiled);
+    const m = await instantiate(name, compiled);
     await viewsP;
     return m;
   });
 }
 
+/** True when wasm module `m` has the full API (pkg/<bundle>-full/ or -fast/, not a plain page's pkg/<bundle>/). */
+export const hasFullApi = (m) => typeof m?.Playground?.fromShare === 'function';
+
 /**
  * The speed-built twin of `bundle` (pkg/<bundle>-fast/: the same Rust built at opt-level 3, about
  * twice the events per second, a fifth more bytes), initialised once per page. Never part of a
  * page's first download: the element fetches it only for a long replay (www/panels/travel.js)
- * and moves its run onto it. The views are the page bundle's (loadWasm).
+ * and moves its run onto it. It has the full API (`hasFullApi`). The views are the page bundle's (loadWasm).
  */
 export function loadFastWasm(bundle) {
   const name = `${bundle}-fast`;

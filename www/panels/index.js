@@ -48,8 +48,13 @@ const spacetime = {
   name: 'spacetime',
   mount(host) {
     let inst = null, loading = null;
-    const load = () => (inst ? Promise.resolve(inst) : (loading ??= import(appUrl('./panels/spacetime.js').href)
-      .then((m) => (inst = m.default.mount(host)), (e) => { loading = null; throw e; })));
+    // It reads the space-time record, which only the full API has: the run moves onto it first
+    // (pkg/<bundle>-full/, element._toFullApi), while the panel's module loads.
+    const load = () => (inst ? Promise.resolve(inst) : (loading ??= Promise.all([import(appUrl('./panels/spacetime.js').href), host._toFullApi('opening the space-time panel')])
+      .then(([m, full]) => {
+        if (!full) throw new Error('the space-time panel was not opened: the run did not move onto the simulator that records it (cancelled)');
+        return (inst = m.default.mount(host));
+      }).catch((e) => { loading = null; throw e; })));
     const later = (fn) => () => load().then(fn).catch((e) => host._say(e.message, true));
     const own = {
       spacetime: later((p) => p.open(!p.isOpen)),

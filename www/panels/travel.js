@@ -8,7 +8,7 @@
 // can each have a link (the fragment holds `key=value` pairs joined by `&`). Elements without
 // `share` never read location.hash and show no "copy link" button.
 import { A, T } from '../render/draw.js';
-import { appUrl, loadFastWasm } from '../element/wasm.js';
+import { appUrl, loadWasm, loadFastWasm, hasFullApi } from '../element/wasm.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640, H = 18;
@@ -100,8 +100,8 @@ const secs = (ms) => `${(ms / 1000).toFixed(3)} s`;
 const span = (ms) => (ms >= 5400000 ? `${+(ms / 3600000).toFixed(1)} hours` : ms >= 90000 ? `${Math.round(ms / 60000)} minutes` : `${Math.round(ms / 1000)} seconds`);
 const yieldTask = () => new Promise((r) => setTimeout(r, 0));
 
-/** The fragment's `key=value` pairs (values percent-decoded). */
-function hashPairs() {
+/** The fragment's `key=value` pairs (values percent-decoded; a share link is one of them). */
+export function hashPairs() {
   const out = new Map();
   const h = location.hash.replace(/^#/, '');
   if (!h) return out;
@@ -276,7 +276,7 @@ export class Travel {
   seek(t) {
     const host = this.host, lim = this.limits();
     const prev = this.job;
-    if (prev && prev.kind !== 'seek') throw new Error('a shared run is still opening: wait for it, or cancel it');
+    if (prev && prev.kind !== 'seek') throw new Error(prev.kind === 'move' ? 'the run is still moving onto the simulator with the space-time record: wait for it, or cancel it' : 'a shared run is still opening: wait for it, or cancel it');
     const where = t == null ? 'the end of the recorded run' : `t = ${secs(t)}`;
     const step = t == null ? (pg, b) => pg.seekEndSlice(false, b) : (pg, b) => pg.seekSlice(t, b);
     const left = t == null ? (pg) => pg.replayCostEnd(false) : (pg) => pg.replayCost(t);
@@ -421,6 +421,64 @@ export class Travel {
     this.jobBox.hidden = true;
   }
 
+  /**
+   * Move the run onto a module with the full API (element._toFullApi): pkg/<bundle>-full/, or the
+   * speed-built twin when the replay is long enough to be worth it there (FAST_MIN_MS). As
+   * _replayFast does: the copy that this run's own link opens replays the recorded run to its end
+   * (and, when this run is in the past, back to its moment), in slices with the progress bar and
+   * Cancel, while the run waits paused. Resolves true when the element runs on the copy (or already
+   * ran on the full API), false when the reader cancelled or a new run replaced this one.
+   */
+  async toFullApi(label) {
+    const host = this.host;
+    const idle = async () => { while (this.job) await new Promise((r) => setTimeout(r, 50)); }; // after a seek or a link replaying
+    const at = () => JSON.parse(host._sim((pg) => pg.timelineJson(1 << 30)));
+    const sigOf = (x) => JSON.stringify([x.now, x.end, x.actions]);
+    await idle();
+    const owner = host.pg;
+    if (!owner || hasFullApi(host.wasm)) return !!owner;
+    const first = at();
+    const there = first.in_past ? first.end.at + Math.min(first.now.at, first.spacing || first.now.at) : first.end.at;
+    const fast = host.fastReplays !== false && there >= FAST_MIN_MS;
+    let resume = !host.paused;
+    if (resume) host.pause();
+    this.jobBox.hidden = false;
+    T(this.jobText, `${label}: loading the simulator …`);
+    let m;
+    try {
+      m = await (fast ? loadFastWasm(host._bundle) : loadWasm(host._bundle, true));
+    } catch (e) {
+      if (!this.job) this.jobBox.hidden = true;
+      if (resume && host.pg === owner) host.play();
+      throw new Error(`${label}: the simulator did not load (${e.message})`);
+    }
+    // The copy: this run's own link, replayed there to this moment. An action or a seek on the run
+    // while it replays (the run's signature changed): copy again.
+    for (;;) {
+      await idle();
+      if (host.pg !== owner || hasFullApi(host.wasm)) return hasFullApi(host.wasm);
+      const tl = at(), sig = sigOf(tl);
+      const end = tl.end.at, t = tl.in_past ? tl.now.at : null;
+      const fpg = m.Playground.fromShare(host._sim((pg) => pg.share(undefined)), undefined);
+      let atEnd = false;
+      const job = {
+        kind: 'move', owner, pg: fpg, target: t, fast, resume,
+        step: (p, b) => (atEnd ? p.seekSlice(t, b) : ((atEnd = p.seekEndSlice(false, b)), atEnd && t == null)),
+        left: (p) => (atEnd ? (t == null ? 0 : p.replayCost(t)) : p.replayCostEnd(false) + (t != null && t > end ? t - end : 0)),
+      };
+      let outcome = 'lost';
+      try { outcome = await this._replay(job, label); } finally { if (this.job === job) this._endJob(); }
+      resume = job.resume; // play / pause pressed during the replay
+      if (outcome === 'done' && host.pg === owner && sigOf(at()) !== sig) { fpg.free(); continue; }
+      if (outcome === 'done') {
+        host._adoptFast(m, fpg, fast);
+        host._jumped();
+      } else fpg.free();
+      if (resume && outcome !== 'lost') host.play();
+      return outcome === 'done';
+    }
+  }
+
   /** A new run: forget the old one's marks (and any long replay of the old one). */
   reset() {
     if (this.job) { this.job.lost = true; this._endJob(); }
@@ -521,7 +579,8 @@ export class Travel {
     const bundle = BUNDLE_OF[parts[1]] || BUNDLE_OF[(host.getAttribute('protocol') || 'raft').trim()] || 'raft';
     const bad = (why) => { this.say(`This link's run could not be opened: ${why}. Showing the default run instead.`, true); return false; };
     let m, text;
-    try { m = await loadWasm(bundle); } catch (e) { return bad(`the simulator did not load (${e.message})`); }
+    // The bundle with the full API (fromShare): pkg/<bundle>-full/.
+    try { m = await loadWasm(bundle, true); } catch (e) { return bad(`the simulator did not load (${e.message})`); }
     if (token !== host._token) return true;
     const name = parts.length === 4 && /^[\w-]+$/.test(parts[2]) ? parts[2] : null;
     if (name) {
