@@ -380,3 +380,23 @@ test('opening the panel in the past moves the run onto the full API at that mome
   s.assertNoErrors(p2);
   await p2.close();
 });
+
+test('openPanel("spacetime") called before the first run exists: the run starts on the full API and the panel shows it', async () => {
+  const page = await s.open('/');
+  await waitForDiagram(page, { minNodes: 5, timeout: 15000 });
+  const r = await page.evaluate(async () => {
+    const el = document.createElement('cap-playground');
+    el.setAttribute('paused', '');
+    el.setAttribute('protocol', 'zab'); // a bundle this page has not loaded yet: its run is created after the call
+    document.body.append(el);
+    const p = await el.openPanel('spacetime', true);
+    await el.ready;
+    el.advance(1500);
+    p.jumped?.();
+    return { full: typeof el.wasm.Playground.fromShare, proto: el.state().protocol, open: p.isOpen };
+  });
+  assert.deepEqual(r, { full: 'function', proto: 'zab', open: true });
+  await page.waitForFunction(() => document.querySelectorAll('cap-playground')[1]._panelsBy.get('spacetime').instance?.msgs.length > 0);
+  s.assertNoErrors(page);
+  await page.close();
+});

@@ -244,6 +244,13 @@ export class CapPlayground extends HTMLElement {
       return;
     }
     if (token !== this._token) return;
+    if (this._wantFull && !hasFullApi(m)) { // the space-time panel asked for it meanwhile (openPanel before the first run)
+      try { m = await loadWasm(bundle, true); } catch (e) {
+        if (token === this._token) this._attrError(`cap-playground: could not load the simulator (pkg/${bundle}-full/cap_playground.js): ${e.message}. Build it first: npm run build.`);
+        return;
+      }
+      if (token !== this._token) return;
+    }
     this._module(m, bundle);
     if (seed === 'random') seed = m.randomSeed();
     this._source = scenario ? { kind: 'json', text, name: scenario.name, file: /^[\w-]+$/.test(scenario.name) ? scenario.name : undefined } : { kind: 'defaults', protocol: proto, nodes };
