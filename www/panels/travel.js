@@ -100,6 +100,18 @@ const secs = (ms) => `${(ms / 1000).toFixed(3)} s`;
 const span = (ms) => (ms >= 5400000 ? `${+(ms / 3600000).toFixed(1)} hours` : ms >= 90000 ? `${Math.round(ms / 60000)} minutes` : `${Math.round(ms / 1000)} seconds`);
 const yieldTask = () => new Promise((r) => setTimeout(r, 0));
 
+/**
+ * A replay job's `step` and `left` for a copy of a run opened from its share link (at t = 0): the
+ * recorded run to its `end`, then on to `t` or back to it (t == null: stay at the end).
+ */
+function copySteps(t, end) {
+  let atEnd = false;
+  return {
+    step: (p, b) => (atEnd ? p.seekSlice(t, b) : ((atEnd = p.seekEndSlice(false, b)), atEnd && t == null)),
+    left: (p) => (atEnd ? (t == null ? 0 : p.replayCost(t)) : p.replayCostEnd(false) + (t != null && t > end ? t - end : 0)),
+  };
+}
+
 /** The fragment's `key=value` pairs (values percent-decoded; a share link is one of them). */
 export function hashPairs() {
   const out = new Map();
@@ -403,11 +415,8 @@ export class Travel {
     if (job.superseded) return 'superseded';
     if (job.lost || this.job !== job || host.pg !== job.pg) return 'lost';
     try { fpg = m.Playground.fromShare(host._sim((pg) => pg.share(undefined)), undefined); } catch { return null; }
-    let atEnd = false;
     Object.assign(job, {
-      owner: job.pg, pg: fpg,
-      step: (p, b) => (atEnd ? p.seekSlice(t, b) : ((atEnd = p.seekEndSlice(false, b)), atEnd && t == null)),
-      left: (p) => (atEnd ? (t == null ? 0 : p.replayCost(t)) : p.replayCostEnd(false) + (t != null && t > end ? t - end : 0)),
+      owner: job.pg, pg: fpg, ...copySteps(t, end),
       events0: undefined, budget: undefined, fast: true,
     });
     const outcome = await this._replay(job, label);
@@ -460,12 +469,7 @@ export class Travel {
       const tl = at(), sig = sigOf(tl);
       const end = tl.end.at, t = tl.in_past ? tl.now.at : null;
       const fpg = m.Playground.fromShare(host._sim((pg) => pg.share(undefined)), undefined);
-      let atEnd = false;
-      const job = {
-        kind: 'move', owner, pg: fpg, target: t, fast, resume,
-        step: (p, b) => (atEnd ? p.seekSlice(t, b) : ((atEnd = p.seekEndSlice(false, b)), atEnd && t == null)),
-        left: (p) => (atEnd ? (t == null ? 0 : p.replayCost(t)) : p.replayCostEnd(false) + (t != null && t > end ? t - end : 0)),
-      };
+      const job = { kind: 'move', owner, pg: fpg, target: t, fast, resume, ...copySteps(t, end) };
       let outcome = 'lost';
       try { outcome = await this._replay(job, label); } finally { if (this.job === job) this._endJob(); }
       resume = job.resume; // play / pause pressed during the replay
