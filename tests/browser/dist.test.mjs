@@ -1,6 +1,6 @@
 // dist/ is self-contained: copied to any static host under any sub-path, it still works
 // (relative URLs only; nothing fetched from outside dist/). Its JavaScript is minified, the default
-// (Raft) page downloads only the raft bundle's wasm, once (the <link rel="preload"> is used), and
+// (Raft) page downloads only the raft bundle's wasm, once (index.html's early compile is adopted), and
 // each protocol page's gzipped size is what `npm run bench` reports, within the ratchet below.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -177,8 +177,31 @@ test(`dist/ served under ${PREFIX} renders the playground with no errors, fetchi
   assert.ok(pkg.length && pkg.every((p) => p.startsWith(`${PREFIX}pkg/raft/`)), `the Raft page downloaded other bundles: ${pkg.join(', ')}`);
   // Protocol views come with their bundle only: the Raft page loads Raft's, once, and no other.
   assert.deepEqual(views, ['protocols/raft.js'], `protocol views the Raft page downloaded: ${views.join(', ')}`);
+  // The wasm was compiled by index.html's inline script while the page's scripts loaded, and the
+  // element took that compile (element/wasm.js: it deletes what it adopts) rather than its own.
+  assert.deepEqual(await page.evaluate(() => window.capPlaygroundWasm && Object.keys(window.capPlaygroundWasm)), [],
+    'the element did not adopt the page\'s early compile');
   assert.deepEqual(warnings, [], 'console warnings');
   s.assertNoErrors(page);
+  await page.close();
+});
+
+test('when the page\'s early compile of the wasm fails, the element fetches and compiles its own', async (t) => {
+  if (!needDist(t)) return;
+  const page = await s.context.newPage();
+  const wasm = [];
+  let failed = 0;
+  // The first request for the wasm (index.html's inline script's) is answered 503; later ones are served.
+  await page.route('**/pkg/raft/cap_playground_bg.wasm', (route) => (failed++ ? route.continue() : route.fulfill({ status: 503, body: 'busy' })));
+  page.on('request', (req) => { if (new URL(req.url()).pathname.endsWith('.wasm')) wasm.push(new URL(req.url()).pathname.slice(PREFIX.length)); });
+  watchPage(page);
+  await page.goto(s.url(''));
+  assert.ok(await waitForDiagram(page, { minNodes: 5, timeout: 10000 }) >= 5, 'no diagram after the early compile failed');
+  await page.waitForFunction(() => document.querySelector('cap-playground').state()?.now > 0, null, { timeout: 10000 });
+  assert.deepEqual(wasm, ['pkg/raft/cap_playground_bg.wasm', 'pkg/raft/cap_playground_bg.wasm'], `wasm requests: ${wasm.join(', ')}`);
+  // Only the refused request is an error; nothing else went wrong (no page error, no error shown).
+  s.assertNoErrors(page, { ignore: [/503/, /Failed to load resource/] });
+  assert.ok(await page.locator('cap-playground .attr-error').isHidden(), 'an error is shown in the element');
   await page.close();
 });
 

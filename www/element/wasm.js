@@ -20,22 +20,30 @@ export const appUrl = (rel) => new URL(rel, base);
 const wasmP = new Map();
 const views = new Map(); // view name → its module's default export, once loaded
 
-/** pkg/<bundle>'s .wasm, compiled while it streams in (errors reach whoever awaits it). */
+/**
+ * pkg/<bundle>'s .wasm, compiled while it streams in (errors reach whoever awaits it). A page may
+ * have started that compile before its scripts ran (index.html: `window.capPlaygroundWasm`, the
+ * wasm's absolute URL → a promise of its WebAssembly.Module), so that it overlaps their download
+ * and parsing instead of following them; it is adopted, once, and compiled here again if it failed.
+ */
 function compile(bundle) {
-  const compiled = fetch(appUrl(`./pkg/${bundle}/cap_playground_bg.wasm`)).then((r) => {
+  const url = appUrl(`./pkg/${bundle}/cap_playground_bg.wasm`).href;
+  const own = () => fetch(url).then((r) => {
     if (!r.ok) throw new Error(`HTTP ${r.status} fetching ${r.url}`);
     return /^application\/wasm\b/.test(r.headers.get('Content-Type') || '') ? WebAssembly.compileStreaming(r)
       : r.arrayBuffer().then((b) => WebAssembly.compile(b)); // a host with the wrong MIME type
   });
+  const early = globalThis.capPlaygroundWasm?.[url];
+  if (early) delete globalThis.capPlaygroundWasm[url];
+  const compiled = early instanceof Promise ? early.then((m) => (m instanceof WebAssembly.Module ? m : own()), own) : own();
   compiled.catch(() => {}); // reported through the glue's init, which awaits it
   return compiled;
 }
 
 /**
  * A bundle's wasm module, initialised once per page and shared by every element, with the views of
- * the protocols it carries. The .wasm is fetched here, by the same URL and mode as index.html's
- * <link rel="preload" as="fetch" crossorigin> (so a page that preloads it downloads it once), and
- * compiled while it streams in, in parallel with loading the wasm-bindgen glue and the views; the
+ * the protocols it carries. The .wasm is fetched here (or its compile adopted from the page:
+ * `compile`, so a page that starts it downloads it once), and compiled while it streams in, in parallel with loading the wasm-bindgen glue and the views; the
  * glue then only instantiates the compiled module.
  *
  * `full`: pkg/<bundle>-full/ instead, the same build with the full API (`hasFullApi`), which a
