@@ -130,7 +130,12 @@ test('a garbage or cut-short link shows what was wrong and the default run start
     return page.evaluate(() => document.querySelector('cap-playground').shareLink());
   })();
   const value = good.split('#r=')[1];
-  for (const [frag, why] of [['r=garbage', /not a run link/], [`r=${value.slice(0, -6)}`, /cut short/], ['r=1.etcd.AAAA', /unknown protocol 'etcd'/]]) {
+  // Each bad link costs one wasm download: one naming no protocol the page runs is refused before
+  // any (the default run loads the page's bundle); a Raft link that fails to decode, by
+  // pkg/raft-full/, on which the default run then starts (index.html's preload picks the same one).
+  const plain = ['pkg/raft/cap_playground_bg.wasm'], full = ['pkg/raft-full/cap_playground_bg.wasm'];
+  for (const [frag, why, wants] of [['r=garbage', /not a run link/, plain], [`r=${value.slice(0, -6)}`, /cut short/, full],
+    ['r=1.etcd.AAAA', /unknown protocol 'etcd'/, plain], ['r=1.constructor.AAAA', /unknown protocol 'constructor'/, plain]]) {
     const page = await s.open(`/#${frag}`);
     await waitForDiagram(page, { minNodes: 5, timeout: 20000 });
     const note = page.locator('cap-playground .share-note');
@@ -144,6 +149,8 @@ test('a garbage or cut-short link shows what was wrong and the default run start
     const f = await page.evaluate(() => document.querySelector('cap-playground').state());
     assert.equal(f.protocol, 'raft');
     assert.equal(f.seed, 1);
+    const wasm = await page.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname.replace(/^.*\/pkg\//, 'pkg/')).filter((p) => p.endsWith('.wasm')));
+    assert.deepEqual(wasm, wants, `#${frag.slice(0, 20)}: wasm downloaded: ${wasm.join(', ')}`);
     s.assertNoErrors(page);
   }
 });

@@ -8,7 +8,7 @@ import { CSS, HTML } from './styles.js';
 import { adoptStyles, sizeObserver } from './host.js';
 import { attachDrag } from './drag.js';
 import { Layout } from './layout.js';
-import { NAMES, BUNDLE_OF, loadWasm, hasFullApi, viewOf, appUrl } from './wasm.js';
+import { NAMES, BUNDLE_OF, loadWasm, hasFullApi, isLoaded, viewOf, appUrl } from './wasm.js';
 import { Renderer } from '../render/renderer.js';
 import { W, H, sideOf, spotsOnSide, clampPt, clampClient, clamp } from '../render/geometry.js';
 import { A, T, h, adoptCss, family } from '../render/draw.js';
@@ -36,7 +36,8 @@ export function preload() {
   for (const e of els) {
     // One opening a share link from the fragment: the link's protocol, with the full API (fromShare).
     const k = shareKey(e), link = k == null ? null : hashPairs().get(k);
-    const b = link != null ? BUNDLE_OF[link.split('.')[1]] : e.hasAttribute('scenario') ? null : BUNDLE_OF[(e.getAttribute('protocol') ?? 'raft').trim()];
+    const lp = link?.split('.')[1], ep = (e.getAttribute('protocol') ?? 'raft').trim();
+    const b = link != null ? (Object.hasOwn(BUNDLE_OF, lp) ? BUNDLE_OF[lp] : null) : e.hasAttribute('scenario') || !Object.hasOwn(BUNDLE_OF, ep) ? null : BUNDLE_OF[ep];
     const full = link != null || (e.getAttribute('view') ?? '').trim() === 'spacetime'; // the space-time panel: the full API too
     if (b) want.set(`${b}${full ? ' full' : ''}`, [b, full]);
   }
@@ -235,7 +236,9 @@ export class CapPlayground extends HTMLElement {
     // The space-time panel needs the full API (pkg/<bundle>-full/): once opened (or asked for by
     // the `view` attribute, before the first run), every run of this element starts on it.
     if ((this.getAttribute('view') ?? '').trim() === 'spacetime') this._wantFull = true;
-    const full = !!this._wantFull;
+    // A module with the full API already in the page (a link that could not be opened loaded it)
+    // serves a plain run too: a bad link costs one download, not two.
+    const full = !!this._wantFull || (isLoaded(bundle, true) && !isLoaded(bundle));
     let m;
     try {
       m = await loadWasm(bundle, full);

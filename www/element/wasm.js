@@ -90,15 +90,19 @@ export function loadExporters() {
   return once('export', () => instantiate('export', compile('export')));
 }
 
+const ready = new Set(); // names whose module is initialised
 /** `make()`'s promise for pkg/<name>, made once per page; forgotten if it fails, so a later call retries. */
 function once(name, make) {
   let p = wasmP.get(name);
   if (!p) {
-    p = make().catch((e) => { wasmP.delete(name); throw e; });
+    p = make().then((m) => { ready.add(name); return m; }, (e) => { wasmP.delete(name); throw e; });
     wasmP.set(name, p);
   }
   return p;
 }
+
+/** True when `bundle`'s module (with `full`, pkg/<bundle>-full/'s) is initialised in this page. */
+export const isLoaded = (bundle, full = false) => ready.has(full ? `${bundle}-full` : bundle);
 
 /** pkg/<name>'s wasm-bindgen glue, initialised with the `compiled` module. */
 async function instantiate(name, compiled) {

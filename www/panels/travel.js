@@ -580,8 +580,15 @@ export class Travel {
     if (value == null) return false;
     this.lastValue = value;
     const parts = value.split('.');
-    const bundle = BUNDLE_OF[parts[1]] || BUNDLE_OF[(host.getAttribute('protocol') || 'raft').trim()] || 'raft';
     const bad = (why) => { this.say(`This link's run could not be opened: ${why}. Showing the default run instead.`, true); return false; };
+    const why = (e) => String(e.message || e).replace(/^this link's run could not be opened: /, '');
+    // A value naming no protocol this page runs cannot open: refused here, before any download
+    // (the simulator, from pkg/<bundle>-full/, checks the rest of a link that names one).
+    if (!Object.hasOwn(BUNDLE_OF, parts[1])) {
+      return bad(parts.length < 3 ? 'it is not a run link: expected 1.<protocol>.<data> or 1.<protocol>.<scenario>.<data>'
+        : `unknown protocol '${parts[1]}': accepted ${Object.keys(BUNDLE_OF).join(', ')}`);
+    }
+    const bundle = BUNDLE_OF[parts[1]];
     let m, text;
     // The bundle with the full API (fromShare): pkg/<bundle>-full/.
     try { m = await loadWasm(bundle, true); } catch (e) { return bad(`the simulator did not load (${e.message})`); }
@@ -596,7 +603,7 @@ export class Travel {
       if (token !== host._token) return true;
     }
     let pg;
-    try { pg = m.Playground.fromShare(value, text); } catch (e) { return bad(String(e.message || e).replace(/^this link's run could not be opened: /, '')); }
+    try { pg = m.Playground.fromShare(value, text); } catch (e) { return bad(why(e)); }
     // A long run replays on the speed-built bundle (see FAST_MIN_MS at the top).
     let fast = false;
     if (host.fastReplays !== false && pg.replayCostEnd(false) >= FAST_MIN_MS) {
