@@ -1,10 +1,11 @@
 //! The shared vocabulary every layer above uses: ids and time, client operations and their
 //! answers, notices, client histories, and small deterministic utilities (an ordered map, a
-//! stable sort, FNV hashing). It imports nothing from the crate.
+//! stable sort, FNV hashing, the in-flight id map). It imports nothing from the crate.
 
 pub mod applog;
 pub mod fnv;
 pub mod history;
+pub mod idmap;
 pub mod notice;
 pub mod ops;
 pub mod sort;

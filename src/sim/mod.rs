@@ -25,6 +25,7 @@ pub mod scenario;
 pub mod sweep;
 
 use crate::core::history::{Operation, Outcome};
+use crate::core::idmap::IdMap;
 use crate::core::vecmap::VecMap;
 use crate::protocol::{
     ClientId, ClientOp, ClientOperation, InvariantChecker, Invariants, NodeId, Notice, NoticeKind, Outbox, Output,
@@ -224,7 +225,8 @@ pub struct Sim<P: Protocol + Invariants, O: Observer = ()> {
     pub nodes: Vec<Server<P>>,
     /// Timers and restart counts, by server.
     slots: Vec<Slot<P::Timer>>,
-    in_flight: VecMap<u64, Wire<P>>,
+    /// Messages on the wire, by id (delivered ones leave holes: see [`IdMap`]).
+    in_flight: IdMap<Wire<P>>,
     next_msg: u64,
     /// Partitions and cuts.
     pub net: Network,
@@ -321,7 +323,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
             queue: EventQueue::new(),
             nodes: Vec::new(),
             slots: Vec::new(),
-            in_flight: VecMap::new(),
+            in_flight: IdMap::new(),
             next_msg: 0,
             net: Network::default(),
             clients: scenario
@@ -430,7 +432,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         &mut self.observer
     }
     /// Messages in flight (and lost ones still fading).
-    pub fn in_flight(&self) -> &VecMap<u64, Wire<P>> {
+    pub fn in_flight(&self) -> &IdMap<Wire<P>> {
         &self.in_flight
     }
     /// Clients.
@@ -599,25 +601,28 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     }
 
     fn deliver(&mut self, id: u64) -> Option<NodeId> {
-        let m = self.in_flight.get(&id)?;
+        let now = self.now;
+        let m = self.in_flight.get_mut(&id)?;
+        // The link may have been cut while the message flew (already marked lost then).
         if m.lost_at.is_some() {
             return None;
         }
+        // A crashed receiver loses it; so does a node that does not exist (a broken protocol's
+        // redirect or send must not bring the simulator down). It stays on the wire, fading.
+        if let Member::Node(n) = m.to {
+            if self.nodes.get(n as usize).is_none_or(|s| s.node.is_none()) {
+                m.lost_at = Some(now);
+                let due = m.deliver_at;
+                self.counters.lost += 1;
+                self.note_lost(now, due);
+                self.journal_lost(id);
+                return None;
+            }
+        }
         let m = self.in_flight.remove(&id)?;
         let (from, to) = (m.from, m.to);
-        // The link may have been cut while the message flew (already marked lost then), or the
-        // receiver may have crashed.
         match to {
             Member::Node(n) => {
-                // A crashed receiver loses it; so does a node that does not exist (a broken
-                // protocol's redirect or send must not bring the simulator down).
-                if self.nodes.get(n as usize).is_none_or(|s| s.node.is_none()) {
-                    self.counters.lost += 1;
-                    self.note_lost(self.now, m.deliver_at);
-                    self.in_flight.insert(id, InFlight { lost_at: Some(self.now), ..m });
-                    self.journal_lost(id);
-                    return None;
-                }
                 self.counters.delivered += 1;
                 self.journal_delivered(id);
                 let mut h = TraceHasher::default();
@@ -737,7 +742,10 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         if p_dup > 0.0 && self.rng.random_bool(p_dup) && !self.echoing {
             copies = 2;
         }
+        // The last copy takes the payload itself: a clone only for a duplicate.
+        let mut payload = Some(payload);
         for c in 0..copies {
+            let Some(this) = (if c + 1 < copies { payload.clone() } else { payload.take() }) else { break };
             let latency = if hi > lo { self.rng.random_range(lo..=hi) } else { lo };
             let id = self.next_msg;
             self.next_msg += 1;
@@ -756,7 +764,7 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
                 InFlight {
                     from,
                     to,
-                    payload: payload.clone(),
+                    payload: this,
                     sent: self.now,
                     deliver_at: self.now + latency,
                     lost_at,
