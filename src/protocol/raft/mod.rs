@@ -165,8 +165,11 @@ pub struct Snapshot {
     pub last_index: u64,
     /// Term of that entry.
     pub last_term: u64,
-    /// State machine after applying entries `1..=last_index`.
-    pub state: StateMachine,
+    /// State machine after applying entries `1..=last_index`. Shared (`Arc`) by every copy —
+    /// on each server's disk after every persist, in InstallSnapshot — so persisting the log
+    /// does not copy the store's strings (they were four of every five allocations a persist
+    /// made).
+    pub state: std::sync::Arc<StateMachine>,
 }
 
 /// `log[]` after the snapshot (`log[0]` has index `snapshot.last_index + 1`), counting its
@@ -726,7 +729,7 @@ impl Raft {
         };
         let drop = (idx - self.snapshot.last_index) as usize;
         self.log.drain_front(drop);
-        self.snapshot = Snapshot { last_index: idx, last_term: term, state: self.state.clone() };
+        self.snapshot = Snapshot { last_index: idx, last_term: term, state: std::sync::Arc::new(self.state.clone()) };
         out.persist(self.durable());
         out.notice(
             NoticeKind::Snapshot,
@@ -958,7 +961,11 @@ impl Raft {
         // reports the broken invariant; this node must not panic on it).
         let match_index = match_index.min(last);
         if success {
-            if match_index > pr.match_index {
+            // Only a matchIndex that moved can raise the commit index: the leader's own log
+            // grows only where it runs maybe_commit itself (on_client, becoming leader). Most
+            // replies answer heartbeats and move nothing.
+            let advanced = match_index > pr.match_index;
+            if advanced {
                 pr.match_index = match_index;
             }
             pr.next_index = pr.next_index.max(pr.match_index + 1);
@@ -968,7 +975,9 @@ impl Raft {
                 pr.pending_snapshot = None;
             }
             let behind = pr.next_index <= last;
-            self.maybe_commit(out);
+            if advanced {
+                self.maybe_commit(out);
+            }
             self.serve_reads(out);
             if behind {
                 self.send_append(from, now, out);
@@ -1034,7 +1043,7 @@ impl Raft {
                 self.log.clear();
             }
             self.pending_writes.retain(|i, _| *i > idx);
-            self.state = snapshot.state.clone();
+            self.state = StateMachine::clone(&snapshot.state);
             self.snapshot = snapshot;
             self.commit_index = idx;
             self.last_applied = idx;
@@ -1137,7 +1146,7 @@ impl Protocol for Raft {
             log: Log::from(d.log),
             commit_index: d.snapshot.last_index,
             last_applied: d.snapshot.last_index,
-            state: d.snapshot.state.clone(),
+            state: StateMachine::clone(&d.snapshot.state),
             snapshot: d.snapshot,
             role: Role::Follower,
             leader: None,
