@@ -3,17 +3,18 @@
 //! Messages are put on the wire with ever larger ids and leave in roughly the order they were
 //! sent, but not exactly (latencies differ). Kept in a sorted `Vec` ([`VecMap`]), every delivery
 //! shifted the younger messages down one place: a Raft run spent 7 % of its instructions
-//! moving messages. Here the ids from `base` up sit in a ring, one slot per id, so a lookup is an
-//! index and a delivered message leaves a hole; holes at either end are dropped at once. A
-//! straggler (a message held for long, or a fading lost one) would keep every younger hole
-//! alive, so when holes outnumber the messages in the ring the oldest slots move out: their
-//! messages to a small sorted map of stragglers (`old`, ids below `base`). The map then holds at
-//! most twice its messages plus a few slots. Iteration is in id order, as with [`VecMap`].
+//! moving messages. Here the values sit still in `cells` (a slab: a freed cell is reused), and
+//! the ids from `base` up index a ring of cell numbers, one slot per id, so a lookup is an index
+//! and a delivered message leaves a hole of four bytes; holes at either end are dropped at once.
+//! A straggler (a message held for long, or a fading lost one) would keep every younger hole
+//! alive, so when holes outnumber the messages in the ring the oldest slots move out to a small
+//! sorted map of stragglers (`old`, ids below `base`). The ring then holds at most twice its
+//! messages plus a few slots. Iteration is in id order, as with [`VecMap`].
 //!
 //! ```text
-//!   old: {3: m3}   base = 7
-//!   ring:  [7: m7] [8: -] [9: m9] [10: -] [11: -] [12: m12]
-//!   remove(7) → the front hole and the one behind it go: base = 9, ring [9: m9] [10: -] ...
+//!   old: {3 → c4}      base = 7
+//!   ring:  7 → c0 | 8 → hole | 9 → c2 | 10 → hole | 11 → c1
+//!   remove(7): c0 is freed; the holes at the front go: base = 9, ring 9 → c2 | 10 → hole | ...
 //! ```
 //!
 //! [`VecMap`]: crate::core::vecmap::VecMap
@@ -23,23 +24,29 @@ use std::collections::VecDeque;
 
 /// Holes tolerated beyond the number of values in the ring before the oldest slots move out.
 const SLACK: usize = 32;
+/// A ring slot with no value.
+const HOLE: u32 = u32::MAX;
 
 /// A map from `u64` ids to values, for ids inserted (mostly) in increasing order.
 #[derive(Clone, Debug)]
 pub struct IdMap<V> {
-    /// Values whose ids are below `base`, in id order.
-    old: VecMap<u64, V>,
+    /// Each value with its id, in no order; a freed cell is `None` and listed in `free`.
+    cells: Vec<(u64, Option<V>)>,
+    /// Cells free for reuse.
+    free: Vec<u32>,
+    /// The cells of ids below `base`, in id order.
+    old: VecMap<u64, u32>,
     /// The id of the ring's first slot.
     base: u64,
-    /// Slot `i` is id `base + i`; `None` marks a hole (removed, or never inserted).
-    ring: VecDeque<(u64, Option<V>)>,
+    /// Slot `i` holds the cell of id `base + i`, or [`HOLE`].
+    ring: VecDeque<u32>,
     /// Values in the ring.
     in_ring: usize,
 }
 
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
-        IdMap { old: VecMap::new(), base: 0, ring: VecDeque::new(), in_ring: 0 }
+        IdMap { cells: Vec::new(), free: Vec::new(), old: VecMap::new(), base: 0, ring: VecDeque::new(), in_ring: 0 }
     }
 }
 
@@ -54,98 +61,154 @@ impl<V> IdMap<V> {
         let i = usize::try_from(id.checked_sub(self.base)?).ok()?;
         (i < self.ring.len()).then_some(i)
     }
+    /// The cell holding `id`'s value, if any.
+    #[inline]
+    fn cell(&self, id: u64) -> Option<usize> {
+        let c = match self.slot(id) {
+            Some(i) => self.ring[i],
+            None if id < self.base => *self.old.get(&id)?,
+            None => HOLE,
+        };
+        (c != HOLE).then_some(c as usize)
+    }
+    /// A cell for `v` (a free one when there is one).
+    fn alloc(&mut self, id: u64, v: V) -> u32 {
+        match self.free.pop() {
+            Some(c) => {
+                self.cells[c as usize] = (id, Some(v));
+                c
+            }
+            None => {
+                self.cells.push((id, Some(v)));
+                (self.cells.len() - 1) as u32
+            }
+        }
+    }
+    /// Free cell `c`; returns its value.
+    fn release(&mut self, c: u32) -> Option<V> {
+        self.free.push(c);
+        self.cells[c as usize].1.take()
+    }
     /// Insert or replace; returns the previous value.
     pub fn insert(&mut self, id: u64, v: V) -> Option<V> {
+        // The usual case first: the next id after the ring's last (a message just sent).
+        if id == self.base + self.ring.len() as u64 && !self.ring.is_empty() {
+            let c = self.alloc(id, v);
+            self.ring.push_back(c);
+            self.in_ring += 1;
+            return None;
+        }
+        if let Some(c) = self.cell(id) {
+            return self.cells[c].1.replace(v);
+        }
         if self.ring.is_empty() && id >= self.base {
             self.base = id;
         }
         if id < self.base {
-            return self.old.insert(id, v);
+            let c = self.alloc(id, v);
+            self.old.insert(id, c);
+            return None;
         }
+        let c = self.alloc(id, v);
+        self.in_ring += 1;
         if let Some(i) = self.slot(id) {
-            let old = self.ring[i].1.replace(v);
-            if old.is_none() {
-                self.in_ring += 1;
-            }
-            return old;
+            self.ring[i] = c;
+            return None;
         }
         // Far past the end: the ring's values become stragglers and the ring starts at `id`
         // (rather than filling a long run of holes).
         let end = self.base + self.ring.len() as u64;
         if id - end > (SLACK + self.ring.len()) as u64 {
-            for (k, v) in self.ring.drain(..) {
-                if let Some(v) = v {
-                    self.old.insert(k, v);
+            for (i, c) in std::mem::take(&mut self.ring).into_iter().enumerate() {
+                if c != HOLE {
+                    self.old.insert(self.base + i as u64, c);
+                    self.in_ring -= 1;
                 }
             }
-            self.in_ring = 0;
             self.base = id;
         }
         // Past the end: holes for any ids skipped, then the value.
-        while self.base + (self.ring.len() as u64) < id {
-            let next = self.base + self.ring.len() as u64;
-            self.ring.push_back((next, None));
-        }
-        self.ring.push_back((id, Some(v)));
-        self.in_ring += 1;
+        let end = self.base + self.ring.len() as u64;
+        self.ring.extend(std::iter::repeat_n(HOLE, (id - end) as usize));
+        self.ring.push_back(c);
         self.rebalance();
         None
     }
     /// The value under `id`.
     pub fn get(&self, id: &u64) -> Option<&V> {
-        match self.slot(*id) {
-            Some(i) => self.ring[i].1.as_ref(),
-            None if *id < self.base => self.old.get(id),
-            None => None,
-        }
+        self.cells[self.cell(*id)?].1.as_ref()
     }
     /// The value under `id`, mutably.
     pub fn get_mut(&mut self, id: &u64) -> Option<&mut V> {
-        match self.slot(*id) {
-            Some(i) => self.ring[i].1.as_mut(),
-            None if *id < self.base => self.old.get_mut(id),
-            None => None,
-        }
+        let c = self.cell(*id)?;
+        self.cells[c].1.as_mut()
     }
     /// Remove `id`; returns its value.
     pub fn remove(&mut self, id: &u64) -> Option<V> {
-        let Some(i) = self.slot(*id) else {
-            return if *id < self.base { self.old.remove(id) } else { None };
+        let c = match self.slot(*id) {
+            Some(i) => {
+                let c = std::mem::replace(&mut self.ring[i], HOLE);
+                if c == HOLE {
+                    return None;
+                }
+                self.in_ring -= 1;
+                c
+            }
+            None if *id < self.base => self.old.remove(id)?,
+            None => return None,
         };
-        let v = self.ring[i].1.take()?;
-        self.in_ring -= 1;
+        let v = self.release(c);
         self.trim();
         self.rebalance();
-        Some(v)
+        v
     }
     /// Drop the holes at both ends of the ring.
     fn trim(&mut self) {
-        while self.ring.front().is_some_and(|(_, v)| v.is_none()) {
+        while self.ring.front() == Some(&HOLE) {
             self.ring.pop_front();
             self.base += 1;
         }
-        while self.ring.back().is_some_and(|(_, v)| v.is_none()) {
+        while self.ring.back() == Some(&HOLE) {
             self.ring.pop_back();
         }
     }
     /// Move the oldest slots out while holes outnumber the values in the ring.
+    #[inline]
     fn rebalance(&mut self) {
+        if self.ring.len() > 2 * self.in_ring + SLACK {
+            self.move_out_oldest();
+        }
+    }
+    fn move_out_oldest(&mut self) {
         while self.ring.len() > 2 * self.in_ring + SLACK {
-            let Some((id, v)) = self.ring.pop_front() else { break };
-            self.base += 1;
-            if let Some(v) = v {
+            let Some(c) = self.ring.pop_front() else { break };
+            if c != HOLE {
+                self.old.insert(self.base, c);
                 self.in_ring -= 1;
-                self.old.insert(id, v);
             }
+            self.base += 1;
             self.trim();
         }
     }
     /// Keep only the entries for which `f` is true.
     pub fn retain(&mut self, mut f: impl FnMut(&u64, &mut V) -> bool) {
-        self.old.retain(&mut f);
-        for (id, slot) in self.ring.iter_mut() {
-            if slot.as_mut().is_some_and(|v| !f(id, v)) {
-                *slot = None;
+        let (cells, free) = (&mut self.cells, &mut self.free);
+        let mut keep = |c: u32| {
+            let cell = &mut cells[c as usize];
+            let keep = match cell {
+                (id, Some(v)) => f(id, v),
+                (_, None) => false,
+            };
+            if !keep {
+                cell.1 = None;
+                free.push(c);
+            }
+            keep
+        };
+        self.old.retain(|_, c| keep(*c));
+        for slot in self.ring.iter_mut() {
+            if *slot != HOLE && !keep(*slot) {
+                *slot = HOLE;
                 self.in_ring -= 1;
             }
         }
@@ -162,11 +225,21 @@ impl<V> IdMap<V> {
     }
     /// Entries in id order.
     pub fn iter(&self) -> impl Iterator<Item = (&u64, &V)> {
-        self.old.iter().chain(self.ring.iter().filter_map(|(k, v)| v.as_ref().map(|v| (k, v))))
+        let cells = &self.cells;
+        let value = move |c: u32| match &cells[c as usize] {
+            (id, Some(v)) => Some((id, v)),
+            (_, None) => None,
+        };
+        self.old.values().copied().chain(self.ring.iter().copied().filter(|c| *c != HOLE)).filter_map(value)
     }
-    /// Entries in id order, values mutable.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&u64, &mut V)> {
-        self.old.iter_mut().chain(self.ring.iter_mut().filter_map(|(k, v)| v.as_mut().map(|v| (&*k, v))))
+    /// Visit the entries in id order, values mutable.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&u64, &mut V)) {
+        let cells = &mut self.cells;
+        for c in self.old.values().copied().chain(self.ring.iter().copied().filter(|c| *c != HOLE)) {
+            if let (id, Some(v)) = &mut cells[c as usize] {
+                f(id, v);
+            }
+        }
     }
 }
 
@@ -214,8 +287,16 @@ mod tests {
                 }
                 assert_eq!(map.len(), reference.len(), "seed {seed}");
                 assert!(map.ring.len() <= 2 * map.in_ring + super::SLACK + 1, "seed {seed}: holes unbounded");
+                assert_eq!(map.cells.len() - map.free.len(), map.len(), "seed {seed}: cells leak");
                 assert!(map.old.keys().all(|k| *k < map.base), "seed {seed}");
             }
+            let mut order = Vec::new();
+            map.for_each_mut(|id, v| {
+                order.push(*id);
+                *v += 1;
+            });
+            reference.values_mut().for_each(|v| *v += 1);
+            assert_eq!(order, reference.keys().copied().collect::<Vec<_>>(), "seed {seed}");
             let (a, b): (Vec<_>, Vec<_>) = (map.iter().collect(), reference.iter().collect());
             assert_eq!(a, b, "seed {seed}");
         }

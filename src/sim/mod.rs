@@ -1009,14 +1009,15 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
     /// Messages in flight across a link that is now cut are lost (turmoil's `partition`).
     fn cut_in_flight(&mut self) {
         let now = self.now;
-        for (&id, m) in self.in_flight.iter_mut() {
-            if m.lost_at.is_none() && !self.net.connected(m.from, m.to) {
+        let (net, counters, record, lost_due) = (&self.net, &mut self.counters, &mut self.journal, &mut self.lost_due);
+        self.in_flight.for_each_mut(|&id, m| {
+            if m.lost_at.is_none() && !net.connected(m.from, m.to) {
                 m.lost_at = Some(now);
-                self.lost_due = self.lost_due.min(faded_at(now, m.deliver_at));
-                self.counters.lost += 1;
-                self.journal.push(now, || journal::Entry::Lost { id });
+                *lost_due = (*lost_due).min(faded_at(now, m.deliver_at));
+                counters.lost += 1;
+                record.push(now, || journal::Entry::Lost { id });
             }
-        }
+        });
     }
 
     fn notice(&mut self, node: NodeId, notice: Notice) {
