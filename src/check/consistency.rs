@@ -15,7 +15,6 @@ use crate::protocol::{ClientOp, ClientOperation, ClientResult, Invariants, Time,
 use crate::sim::observer::Observer;
 use crate::sim::Sim;
 use serde::Serialize;
-use std::collections::VecDeque;
 
 /// How many operations the live checker is fed at most: the search cost grows with the
 /// history, and the live verdict must never stall a frame. Later operations are still counted
@@ -64,9 +63,10 @@ pub struct ConsistencyReport {
 #[derive(Clone, Default)]
 pub struct Consistency {
     live: Option<LiveChecker>,
-    /// Per key, its last [`WRITES_PER_KEY`] writes, oldest first (a ring: dropping the oldest
-    /// of 256 records from a `Vec` moved the other 255, 7 % of a Raft run's instructions).
-    writes: VecMap<String, VecDeque<WriteRec>>,
+    /// Per key, its writes, oldest first; only the last [`WRITES_PER_KEY`] count ([`recent`]).
+    /// Older ones are dropped in bulk once twice as many are held: removing the oldest of 256
+    /// from a `Vec` on every write moved the other 255 (7 % of a Raft run's instructions).
+    writes: VecMap<String, Vec<WriteRec>>,
     stale_reads: u64,
     stale_ids: Vec<u64>,
     lost_writes: u64,
@@ -74,6 +74,17 @@ pub struct Consistency {
     capped: bool,
     /// Keys moved by multi-key transactions: their reads are not judged by the register rules.
     txn_keys: Vec<String>,
+}
+
+/// The writes that count: the last [`WRITES_PER_KEY`].
+fn recent(recs: &[WriteRec]) -> &[WriteRec] {
+    &recs[recs.len().saturating_sub(WRITES_PER_KEY)..]
+}
+
+/// [`recent`], mutably.
+fn recent_mut(recs: &mut [WriteRec]) -> &mut [WriteRec] {
+    let from = recs.len().saturating_sub(WRITES_PER_KEY);
+    &mut recs[from..]
 }
 
 fn written_value(op: &ClientOp) -> Option<Value> {
@@ -116,12 +127,12 @@ impl Consistency {
             // Look up before inserting: the key's `String` is only allocated the first time.
             let recs = match self.writes.get_mut(key) {
                 Some(recs) => recs,
-                None => self.writes.get_or_insert_with(key.to_string(), VecDeque::new),
+                None => self.writes.get_or_insert_with(key.to_string(), Vec::new),
             };
-            if recs.len() >= WRITES_PER_KEY {
-                recs.pop_front();
+            if recs.len() >= 2 * WRITES_PER_KEY {
+                recs.drain(..=recs.len() - WRITES_PER_KEY);
             }
-            recs.push_back(WriteRec { id: op.id, value, invoke: op.invoke, acked_at: None, failed: false });
+            recs.push(WriteRec { id: op.id, value, invoke: op.invoke, acked_at: None, failed: false });
         }
         if let Some(live) = &mut self.live {
             if self.fed < LIVE_OP_CAP && op.id == self.fed {
@@ -139,7 +150,9 @@ impl Consistency {
         let op = &op;
         let key = op.op.key();
         if written_value(&op.op).is_some() {
-            if let Some(rec) = self.writes.get_mut(key).and_then(|r| r.iter_mut().rev().find(|w| w.id == op.id)) {
+            if let Some(rec) =
+                self.writes.get_mut(key).and_then(|r| recent_mut(r).iter_mut().rev().find(|w| w.id == op.id))
+            {
                 match op.outcome {
                     Some(Outcome::Ok) => rec.acked_at = op.complete,
                     Some(Outcome::Fail) => rec.failed = true,
@@ -168,7 +181,7 @@ impl Consistency {
     }
 
     fn is_stale(&self, key: &str, read: Option<Value>, read_invoke: Time) -> bool {
-        let Some(recs) = self.writes.get(key) else {
+        let Some(recs) = self.writes.get(key).map(|r| recent(r)) else {
             // Nothing remembered written to `key`: a read of a value is the checker's business,
             // a read of nothing is the initial state.
             return false;

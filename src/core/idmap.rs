@@ -20,7 +20,6 @@
 //! [`VecMap`]: crate::core::vecmap::VecMap
 
 use crate::core::vecmap::VecMap;
-use std::collections::VecDeque;
 
 /// Holes tolerated beyond the number of values in the ring before the oldest slots move out.
 const SLACK: usize = 32;
@@ -38,15 +37,25 @@ pub struct IdMap<V> {
     old: VecMap<u64, u32>,
     /// The id of the ring's first slot.
     base: u64,
-    /// Slot `i` holds the cell of id `base + i`, or [`HOLE`].
-    ring: VecDeque<u32>,
+    /// The ring is `slots[head..]`: its slot `i` holds the cell of id `base + i`, or [`HOLE`].
+    /// (A `Vec` whose dropped front is reclaimed in bulk, not a `VecDeque`: less wasm.)
+    slots: Vec<u32>,
+    head: usize,
     /// Values in the ring.
     in_ring: usize,
 }
 
 impl<V> Default for IdMap<V> {
     fn default() -> Self {
-        IdMap { cells: Vec::new(), free: Vec::new(), old: VecMap::new(), base: 0, ring: VecDeque::new(), in_ring: 0 }
+        IdMap {
+            cells: Vec::new(),
+            free: Vec::new(),
+            old: VecMap::new(),
+            base: 0,
+            slots: Vec::new(),
+            head: 0,
+            in_ring: 0,
+        }
     }
 }
 
@@ -55,17 +64,34 @@ impl<V> IdMap<V> {
     pub fn new() -> Self {
         Self::default()
     }
+    /// The ring: the cell (or hole) of each id from `base` up.
+    #[inline]
+    fn ring(&self) -> &[u32] {
+        &self.slots[self.head..]
+    }
+    /// Drop the ring's first slot (its id becomes `base - 1`); returns it.
+    fn pop_front(&mut self) -> Option<u32> {
+        let c = *self.slots.get(self.head)?;
+        self.head += 1;
+        self.base += 1;
+        // Reclaim the dropped front once it is most of the vector (amortised O(1) per slot).
+        if self.head >= SLACK && self.head * 2 >= self.slots.len() {
+            self.slots.drain(..self.head);
+            self.head = 0;
+        }
+        Some(c)
+    }
     /// The ring slot of `id`, when `id` is at or above `base` and within the ring.
     #[inline]
     fn slot(&self, id: u64) -> Option<usize> {
         let i = usize::try_from(id.checked_sub(self.base)?).ok()?;
-        (i < self.ring.len()).then_some(i)
+        (i < self.ring().len()).then_some(i)
     }
     /// The cell holding `id`'s value, if any.
     #[inline]
     fn cell(&self, id: u64) -> Option<usize> {
         let c = match self.slot(id) {
-            Some(i) => self.ring[i],
+            Some(i) => self.ring()[i],
             None if id < self.base => *self.old.get(&id)?,
             None => HOLE,
         };
@@ -92,16 +118,16 @@ impl<V> IdMap<V> {
     /// Insert or replace; returns the previous value.
     pub fn insert(&mut self, id: u64, v: V) -> Option<V> {
         // The usual case first: the next id after the ring's last (a message just sent).
-        if id == self.base + self.ring.len() as u64 && !self.ring.is_empty() {
+        if id == self.base + self.ring().len() as u64 && !self.ring().is_empty() {
             let c = self.alloc(id, v);
-            self.ring.push_back(c);
+            self.slots.push(c);
             self.in_ring += 1;
             return None;
         }
         if let Some(c) = self.cell(id) {
             return self.cells[c].1.replace(v);
         }
-        if self.ring.is_empty() && id >= self.base {
+        if self.ring().is_empty() && id >= self.base {
             self.base = id;
         }
         if id < self.base {
@@ -112,25 +138,25 @@ impl<V> IdMap<V> {
         let c = self.alloc(id, v);
         self.in_ring += 1;
         if let Some(i) = self.slot(id) {
-            self.ring[i] = c;
+            self.slots[self.head + i] = c;
             return None;
         }
         // Far past the end: the ring's values become stragglers and the ring starts at `id`
         // (rather than filling a long run of holes).
-        let end = self.base + self.ring.len() as u64;
-        if id - end > (SLACK + self.ring.len()) as u64 {
-            for (i, c) in std::mem::take(&mut self.ring).into_iter().enumerate() {
+        let end = self.base + self.ring().len() as u64;
+        if id - end > (SLACK + self.ring().len()) as u64 {
+            while let Some(c) = self.pop_front() {
                 if c != HOLE {
-                    self.old.insert(self.base + i as u64, c);
+                    self.old.insert(self.base - 1, c);
                     self.in_ring -= 1;
                 }
             }
             self.base = id;
         }
         // Past the end: holes for any ids skipped, then the value.
-        let end = self.base + self.ring.len() as u64;
-        self.ring.extend(std::iter::repeat_n(HOLE, (id - end) as usize));
-        self.ring.push_back(c);
+        let end = self.base + self.ring().len() as u64;
+        self.slots.resize(self.slots.len() + (id - end) as usize, HOLE);
+        self.slots.push(c);
         self.rebalance();
         None
     }
@@ -147,7 +173,7 @@ impl<V> IdMap<V> {
     pub fn remove(&mut self, id: &u64) -> Option<V> {
         let c = match self.slot(*id) {
             Some(i) => {
-                let c = std::mem::replace(&mut self.ring[i], HOLE);
+                let c = std::mem::replace(&mut self.slots[self.head + i], HOLE);
                 if c == HOLE {
                     return None;
                 }
@@ -164,29 +190,27 @@ impl<V> IdMap<V> {
     }
     /// Drop the holes at both ends of the ring.
     fn trim(&mut self) {
-        while self.ring.front() == Some(&HOLE) {
-            self.ring.pop_front();
-            self.base += 1;
+        while self.ring().first() == Some(&HOLE) {
+            self.pop_front();
         }
-        while self.ring.back() == Some(&HOLE) {
-            self.ring.pop_back();
+        while self.ring().last() == Some(&HOLE) {
+            self.slots.pop();
         }
     }
     /// Move the oldest slots out while holes outnumber the values in the ring.
     #[inline]
     fn rebalance(&mut self) {
-        if self.ring.len() > 2 * self.in_ring + SLACK {
+        if self.ring().len() > 2 * self.in_ring + SLACK {
             self.move_out_oldest();
         }
     }
     fn move_out_oldest(&mut self) {
-        while self.ring.len() > 2 * self.in_ring + SLACK {
-            let Some(c) = self.ring.pop_front() else { break };
+        while self.ring().len() > 2 * self.in_ring + SLACK {
+            let Some(c) = self.pop_front() else { break };
             if c != HOLE {
-                self.old.insert(self.base, c);
+                self.old.insert(self.base - 1, c);
                 self.in_ring -= 1;
             }
-            self.base += 1;
             self.trim();
         }
     }
@@ -206,7 +230,7 @@ impl<V> IdMap<V> {
             keep
         };
         self.old.retain(|_, c| keep(*c));
-        for slot in self.ring.iter_mut() {
+        for slot in self.slots[self.head..].iter_mut() {
             if *slot != HOLE && !keep(*slot) {
                 *slot = HOLE;
                 self.in_ring -= 1;
@@ -230,12 +254,12 @@ impl<V> IdMap<V> {
             (id, Some(v)) => Some((id, v)),
             (_, None) => None,
         };
-        self.old.values().copied().chain(self.ring.iter().copied().filter(|c| *c != HOLE)).filter_map(value)
+        self.old.values().copied().chain(self.ring().iter().copied().filter(|c| *c != HOLE)).filter_map(value)
     }
     /// Visit the entries in id order, values mutable.
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&u64, &mut V)) {
         let cells = &mut self.cells;
-        for c in self.old.values().copied().chain(self.ring.iter().copied().filter(|c| *c != HOLE)) {
+        for c in self.old.values().copied().chain(self.slots[self.head..].iter().copied().filter(|c| *c != HOLE)) {
             if let (id, Some(v)) = &mut cells[c as usize] {
                 f(id, v);
             }
@@ -286,7 +310,7 @@ mod tests {
                     }
                 }
                 assert_eq!(map.len(), reference.len(), "seed {seed}");
-                assert!(map.ring.len() <= 2 * map.in_ring + super::SLACK + 1, "seed {seed}: holes unbounded");
+                assert!(map.ring().len() <= 2 * map.in_ring + super::SLACK + 1, "seed {seed}: holes unbounded");
                 assert_eq!(map.cells.len() - map.free.len(), map.len(), "seed {seed}: cells leak");
                 assert!(map.old.keys().all(|k| *k < map.base), "seed {seed}");
             }
