@@ -733,13 +733,13 @@ impl<P: Protocol + Invariants, O: Observer> Sim<P, O> {
         // Draw in a fixed order whatever the outcome, so one fault does not shift the stream.
         let p_drop = self.scenario.network.drop;
         let p_dup = self.scenario.network.duplicate;
-        if p_drop > 0.0 && self.rng.random_bool(p_drop) {
+        if p_drop > 0.0 && bernoulli(&mut self.rng, p_drop) {
             lost = true;
         }
         // A duplicate is never duplicated again, nor is anything sent in answer to one: each
         // message the cluster sends on its own has at most one echo, and the echoes cannot
         // multiply round trip after round trip (which made `duplicate` near 1 never end).
-        if p_dup > 0.0 && self.rng.random_bool(p_dup) && !self.echoing {
+        if p_dup > 0.0 && bernoulli(&mut self.rng, p_dup) && !self.echoing {
             copies = 2;
         }
         // The last copy takes the payload itself: a clone only for a duplicate.
@@ -1092,6 +1092,14 @@ impl crate::core::ops::Draw for RngDraw<'_> {
         self.0.random_range(0..n)
     }
     fn chance(&mut self, p: f64) -> bool {
-        self.0.random_bool(p)
+        bernoulli(&mut self.0, p)
     }
+}
+
+/// True with probability `p`: the same draw as rand's `random_bool`, but a `p` outside 0..=1
+/// (which scenarios never pass: `validate` refuses it) counts as false instead of panicking.
+/// `random_bool`'s panic message prints `p` with `{:?}`, which alone pulled core's float
+/// formatting (~7 KB gzipped) into every page's wasm.
+fn bernoulli(rng: &mut Pcg64Mcg, p: f64) -> bool {
+    rand::distr::Bernoulli::new(p).is_ok_and(|d| rng.sample(d))
 }
