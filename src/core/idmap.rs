@@ -124,8 +124,16 @@ impl<V> IdMap<V> {
             self.in_ring += 1;
             return None;
         }
-        if let Some(c) = self.cell(id) {
-            return self.cells[c].1.replace(v);
+        // One lookup: the ring slot (if `id` is within the ring) serves both the replace and the
+        // fill below (an empty ring has no slot, before or after `base` moves).
+        let slot = self.slot(id);
+        let held = match slot {
+            Some(i) => self.ring()[i],
+            None if id < self.base => self.old.get(&id).copied().unwrap_or(HOLE),
+            None => HOLE,
+        };
+        if held != HOLE {
+            return self.cells[held as usize].1.replace(v);
         }
         if self.ring().is_empty() && id >= self.base {
             self.base = id;
@@ -137,7 +145,7 @@ impl<V> IdMap<V> {
         }
         let c = self.alloc(id, v);
         self.in_ring += 1;
-        if let Some(i) = self.slot(id) {
+        if let Some(i) = slot {
             self.slots[self.head + i] = c;
             return None;
         }

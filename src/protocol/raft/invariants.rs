@@ -74,9 +74,13 @@ impl InvariantChecker<Raft> for RaftChecker {
             }
         }
 
+        // The per-node Vecs, sized to the cluster (`last_commit` once, so equal checkers hash
+        // equal for the explorer's fingerprint; `seen` again after a violation or restart clears it).
         if self.last_commit.len() < nodes.len() {
-            // Sized once to the cluster, so equal maps hash equal (the explorer's fingerprint).
             self.last_commit.resize(nodes.len(), None);
+        }
+        if self.seen.len() < nodes.len() {
+            self.seen.resize(nodes.len(), None);
         }
         let prev = self.last_commit[touched as usize].replace(node.commit_index()).unwrap_or(0);
         if node.commit_index() < prev {
@@ -92,7 +96,7 @@ impl InvariantChecker<Raft> for RaftChecker {
         // State Machine Safety: this node's committed entries agree with every entry ever
         // committed at the same index. New commits are recorded.
         let snap = node.snapshot();
-        let before = self.seen.get(touched as usize).copied().flatten();
+        let before = self.seen[touched as usize];
         // Entries recorded as committed by the other nodes' checks since this node's last one.
         let commits_at_start = self.commits;
         // The snapshot against the entry committed at its last index (unless both are as at the
@@ -205,9 +209,6 @@ impl InvariantChecker<Raft> for RaftChecker {
             .unwrap_or(0);
         self.committed.remove_below(&floor);
         if out.is_empty() {
-            if self.seen.len() < nodes.len() {
-                self.seen.resize(nodes.len(), None);
-            }
             self.seen[touched as usize] = Some(Seen { commits: self.commits, ..now_seen });
         } else {
             // Only a clean check may let later ones be skipped: a violation is reported again at
