@@ -90,7 +90,12 @@ impl<V> IdMap<V> {
     /// The cell holding `id`'s value, if any.
     #[inline]
     fn cell(&self, id: u64) -> Option<usize> {
-        let c = match self.slot(id) {
+        self.cell_at(id, self.slot(id))
+    }
+    /// As `cell`, with `id`'s ring slot already looked up (`insert` reuses it).
+    #[inline]
+    fn cell_at(&self, id: u64, slot: Option<usize>) -> Option<usize> {
+        let c = match slot {
             Some(i) => self.ring()[i],
             None if id < self.base => *self.old.get(&id)?,
             None => HOLE,
@@ -127,13 +132,8 @@ impl<V> IdMap<V> {
         // One lookup: the ring slot (if `id` is within the ring) serves both the replace and the
         // fill below (an empty ring has no slot, before or after `base` moves).
         let slot = self.slot(id);
-        let held = match slot {
-            Some(i) => self.ring()[i],
-            None if id < self.base => self.old.get(&id).copied().unwrap_or(HOLE),
-            None => HOLE,
-        };
-        if held != HOLE {
-            return self.cells[held as usize].1.replace(v);
+        if let Some(c) = self.cell_at(id, slot) {
+            return self.cells[c].1.replace(v);
         }
         if self.ring().is_empty() && id >= self.base {
             self.base = id;
