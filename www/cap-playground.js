@@ -97,7 +97,7 @@
  * (the demo pages' scripts). The list of protocols is written once, in protocols.js.
  */
 import { CapPlayground, SCENARIOS, preload } from './element/playground.js';
-import { setBase, NAMES, BUNDLE_OF } from './element/wasm.js';
+import { setBase, NAMES, BUNDLE_OF, provideView } from './element/wasm.js';
 
 // The app's files (pkg/, scenarios/, protocols/) are found next to this module, wherever it is served.
 setBase(new URL('./', import.meta.url));
@@ -105,6 +105,12 @@ setBase(new URL('./', import.meta.url));
 /** Every protocol the element accepts (names, from the manifest www/protocols.js). */
 export const PROTOCOLS = NAMES;
 export { BUNDLE_OF, SCENARIOS, CapPlayground };
+/**
+ * provideView(name, view): a page that knows which protocol it shows may import that protocol's
+ * view (protocols/<name>.js) statically and hand it over, so the first run does not wait for the
+ * element's own dynamic import of it (index.html does, for Raft: first frame, issue 20).
+ */
+export { provideView };
 // For the protocol views loaded with their bundle: the drawing helpers, from this module, so that
 // in dist/ (where render/draw.js is bundled in) the views use the same instance.
 export * from './render/draw.js';

@@ -18,7 +18,47 @@ export function setBase(url) { base = url; }
 export const appUrl = (rel) => new URL(rel, base);
 
 const wasmP = new Map();
+const VIEWS = new Set(PROTOCOLS.map((p) => p.view)); // every view's name
 const views = new Map(); // view name → its module's default export, once loaded
+const viewP = new Map(); // view name → a promise that it is loaded (loadView)
+const viewArrived = new Map(); // view name → resolve() of loadView's promise, for provideView
+
+/** Install view `name` (its module's default export): its message families, then the view. */
+function install(name, view) {
+  if (views.has(name)) return;
+  for (const [kind, fam] of Object.entries(view.families || {})) FAMILY.set(kind, fam);
+  views.set(name, view);
+  viewArrived.get(name)?.();
+  viewArrived.delete(name);
+}
+
+/**
+ * Load view `name` (www/protocols/<name>.js) once per page: by a dynamic import (a variable path,
+ * so a bundler leaves it to run time), or from the page if it hands the view over first (provideView).
+ */
+function loadView(name) {
+  let p = viewP.get(name);
+  if (!p) {
+    p = views.has(name) ? Promise.resolve() : new Promise((resolve, reject) => {
+      viewArrived.set(name, resolve);
+      import(appUrl(`./protocols/${name}.js`).href).then((m) => { install(name, m.default); resolve(); }, (e) => (views.has(name) ? resolve() : reject(e)));
+    });
+    viewP.set(name, p);
+    p.catch(() => { viewP.delete(name); viewArrived.delete(name); }); // a later load retries
+  }
+  return p;
+}
+
+/**
+ * Hand the element view `name`'s module (the default export of www/protocols/<name>.js), imported
+ * statically by a page that knows which protocol it shows (index.html: Raft's). A dynamic import
+ * resolves on a loading page only after its layout and first paint (its evaluation measured ~50 ms
+ * after the import started, on the default page's cold load: issue 20), and the first run waits for
+ * its view; a static import in the page is evaluated before DOMContentLoaded. Unknown names are ignored.
+ */
+export function provideView(name, view) {
+  if (VIEWS.has(name) && view && typeof view === 'object') install(name, view);
+}
 
 /**
  * pkg/<bundle>'s .wasm, compiled while it streams in (errors reach whoever awaits it). A page may
@@ -54,14 +94,9 @@ export function loadWasm(bundle, full = false) {
   const name = full ? `${bundle}-full` : bundle;
   return once(name, async () => {
     const compiled = compile(name);
-    // The bundle's views are fetched only by pages that show one of its protocols (variable
-    // paths, so a bundler leaves them to run time too).
+    // The bundle's views are fetched only by pages that show one of its protocols.
     const names = [...new Set(PROTOCOLS.filter((x) => x.bundle === bundle).map((x) => x.view))];
-    const viewsP = Promise.all(names.map((v) => import(appUrl(`./protocols/${v}.js`).href).then((m) => {
-      const view = m.default;
-      for (const [kind, fam] of Object.entries(view.families || {})) FAMILY.set(kind, fam);
-      views.set(v, view);
-    })));
+    const viewsP = Promise.all(names.map(loadView));
     const m = await instantiate(name, compiled);
     await viewsP;
     return m;
