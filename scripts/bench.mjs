@@ -487,7 +487,8 @@ async function checkerTable(nativeOut) {
 //
 // Instrumentation injected before any page script: it needs no cooperation from the element.
 //  - wraps requestAnimationFrame to count callbacks and time each one (JS + wasm work per frame);
-//  - wraps WebAssembly.instantiate(Streaming) to keep the instance's exported memory.
+//  - wraps WebAssembly.instantiate(Streaming) and the WebAssembly.Instance constructor (the element
+//    instantiates its compiled module synchronously: element/wasm.js) to keep the instance's exported memory.
 const INIT = () => {
   const b = (window.__capBench = { rafCount: 0, rafTimes: [], memories: [] });
   // Callable again after load: Playwright's fake clock replaces requestAnimationFrame.
@@ -516,6 +517,9 @@ const INIT = () => {
     const wis = WebAssembly.instantiateStreaming.bind(WebAssembly);
     WebAssembly.instantiateStreaming = (...a) => wis(...a).then(keep);
   }
+  const Instance = WebAssembly.Instance;
+  WebAssembly.Instance = function Instance_(module, imports) { return keep(new Instance(module, imports)); };
+  WebAssembly.Instance.prototype = Instance.prototype; // instanceof still holds
   b.wasmBytes = () => b.memories.reduce((s, m) => s + m.buffer.byteLength, 0);
 };
 
