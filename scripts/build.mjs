@@ -93,8 +93,10 @@ export const EAGER_HINT = '//# allFunctionsCalledOnLoad\n';
  * Mark the JavaScript a page's first frame runs nearly all of — the element's bundle, the protocol
  * views and the page bundles' wasm-bindgen glue — for eager compilation (EAGER_HINT, on the first
  * line, where V8 looks for it). Otherwise V8 compiles each function on its first call, on the main
- * thread, which on a loading page is the busiest thread there is: measured on the default page's
- * cold first frame, −10 ms median (21 interleaved loads; issue 20). Other engines read a comment.
+ * thread, which on a loading page is the busiest thread there is. Measured on the default page
+ * (issue 20): the element's constructor 13 → 8 ms and the first run's first frame 18 → 11 ms (marks);
+ * the cold first frame −10 and −20 ms median in two runs of interleaved loads, ±0 in a third (this
+ * machine's noise is ±15 ms). Other engines read a comment.
  * The tutorial, the explorer, the history lab and the on-demand bundles' glue stay lazy: a page
  * runs little of them up front. Returns how many files were marked.
  */
