@@ -104,12 +104,9 @@ export function hintEagerCompile(dir) {
   const files = ['cap-playground.js',
     ...fs.readdirSync(path.join(dir, 'protocols')).filter((f) => f.endsWith('.js')).map((f) => `protocols/${f}`),
     ...BUNDLES.flatMap((b) => [b, fullBundle(b)]).map((b) => `pkg/${b}/cap_playground.js`)];
-  let n = 0;
-  for (const f of files.map((x) => path.join(dir, x)).filter((x) => fs.existsSync(x))) {
-    const text = fs.readFileSync(f, 'utf8');
-    if (!text.startsWith(EAGER_HINT)) { fs.writeFileSync(f, EAGER_HINT + text); n++; }
-  }
-  return n;
+  const found = files.map((x) => path.join(dir, x)).filter((x) => fs.existsSync(x));
+  for (const f of found) fs.writeFileSync(f, EAGER_HINT + fs.readFileSync(f, 'utf8'));
+  return found.length;
 }
 
 /**

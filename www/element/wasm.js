@@ -20,33 +20,33 @@ export const appUrl = (rel) => new URL(rel, base);
 const wasmP = new Map();
 const VIEWS = new Set(PROTOCOLS.map((p) => p.view)); // every view's name
 const views = new Map(); // view name → its module's default export, once loaded
-const viewP = new Map(); // view name → a promise that it is loaded (loadView)
-const viewArrived = new Map(); // view name → resolve() of loadView's promise, for provideView
+const viewP = new Map(); // view name → a promise that it is installed (loadView)
+const waiting = new Map(); // view name → resolve() of that promise: whichever copy arrives first settles it
 
 /** Install view `name` (its module's default export): its message families, then the view. */
 function install(name, view) {
   if (views.has(name)) return;
   for (const [kind, fam] of Object.entries(view.families || {})) FAMILY.set(kind, fam);
   views.set(name, view);
-  viewArrived.get(name)?.();
-  viewArrived.delete(name);
+  waiting.get(name)?.();
 }
 
 /**
  * Load view `name` (www/protocols/<name>.js) once per page: by a dynamic import (a variable path,
- * so a bundler leaves it to run time), or from the page if it hands the view over first (provideView).
+ * so a bundler leaves it to run time), unless the page hands the view over first (provideView).
+ * A failed import is forgotten, so a later load retries.
  */
 function loadView(name) {
-  let p = viewP.get(name);
-  if (!p) {
-    p = views.has(name) ? Promise.resolve() : new Promise((resolve, reject) => {
-      viewArrived.set(name, resolve);
-      import(appUrl(`./protocols/${name}.js`).href).then((m) => { install(name, m.default); resolve(); }, (e) => (views.has(name) ? resolve() : reject(e)));
-    });
-    viewP.set(name, p);
-    p.catch(() => { viewP.delete(name); viewArrived.delete(name); }); // a later load retries
+  if (views.has(name)) return Promise.resolve();
+  if (!viewP.has(name)) {
+    viewP.set(name, new Promise((resolve, reject) => {
+      waiting.set(name, resolve);
+      import(appUrl(`./protocols/${name}.js`).href).then((m) => install(name, m.default), (e) => {
+        if (!views.has(name)) { viewP.delete(name); reject(e); }
+      });
+    }));
   }
-  return p;
+  return viewP.get(name);
 }
 
 /**
