@@ -237,6 +237,26 @@ test('when the page\'s early compile of the wasm fails, the element fetches and 
   await page.close();
 });
 
+test('a browser that refuses a synchronous instantiation (RangeError) gets the element running through the async one', async (t) => {
+  if (!needDist(t)) return;
+  const page = await s.context.newPage();
+  // element/wasm.js instantiates the compiled module with initSync (new WebAssembly.Instance); here it throws.
+  await page.addInitScript(() => {
+    window.__syncRefused = 0;
+    const real = WebAssembly.Instance;
+    WebAssembly.Instance = function Instance() { window.__syncRefused++; throw new RangeError('synchronous instantiation refused (test)'); };
+    WebAssembly.Instance.prototype = real.prototype; // what WebAssembly.instantiate returns is still an instance of it
+  });
+  watchPage(page);
+  await page.goto(s.url(''));
+  assert.ok(await waitForDiagram(page, { minNodes: 5, timeout: 10000 }) >= 5, 'no diagram when the synchronous instantiation was refused');
+  await page.waitForFunction(() => document.querySelector('cap-playground').state()?.now > 0, null, { timeout: 10000 });
+  assert.ok(await page.evaluate(() => window.__syncRefused) >= 1, 'the element never tried the synchronous instantiation');
+  assert.ok(await page.locator('cap-playground .attr-error').isHidden(), 'an error is shown in the element');
+  s.assertNoErrors(page);
+  await page.close();
+});
+
 test('a page that hands the element its protocol\'s view (provideView, as index.html does) runs on it, without waiting for the element\'s own import', async (t) => {
   if (!needDist(t)) return;
   const page = await s.context.newPage();
