@@ -634,8 +634,9 @@ async function browserBench() {
     const line = (xs) => `median ${pct(xs, 50).toFixed(0)} ms, min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}`;
     const floorDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cap-floor-'));
     const head = fs.readFileSync(path.join(servedDir(), 'index.html'), 'utf8').split('</head>')[0]
-      .replace(/<link rel="(?:modulepreload|preload)"[^>]*>\n?/g, '').replace(/<script[^>]*><\/script>\n?/g, '')
-      .replace(/<script id="wasm-preload">[\s\S]*?<\/script>\n?/, ''); // the wasm preload and early compile (index.html)
+      // Every script of the page's head goes: the wasm preload and early compile, the module handing
+      // over the view (index.html: its imports would 404 on the floor's server), the element's own.
+      .replace(/<link rel="(?:modulepreload|preload)"[^>]*>\n?/g, '').replace(/<script\b[\s\S]*?<\/script>\n?/g, '');
     fs.writeFileSync(path.join(floorDir, 'index.html'), `${head}</head>\n<body><h1>cap-playground</h1><p>Five servers run Raft.</p>\n` +
       '<cap-playground></cap-playground>\n<script type="module" src="./floor.js"></script>\n</body></html>\n');
     fs.writeFileSync(path.join(floorDir, 'floor.js'), 'customElements.define("cap-playground", class extends HTMLElement {\n' +
