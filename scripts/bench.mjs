@@ -705,7 +705,8 @@ async function browserBench() {
     await page.evaluate(() => { window.__capBench.rafCount = 0; });
     await page.waitForTimeout(2000);
     console.log(`  rAF callbacks while paused (2 s): ${await page.evaluate(() => window.__capBench.rafCount)}`);
-    console.log(`  wasm memory after load: ${kb(await page.evaluate(() => window.__capBench.wasmBytes()))}`);
+    // Every wasm memory of the page: by now the heavy run's and the space-time panel's module (pkg/raft-full/) too.
+    console.log(`  wasm memory of the page's modules (the page bundle and, after the space-time panel, pkg/raft-full/): ${kb(await page.evaluate(() => window.__capBench.wasmBytes()))}`);
     s.errors(page).forEach((e) => console.log(`  page error: ${e}`));
     await page.close();
 
