@@ -54,7 +54,8 @@ function loadView(name) {
  * statically by a page that knows which protocol it shows (index.html: Raft's). A dynamic import
  * resolves on a loading page only after its layout and first paint (its evaluation measured ~50 ms
  * after the import started, on the default page's cold load: issue 20), and the first run waits for
- * its view; a static import in the page is evaluated before DOMContentLoaded. Unknown names are ignored.
+ * its view; a static import in the page is evaluated with the page's module, before that layout
+ * when the module is `async` (index.html), else just before DOMContentLoaded. Unknown names are ignored.
  */
 export function provideView(name, view) {
   if (VIEWS.has(name) && view && typeof view === 'object') install(name, view);
