@@ -17,7 +17,7 @@ fn frame(p: &Playground) -> serde_json::Value {
 #[test]
 fn a_leader_is_elected_in_wasm() {
     let mut p = Playground::new(BASIC).unwrap();
-    p.advance(2_000.0);
+    p.advance(2_000.0).unwrap();
     let f = frame(&p);
     let leaders = f["nodes"].as_array().unwrap().iter().filter(|n| n["role"] == "leader").count();
     assert_eq!(leaders, 1);
@@ -28,7 +28,7 @@ fn a_leader_is_elected_in_wasm() {
 fn the_same_scenario_gives_the_same_trace_in_wasm() {
     let run = || {
         let mut p = Playground::new(MINORITY).unwrap();
-        p.advance(10_000.0);
+        p.advance(10_000.0).unwrap();
         p.trace_hash()
     };
     assert_eq!(run(), run());
@@ -37,7 +37,7 @@ fn the_same_scenario_gives_the_same_trace_in_wasm() {
 #[test]
 fn reader_actions_and_their_errors() {
     let mut p = Playground::with_defaults("raft", 5, 3.0).unwrap();
-    p.advance(1_500.0);
+    p.advance(1_500.0).unwrap();
     p.set_partition(r#"[["n0","n1","c0"],["n2","n3","n4","c1"]]"#).unwrap();
     let f = frame(&p);
     assert_eq!(f["groups"].as_array().unwrap().len(), 2);

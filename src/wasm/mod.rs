@@ -6,10 +6,14 @@
 
 use crate::registry::any::AnySim;
 use crate::registry::PROTOCOLS;
-use crate::sim::scenario::{Action, Member, OpText};
 use crate::travel::TimeMachine;
+use rest::{Act, Rest};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+
+// Everything past the first frame: the rest module's API (a wasm module of its own in a split
+// build, issue 20).
+mod rest;
 
 // Time travel and share links: more methods of `Playground`, kept in their own file.
 mod travel;
@@ -20,6 +24,8 @@ mod spacetime;
 // The "find a bug" explorer (its own bundle, pkg/explore/).
 #[cfg(feature = "explore")]
 pub mod explore;
+
+pub use rest::load_rest;
 
 /// Install the panic hook so a Rust panic is logged with its message before the element shows
 /// its error banner.
@@ -70,16 +76,55 @@ fn seed_from(seed: f64) -> Result<u64, JsError> {
 
 /// One simulation, owned by one element: a recorded run that can travel in time
 /// (`travel`); every action goes through it and is recorded.
+///
+/// A page's bundle is two wasm modules (issue 20; `rest.rs`): the main one builds a run and
+/// draws its first frame, the rest (time travel, the live checker's search, scenario and action
+/// readers, every move) follows it. So a run starts [`Run::Fresh`], and its first move makes it
+/// [`Run::Recorded`] — in the rest.
 #[wasm_bindgen]
 pub struct Playground {
-    sim: TimeMachine,
+    run: Run,
 }
 
-impl Playground {
-    fn live(mut sim: AnySim) -> Playground {
-        sim.enable_live_check();
-        Playground { sim: TimeMachine::new(sim) }
+/// A run's two states. Read accessors serve both; everything else needs the rest.
+pub(crate) enum Run {
+    /// Built by `withDefaults`, nothing happened yet: the main module draws it.
+    Fresh(AnySim),
+    /// Recorded by the time machine (from its first move on, or built from a scenario's JSON).
+    Recorded(TimeMachine),
+    /// Between the two, never seen outside `Run::recorded`.
+    Moving,
+}
+
+impl Run {
+    /// The world as it is now, in either state.
+    fn sim(&self) -> &AnySim {
+        match self {
+            Run::Fresh(sim) => sim,
+            Run::Recorded(tm) => tm,
+            Run::Moving => unreachable!("a run is never left moving"),
+        }
     }
+
+    /// The recorded run, recording a fresh one from here (t = 0) first.
+    pub(crate) fn recorded(&mut self) -> &mut TimeMachine {
+        if let Run::Fresh(_) = self {
+            if let Run::Fresh(sim) = std::mem::replace(self, Run::Moving) {
+                *self = Run::Recorded(TimeMachine::new(sim));
+            }
+        }
+        match self {
+            Run::Recorded(tm) => tm,
+            _ => unreachable!("recorded above"),
+        }
+    }
+}
+
+/// The rest module's API, or the error saying it has not arrived yet.
+fn api() -> Result<&'static dyn Rest, JsError> {
+    rest::api().ok_or_else(|| {
+        err("the rest of the simulator (split_rest.wasm) is still loading: try again in a moment (loadRest() resolves once it is in)".into())
+    })
 }
 
 #[wasm_bindgen]
@@ -87,131 +132,124 @@ impl Playground {
     /// Load a scenario from JSON text (a file from `www/scenarios/` or the reader's own).
     #[wasm_bindgen(constructor)]
     pub fn new(scenario_json: &str) -> Result<Playground, JsError> {
-        AnySim::from_json(scenario_json).map(Playground::live).map_err(err)
+        api()?.from_json(scenario_json).map(|run| Playground { run }).map_err(err)
     }
 
     /// A default scenario: `nodes` servers of `protocol`, two clients, a light workload.
     #[wasm_bindgen(js_name = withDefaults)]
     pub fn with_defaults(protocol: &str, nodes: u32, seed: f64) -> Result<Playground, JsError> {
         let s = crate::travel::share::playground_default(protocol, nodes, seed_from(seed)?);
-        AnySim::new(s).map(Playground::live).map_err(err)
+        let mut sim = AnySim::new(s).map_err(err)?;
+        sim.enable_live_check();
+        Ok(Playground { run: Run::Fresh(sim) })
     }
 
     /// The scenario as JSON (with the seed actually used).
     #[wasm_bindgen(js_name = scenarioJson)]
     pub fn scenario_json(&self) -> String {
-        serde_json::to_string(self.sim.scenario()).unwrap_or_default()
+        serde_json::to_string(self.run.sim().scenario()).unwrap_or_default()
     }
 
     /// Advance simulated time by `ms` milliseconds (fractions are carried by the caller), then
     /// spend a bounded slice of search on the live linearizability verdict.
-    pub fn advance(&mut self, ms: f64) {
-        if ms.is_finite() && ms > 0.0 {
-            self.sim.advance(ms as u64);
-        }
-        self.sim.check_consistency();
+    pub fn advance(&mut self, ms: f64) -> Result<(), JsError> {
+        api()?.advance(&mut self.run, ms);
+        Ok(())
     }
 
     /// Process exactly one event; returns false when nothing is scheduled.
-    pub fn step(&mut self) -> bool {
-        self.sim.step()
+    pub fn step(&mut self) -> Result<bool, JsError> {
+        Ok(api()?.step(&mut self.run))
     }
 
     /// Simulated time in ms.
     pub fn now(&self) -> f64 {
-        self.sim.now() as f64
+        self.run.sim().now() as f64
     }
 
-    /// Time of the next scheduled event, or -1.
+    /// Time of the next scheduled event (or recorded action), or -1.
     #[wasm_bindgen(js_name = nextEventTime)]
-    pub fn next_event_time(&self) -> f64 {
-        self.sim.next_event_time().map(|t| t as f64).unwrap_or(-1.0)
+    pub fn next_event_time(&self) -> Result<f64, JsError> {
+        let next = match &self.run {
+            Run::Fresh(sim) => sim.next_event_time(),
+            run => api()?.next_event_time(run),
+        };
+        Ok(next.map(|t| t as f64).unwrap_or(-1.0))
     }
 
     /// Everything the renderer draws this frame, as JSON text.
     #[wasm_bindgen(js_name = frameJson)]
     pub fn frame_json(&self) -> String {
-        to_json(&self.sim.frame())
+        to_json(&self.run.sim().frame())
     }
 
     /// The frame the animation loop pulls between full ones, as JSON text: the same shape, with
     /// node logs and stores, `ops` and `sides` left empty (only the ~10 Hz parts draw them).
     #[wasm_bindgen(js_name = lightFrameJson)]
     pub fn light_frame_json(&self) -> String {
-        to_json(&self.sim.light_frame())
+        to_json(&self.run.sim().light_frame())
     }
 
     /// The client history (Jepsen-style operations), as JSON text.
     #[wasm_bindgen(js_name = historyJson)]
     pub fn history_json(&self) -> String {
-        to_json(&self.sim.history_json())
+        to_json(&self.run.sim().history_json())
     }
 
     /// Hash of the event trace so far (hex): equal hashes mean identical runs.
     #[wasm_bindgen(js_name = traceHash)]
     pub fn trace_hash(&self) -> String {
-        format!("{:016x}", self.sim.trace_hash())
+        format!("{:016x}", self.run.sim().trace_hash())
     }
 
     /// Set partition groups: JSON array of arrays of members (`0`, `"n0"`, `"c1"`).
     #[wasm_bindgen(js_name = setPartition)]
     pub fn set_partition(&mut self, groups_json: &str) -> Result<(), JsError> {
-        let groups: Vec<Vec<Member>> = serde_json::from_str(groups_json).map_err(|e| {
-            err(format!("setPartition expects an array of groups, each an array of node ids (0, \"n0\") or clients (\"c0\"): {e}"))
-        })?;
-        self.sim.apply(Action::Partition { groups }).map_err(err)
+        api()?.set_partition(&mut self.run, groups_json).map_err(err)
     }
 
     /// Restore full connectivity.
     pub fn heal(&mut self) -> Result<(), JsError> {
-        self.sim.apply(Action::Heal).map_err(err)
+        api()?.act(&mut self.run, Act::Heal).map_err(err)
     }
 
     /// Crash node `id`.
     pub fn crash(&mut self, id: u32) -> Result<(), JsError> {
-        self.sim.apply(Action::Crash { node: id }).map_err(err)
+        api()?.act(&mut self.run, Act::Crash(id)).map_err(err)
     }
 
     /// Restart crashed node `id` from its durable state.
     pub fn restart(&mut self, id: u32) -> Result<(), JsError> {
-        self.sim.apply(Action::Restart { node: id }).map_err(err)
+        api()?.act(&mut self.run, Act::Restart(id)).map_err(err)
     }
 
     /// Fire node `id`'s election timer now.
     pub fn timeout(&mut self, id: u32) -> Result<(), JsError> {
-        self.sim.apply(Action::Timeout { node: id }).map_err(err)
+        api()?.act(&mut self.run, Act::Timeout(id)).map_err(err)
     }
 
     /// Drop one message in flight by its frame id.
     #[wasm_bindgen(js_name = dropMessage)]
     pub fn drop_message(&mut self, id: f64) -> Result<(), JsError> {
-        self.sim.apply(Action::DropMessage { id: id as u64 }).map_err(err)
+        api()?.act(&mut self.run, Act::DropMessage(id as u64)).map_err(err)
     }
 
     /// Attach client `client` to node `node`.
     #[wasm_bindgen(js_name = moveClient)]
     pub fn move_client(&mut self, client: u32, node: u32) -> Result<(), JsError> {
-        self.sim.apply(Action::MoveClient { client, node }).map_err(err)
+        api()?.act(&mut self.run, Act::MoveClient(client, node)).map_err(err)
     }
 
     /// Client `client` invokes `op`: `{f: "read", key}`, `{f: "write", key, value}` or
     /// `{f: "cas", key, from, to}` (and the protocol's own, e.g. 2PC's
     /// `{f: "transfer", from, to, amount}`).
     pub fn submit(&mut self, client: u32, op_json: &str) -> Result<(), JsError> {
-        const ACCEPTED: &str =
-            "operation: accepted {f: \"read\", key}, {f: \"write\", key, value}, {f: \"cas\", key, from, to}";
-        let op = OpText::parse(op_json).map_err(|e| err(format!("invalid {ACCEPTED} ({e})")))?;
-        let action = Action::Client { client, op };
-        self.sim.check_action(&action).map_err(|e| err(format!("invalid {ACCEPTED} ({e})")))?;
-        self.sim.apply(action).map_err(err)
+        api()?.submit(&mut self.run, client, op_json).map_err(err)
     }
 
     /// Any scenario action as an object, e.g. `{action: "cut", from: "n0", to: "n1"}`.
     pub fn apply(&mut self, action_json: &str) -> Result<(), JsError> {
-        let action: Action = serde_json::from_str(action_json).map_err(|e| {
-            err(format!("invalid action ({e}): accepted actions are {}", crate::sim::scenario::ACTIONS))
-        })?;
-        self.sim.apply(action).map_err(err)
+        api()?.apply(&mut self.run, action_json).map_err(err)
     }
 }
 

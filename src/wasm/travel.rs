@@ -1,8 +1,9 @@
 //! `Playground`'s time-travel and share-link methods (see `travel` and `travel::share`): seek,
 //! the timeline's marks, and the `#r=` fragment value, both ways.
 
-use super::{err, Playground};
-use crate::travel::{Position, SeekTarget, MAX_RUN_MS, REPLAY_ASK_EVENTS, SEEK_CONFIRM_MS};
+use super::rest::Target;
+use super::{api, err, Playground};
+use crate::travel::{Position, MAX_RUN_MS, REPLAY_ASK_EVENTS, SEEK_CONFIRM_MS};
 use wasm_bindgen::prelude::*;
 
 fn time_from(t: f64, what: &str) -> Result<u64, JsError> {
@@ -59,14 +60,15 @@ impl Playground {
     #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = fromShare)]
     pub fn from_share(value: &str, scenario_text: Option<String>) -> Result<Playground, JsError> {
-        crate::travel::TimeMachine::from_share(value, scenario_text.as_deref(), true)
-            .map(|sim| Playground { sim })
+        api()?
+            .from_share(value, scenario_text.as_deref())
+            .map(|run| Playground { run })
             .map_err(|e| err(format!("this link's run could not be opened: {e}")))
     }
 
     /// This run as a fragment value for `#r=`; `library` names the scenario file it came from.
-    pub fn share(&self, library: Option<String>) -> String {
-        self.sim.share(library.as_deref())
+    pub fn share(&mut self, library: Option<String>) -> Result<String, JsError> {
+        Ok(api()?.share(&mut self.run, library.as_deref()))
     }
 
     /// Go to simulated time `t` (ms): identical to running straight there. Returns the time.
@@ -74,7 +76,7 @@ impl Playground {
     /// replays synchronously; the element uses `seekSlice` for anything long.
     pub fn seek(&mut self, t: f64) -> Result<f64, JsError> {
         let t = run_time(t, "seek:")?;
-        Ok(self.sim.seek(t) as f64)
+        Ok(api()?.seek(&mut self.run, t) as f64)
     }
 
     /// One slice of a seek to time `t` (ms, as `seek`): about `budget` events at most, then it
@@ -83,63 +85,59 @@ impl Playground {
     #[wasm_bindgen(js_name = seekSlice)]
     pub fn seek_slice(&mut self, t: f64, budget: f64) -> Result<bool, JsError> {
         let t = run_time(t, "seekSlice:")?;
-        Ok(self.sim.seek_slice(SeekTarget::Time(t), budget_from(budget)))
+        Ok(api()?.seek_slice(&mut self.run, Target::Time(t), budget_from(budget)))
     }
 
     /// One slice of a seek to the end of the recorded run (`landing` false) or to a share link's
     /// moment (`landing` true; the end when it has none): as `seekSlice`.
     #[wasm_bindgen(js_name = seekEndSlice)]
-    pub fn seek_end_slice(&mut self, landing: bool, budget: f64) -> bool {
-        let p = if landing { self.sim.landing().unwrap_or(self.sim.end()) } else { self.sim.end() };
-        self.sim.seek_slice(SeekTarget::Point(p), budget_from(budget))
+    pub fn seek_end_slice(&mut self, landing: bool, budget: f64) -> Result<bool, JsError> {
+        let target = if landing { Target::Landing } else { Target::End };
+        Ok(api()?.seek_slice(&mut self.run, target, budget_from(budget)))
     }
 
     /// Simulated ms a seek to `t` (ms) would replay (from now when it is ahead, else from the
     /// checkpoint it restores): the element asks the reader before a long one.
     #[wasm_bindgen(js_name = replayCost)]
-    pub fn replay_cost(&self, t: f64) -> Result<f64, JsError> {
+    pub fn replay_cost(&mut self, t: f64) -> Result<f64, JsError> {
         let t = run_time(t, "replayCost:")?;
-        Ok(self.sim.replay_cost(Position { at: t, events: u64::MAX }) as f64)
+        Ok(api()?.replay_cost(&mut self.run, Target::Time(t)) as f64)
     }
 
     /// Simulated ms to replay the recorded run to its end, or to a link's moment (`landing`).
     #[wasm_bindgen(js_name = replayCostEnd)]
-    pub fn replay_cost_end(&self, landing: bool) -> f64 {
-        let p = if landing { self.sim.landing().unwrap_or(self.sim.end()) } else { self.sim.end() };
-        self.sim.replay_cost(p) as f64
+    pub fn replay_cost_end(&mut self, landing: bool) -> Result<f64, JsError> {
+        let target = if landing { Target::Landing } else { Target::End };
+        Ok(api()?.replay_cost(&mut self.run, target) as f64)
     }
 
     /// Keep the current state aside before a long sliced seek (one world copy), so that
     /// `releaseHold(true)` (the reader cancelled) goes back to it at once.
     #[wasm_bindgen(js_name = holdSpot)]
-    pub fn hold_spot(&mut self) {
-        self.sim.hold();
+    pub fn hold_spot(&mut self) -> Result<(), JsError> {
+        api()?.hold_spot(&mut self.run);
+        Ok(())
     }
 
     /// Drop the state `holdSpot` kept; with `back`, return to it first (a stretch the seek ran
     /// past the recorded end is forgotten). False when nothing was held (the reader acted since).
     #[wasm_bindgen(js_name = releaseHold)]
-    pub fn release_hold(&mut self, back: bool) -> bool {
-        self.sim.release_hold(back)
+    pub fn release_hold(&mut self, back: bool) -> Result<bool, JsError> {
+        Ok(api()?.release_hold(&mut self.run, back))
     }
 
     /// Go to exactly the end of the recorded run.
     #[wasm_bindgen(js_name = seekEnd)]
-    pub fn seek_end(&mut self) {
-        self.sim.seek_end();
+    pub fn seek_end(&mut self) -> Result<(), JsError> {
+        api()?.seek_end(&mut self.run);
+        Ok(())
     }
 
     /// Go to exactly the moment a share link asks for (false when there is none).
     /// A moment that is not a point of the run is refused (see `seekPosition`).
     #[wasm_bindgen(js_name = seekLanding)]
     pub fn seek_landing(&mut self) -> Result<bool, JsError> {
-        match self.sim.landing() {
-            Some(p) => {
-                self.sim.seek_point(p).map_err(|e| err(format!("the link's moment: {e}")))?;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
+        api()?.seek_point(&mut self.run, None).map_err(|e| err(format!("the link's moment: {e}")))
     }
 
     /// Go to exactly (`at` ms, `events` processed): a point of the recorded run. Refused (the
@@ -149,13 +147,13 @@ impl Playground {
     #[wasm_bindgen(js_name = seekPosition)]
     pub fn seek_position(&mut self, at: f64, events: f64) -> Result<(), JsError> {
         let pos = Position { at: time_from(at, "seekPosition:")?, events: time_from(events, "seekPosition events:")? };
-        self.sim.seek_point(pos).map_err(|e| err(format!("seekPosition: {e}")))
+        api()?.seek_point(&mut self.run, Some(pos)).map(|_| ()).map_err(|e| err(format!("seekPosition: {e}")))
     }
 
     /// The timeline: now, end, in_past, epoch, checkpoints, spacing, warning and the marks from
     /// index `from` (JSON text).
     #[wasm_bindgen(js_name = timelineJson)]
-    pub fn timeline_json(&self, from: u32) -> String {
-        super::to_json(&self.sim.timeline(from as usize))
+    pub fn timeline_json(&mut self, from: u32) -> Result<String, JsError> {
+        Ok(api()?.timeline_json(&mut self.run, from as usize))
     }
 }
