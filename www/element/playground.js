@@ -8,7 +8,7 @@ import { CSS, HTML } from './styles.js';
 import { adoptStyles, sizeObserver } from './host.js';
 import { attachDrag } from './drag.js';
 import { Layout } from './layout.js';
-import { NAMES, BUNDLE_OF, loadWasm, hasFullApi, isLoaded, viewOf, appUrl } from './wasm.js';
+import { NAMES, BUNDLE_OF, loadWasm, loadRest, isRestIn, hasFullApi, isLoaded, viewOf, appUrl } from './wasm.js';
 import { Renderer } from '../render/renderer.js';
 import { W, H, sideOf, spotsOnSide, clampPt, clampClient, clamp } from '../render/geometry.js';
 import { A, T, h, adoptCss, family } from '../render/draw.js';
@@ -257,11 +257,30 @@ export class CapPlayground extends HTMLElement {
     this._module(m, bundle);
     if (seed === 'random') seed = m.randomSeed();
     this._source = scenario ? { kind: 'json', text, name: scenario.name, file: /^[\w-]+$/.test(scenario.name) ? scenario.name : undefined } : { kind: 'defaults', protocol: proto, nodes };
-    try { this._create(seed); } catch { /* message already shown */ }
+    // The first frame of a default run needs only the main module; a scenario's JSON is read by
+    // the rest (loadRest), which every run needs before it moves.
+    const restFailed = (e) => {
+      if (token === this._token) this._attrError(`cap-playground: could not load the simulator (pkg/${bundle}/split_rest.wasm): ${e.message}. Build it first: npm run build.`);
+    };
+    if (this._source.kind !== 'defaults') {
+      try { await loadRest(m); } catch (e) { restFailed(e); return; }
+      if (token !== this._token) return;
+    }
+    try { this._create(seed); } catch { return; /* message already shown */ }
+    // The rest's download and compile wait for the first frame's paint (or 100 ms: a hidden page paints nothing).
+    if (!isRestIn(m)) await new Promise((r) => { requestAnimationFrame(() => setTimeout(r, 0)); setTimeout(r, 100); });
+    try { await loadRest(m); } catch (e) { restFailed(e); return; }
+    if (token !== this._token) return;
+    // Everything works from here: the slow parts that read the recorded run (the timeline), then the loop.
+    this._refresh();
+    this._startLoop();
   }
 
   /** Run on wasm module `m`, page bundle `bundle`'s (or, with `fast`, its speed-built twin's). */
   _module(m, bundle, fast = false) {
+    // A module in one piece (-full, -fast: the full API) works at once; a page bundle's rest is
+    // loaded where a run needs it (_build, loadScenario).
+    if (hasFullApi(m)) loadRest(m);
     this.wasm = m;
     this._bundle = bundle;
     this._fast = fast;
@@ -461,7 +480,8 @@ export class CapPlayground extends HTMLElement {
 
   // ---- the loop ----------------------------------------------------------------------------
   _startLoop() {
-    if (this._raf || this._paused || !this.isConnected || document.hidden || !this.pg) return;
+    // Not before the wasm module's rest is in (loadRest: _build starts the loop then).
+    if (this._raf || this._paused || !this.isConnected || document.hidden || !this.pg || !isRestIn(this.wasm)) return;
     this._lastTs = null;
     this._raf = requestAnimationFrame(this._tick);
     this._syncPlay();
@@ -901,18 +921,32 @@ export class CapPlayground extends HTMLElement {
     }
     const bundle = p === null ? null : BUNDLE_OF[p];
     const create = () => { this._source = { kind: 'json', text, name }; this._create(null); };
-    // Same bundle (or not JSON: the current module reports it): synchronous, as before.
-    if (bundle === null || bundle === this._bundle) return create();
-    // Another protocol's bundle: load it first, then create the run (errors shown and rejected).
+    // Same bundle (or not JSON: the current module reports it): synchronous once the element is
+    // ready, as before.
+    if ((bundle === null || bundle === this._bundle) && isRestIn(this.wasm)) return create();
+    // Another protocol's bundle, or this one's rest (which reads scenarios) still on its way
+    // right after the first frame: load it first, then create the run (errors shown and rejected).
     const token = ++this._token;
     this._stopLoop();
-    const p2 = loadWasm(bundle, !!this._wantFull);
+    if (bundle === null || bundle === this._bundle) {
+      return loadRest(this.wasm).then(() => {
+        if (token !== this._token) throw new Error('cap-playground: superseded by a newer run');
+        create();
+      }, (e) => {
+        const msg = `cap-playground: could not load the simulator (pkg/${this._bundle}/split_rest.wasm): ${e.message}. Build it first: npm run build.`;
+        if (token === this._token) this._attrError(msg);
+        throw new Error(msg);
+      });
+    }
+    // A scenario's JSON is read by the module's rest (loadRest): both before the run.
+    let file = 'cap_playground.js';
+    const p2 = loadWasm(bundle, !!this._wantFull).then((m) => { file = 'split_rest.wasm'; return loadRest(m).then(() => m); });
     return p2.then((m) => {
       if (token !== this._token) throw new Error('cap-playground: superseded by a newer run');
       this._module(m, bundle);
       create();
     }, (e) => {
-      const msg = `cap-playground: could not load the simulator (pkg/${bundle}/cap_playground.js): ${e.message}. Build it first: npm run build.`;
+      const msg = `cap-playground: could not load the simulator (pkg/${bundle}${this._wantFull ? '-full' : ''}/${file}): ${e.message}. Build it first: npm run build.`;
       if (token === this._token) this._attrError(msg);
       throw new Error(msg);
     });

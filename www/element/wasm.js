@@ -157,5 +157,32 @@ async function instantiate(name, compiled) {
   return m;
 }
 
+const restP = new WeakMap(); // wasm module → the promise of its second module (loadRest)
+const restIn = new WeakSet(); // wasm modules whose every method works
+
+/**
+ * The rest of wasm module `m`, loaded once: a page bundle is two wasm modules (issue 20; built by
+ * scripts/build.mjs, src/wasm/rest.rs). Its main one builds a run and draws its first frame
+ * (`withDefaults`, `frameJson` and the other reads); everything else — moving the run, acting on
+ * it, time travel, a run from a scenario's JSON — works once `m.loadRest()` resolved (before, such
+ * a call throws "still loading", never more). The element starts it once its first frame is
+ * painted (so that it does not compete with it) and starts the run when it resolves. A module
+ * built in one piece (pkg/<bundle>-full/, -fast/) resolves at once, synchronously. A failed load
+ * is forgotten, so a later call retries.
+ */
+export function loadRest(m) {
+  let p = restP.get(m);
+  if (!p) {
+    const loading = m.loadRest?.();
+    if (loading instanceof Promise) p = loading.then(() => { restIn.add(m); }, (e) => { restP.delete(m); throw e; });
+    else { restIn.add(m); p = Promise.resolve(); } // one piece: at once, so that a move onto it never waits
+    restP.set(m, p);
+  }
+  return p;
+}
+
+/** True when every method of wasm module `m` works (its rest is in: `loadRest`). */
+export const isRestIn = (m) => restIn.has(m);
+
 /** The view module of `protocol` (loaded with its bundle: call after loadWasm resolved). */
 export const viewOf = (protocol) => views.get(VIEW_OF[protocol]);

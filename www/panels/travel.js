@@ -8,7 +8,7 @@
 // can each have a link (the fragment holds `key=value` pairs joined by `&`). Elements without
 // `share` never read location.hash and show no "copy link" button.
 import { A, T } from '../render/draw.js';
-import { appUrl, loadWasm, loadFastWasm, hasFullApi } from '../element/wasm.js';
+import { appUrl, loadWasm, loadFastWasm, hasFullApi, isRestIn } from '../element/wasm.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 const W = 640, H = 18;
@@ -498,7 +498,8 @@ export class Travel {
   /** Redraw from the simulator's timeline (the element's slow frames, ~10 Hz, and after jumps). */
   update() {
     const pg = this.host.pg;
-    if (!pg) return;
+    // The timeline is the recorded run's: the element updates it again once the rest is in.
+    if (!pg || !isRestIn(this.host.wasm)) return;
     const tl = JSON.parse(pg.timelineJson(this.epoch === -1 ? 0 : this.marks.length));
     if (tl.epoch !== this.epoch || tl.total_marks < this.marks.length + tl.marks.length) {
       this.epoch = tl.epoch;
