@@ -30,8 +30,8 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { ROOT, log, run, capture, elapsed, isMain } from './lib.mjs';
-import { build, LAZY_BUNDLES, namedRaftWasm, fastBundle, fullBundle } from './build.mjs';
+import { ROOT, log, run, capture, elapsed, isMain, loadWasmInNode } from './lib.mjs';
+import { build, LAZY_BUNDLES, namedRaftWasm, fastBundle, fullBundle, REST_WASM } from './build.mjs';
 import { topLines } from './wasm-size.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
@@ -116,11 +116,13 @@ export function pageSizes(m, only = null, dir = null) {
   const bundles = [...new Set(m.files.map((f) => /^pkg\/([^/]+)\//.exec(f.file)?.[1]).filter((b) => b && !(b in LAZY_BUNDLES)))].sort();
   return bundles.map((bundle) => {
     const vf = viewFiles(bundle);
-    const own = m.files.filter((f) => f.file.startsWith(`pkg/${bundle}/`) || vf.has(f.file));
+    // A page bundle's second module (REST_WASM) comes after the first frame: not in its first download.
+    const own = m.files.filter((f) => (f.file.startsWith(`pkg/${bundle}/`) && f.file !== `pkg/${bundle}/${REST_WASM}`) || vf.has(f.file));
+    const rest = m.files.filter((f) => f.file === `pkg/${bundle}/${REST_WASM}`);
     const glue = own.filter((f) => f.file.startsWith('pkg/') && !f.file.endsWith('.wasm')), wasm = own.filter((f) => f.file.endsWith('.wasm'));
     const views = own.filter((f) => !f.file.startsWith('pkg/'));
     const css = sum(shared.filter((f) => f.file.endsWith('.css')));
-    return { bundle, gz: sum(shared) + sum(own), raw: sum(shared, 'raw') + sum(own, 'raw'), shared: sum(shared), css, glue: sum(glue), wasm: sum(wasm), views: sum(views) };
+    return { bundle, gz: sum(shared) + sum(own), raw: sum(shared, 'raw') + sum(own, 'raw'), shared: sum(shared), css, glue: sum(glue), wasm: sum(wasm), views: sum(views), rest: sum(rest) };
   });
 }
 
@@ -148,6 +150,10 @@ export function sizes(dir, what) {
     console.log(`  PAGE ${name}/ ${p.bundle}: ${p.gz} bytes = ${kb(p.gz)} (wasm ${kb(p.wasm)}, glue ${kb(p.glue)}, JS ${kb(p.shared - p.css + p.views)} of which the protocol's view ${kb(p.views)}, CSS ${p.css ? kb(p.css) : "0 (the element's styles are in its JS)"}) — budget ${budgetKb(p.bundle)} KB: ` +
       (over ? `OVER BUDGET by ${kb(p.gz - budget)}` : `ok, ${kb(budget - p.gz)} to spare`));
   }
+  // And right after its first frame, the rest of its simulator: what the page downloads in all.
+  for (const p of pages) {
+    if (p.rest) console.log(`  PAGE+REST ${name}/ ${p.bundle}: ${p.gz + p.rest} bytes = ${kb(p.gz + p.rest)} — the first download and pkg/${p.bundle}/${REST_WASM} (${kb(p.rest)}), fetched once the first frame is painted: the whole page`);
+  }
   // A page opening a share link loads pkg/<bundle>-full/ instead.
   for (const p of pages) {
     const full = m.files.filter((f) => f.file.startsWith(`pkg/${fullBundle(p.bundle)}/`));
@@ -172,6 +178,7 @@ export const ON_DEMAND = [
   // and its size-built twin with the full API (share links, the space-time record): the first
   // download of a page opening a share link, and fetched when the space-time panel first opens.
   ...PROTOCOLS.map((p) => p.bundle).filter((b, i, all) => all.indexOf(b) === i).flatMap((b) => [
+    [`pkg/${b}/${REST_WASM}`, `${b}'s simulator past the first frame (moving the run, time travel, the live checker's search, scenario JSON), fetched once the first frame is painted`],
     [`pkg/${fastBundle(b)}/cap_playground.js`, `${b}'s speed-built simulator, for long replays: glue`],
     [`pkg/${fastBundle(b)}/cap_playground_bg.wasm`, `${b}'s speed-built simulator, for long replays: wasm`],
     [`pkg/${fullBundle(b)}/cap_playground.js`, `${b}'s full API (share links, space-time record): glue`],
@@ -184,7 +191,7 @@ async function allSizes() {
   sizes(path.join(ROOT, 'www'), 'readable sources (npm start)');
   // What the raft wasm is made of (twiggy's "top"), from a named copy of the same code.
   const named = await namedRaftWasm();
-  console.log(`\n## the raft wasm's largest contributors (uncompressed code bytes; ${named ? path.relative(ROOT, named) : 'target/wasm-names/'})`);
+  console.log(`\n## the raft page's main wasm module (its first download; ${REST_WASM} follows): largest contributors (uncompressed code bytes; ${named ? path.relative(ROOT, named) : 'target/wasm-names/'})`);
   if (named) for (const l of topLines(fs.readFileSync(named), 15)) console.log(`  ${l}`);
   else console.log('  missing: run npm run build');
   const dist = path.join(ROOT, 'dist');
@@ -257,9 +264,7 @@ async function simSpeed(cap, nativeOut) {
   for (const [key, bundle] of [['raft', 'raft'], ['fast', fastBundle('raft')]]) {
     const glue = ['dist', 'www'].map((d) => path.join(ROOT, d, 'pkg', bundle, 'cap_playground.js')).find((f) => fs.existsSync(f));
     if (!glue) continue;
-    const m = await import(pathToFileURL(glue).href);
-    m.initSync({ module: fs.readFileSync(glue.replace(/\.js$/, '_bg.wasm')) });
-    modules[key] = m;
+    modules[key] = await loadWasmInNode(path.dirname(glue));
   }
   const wasmRun = (m) => {
     const pg = new m.Playground(text);

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, log, must, elapsed, isMain } from './lib.mjs';
-import { setup } from './setup.mjs';
+import { setup, WASM_SPLIT } from './setup.mjs';
 import { PROTOCOLS } from '../www/protocols.js';
 
 const tag = 'build';
@@ -206,17 +206,81 @@ export function fastBundle(b) { return `${b}-fast`; }
 export function fullBundle(b) { return `${b}-full`; }
 const ALL_BUNDLES = [...BUNDLES, ...Object.keys(LAZY_BUNDLES)];
 
-/** cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/. */
+/** The file a page bundle's second module is written to (`wasm-split-cli`'s name for the split point `rest`). */
+export const REST_WASM = 'split_rest.wasm';
+/** The loader the main module's glue imports to fetch REST_WASM (written by `wasm-split-cli`). */
+export const REST_LOADER = '__wasm_split.js';
+
+/**
+ * The loader `wasm-split-cli` writes instantiates REST_WASM with `WebAssembly.instantiateStreaming`,
+ * which refuses a response that is not `application/wasm`, and says nothing of an HTTP error. The
+ * element's own compile (www/element/wasm.js) accepts any static host: so does this, by the same
+ * rule (the streaming path when the type is right, the bytes otherwise; an HTTP error named).
+ */
+function hostTolerantLoader(file) {
+  const streaming = 'return async (imports) => (WebAssembly.instantiateStreaming(src, imports));';
+  const js = fs.readFileSync(file, 'utf8');
+  if (!js.includes(streaming)) throw new Error(`${file}: ${WASM_SPLIT.bin}'s loader changed (no \`${streaming}\`): update hostTolerantLoader`);
+  fs.writeFileSync(file, js.replace(streaming, 'return async (imports) => instantiateAnyHost(await src, imports);') + `
+// scripts/build.mjs (hostTolerantLoader): a host serving .wasm with another type works too.
+async function instantiateAnyHost(r, imports) {
+    if (!r.ok) throw new Error(\`HTTP \${r.status} fetching \${r.url}\`);
+    if (/^application\\/wasm\\b/.test(r.headers.get('Content-Type') || '')) return WebAssembly.instantiateStreaming(r, imports);
+    return WebAssembly.instantiate(await r.arrayBuffer(), imports);
+}
+`);
+}
+
+/**
+ * wasm-bindgen's glue imports REST_LOADER statically (the main module imports its load function),
+ * which put the loader's fetch and a module cycle (it imports the glue back) on the way to the
+ * first frame: the glue's import resolved ~30 ms later on a cold load (measured, issue 20). Only
+ * `loadRest()` calls it, so the glue gets the loader by a dynamic import on that first call
+ * instead. A loader that cannot be fetched fails the load (the split point's callback, called with
+ * `false`), so `loadRest()` rejects rather than waits forever.
+ */
+function lazyRestLoader(glueFile, wasmFile) {
+  const js = fs.readFileSync(glueFile, 'utf8');
+  const stmt = new RegExp(`^import \\* as (\\w+) from "\\./${REST_LOADER.replace('.', '\\.')}";?$`, 'm');
+  const m = stmt.exec(js);
+  if (!m || !/^let wasmModule, wasmInstance, wasm;$/m.test(js)) throw new Error(`${glueFile}: wasm-bindgen's glue changed (no static import of ./${REST_LOADER}, or no \`wasm\`): update lazyRestLoader`);
+  const names = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(wasmFile)))
+    .filter((i) => i.module === `./${REST_LOADER}`).map((i) => i.name);
+  if (!names.length) throw new Error(`${wasmFile} imports nothing from ./${REST_LOADER}`);
+  const fns = names.map((n) => `  ${n}: (callback, data) => {
+    import("./${REST_LOADER}").then((l) => l.${n}(callback, data), (e) => {
+      console.error(e);
+      wasm.__indirect_function_table.get(callback)(data, false);
+    });
+  },`).join('\n');
+  fs.writeFileSync(glueFile, js.replace(stmt, `// scripts/build.mjs (lazyRestLoader): ./${REST_LOADER} is imported when loadRest() first needs it.\nconst ${m[1]} = {\n${fns}\n};`));
+}
+
+/**
+ * cargo build with only `bundle`'s feature, then wasm-bindgen + wasm-opt into www/pkg/<bundle>/.
+ *
+ * A page bundle (not one of LAZY_BUNDLES) is split in two (issue 20: a page's first download
+ * carries only what its first frame runs): built with the feature `split` and linked with
+ * `--emit-relocs`, `wasm-split-cli` cuts it at src/wasm/rest.rs's split point into the main
+ * module (building a run, its first frame and the reads of it; wasm-bindgen's input as before,
+ * which then keeps the function table the second module fills: `--keep-lld-exports`) and
+ * REST_WASM with everything else, fetched by the main module's `loadRest()` through REST_LOADER.
+ * Each is optimised on its own.
+ */
 async function buildBundle(bundle, { opt, buildHash }) {
   let t = Date.now();
+  const split = !(bundle in LAZY_BUNDLES);
   // [profile.wasm-release] in Cargo.toml: opt-level "z", for size. Cargo caches each feature set in
   // the same target dir, but the output path is shared: read the wasm right after each build.
-  const features = (LAZY_BUNDLES[bundle] || [bundle]).join(',');
+  const features = [...(LAZY_BUNDLES[bundle] || [bundle]), ...(split ? ['split'] : [])].join(',');
   // The explorer and the replay bundles are loaded on demand and run for seconds: built for speed
   // (opt-level 3, wasm-opt -O3), not size like the page bundles.
   // The history exporters run once per export: built for size, like the pages.
   const lazy = bundle in LAZY_BUNDLES && !SIZE_BUILT.has(bundle), profile = lazy ? 'release' : 'wasm-release';
-  const args = ['build', '--profile', profile, '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
+  // `cargo rustc` passes the link argument to this crate's link only: the dependencies stay cached.
+  const args = split
+    ? ['rustc', '--profile', profile, '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features, '--', '-C', 'link-arg=--emit-relocs']
+    : ['build', '--profile', profile, '--target', 'wasm32-unknown-unknown', '--lib', '--no-default-features', '--features', features];
   log(tag, `[${bundle}] cargo ${args.join(' ')}`);
   await must('cargo', args);
   const raw = path.join(targetDir(), 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
@@ -230,6 +294,7 @@ async function buildBundle(bundle, { opt, buildHash }) {
   const stamp = JSON.stringify({ wasm: crypto.createHash('sha256').update(rawBytes).digest('hex'), opt, bundle, build: buildHash });
   const wasm = path.join(out, `${CRATE}_bg.wasm`);
   const upToDate = fs.existsSync(wasm) && fs.existsSync(path.join(out, `${CRATE}.js`)) &&
+    (!split || fs.existsSync(path.join(out, REST_WASM))) &&
     fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === stamp;
   if (upToDate) {
     log(tag, `[${bundle}] www/pkg/${bundle} is up to date with cargo's output (${kb(fs.statSync(wasm).size)}): wasm-bindgen and wasm-opt skipped`);
@@ -239,9 +304,26 @@ async function buildBundle(bundle, { opt, buildHash }) {
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
   const copy = path.join(out, `${CRATE}.wasm`); // private copy: the next bundle's cargo build overwrites raw
-  fs.writeFileSync(copy, rawBytes);
+  const parts = [wasm];
   try {
-    await must('wasm-bindgen', [copy, '--target', 'web', '--out-dir', out, '--no-typescript']);
+    if (split) {
+      // The main module goes to `copy` (wasm-bindgen's input); REST_WASM and REST_LOADER to `out`.
+      const tmp = path.join(out, '.split');
+      fs.mkdirSync(tmp);
+      fs.writeFileSync(path.join(tmp, 'linked.wasm'), rawBytes);
+      await must(WASM_SPLIT.bin, [path.join(tmp, 'linked.wasm'), out, '--out-name', CRATE]);
+      fs.rmSync(tmp, { recursive: true, force: true });
+      for (const f of [REST_WASM, REST_LOADER]) {
+        if (!fs.existsSync(path.join(out, f))) throw new Error(`${WASM_SPLIT.bin} wrote no ${f} for ${bundle}: is src/wasm/rest.rs's split point in the build?`);
+      }
+      hostTolerantLoader(path.join(out, REST_LOADER));
+      parts.push(path.join(out, REST_WASM));
+      log(tag, `[${bundle}] ${WASM_SPLIT.bin}: main ${kb(fs.statSync(copy).size)}, ${REST_WASM} ${kb(fs.statSync(parts[1]).size)}`);
+    } else {
+      fs.writeFileSync(copy, rawBytes);
+    }
+    await must('wasm-bindgen', [copy, '--target', 'web', '--out-dir', out, '--no-typescript', ...(split ? ['--keep-lld-exports'] : [])]);
+    if (split) lazyRestLoader(path.join(out, `${CRATE}.js`), wasm);
   } finally {
     fs.rmSync(copy, { force: true });
   }
@@ -249,7 +331,6 @@ async function buildBundle(bundle, { opt, buildHash }) {
   if (opt) {
     t = Date.now();
     if (!fs.existsSync(WASM_OPT)) throw new Error(`${WASM_OPT} missing: run npm ci`);
-    const tmp = `${wasm}.opt`;
     // --converge repeats -Oz until the module stops shrinking: measured on the raft bundle, 1.5 KB
     // less gzipped than one pass (-Os, -O3 and cargo's opt-level "s" all came out larger).
     const level = lazy ? ['-O3'] : ['-Oz', '--converge'];
@@ -260,9 +341,12 @@ async function buildBundle(bundle, { opt, buildHash }) {
       fs.mkdirSync(NAMED, { recursive: true });
       fs.copyFileSync(wasm, path.join(NAMED, 'raft.bindgen.wasm'));
     }
-    await must(process.execPath, [WASM_OPT, ...level, '--strip-debug', '--strip-producers', wasm, '-o', tmp]);
-    fs.renameSync(tmp, wasm);
-    log(tag, `[${bundle}] wasm-opt ${level.join(' ')}: ${kb(fs.statSync(wasm).size)} (${elapsed(t)})`);
+    for (const part of parts) {
+      const tmp = `${part}.opt`;
+      await must(process.execPath, [WASM_OPT, ...level, '--strip-debug', '--strip-producers', part, '-o', tmp]);
+      fs.renameSync(tmp, part);
+    }
+    log(tag, `[${bundle}] wasm-opt ${level.join(' ')}: ${parts.map((p) => `${path.basename(p)} ${kb(fs.statSync(p).size)}`).join(', ')} (${elapsed(t)})`);
   }
   fs.writeFileSync(stampFile, stamp);
 }

@@ -52,3 +52,37 @@ export function isMain(metaUrl) {
   if (!process.argv[1]) return false;
   return path.resolve(fileURLToPath(metaUrl)) === path.resolve(process.argv[1]);
 }
+
+/**
+ * A wasm bundle (www/pkg/<bundle>/ or dist/'s) loaded in node, ready: its glue initialised with
+ * its .wasm and, for a page bundle in two modules (scripts/build.mjs, issue 20), its second module
+ * loaded (`loadRest()`). `fresh`: a module instance of its own (its own memory), from a copy of the
+ * folder — a page bundle's loader (__wasm_split.js) is shared by every glue of its folder, so a
+ * query string on the glue's URL is not enough.
+ */
+export async function loadWasmInNode(pkgDir, { fresh = false } = {}) {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const { pathToFileURL } = await import('node:url');
+  let dir = pkgDir;
+  if (fresh) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cap-pkg-'));
+    fs.cpSync(pkgDir, dir, { recursive: true });
+  }
+  const m = await import(pathToFileURL(path.join(dir, 'cap_playground.js')).href);
+  m.initSync({ module: fs.readFileSync(path.join(dir, 'cap_playground_bg.wasm')) });
+  // The second module's loader fetches it beside itself; node's fetch does not read file: URLs.
+  const fetch0 = globalThis.fetch;
+  globalThis.fetch = async (url, ...rest) => {
+    const u = new URL(String(url));
+    if (u.protocol !== 'file:') return fetch0(url, ...rest);
+    return new Response(fs.readFileSync(fileURLToPath(u)), { headers: { 'Content-Type': 'application/wasm' } });
+  };
+  try {
+    await m.loadRest?.();
+  } finally {
+    globalThis.fetch = fetch0;
+  }
+  if (fresh) fs.rmSync(dir, { recursive: true, force: true });
+  return m;
+}

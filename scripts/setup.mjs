@@ -88,6 +88,26 @@ async function ensureWasmBindgen() {
   log(tag, `wasm-bindgen CLI ${now}: installed (${elapsed(t0)})`);
 }
 
+/** The wasm splitter the page bundles are built with (scripts/build.mjs, issue 20): crate and version. */
+export const WASM_SPLIT = { crate: 'wasm_split_cli_support', version: '0.2.4', bin: 'wasm-split-cli' };
+
+/**
+ * `wasm-split-cli` at WASM_SPLIT.version (it prints no version: `cargo install --list` says which
+ * one cargo installed). About 3 minutes to build on a new machine.
+ */
+async function ensureWasmSplit() {
+  const t0 = Date.now();
+  const want = `${WASM_SPLIT.crate} v${WASM_SPLIT.version}:`;
+  const listed = capture('cargo', ['install', '--list']).stdout.split('\n').some((l) => l.trim() === want);
+  if (listed && capture(WASM_SPLIT.bin, ['--help']).code === 0) {
+    log(tag, `${WASM_SPLIT.bin} ${WASM_SPLIT.version}: present`);
+    return;
+  }
+  log(tag, `${WASM_SPLIT.bin} ${WASM_SPLIT.version}: missing; cargo install ${WASM_SPLIT.crate} (about 3 minutes)`);
+  await must('cargo', ['install', '--locked', WASM_SPLIT.crate, '--version', WASM_SPLIT.version, '--features', 'build-binary', '--force']);
+  log(tag, `${WASM_SPLIT.bin} ${WASM_SPLIT.version}: installed (${elapsed(t0)})`);
+}
+
 async function ensureNodeModules() {
   const t0 = Date.now();
   const nm = path.join(ROOT, 'node_modules');
@@ -132,6 +152,7 @@ export async function setup({ browser = false } = {}) {
   const t0 = Date.now();
   await ensureWasmTarget();
   await ensureWasmBindgen();
+  await ensureWasmSplit();
   await ensureNodeModules();
   if (browser) await ensureBrowser();
   log(tag, `done (${elapsed(t0)})`);

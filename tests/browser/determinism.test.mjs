@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, WWW } from './helpers.mjs';
+import { loadWasmInNode } from '../../scripts/lib.mjs';
 
 const SCENARIOS = path.join(ROOT, 'www', 'scenarios');
 
@@ -33,8 +34,7 @@ test('wasm and native runs of every scenario have the same trace hash', async ()
     assert.ok(b, `no bundle for protocol ${protocol}`);
     if (!bundles.has(b)) {
       const pkg = path.join(WWW, 'pkg', b);
-      const wasm = await import(path.join(pkg, 'cap_playground.js'));
-      wasm.initSync({ module: fs.readFileSync(path.join(pkg, 'cap_playground_bg.wasm')) });
+      const wasm = await loadWasmInNode(pkg);
       bundles.set(b, wasm);
     }
     return bundles.get(b);

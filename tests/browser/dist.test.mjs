@@ -10,7 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { ROOT, startSession, waitForDiagram, watchPage } from './helpers.mjs';
 import { elementFiles, ON_DEMAND, budgetKb } from '../../scripts/bench.mjs';
-import { LAZY_BUNDLES, EAGER_HINT } from '../../scripts/build.mjs';
+import { LAZY_BUNDLES, EAGER_HINT, REST_WASM, REST_LOADER } from '../../scripts/build.mjs';
 import { PROTOCOLS } from '../../www/protocols.js';
 
 const DIST = path.join(ROOT, 'dist');
@@ -155,14 +155,21 @@ const PREFIX = '/some/blog/post/';
 //                raft 201.2, threepc 214.6, twopc 214.9, zab 207.5 KB; a page opening a link: 219.9, 220.6,
 //                210.1, 223.4, 223.8, 216.1 KB (JS + CSS + glue + view 42.1, 40.8, 40.7, 40.1, 40.7, 42.7).
 //                Ratchets those + 0.1; JS ratchets + 0.2
+//   2026-12-08, issue 20 (the size budgets): a page's bundle is two wasm modules (scripts/build.mjs,
+//                src/wasm/rest.rs): the first download carries the main one (building a run, its first
+//                frame, the reads of it), split_rest.wasm follows once the first frame is painted. Every page
+//                within its budget: dynamo 139.8, paxos 146.3, raft 133.8, threepc 141.6, twopc 143.0, zab
+//                141.2 KB (wasm 91.5 to 103.9 KB, was 160 to 174); JS + glue +1.5 KB (wasm-bindgen's promise glue
+//                for loadRest(), the rest's loader imported lazily). The whole page (with its rest) 216.7 to
+//                232.7 KB, +15 to +18 KB over one module. A page opening a share link (one module, the full
+//                API, through the same Rest trait object): +1.1 to +1.3 KB. Ratchets those (rounded up) + 0.1
 const BUNDLES = [...new Set(PROTOCOLS.map((p) => p.bundle))];
-const RATCHET_KB = 205; // per bundle: shared JS + CSS + the bundle's glue, view and wasm (the largest page, rounded up)
-const JS_RATCHET_KB = 40.9; // the shared JavaScript + CSS (minified) + a bundle's glue and view: the element's share
+const RATCHET_KB = 150; // per bundle: shared JS + CSS + the bundle's glue, view and main wasm (a new bundle: the budget)
+const JS_RATCHET_KB = 42.5; // the shared JavaScript + CSS (minified) + a bundle's glue and view: the element's share
 // A page opening a share link (pkg/<bundle>-full/ instead of pkg/<bundle>/), per bundle.
-const FULL_RATCHET_OF = { threepc: 223.5, twopc: 223.9, zab: 216.2, paxos: 220.7, dynamo: 220.0, raft: 210.2 };
-// Pages with their own ratchet (their wasm is the largest, or the smallest; paxos: with Multi-Paxos log compaction;
-// since issue 16 every page has its own, measured).
-const RATCHET_OF = { threepc: 214.7, twopc: 215.0, zab: 207.6, paxos: 211.8, dynamo: 211.1, raft: 201.3 }, JS_RATCHET_OF = { threepc: 40.2, zab: 42.9, dynamo: 42.3 };
+const FULL_RATCHET_OF = { threepc: 224.5, twopc: 225.0, zab: 217.6, paxos: 221.9, dynamo: 221.3, raft: 211.6 };
+// Every page has its own ratchet, under its budget (issue 20: 140 KB Raft, 150 KB the others), measured.
+const RATCHET_OF = { threepc: 141.7, twopc: 143.1, zab: 141.3, paxos: 146.4, dynamo: 139.9, raft: 133.9 }, JS_RATCHET_OF = { threepc: 41.8, zab: 44.4, dynamo: 43.8 };
 
 const built = fs.existsSync(path.join(DIST, 'index.html'));
 let s;
@@ -178,7 +185,7 @@ function needDist(t) {
   return false;
 }
 
-test(`dist/ served under ${PREFIX} renders the playground with no errors, fetching only the raft wasm, once`, async (t) => {
+test(`dist/ served under ${PREFIX} renders the playground with no errors, fetching only the raft bundle's two wasm modules, once each`, async (t) => {
   if (!needDist(t)) return;
   const page = await s.context.newPage();
   const outside = [], wasm = [], pkg = [], views = [], warnings = [];
@@ -205,7 +212,9 @@ test(`dist/ served under ${PREFIX} renders the playground with no errors, fetchi
   // Chromium warns about a preload left unused a few seconds after load: wait past that.
   await page.waitForTimeout(3500);
   assert.deepEqual(outside, [], 'requests outside the sub-path');
-  assert.equal(wasm.length, 1, `the wasm was requested ${wasm.length} times: ${wasm.join(', ')}`);
+  // The main module and, after the first frame, the rest (split_rest.wasm: scripts/build.mjs).
+  assert.deepEqual(wasm.map((u) => new URL(u).pathname.slice(PREFIX.length)).sort(), ['pkg/raft/cap_playground_bg.wasm', `pkg/raft/${REST_WASM}`],
+    `the wasm was requested ${wasm.length} times: ${wasm.join(', ')}`);
   assert.ok(pkg.length && pkg.every((p) => p.startsWith(`${PREFIX}pkg/raft/`)), `the Raft page downloaded other bundles: ${pkg.join(', ')}`);
   // Protocol views come with their bundle only: the Raft page loads Raft's, once, and no other.
   assert.deepEqual(views, ['protocols/raft.js'], `protocol views the Raft page downloaded: ${views.join(', ')}`);
@@ -230,10 +239,59 @@ test('when the page\'s early compile of the wasm fails, the element fetches and 
   await page.goto(s.url(''));
   assert.ok(await waitForDiagram(page, { minNodes: 5, timeout: 10000 }) >= 5, 'no diagram after the early compile failed');
   await page.waitForFunction(() => document.querySelector('cap-playground').state()?.now > 0, null, { timeout: 10000 });
-  assert.deepEqual(wasm, ['pkg/raft/cap_playground_bg.wasm', 'pkg/raft/cap_playground_bg.wasm'], `wasm requests: ${wasm.join(', ')}`);
+  assert.deepEqual(wasm, ['pkg/raft/cap_playground_bg.wasm', 'pkg/raft/cap_playground_bg.wasm', `pkg/raft/${REST_WASM}`], `wasm requests: ${wasm.join(', ')}`);
   // Only the refused request is an error; nothing else went wrong (no page error, no error shown).
   s.assertNoErrors(page, { ignore: [/503/, /Failed to load resource/] });
   assert.ok(await page.locator('cap-playground .attr-error').isHidden(), 'an error is shown in the element');
+  await page.close();
+});
+
+test(`the first frame is drawn from the main module alone; the run moves, and el.ready resolves, once the rest (${REST_WASM}) is in`, async (t) => {
+  if (!needDist(t)) return;
+  const page = await s.context.newPage();
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(`**/pkg/raft/${REST_WASM}`, async (route) => { await held; await route.continue(); });
+  watchPage(page);
+  await page.goto(s.url(''));
+  assert.ok(await waitForDiagram(page, { minNodes: 5, timeout: 10000 }) >= 5, 'no first frame while the rest was held back');
+  const waiting = () => page.evaluate(() => {
+    const el = document.querySelector('cap-playground');
+    return Promise.race([el.ready.then(() => 'ready'), new Promise((r) => setTimeout(() => r('waiting'), 300))]).then((w) => ({ w, now: el.state().now }));
+  });
+  assert.deepEqual(await waiting(), { w: 'waiting', now: 0 }, 'the run moved (or said it was ready) before its rest arrived');
+  release();
+  await page.waitForFunction(() => document.querySelector('cap-playground').state()?.now > 0, null, { timeout: 10000 });
+  assert.equal((await waiting()).w, 'ready');
+  s.assertNoErrors(page);
+  await page.close();
+});
+
+for (const missing of [REST_WASM, REST_LOADER]) {
+  test(`when the rest cannot be loaded (${missing} missing), the element says so, naming ${REST_WASM}, and never waits forever`, async (t) => {
+    if (!needDist(t)) return;
+    const page = await s.context.newPage();
+    await page.route(`**/pkg/raft/${missing}`, (route) => route.fulfill({ status: 404, body: 'gone' }));
+    watchPage(page);
+    await page.goto(s.url(''));
+    const err = page.locator('cap-playground .attr-error');
+    await err.waitFor({ state: 'visible', timeout: 10000 });
+    assert.match(await err.textContent(), new RegExp(`could not load the simulator \\(pkg/raft/${REST_WASM.replace('.', '\\.')}\\)`));
+    s.assertNoErrors(page, { ignore: [/404/, /Failed to load resource/, /HTTP 404/, /module script/i, /dynamically imported module/i, /requestfailed: .*__wasm_split\.js/] });
+    await page.close();
+  });
+}
+
+test(`a host that serves ${REST_WASM} with another type than application/wasm still runs the page`, async (t) => {
+  if (!needDist(t)) return;
+  const page = await s.context.newPage();
+  const bytes = fs.readFileSync(path.join(DIST, 'pkg', 'raft', REST_WASM));
+  await page.route(`**/pkg/raft/${REST_WASM}`, (route) => route.fulfill({ status: 200, body: bytes, headers: { 'Content-Type': 'application/octet-stream' } }));
+  watchPage(page);
+  await page.goto(s.url(''));
+  await page.waitForFunction(() => document.querySelector('cap-playground').state()?.now > 0, null, { timeout: 10000 });
+  assert.ok(await page.locator('cap-playground .attr-error').isHidden(), 'an error is shown in the element');
+  s.assertNoErrors(page);
   await page.close();
 });
 
@@ -345,17 +403,22 @@ test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads
     // The bundle's wasm and glue, and its protocols' views (protocols/<view>.js, loaded with the bundle only).
     const views = new Set(PROTOCOLS.filter((p) => p.bundle === b).map((p) => `protocols/${p.view}.js`));
     const own = files.filter((f) => rel(f).startsWith(`pkg/${b}/`) || views.has(rel(f)));
-    assert.deepEqual(own.filter((f) => rel(f).startsWith('pkg/')).map(rel).sort(), [`pkg/${b}/cap_playground.js`, `pkg/${b}/cap_playground_bg.wasm`], `dist/pkg/${b}/`);
+    // pkg/<b>/ is two wasm modules (scripts/build.mjs): the main one, its glue and the loader of
+    // the rest, which the page fetches once its first frame is painted (not in its first download).
+    assert.deepEqual(own.filter((f) => rel(f).startsWith('pkg/')).map(rel).sort(),
+      [`pkg/${b}/${REST_LOADER}`, `pkg/${b}/cap_playground.js`, `pkg/${b}/cap_playground_bg.wasm`, `pkg/${b}/${REST_WASM}`], `dist/pkg/${b}/`);
+    const rest = own.filter((f) => rel(f) === `pkg/${b}/${REST_WASM}`);
+    own.splice(own.indexOf(rest[0]), 1);
     const gz = gzOf(shared) + gzOf(own);
     const m = new RegExp(`PAGE dist/ ${b}: (\\d+) bytes`).exec(out);
     assert.ok(m, `bench printed no dist/ page total for ${b}:\n${out}`);
     assert.equal(Number(m[1]), gz, `bench's ${b} page total differs from the gzipped shared JS/CSS + pkg/${b}/`);
     const budget = budgetKb(b), cap = RATCHET_OF[b] ?? RATCHET_KB, jsCap = JS_RATCHET_OF[b] ?? JS_RATCHET_KB;
-    assert.ok(gz <= cap * 1024, `a ${b} page is ${(gz / 1024).toFixed(1)} KB gzipped, over the ${cap} KB ${cap > budget ? 'ratchet' : 'budget'}`);
+    assert.ok(gz <= budget * 1024, `a ${b} page is ${(gz / 1024).toFixed(1)} KB gzipped, over its ${budget} KB budget`);
+    assert.ok(gz <= cap * 1024, `a ${b} page is ${(gz / 1024).toFixed(1)} KB gzipped, over the ${cap} KB ratchet`);
     const js = gz - gzOf(own.filter((f) => f.endsWith('.wasm')));
     assert.ok(js <= jsCap * 1024, `a ${b} page's JS + CSS is ${(js / 1024).toFixed(1)} KB gzipped, over the ${jsCap} KB ratchet`);
     t.diagnostic(`dist/ ${b} page: ${(gz / 1024).toFixed(1)} KB gzipped (JS + CSS ${(js / 1024).toFixed(1)} KB, wasm ${((gz - js) / 1024).toFixed(1)} KB); budget ${budget} KB`);
-    if (gz <= budget * 1024 && cap > budget) t.diagnostic(`the ${b} page now fits its ${budget} KB budget: drop its ratchet`);
     // A page opening a share link downloads pkg/<b>-full/ instead of pkg/<b>/ (www/element/wasm.js):
     // what every page downloaded before the split, held at its own ratchet.
     const full = files.filter((f) => rel(f).startsWith(`pkg/${b}-full/`));
@@ -364,7 +427,15 @@ test(`npm run bench prints, per bundle, the gzipped wasm+js+css a page downloads
     const fm = new RegExp(`PAGE\\+FULL dist/ ${b}: (\\d+) bytes`).exec(out);
     assert.ok(fm, `bench printed no dist/ total for a ${b} page opening a share link`);
     assert.equal(Number(fm[1]), fullGz, `bench's ${b} share-link page total differs from the gzipped shared JS/CSS + pkg/${b}-full/`);
-    assert.ok(fullGz < gz + 30 * 1024 && fullGz > gz, `a ${b} page opening a link: ${(fullGz / 1024).toFixed(1)} KB, the plain page ${(gz / 1024).toFixed(1)} KB`);
+    // The whole plain page: its first download, then the rest.
+    const total = gz + gzOf(rest);
+    const rm = new RegExp(`PAGE\\+REST dist/ ${b}: (\\d+) bytes`).exec(out);
+    assert.ok(rm, `bench printed no dist/ total (first download + ${REST_WASM}) for ${b}`);
+    assert.equal(Number(rm[1]), total, `bench's ${b} page total with its rest differs from the first download + pkg/${b}/${REST_WASM}`);
+    t.diagnostic(`dist/ ${b} page with its rest: ${(total / 1024).toFixed(1)} KB gzipped (${REST_WASM} ${(gzOf(rest) / 1024).toFixed(1)} KB)`);
+    // A link's page downloads the full API in one module: more than a plain page's first download,
+    // less than the plain page in all.
+    assert.ok(fullGz > gz && fullGz < total, `a ${b} page opening a link: ${(fullGz / 1024).toFixed(1)} KB, the plain page ${(gz / 1024).toFixed(1)} KB first, ${(total / 1024).toFixed(1)} KB in all`);
     assert.ok(fullGz <= FULL_RATCHET_OF[b] * 1024, `a ${b} page opening a share link is ${(fullGz / 1024).toFixed(1)} KB gzipped, over its ${FULL_RATCHET_OF[b]} KB ratchet`);
   }
 });

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, WWW, startSession, waitForDiagram } from './helpers.mjs';
+import { loadWasmInNode } from '../../scripts/lib.mjs';
 import { PROTOCOLS } from '../../www/protocols.js';
 import { panelRows, lostLines } from '../../www/panels/node.js';
 
@@ -20,8 +21,7 @@ async function frameOf(protocol, nodes, ms) {
   const b = PROTOCOLS.find((p) => p.name === protocol).bundle;
   if (!bundles.has(b)) {
     const pkg = path.join(WWW, 'pkg', b);
-    const wasm = await import(`${pathToFileURL(path.join(pkg, 'cap_playground.js')).href}?${b}`);
-    wasm.initSync({ module: fs.readFileSync(path.join(pkg, 'cap_playground_bg.wasm')) });
+    const wasm = await loadWasmInNode(pkg);
     bundles.set(b, wasm);
   }
   const pg = bundles.get(b).Playground.withDefaults(protocol, nodes, 3);

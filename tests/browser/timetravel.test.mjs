@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startSession, waitForDiagram, openPausedAtZero, WWW } from './helpers.mjs';
+import { loadWasmInNode } from '../../scripts/lib.mjs';
 
 let s;
 before(async () => { s = await startSession(); });
@@ -131,9 +132,10 @@ test('a garbage or cut-short link shows what was wrong and the default run start
   })();
   const value = good.split('#r=')[1];
   // Each bad link costs one wasm download: one naming no protocol the page runs is refused before
-  // any (the default run loads the page's bundle); a Raft link that fails to decode, by
-  // pkg/raft-full/, on which the default run then starts (index.html's preload picks the same one).
-  const plain = ['pkg/raft/cap_playground_bg.wasm'], full = ['pkg/raft-full/cap_playground_bg.wasm'];
+  // any (the default run loads the page's bundle, its two modules); a Raft link that fails to
+  // decode, by pkg/raft-full/, on which the default run then starts (index.html's preload picks the
+  // same one).
+  const plain = ['pkg/raft/cap_playground_bg.wasm', 'pkg/raft/split_rest.wasm'], full = ['pkg/raft-full/cap_playground_bg.wasm'];
   for (const [frag, why, wants] of [['r=garbage', /not a run link/, plain], [`r=${value.slice(0, -6)}`, /cut short/, full],
     ['r=1.etcd.AAAA', /unknown protocol 'etcd'/, plain], ['r=1.constructor.AAAA', /unknown protocol 'constructor'/, plain]]) {
     const page = await s.open(`/#${frag}`);
@@ -175,8 +177,7 @@ test('an anchor that is not a run link is left alone, and elements without `shar
 
 test('an hour of simulated time at 10× stays under 32 MB of wasm memory', async () => {
   const pkg = path.join(WWW, 'pkg', 'raft');
-  const wasm = await import(path.join(pkg, 'cap_playground.js'));
-  wasm.initSync({ module: fs.readFileSync(path.join(pkg, 'cap_playground_bg.wasm')) });
+  const wasm = await loadWasmInNode(pkg);
   const runs = [['default run', () => wasm.Playground.withDefaults('raft', 5, 1)],
     ['bench-raft (4 clients, a partition a minute)', () => new wasm.Playground(fs.readFileSync(path.join(WWW, 'scenarios', 'bench-raft.json'), 'utf8'))]];
   for (const [name, make] of runs) {
@@ -209,9 +210,8 @@ const BUNDLE_OF = { raft: 'raft', paxos: 'paxos', multipaxos: 'paxos', dynamo: '
 test('an hour at 10× of every protocol\'s default run stays under 32 MB of wasm memory', async () => {
   for (const [proto, bound] of Object.entries(HOUR_BOUND_MB)) {
     const pkg = path.join(WWW, 'pkg', BUNDLE_OF[proto]);
-    // A fresh module instance per protocol (its own memory): a query string makes a new URL.
-    const wasm = await import(`${path.join(pkg, 'cap_playground.js')}?${proto}`);
-    wasm.initSync({ module: fs.readFileSync(path.join(pkg, 'cap_playground_bg.wasm')) });
+    // A fresh module instance per protocol (its own memory).
+    const wasm = await loadWasmInNode(pkg, { fresh: true });
     const pg = wasm.Playground.withDefaults(proto, 5, 1);
     while (pg.now() < 3600000) pg.advance(167);
     const tl = JSON.parse(pg.timelineJson(0));
